@@ -1,0 +1,50 @@
+# Signet's two commands (see README.md):
+#   make run    install what is missing, build Release, start signetd on ./data
+#   make test   install what is missing, build, run every test
+# Everything else is a convenience on top of the CMake presets.
+
+JOBS   ?= $(shell nproc)
+DATA   ?= ./data
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: run test test-asan build fuzz fuzz-run bench format tidy clean
+
+run: build
+	./build/release/server/signetd --data $(DATA) --listen $(LISTEN)
+
+build:
+	@scripts/install-deps.sh build
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target signetd signet
+
+test:
+	@scripts/install-deps.sh test
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	ctest --preset release -j $(JOBS)
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	@scripts/install-deps.sh test
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+# Runs every fuzz target for FUZZ_SECONDS each (bounded; used by CI).
+FUZZ_SECONDS ?= 30
+fuzz-run: fuzz
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+format:
+	git ls-files '*.cc' '*.cpp' '*.h' | xargs clang-format -i
+
+tidy:
+	run-clang-tidy -p build/release -quiet
+
+clean:
+	rm -rf build

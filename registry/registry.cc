@@ -1,0 +1,2 @@
+// Placeholder translation unit until the registry lands.
+namespace signet::registry {}

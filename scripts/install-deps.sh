@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Signet needs, and only those that are missing.
+# Usage: scripts/install-deps.sh build|test|fuzz
+#   build  compilers, libraries and tools to build signetd and signet
+#   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
+#          sox, Go's sumdb packages for the log interop test, an AcoustID client)
+#   fuzz   build + clang-14 and its libFuzzer runtime
+# Idempotent: when nothing is missing it only runs dpkg-query and returns.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  librocksdb-dev libsodium-dev libchromaprint-dev
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
+  libfmt-dev libcli11-dev libgtest-dev libgmock-dev
+)
+test_pkgs=(
+  wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
+  golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
+)
+fuzz_pkgs=(clang-14 libclang-rt-14-dev)
+bench_pkgs=(wrk)
+
+want=("${build_pkgs[@]}")
+case "${1:-build}" in
+  build) ;;
+  test) want+=("${test_pkgs[@]}") ;;
+  fuzz) want+=("${fuzz_pkgs[@]}") ;;
+  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  all) want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "usage: $0 build|test|fuzz|bench|all" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "installing missing Debian packages: ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "need root (or sudo) to apt-get install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
