@@ -1,10 +1,21 @@
 // signet: the command-line client. Each subcommand lives in cmd_<name>.cc and
-// registers itself through commands.h.
+// is attached here; see commands.h.
 #include <CLI/CLI.hpp>
+
+#include "tools/signet/commands.h"
+
+namespace signet::cli {
+int& ExitStatus() {
+  static int status = kExitOk;
+  return status;
+}
+}  // namespace signet::cli
 
 int main(int argc, char** argv) {
   CLI::App app{"signet: register, match and check recordings against a Signet registry"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "signet 0.1.0");
+  // Subcommands attach here, e.g. signet::cli::AddFingerprintCommand(app);
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return signet::cli::ExitStatus();
 }

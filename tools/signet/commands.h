@@ -1,0 +1,19 @@
+// The signet CLI's subcommands. Each cmd_<name>.cc defines one Add*Command that
+// attaches its subcommand (options, --help text with examples, callback) to the
+// app; main.cc calls them all. A callback's return value is the exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace signet::cli {
+
+// Exit statuses shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotAllowed = 3;  // check: some file is not allowed or disputed
+
+// Set by a subcommand callback; main returns it.
+int& ExitStatus();
+
+}  // namespace signet::cli
