@@ -1,2 +1,0 @@
-// Placeholder translation unit until the registry lands.
-namespace signet::registry {}

@@ -1,0 +1,286 @@
+// The registry facade: the one object the API layer talks to.
+//
+// Writes: Submit() takes the bytes of a DSSE envelope (crypto/dsse.h JSON form)
+// whose payload is a statement (registry/STATEMENTS.md), verifies and applies
+// it, and answers with the resulting object and a transparency-log receipt.
+// Every accepted statement, its log leaf, the new Merkle nodes, the new tree
+// size and the signed checkpoint are written in ONE synced RocksDB batch, so
+// an acknowledged statement survives kill -9 and the log never disagrees with
+// the registry (registry/STORAGE.md). Concurrent Submit() calls are grouped:
+// a single writer thread drains every pending statement, applies each against
+// the state left by the earlier ones, writes one synced batch for the group,
+// signs one checkpoint, then answers each caller.
+//
+// Reads: every other method reads committed state and may run concurrently
+// with each other and with the writer. A read sees each statement either
+// entirely or not at all except across column families of different
+// statements (it may see a newer work next to an older artist record).
+//
+// Error codes (common/status.h, mapped to HTTP by api/):
+//   InvalidArgument     malformed envelope, payload, field or identifier (400)
+//   Unauthenticated     signature does not verify with the key it must (401)
+//   PermissionDenied    signed by a key that is not the artist's current key,
+//                       or touching another artist's work/dispute (403)
+//   FailedPrecondition  stale or replayed seq, unknown artist, withdrawn work (409)
+//   AlreadyExists       artist already registered (409)
+//   NotFound            unknown id on the read side (404)
+//   Unavailable/IoError storage failure (503/500)
+//
+// Thread safety: all methods are thread-safe. Destroying the Registry while
+// calls are in flight is a bug: stop the callers first.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/ed25519.h"
+#include "crypto/receipt.h"
+#include "crypto/sha256.h"
+#include "fingerprint/matcher.h"
+#include "registry/statement.h"
+#include "registry/terms.h"
+
+namespace signet::registry {
+
+class Store;
+
+// Microseconds since the Unix epoch, UTC (see statement.h: Micros).
+using Clock = std::function<Micros()>;
+// The system clock, for production.
+Micros SystemNowMicros();
+
+struct RegistryOptions {
+  // C2SP checkpoint origin line, e.g. "signet.example.org/log". Required.
+  std::string log_origin;
+  // Key name in the signed note ("signet.example.org"); defaults to log_origin.
+  std::string note_key_name;
+  // The server's log key. Required; shared so that the owner (signetd) can
+  // keep using it.
+  std::shared_ptr<const crypto::SecretKey> server_key;
+  // Clock used for issued_at checks and for acceptance timestamps (terms history).
+  Clock clock = SystemNowMicros;
+  // issued_at may be at most this far in the future of clock().
+  std::chrono::microseconds max_clock_skew = std::chrono::minutes(5);
+  // Matching of new registrations against existing works and of Match/CheckItem.
+  fp::MatcherOptions matcher;
+  // At most this many statements are committed in one synced batch.
+  std::size_t max_group_size = 4096;
+};
+
+struct Page {
+  std::string next_cursor;  // empty when there is nothing more
+};
+
+struct Artist {
+  std::string id;  // crypto::ArtistId of the first key
+  crypto::PublicKey current_key{};
+  std::vector<crypto::PublicKey> previous_keys;  // oldest first
+  std::string display_name;
+  std::optional<std::string> isni;  // canonical form (identifiers.h)
+  std::optional<std::string> ipi;
+  std::vector<std::string> links;
+  std::uint64_t last_seq = 0;
+  Micros registered_at = 0;  // server acceptance time
+  std::uint64_t register_log_index = 0;
+  std::optional<Terms> default_terms;  // catalogue default in force now
+  std::uint64_t work_count = 0;        // live (not withdrawn) works
+};
+
+struct Work {
+  std::string id;      // see STATEMENTS.md "Work id"
+  std::string artist;  // owner's artist id
+  std::string title;
+  std::vector<Credit> credits;
+  double duration_seconds = 0;
+  std::optional<std::string> sha256;  // lowercase hex
+  std::optional<std::string> isrc;    // canonical forms (identifiers.h)
+  std::optional<std::string> iswc;
+  std::size_t fingerprint_length = 0;  // number of 32-bit sub-fingerprints
+  bool withdrawn = false;
+  Micros registered_at = 0;  // first registration (server time)
+  Micros updated_at = 0;
+  std::uint64_t register_log_index = 0;    // first registration; also the index ref id
+  std::vector<std::string> open_disputes;  // dispute ids
+  std::optional<Terms> terms;              // the work's own terms in force now
+};
+
+enum class DisputeState : std::uint8_t { kOpen = 0, kResolved };
+std::string_view DisputeStateName(DisputeState s);  // "open" / "resolved"
+
+struct Dispute {
+  std::string id;
+  // work_a is the earlier registration (the one that was there first).
+  std::string work_a, artist_a, work_b, artist_b;
+  DisputeState state = DisputeState::kOpen;
+  // "registry" when opened automatically by a matching registration,
+  // otherwise the artist id that signed dispute.open.
+  std::string opened_by;
+  std::string reason;
+  double match_score = 0;  // 0 when opened by a statement
+  Micros opened_at = 0;
+  std::uint64_t open_log_index = 0;
+  std::string resolved_by;  // artist id; empty while open
+  std::string resolution;
+  Micros resolved_at = 0;
+  std::uint64_t resolve_log_index = 0;
+};
+
+struct DisputeFilter {
+  std::optional<DisputeState> state;
+  std::optional<std::string> artist;  // either party
+  std::optional<std::string> work;    // either work
+};
+
+struct Accepted {
+  std::string statement_id;  // lowercase hex SHA-256 of the envelope bytes
+  StatementType type{};
+  std::string artist_id;
+  std::optional<std::string> work_id;
+  std::optional<std::string> dispute_id;
+  std::uint64_t log_index = 0;
+  Micros accepted_at = 0;
+  crypto::Receipt receipt;
+  // The object the statement created or changed, as it is after the statement.
+  std::optional<Artist> artist;    // artist.*
+  std::optional<Work> work;        // work.*
+  std::optional<Dispute> dispute;  // dispute.*
+  // Disputes this statement opened automatically (work.register only).
+  std::vector<Dispute> opened_disputes;
+};
+
+struct TermsAnswer {
+  std::string work_id;
+  Micros at = 0;
+  EffectiveTerms effective;
+  std::optional<Terms> work_terms;  // the statement in force at `at`, if any
+  std::optional<std::uint64_t> work_terms_log_index;
+  std::optional<Micros> work_terms_since;
+  std::optional<Terms> default_terms;
+  std::optional<std::uint64_t> default_terms_log_index;
+  std::optional<Micros> default_terms_since;
+};
+
+struct HistoryEntry {
+  std::uint64_t log_index = 0;
+  std::string statement_id;
+  StatementType type{};
+  std::string artist;
+  std::uint64_t seq = 0;
+  Micros issued_at = 0;
+  Micros accepted_at = 0;
+};
+
+struct MatchSegment {
+  double query_start = 0, query_end = 0;  // seconds
+  double ref_start = 0, ref_end = 0;      // seconds
+  double bit_error_rate = 0;
+};
+
+struct WorkMatch {
+  Work work;
+  std::string artist_display_name;
+  double score = 0;
+  std::vector<MatchSegment> segments;
+  std::vector<Dispute> disputes;  // open disputes on this work
+  EffectiveTerms terms;           // in force now
+};
+
+struct CheckRequest {
+  std::optional<std::vector<std::uint32_t>> fingerprint;  // raw sub-fingerprints
+  std::optional<std::string> sha256;                      // lowercase hex
+  Purpose purpose = Purpose::kAiGenerativeTraining;
+  std::vector<std::string> licences;
+};
+
+struct CheckedWork {
+  WorkMatch match;
+  VerdictResult verdict;
+};
+
+struct CheckResult {
+  VerdictResult verdict;  // combined
+  std::vector<CheckedWork> works;
+};
+
+struct Stats {
+  std::uint64_t artists = 0;
+  std::uint64_t works = 0;  // live
+  std::uint64_t withdrawn_works = 0;
+  std::uint64_t open_disputes = 0;
+  std::uint64_t disputes = 0;
+  std::uint64_t statements = 0;  // == log size
+  std::uint64_t indexed_works = 0;
+  std::uint64_t commit_groups = 0;  // since Open
+  double open_seconds = 0;          // time Open took (index rebuild included)
+};
+
+class Registry {
+ public:
+  // Opens (creating if needed) the RocksDB database in `dir`, checks that the
+  // stored checkpoint matches the root recomputed from stored nodes, rebuilds
+  // the fingerprint index and starts the writer thread.
+  static Result<std::unique_ptr<Registry>> Open(const std::filesystem::path& dir,
+                                                RegistryOptions options);
+  // Same over any Store (tests, other backends).
+  static Result<std::unique_ptr<Registry>> Open(std::unique_ptr<Store> store,
+                                                RegistryOptions options);
+
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+  ~Registry();  // stops the writer after it has answered every pending Submit
+
+  // Blocks until the statement is durably committed (or rejected).
+  Result<Accepted> Submit(std::string_view envelope_json);
+
+  Result<Artist> GetArtist(std::string_view artist_id) const;
+  // Works of an artist ordered by work id, starting after `cursor` (empty: from
+  // the start); limit is clamped to [1, 1000].
+  Result<std::vector<Work>> ListArtistWorks(std::string_view artist_id, std::string_view cursor,
+                                            std::size_t limit, Page* page) const;
+  Result<Work> GetWork(std::string_view work_id) const;
+  // Terms in force at `at` (server acceptance time), see terms.h for resolution.
+  Result<TermsAnswer> TermsAt(std::string_view work_id, Micros at) const;
+  Result<std::string> ExportTerms(std::string_view work_id, ExportFormat format) const;
+  // Every accepted statement that touched the work, oldest first.
+  Result<std::vector<HistoryEntry>> WorkHistory(std::string_view work_id) const;
+  Result<std::vector<Dispute>> ListDisputes(std::string_view cursor, std::size_t limit,
+                                            const DisputeFilter& filter, Page* page) const;
+  Result<Dispute> GetDispute(std::string_view dispute_id) const;
+
+  // Works found in a raw query fingerprint (live works only), best first.
+  Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query) const;
+  // The dataset check for one item: by sha256 (exact) and/or fingerprint.
+  Result<CheckResult> CheckItem(const CheckRequest& request) const;
+
+  // Latest signed checkpoint (C2SP signed note text).
+  std::string Checkpoint() const;
+  // The log's verifier key in signed-note text form (name+hex(keyid)+base64).
+  std::string VerifierKey() const;
+  std::uint64_t LogSize() const;
+  // The envelope bytes of leaf `index`, verbatim.
+  Result<std::string> LogEntry(std::uint64_t index) const;
+  // REQUIRES: index < size <= LogSize().
+  Result<std::vector<crypto::Digest>> InclusionProof(std::uint64_t index, std::uint64_t size) const;
+  // REQUIRES: old_size <= new_size <= LogSize().
+  Result<std::vector<crypto::Digest>> ConsistencyProof(std::uint64_t old_size,
+                                                       std::uint64_t new_size) const;
+  // Receipt for leaf `index` against the latest checkpoint.
+  Result<crypto::Receipt> ReceiptFor(std::uint64_t index) const;
+
+  Stats GetStats() const;
+
+ private:
+  class Impl;
+  explicit Registry(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace signet::registry
