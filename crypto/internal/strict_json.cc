@@ -1,0 +1,196 @@
+#include "crypto/internal/strict_json.h"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse.hpp>
+#include <set>
+#include <vector>
+
+namespace signet::crypto::internal {
+namespace {
+
+namespace json = boost::json;
+
+// A basic_parser handler that builds nothing: it only tracks nesting and the
+// keys seen in each open object, failing on a duplicate or on excess depth.
+class DuplicateKeyChecker {
+ public:
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+  explicit DuplicateKeyChecker(std::size_t max_depth) : max_depth_(max_depth) {}
+
+  std::string problem;
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_array_begin(json::error_code& ec) { return Enter(ec, false); }
+  bool on_array_end(std::size_t, json::error_code&) { return Leave(); }
+  bool on_object_begin(json::error_code& ec) { return Enter(ec, true); }
+  bool on_object_end(std::size_t, json::error_code&) { return Leave(); }
+  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
+    key_.append(s.data(), s.size());
+    std::set<std::string>& keys = keys_.back();
+    if (!keys.insert(key_).second) {
+      problem = "duplicate key \"" + key_ + "\"";
+      ec = json::error::syntax;
+      return false;
+    }
+    key_.clear();
+    return true;
+  }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(std::int64_t, json::string_view, json::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return true; }
+  bool on_double(double, json::string_view, json::error_code&) { return true; }
+  bool on_bool(bool, json::error_code&) { return true; }
+  bool on_null(json::error_code&) { return true; }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  bool Enter(json::error_code& ec, bool object) {
+    if (++depth_ > max_depth_) {
+      problem = "nested deeper than " + std::to_string(max_depth_) + " levels";
+      ec = json::error::syntax;
+      return false;
+    }
+    if (object) keys_.emplace_back();
+    is_object_.push_back(object);
+    return true;
+  }
+  bool Leave() {
+    --depth_;
+    if (is_object_.back()) keys_.pop_back();
+    is_object_.pop_back();
+    return true;
+  }
+
+  std::size_t max_depth_;
+  std::size_t depth_ = 0;
+  std::vector<std::set<std::string>> keys_;
+  std::vector<bool> is_object_;
+  std::string key_;
+};
+
+std::string Field(std::string_view where, std::string_view key) {
+  std::string out(where);
+  if (!out.empty()) out += '.';
+  out += key;
+  return out;
+}
+
+std::string_view KindName(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+Result<json::value> ParseStrictJson(std::string_view text, std::size_t max_bytes,
+                                    std::string_view what, std::size_t max_depth) {
+  if (text.size() > max_bytes) {
+    return Status::ResourceExhausted(std::string(what) + " is " + std::to_string(text.size()) +
+                                     " bytes; the limit is " + std::to_string(max_bytes));
+  }
+  json::parse_options opts;  // strict RFC 8259: no comments, no trailing commas
+  opts.max_depth = max_depth;
+  {
+    json::basic_parser<DuplicateKeyChecker> checker(opts, max_depth);
+    json::error_code ec;
+    const std::size_t n = checker.write_some(false, text.data(), text.size(), ec);
+    if (ec || n != text.size()) {
+      std::string detail = checker.handler().problem;
+      if (detail.empty()) detail = ec ? ec.message() : "trailing data after the JSON value";
+      return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + detail +
+                                     " (near byte " + std::to_string(n) + ")");
+    }
+  }
+  json::error_code ec;
+  json::value v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
+  if (ec) {
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + ec.message());
+  }
+  return v;
+}
+
+Result<const json::object*> ExpectObject(const json::value& v, std::string_view where,
+                                         std::initializer_list<std::string_view> required,
+                                         std::initializer_list<std::string_view> optional) {
+  const std::string name = where.empty() ? std::string("document") : std::string(where);
+  const json::object* obj = v.if_object();
+  if (obj == nullptr) {
+    return Status::InvalidArgument(name + " must be a JSON object, got " +
+                                   std::string(KindName(v)));
+  }
+  for (std::string_view key : required) {
+    if (!obj->contains(json::string_view(key.data(), key.size()))) {
+      return Status::InvalidArgument("missing field \"" + Field(where, key) + "\"");
+    }
+  }
+  for (const auto& [key, value] : *obj) {
+    const std::string_view k(key.data(), key.size());
+    bool known = false;
+    for (std::string_view r : required) known = known || r == k;
+    for (std::string_view o : optional) known = known || o == k;
+    if (!known) {
+      return Status::InvalidArgument("unexpected field \"" + Field(where, k) + "\"");
+    }
+  }
+  return obj;
+}
+
+Result<std::string_view> GetString(const json::object& obj, std::string_view key,
+                                   std::string_view where) {
+  const json::value& v = obj.at(json::string_view(key.data(), key.size()));
+  const json::string* s = v.if_string();
+  if (s == nullptr) {
+    return Status::InvalidArgument("field \"" + Field(where, key) + "\" must be a string, got " +
+                                   std::string(KindName(v)));
+  }
+  return std::string_view(s->data(), s->size());
+}
+
+Result<std::uint64_t> GetUint64(const json::object& obj, std::string_view key,
+                                std::string_view where) {
+  const json::value& v = obj.at(json::string_view(key.data(), key.size()));
+  if (const std::uint64_t* u = v.if_uint64()) return *u;
+  if (const std::int64_t* i = v.if_int64(); i != nullptr && *i >= 0) {
+    return static_cast<std::uint64_t>(*i);
+  }
+  return Status::InvalidArgument(
+      "field \"" + Field(where, key) + "\" must be a non-negative integer, got " +
+      (v.is_number() ? std::string("another number") : std::string(KindName(v))));
+}
+
+Result<const json::array*> GetArray(const json::object& obj, std::string_view key,
+                                    std::string_view where) {
+  const json::value& v = obj.at(json::string_view(key.data(), key.size()));
+  if (const json::array* a = v.if_array()) return a;
+  return Status::InvalidArgument("field \"" + Field(where, key) + "\" must be an array, got " +
+                                 std::string(KindName(v)));
+}
+
+}  // namespace signet::crypto::internal

@@ -1,0 +1,45 @@
+// Strict JSON reading for crypto/'s wire formats (DSSE envelopes, receipts,
+// proofs). Private to crypto/*.cc: it exposes Boost.JSON types, which stay out
+// of public headers.
+//
+// ParseStrictJson rejects, before building any value: input over a size limit,
+// nesting deeper than a limit, and objects with duplicate keys (Boost.JSON
+// would silently keep the last, while another verifier's parser might keep
+// the first and see a different payload).
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace signet::crypto::internal {
+
+// `what` names the document in error messages ("DSSE envelope").
+Result<boost::json::value> ParseStrictJson(std::string_view text, std::size_t max_bytes,
+                                           std::string_view what, std::size_t max_depth = 8);
+
+// Error unless `v` is an object holding exactly the `required` keys, plus any
+// of `optional`. Messages name the missing or unexpected field under `where`.
+Result<const boost::json::object*> ExpectObject(
+    const boost::json::value& v, std::string_view where,
+    std::initializer_list<std::string_view> required,
+    std::initializer_list<std::string_view> optional = {});
+
+// The field `key` of `obj` as the given type; the error names `where`.`key`.
+// REQUIRES: `key` is present (ExpectObject checked it).
+Result<std::string_view> GetString(const boost::json::object& obj, std::string_view key,
+                                   std::string_view where);
+Result<std::uint64_t> GetUint64(const boost::json::object& obj, std::string_view key,
+                                std::string_view where);
+Result<const boost::json::array*> GetArray(const boost::json::object& obj, std::string_view key,
+                                           std::string_view where);
+
+}  // namespace signet::crypto::internal
