@@ -16,4 +16,7 @@ inline constexpr int kExitNotAllowed = 3;  // check: some file is not allowed or
 // Set by a subcommand callback; main returns it.
 int& ExitStatus();
 
+// signet fingerprint FILE...: fpcalc-compatible output (cmd_fingerprint.cc).
+void AddFingerprintCommand(CLI::App& app);
+
 }  // namespace signet::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "signet 0.1.0");
   // Subcommands attach here, e.g. signet::cli::AddFingerprintCommand(app);
+  signet::cli::AddFingerprintCommand(app);
   CLI11_PARSE(app, argc, argv);
   return signet::cli::ExitStatus();
 }

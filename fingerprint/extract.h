@@ -1,0 +1,56 @@
+// Chromaprint fingerprint extraction (libchromaprint, CHROMAPRINT_ALGORITHM_DEFAULT)
+// from an audio file, audio bytes or decoded PCM.
+//
+// FingerprintFile / FingerprintBuffer decode with audio_decoder.h at 11025 Hz
+// mono through fpcalc's resampler settings, so EncodeFingerprint() of the result
+// and FormatFpcalcText() are byte-equal to what `fpcalc -length 0 FILE` prints.
+// FingerprintPcm fingerprints PCM at any rate and channel count (Chromaprint
+// resamples internally); it equals fpcalc only for 11025 Hz mono input made by
+// DecodeAudio's defaults.
+//
+// Thread safety: reentrant; each call owns its Chromaprint context.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "common/status.h"
+#include "fingerprint/audio_decoder.h"
+#include "fingerprint/codec.h"
+
+namespace signet::fp {
+
+struct FingerprintResult {
+  RawFingerprint fingerprint;
+  // As fpcalc reports it: the container's declared duration (milliseconds,
+  // truncated), or 0 when the container does not declare one. For PCM input,
+  // the PCM's own length.
+  double duration_seconds = 0;
+};
+
+// Timing of Chromaprint's sub-fingerprints (the same for every input).
+struct FingerprintTiming {
+  double item_seconds;   // one sub-fingerprint step, ~0.1238 s (~8.08 per second)
+  double delay_seconds;  // audio consumed before the first sub-fingerprint
+};
+FingerprintTiming GetFingerprintTiming();
+
+// Errors: those of DecodeAudio, plus kInvalidArgument "audio is too short to
+// fingerprint" when Chromaprint produces nothing (under ~3 s of audio).
+Result<FingerprintResult> FingerprintAudio(const AudioSource& source,
+                                           const DecodeLimits& limits = {});
+Result<FingerprintResult> FingerprintFile(const std::string& path, const DecodeLimits& limits = {});
+// REQUIRES: `bytes` stays valid during the call.
+Result<FingerprintResult> FingerprintBuffer(std::span<const std::uint8_t> bytes,
+                                            const DecodeLimits& limits = {});
+// REQUIRES: pcm.sample_rate > 0 and 1 <= pcm.channels <= 8 (else kInvalidArgument).
+Result<FingerprintResult> FingerprintPcm(const Pcm& pcm);
+
+// fpcalc's text output for one file: "DURATION=<int>\nFINGERPRINT=<string>\n".
+std::string FormatFpcalcText(const FingerprintResult& result);
+// fpcalc -json output for one file:
+// {"duration": <%.2f>, "fingerprint": "<string>"}\n
+std::string FormatFpcalcJson(const FingerprintResult& result);
+
+}  // namespace signet::fp
