@@ -1,0 +1,101 @@
+// The matcher: which registered works a query fingerprint contains, where, and
+// how sure we are. Stages (fingerprint/INDEX.md has the details and figures):
+//   1. prepare   per query variant: index keys, low-information positions;
+//   2. vote      posting-list hits vote for (reference, query offset - reference
+//                offset) diagonals;
+//   3. verify    the best diagonals are aligned and their per-position bit error
+//                rate computed; segments are the stretches where a sliding-window
+//                error rate stays low, so one query can hold several works at
+//                several offsets (mixes, stitched tracks, repeats);
+//   4. score     each segment gets a calibrated false-positive probability from
+//                its length and error rate (a model fitted on unrelated real
+//                recordings); segments below MatchOptions::max_false_positive_rate
+//                are kept and grouped per work, best first.
+// Query variants (a speed-changed rendering of the query audio) enter at stage
+// 1 with their time scale; all reported times are in the original query's and
+// the reference's own seconds.
+//
+// Ownership: a Matcher borrows the Index; the Index must outlive it.
+// Thread safety: Find is const and may run concurrently from any number of
+// threads, also while the Index is being modified.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "fingerprint/index.h"
+
+namespace signet::fp {
+
+// Chromaprint's step between sub-fingerprints: 1365 samples at 11025 Hz.
+inline constexpr double kSecondsPerPosition = 1365.0 / 11025.0;
+
+struct Segment {
+  // Seconds from the start of the query and of the reference recording,
+  // counted as Chromaprint positions * kSecondsPerPosition (both sides share
+  // Chromaprint's ~2.6 s start-up delay, so the offsets are comparable).
+  double query_start = 0, query_end = 0;
+  double ref_start = 0, ref_end = 0;
+  double bit_error_rate = 0;  // over the informative positions of the segment
+  // Estimated probability that a query of this length unrelated to the
+  // reference produces a segment at least this good against it.
+  double false_positive_probability = 1;
+};
+
+struct Match {
+  std::uint64_t ref_id = 0;
+  // -log10(false_positive_probability), so higher is better and 6 means "one
+  // in a million unrelated query/reference pairs score this well".
+  double score = 0;
+  double false_positive_probability = 1;  // of the best segment
+  // Speed of the query variant that matched relative to the query as given
+  // (1.0: the query itself; 1.03: the query played 3 % faster matched).
+  double speed = 1.0;
+  std::vector<Segment> segments;  // ordered by query_start
+};
+
+struct MatchOptions {
+  // Per query and per reference. The default threshold: at 1e-6 a catalogue of
+  // 100k works still sees ~0.1 false matches per query at most. Calibration and
+  // how the probability is estimated: INDEX.md.
+  double max_false_positive_rate = 1e-6;
+  std::size_t max_matches = 16;
+  // Candidates (reference, diagonal) verified per query variant.
+  std::size_t max_candidates = 48;
+  // Posting lists longer than this are skipped as uninformative (values that
+  // occur everywhere).
+  std::size_t max_posting_list = 4096;
+};
+// The name the registry first coded against.
+using MatcherOptions = MatchOptions;
+
+// One rendering of the query. `speed` is the playback speed applied to the
+// query audio before fingerprinting (1.0 for the query itself): a variant
+// fingerprinted from the query sped up by 1.03 finds references that the query
+// contains slowed down by 3 %. Times are mapped back by multiplying by speed.
+struct QueryVariant {
+  std::span<const std::uint32_t> values;
+  double speed = 1.0;
+};
+
+class Matcher {
+ public:
+  explicit Matcher(const Index& index, MatchOptions options = {});
+
+  // Every registered work the query contains, best first (at most
+  // options.max_matches). An empty or too short query (< ~2 s) returns none.
+  std::vector<Match> Find(std::span<const std::uint32_t> query) const;
+  // Several renderings of one query; a work found by several variants is
+  // reported once, from the best-scoring variant.
+  std::vector<Match> Find(std::span<const QueryVariant> variants) const;
+
+  const MatchOptions& options() const { return options_; }
+
+ private:
+  const Index& index_;
+  MatchOptions options_;
+};
+
+}  // namespace signet::fp
