@@ -1,162 +1,20 @@
 #include "crypto/ed25519.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <vector>
 
+#include "crypto/internal/files.h"
 #include "crypto/sha256.h"
 
 namespace signet::crypto {
 namespace {
 
 constexpr std::string_view kKeyFileMagic = "signet-ed25519-secret-key-v1";
-// Secret key files are tiny; anything larger is not one of ours.
-constexpr std::uintmax_t kMaxKeyFileBytes = 4096;
 constexpr std::string_view kArtistIdPrefix = "ar_";
 constexpr std::string_view kArtistIdDomain = "signet artist id v1\n";
 constexpr std::size_t kArtistIdHashBytes = 15;  // 120 bits -> 24 base32 characters
-
-std::string ErrnoText(int err) { return std::strerror(err); }
-
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IoError("writing " + path.string() + ": " + ErrnoText(errno));
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
-}
-
-// Writes `content` to a fresh temporary file next to `path` with `mode`, then
-// link()s it to `path`, which fails if `path` exists: never overwrites, never
-// leaves a partial file under the final name.
-Status WriteNewFile(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    return Status::AlreadyExists(path.string() +
-                                 " already exists; refusing to overwrite it (choose another path "
-                                 "or move the old file away first)");
-  }
-  const std::filesystem::path dir =
-      path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  // Built with append(): GCC 12 -O3 reports a false -Wrestrict for "." + string.
-  std::string name(".");
-  name.append(path.filename().string()).append(".tmp-XXXXXX");
-  const std::string tmpl = (dir / name).string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  // mkstemp creates with mode 0600 regardless of umask.
-  Fd fd(::mkstemp(buf.data()));
-  if (fd.get() < 0) {
-    return Status::IoError("cannot create a file in " + dir.string() + ": " + ErrnoText(errno));
-  }
-  const std::string tmp(buf.data());
-  auto fail = [&](Status s) {
-    ::unlink(tmp.c_str());
-    return s;
-  };
-  if (::fchmod(fd.get(), mode) != 0) {
-    return fail(Status::IoError("chmod " + tmp + ": " + ErrnoText(errno)));
-  }
-  if (Status s = WriteAll(fd.get(), content, tmp); !s.ok()) return fail(s);
-  if (::fsync(fd.get()) != 0) {
-    return fail(Status::IoError("fsync " + tmp + ": " + ErrnoText(errno)));
-  }
-  if (::close(fd.release()) != 0) {
-    return fail(Status::IoError("close " + tmp + ": " + ErrnoText(errno)));
-  }
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    if (err == EEXIST) {
-      return fail(
-          Status::AlreadyExists(path.string() + " already exists; refusing to overwrite it"));
-    }
-    return fail(Status::IoError("creating " + path.string() + ": " + ErrnoText(err)));
-  }
-  ::unlink(tmp.c_str());
-  return Status::Ok();
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// Reads a whole small file into a string whose buffer is wiped afterwards by
-// the caller (it may hold a secret).
-Result<std::string> ReadSmallFile(const std::filesystem::path& path, std::string_view what,
-                                  std::string_view fix) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    const int err = errno;
-    if (err == ENOENT) {
-      return Status::NotFound(std::string(what) + " " + path.string() + " does not exist" +
-                              std::string(fix));
-    }
-    return Status::IoError("cannot open " + std::string(what) + " " + path.string() + ": " +
-                           ErrnoText(err));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return Status::IoError("stat " + path.string() + ": " + ErrnoText(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument(path.string() + " is not a regular file");
-  }
-  if (static_cast<std::uintmax_t>(st.st_size) > kMaxKeyFileBytes) {
-    return Status::InvalidArgument(path.string() + " is " + std::to_string(st.st_size) +
-                                   " bytes; a " + std::string(what) + " is under " +
-                                   std::to_string(kMaxKeyFileBytes) + " bytes");
-  }
-  std::string content(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t got = 0;
-  while (got < content.size()) {
-    ssize_t n = ::read(fd.get(), content.data() + got, content.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError("reading " + path.string() + ": " + ErrnoText(errno));
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  content.resize(got);
-  return content;
-}
 
 }  // namespace
 
@@ -236,7 +94,7 @@ Status VerifySignature(const PublicKey& public_key, std::string_view message, By
 std::string PublicKeyToText(const PublicKey& public_key) { return Base64Encode(public_key); }
 
 Result<PublicKey> ParsePublicKey(std::string_view text) {
-  Result<Bytes> raw = Base64Decode(Trim(text));
+  Result<Bytes> raw = Base64Decode(internal::Trim(text));
   if (!raw.ok()) return raw.status().WithContext("public key");
   if (raw->size() != kEd25519PublicKeySize) {
     return Status::InvalidArgument("public key must be 32 bytes (44 base64 characters), got " +
@@ -248,7 +106,7 @@ Result<PublicKey> ParsePublicKey(std::string_view text) {
 }
 
 Result<PublicKey> ReadPublicKeyFile(const std::filesystem::path& path) {
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, "public key file", ""));
+  SIGNET_ASSIGN_OR_RETURN(std::string text, internal::ReadSmallFile(path, "public key file", ""));
   Result<PublicKey> pk = ParsePublicKey(text);
   if (!pk.ok()) return pk.status().WithContext(path.string());
   return pk;
@@ -282,24 +140,18 @@ Status WriteSecretKeyFile(const std::filesystem::path& path, const SecretKey& ke
   content.append(kKeyFileMagic).append("\n");
   content.append("seed ").append(Base64Encode(key.seed())).append("\n");
   content.append("public ").append(PublicKeyToText(key.public_key())).append("\n");
-  Status s = WriteNewFile(path, content, 0600);
+  Status s = internal::WriteNewFile(path, content, 0600);
   sodium_memzero(content.data(), content.size());
   return s;
 }
 
 Result<SecretKey> ReadSecretKeyFile(const std::filesystem::path& path) {
   const std::string p = path.string();
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
-    return Status::PermissionDenied("secret key file " + p + " has mode " + mode +
-                                    ": other users may be able to read it. Run `chmod 600 " + p +
-                                    "` (and consider the key compromised if it was shared)");
-  }
+  SIGNET_RETURN_IF_ERROR(internal::CheckOwnerOnly(path, "secret key file"));
   SIGNET_ASSIGN_OR_RETURN(
       std::string content,
-      ReadSmallFile(path, "secret key file", "; create one with `signet keygen --out " + p + "`"));
+      internal::ReadSmallFile(path, "secret key file",
+                              "; create one with `signet keygen --out " + p + "`"));
   struct Wiper {
     std::string& s;
     ~Wiper() { sodium_memzero(s.data(), s.size()); }
@@ -341,7 +193,7 @@ Result<SecretKey> ReadSecretKeyFile(const std::filesystem::path& path) {
 }
 
 Status WritePublicKeyFile(const std::filesystem::path& path, const PublicKey& public_key) {
-  return WriteNewFile(path, PublicKeyToText(public_key) + "\n", 0644);
+  return internal::WriteNewFile(path, PublicKeyToText(public_key) + "\n", 0644);
 }
 
 }  // namespace signet::crypto
