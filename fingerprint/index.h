@@ -69,6 +69,10 @@ struct IndexStats {
 };
 
 class Matcher;
+namespace internal {
+struct BaseSegment;
+struct DeltaSegment;
+}  // namespace internal
 
 class Index {
  public:
@@ -95,14 +99,12 @@ class Index {
   void Compact();
 
   std::size_t size() const;       // live recordings
-  std::size_t positions() const;  // live indexed positions
+  std::size_t positions() const;  // sub-fingerprints of live recordings
   std::size_t MemoryBytes() const;
   IndexStats Stats() const;
 
  private:
   friend class Matcher;
-  struct Base;
-  struct Delta;
 
   void MergeLocked(std::unique_lock<std::mutex>& writer);  // REQUIRES: writer_ held
   bool RemoveLocked(std::uint64_t ref_id);                 // REQUIRES: writer_ and mu_ held
@@ -110,8 +112,8 @@ class Index {
   IndexOptions options_;
   std::mutex writer_;             // serialises Add/Remove/Compact
   mutable std::shared_mutex mu_;  // readers: queries; writer: mutation of the members below
-  std::unique_ptr<Base> base_;
-  std::unique_ptr<Delta> delta_;
+  std::unique_ptr<internal::BaseSegment> base_;
+  std::unique_ptr<internal::DeltaSegment> delta_;
   std::unordered_map<std::uint64_t, std::uint32_t> slot_of_;  // live ref_id -> slot
   std::size_t live_positions_ = 0;
   std::size_t dead_positions_ = 0;

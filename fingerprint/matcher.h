@@ -56,6 +56,23 @@ struct Match {
   std::vector<Segment> segments;  // ordered by query_start
 };
 
+// The null model behind false_positive_probability (INDEX.md, "Calibration"):
+// against an unrelated reference, the bit error rate of a segment of L
+// informative positions is ~ Normal(null_ber, null_sigma / sqrt(L)); a
+// query/reference pair offers about tests_per_position * (query + reference
+// positions) / L independent chances. Fitted on unrelated corpus recordings by
+// `signet-eval --calibrate`.
+struct ScoreModel {
+  double null_ber = 0.42;
+  double null_sigma = 0.12;
+  double tests_per_position = 1.0;
+
+  // Probability that a query of `query_positions` unrelated to a reference of
+  // `ref_positions` yields a segment this good somewhere against it.
+  double FalsePositiveProbability(double bit_error_rate, int informative_positions,
+                                  int query_positions, int ref_positions) const;
+};
+
 struct MatchOptions {
   // Per query and per reference. The default threshold: at 1e-6 a catalogue of
   // 100k works still sees ~0.1 false matches per query at most. Calibration and
@@ -67,6 +84,7 @@ struct MatchOptions {
   // Posting lists longer than this are skipped as uninformative (values that
   // occur everywhere).
   std::size_t max_posting_list = 4096;
+  ScoreModel score_model;
 };
 // The name the registry first coded against.
 using MatcherOptions = MatchOptions;
@@ -79,6 +97,13 @@ struct QueryVariant {
   std::span<const std::uint32_t> values;
   double speed = 1.0;
 };
+
+// Stage 3 on its own, for calibration, brute-force baselines and tests: the
+// segments where `query` matches `ref` on the diagonal
+// ref position = query position + diagonal, scored with `model`.
+std::vector<Segment> AlignSegments(std::span<const std::uint32_t> query,
+                                   std::span<const std::uint32_t> ref, int diagonal,
+                                   const ScoreModel& model = {});
 
 class Matcher {
  public:

@@ -1,0 +1,74 @@
+// Internal to fingerprint/: the segments an Index is made of, shared by
+// index.cc (which builds them) and matcher.cc (which reads them under the
+// Index's shared lock). Layout: fingerprint/INDEX.md. Not for other modules.
+//
+// Thread safety: a segment is read concurrently by queries and written only by
+// the Index under its exclusive lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+namespace signet::fp::internal {
+
+// LowInformationMask: a position is low-information when its neighbourhood
+// changes fewer than this many bits per step on average.
+inline constexpr int kLowInformationFlips = 1;
+
+// Delta postings pack (delta slot << 16 | offset): offsets fit 16 bits because
+// fingerprints are at most kMaxFingerprintValues (60,000) long.
+inline constexpr std::size_t kMaxDeltaRefs = std::size_t{1} << 16;
+
+struct BaseRef {
+  std::uint64_t ref_id;
+  std::uint32_t start;  // into BaseSegment::values
+  std::uint32_t length;
+};
+
+// Immutable CSR posting lists. Bucket b holds the global positions (index into
+// `values`) of every indexed sub-fingerprint whose key prefix is b, ascending;
+// entries are bit-packed at entry_bits each.
+struct BaseSegment {
+  int key_bits = 12;
+  int entry_bits = 1;
+  std::vector<std::uint32_t> bucket_start;  // 2^key_bits + 1 offsets into entries
+  std::vector<std::uint8_t> packed;         // entries, entry_bits each, + 8 bytes padding
+  std::vector<std::uint32_t> values;        // every reference, concatenated
+  std::vector<BaseRef> refs;                // ascending start
+  std::vector<bool> live;                   // per ref; false: withdrawn (tombstone)
+  std::size_t indexed_positions = 0;
+
+  std::uint32_t BucketOf(std::uint32_t key24) const;
+  std::size_t ListSize(std::uint32_t key24) const;
+  std::uint32_t Entry(std::size_t i) const;
+  // REQUIRES: pos < values.size().
+  std::uint32_t RefOfPosition(std::uint32_t pos) const;
+  std::size_t MemoryBytes() const;
+};
+
+struct DeltaRef {
+  std::uint64_t ref_id;
+  std::vector<std::uint32_t> values;
+};
+
+// Run-time additions since the last merge.
+struct DeltaSegment {
+  std::vector<DeltaRef> refs;
+  std::vector<bool> live;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> postings;  // full key
+  std::size_t positions = 0;
+
+  std::size_t MemoryBytes() const;
+};
+
+struct RefSource {
+  std::uint64_t ref_id;
+  std::span<const std::uint32_t> values;
+};
+std::unique_ptr<BaseSegment> BuildBase(std::span<const RefSource> refs);
+
+}  // namespace signet::fp::internal
