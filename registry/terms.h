@@ -6,13 +6,16 @@
 //
 // Resolution, for purpose P:
 //   1. the work's own terms: the most restrictive value set on P or on an
-//      ancestor of P (notAllowed > constrained > allowed: a prohibition of
-//      data mining also prohibits AI training, which is a kind of it);
-//   2. if nothing on that chain is set, the same over the artist's catalogue
-//      default;
+//      ancestor of P (notAllowed > constrained > allowed): a prohibition of
+//      data mining also prohibits AI training, which is a kind of it, and a
+//      narrower "allowed" cannot loosen it ("notAllowed wins");
+//   2. if nothing on that chain is set in the work's terms, the same over the
+//      artist's catalogue default;
 //   3. else unset.
-// Ancestors: ai_generative_training -> ai_training -> data_mining;
-// ai_inference -> data_mining; search -> data_mining (AIPREF's hierarchy).
+// The chain is data_mining > ai_training > ai_generative_training;
+// ai_inference and search stand alone, so that "no mining, but search
+// indexing is fine" (PLUS DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING,
+// AIPREF "all=n, search=y") can be said.
 //
 // Thread safety: values and pure functions.
 #pragma once
@@ -44,7 +47,7 @@ inline constexpr std::array<Purpose, kPurposeCount> kAllPurposes = {
 // "ai_generative_training", ...
 std::string_view PurposeKey(Purpose p);
 std::optional<Purpose> ParsePurpose(std::string_view key);
-// The broader purpose P inherits from; nullopt for data_mining.
+// The broader purpose P inherits from; nullopt for data_mining, ai_inference, search.
 std::optional<Purpose> ParentPurpose(Purpose p);
 
 enum class Permission : std::uint8_t { kAllowed = 0, kNotAllowed, kConstrained };

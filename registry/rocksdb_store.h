@@ -1,0 +1,46 @@
+// RocksDbStore: the Store (registry/store.h) on RocksDB, one column family
+// per Column. Writes go through a WriteBatch with WriteOptions::sync = true,
+// so Write() returns only after the WAL is fsynced. Group commit is done one
+// level up (the registry writes one batch per group of statements).
+//
+// Thread safety: all methods are thread-safe (RocksDB's own guarantees).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "registry/store.h"
+
+namespace signet::registry {
+
+struct RocksDbStoreOptions {
+  // Block cache for reads, shared by every column family.
+  std::size_t block_cache_bytes = 64u << 20;
+};
+
+class RocksDbStore final : public Store {
+ public:
+  // Opens or creates the database at `dir`, creating missing column families.
+  // An error names the directory and says what failed (permissions, lock held
+  // by another signetd, corruption).
+  static Result<std::unique_ptr<RocksDbStore>> Open(const std::filesystem::path& dir,
+                                                    const RocksDbStoreOptions& options = {});
+
+  RocksDbStore(const RocksDbStore&) = delete;
+  RocksDbStore& operator=(const RocksDbStore&) = delete;
+  ~RocksDbStore() override;
+
+  Result<std::optional<std::string>> Get(Column c, std::string_view key) const override;
+  Status Scan(Column c, std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override;
+  Result<std::optional<std::pair<std::string, std::string>>> FindLastAtOrBefore(
+      Column c, std::string_view prefix, std::string_view upper) const override;
+  Status Write(const WriteSet& batch) override;
+
+ private:
+  struct Handles;
+  explicit RocksDbStore(std::unique_ptr<Handles> h);
+  std::unique_ptr<Handles> h_;
+};
+
+}  // namespace signet::registry

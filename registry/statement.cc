@@ -1,0 +1,565 @@
+#include "registry/statement.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <utility>
+
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
+#include "fingerprint/codec.h"
+#include "registry/identifiers.h"
+
+namespace signet::registry {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::array<std::string_view, 8> kTypeNames = {
+    "artist.register", "artist.rotate_key", "artist.default_terms", "work.register",
+    "work.terms",      "work.withdraw",     "dispute.open",         "dispute.resolve"};
+
+// Counts UTF-8 code points; nullopt if `s` is not valid UTF-8 or holds
+// control characters (other than none at all: names and texts are one line,
+// except free texts where newlines are allowed).
+std::optional<std::size_t> CountChars(std::string_view s, bool allow_newlines) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      len = 1;
+      cp = c;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (i + len > s.size()) return std::nullopt;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and out-of-range code points.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return std::nullopt;
+    }
+    if (cp < 0x20 || cp == 0x7F) {
+      if (!(allow_newlines && (cp == '\n' || cp == '\t'))) return std::nullopt;
+    }
+    i += len;
+    ++n;
+  }
+  return n;
+}
+
+// Reads the fields of one JSON object, remembering which were used so that
+// unknown fields can be rejected, and builds error messages that name the
+// field with its full path.
+class ObjectReader {
+ public:
+  ObjectReader(const json::object& obj, std::string_view type, std::string prefix)
+      : obj_(obj), type_(type), prefix_(std::move(prefix)) {}
+
+  Status Error(std::string_view field, std::string_view what) const {
+    std::string m(type_);
+    m.append(": field \"").append(prefix_).append(field).append("\" ").append(what);
+    return Status::InvalidArgument(std::move(m));
+  }
+
+  std::string Path(std::string_view field) const { return prefix_ + std::string(field); }
+
+  const json::value* Find(std::string_view field) {
+    used_.emplace_back(field);
+    return obj_.if_contains(field);
+  }
+
+  Result<const json::value*> Require(std::string_view field) {
+    const json::value* v = Find(field);
+    if (!v) return Error(field, "is required");
+    return v;
+  }
+
+  // A string of 1..max_chars characters; nullopt when absent and optional.
+  Result<std::optional<std::string>> String(std::string_view field, std::size_t max_chars,
+                                            bool required, bool allow_newlines = false,
+                                            bool allow_empty = false) {
+    const json::value* v = Find(field);
+    if (!v) {
+      if (required) return Error(field, "is required");
+      return std::optional<std::string>();
+    }
+    const std::string what = "must be a string of at most " + std::to_string(max_chars) +
+                             " characters" + (allow_empty ? "" : " (not empty)");
+    if (!v->is_string()) return Error(field, what);
+    std::string_view s = v->get_string();
+    auto n = CountChars(s, allow_newlines);
+    if (!n) return Error(field, "must be valid UTF-8 text without control characters");
+    if (*n > max_chars || (*n == 0 && !allow_empty)) return Error(field, what);
+    return std::optional<std::string>(std::string(s));
+  }
+
+  Result<std::string> RequiredString(std::string_view field, std::size_t max_chars,
+                                     bool allow_newlines = false, bool allow_empty = false) {
+    SIGNET_ASSIGN_OR_RETURN(auto s, String(field, max_chars, true, allow_newlines, allow_empty));
+    return std::move(*s);
+  }
+
+  Status NoUnknownFields() const {
+    for (const auto& kv : obj_) {
+      bool known = false;
+      for (const auto& u : used_) known = known || u == kv.key();
+      if (!known) {
+        std::string m(type_);
+        m.append(": unknown field \"").append(prefix_).append(kv.key()).append("\"");
+        return Status::InvalidArgument(std::move(m));
+      }
+    }
+    return Status::Ok();
+  }
+
+  const std::string& type() const { return type_; }
+  const std::string& prefix() const { return prefix_; }
+
+ private:
+  const json::object& obj_;
+  std::string type_;
+  std::string prefix_;
+  std::vector<std::string> used_;
+};
+
+// An identifier field checked with a Normalize* function.
+Result<std::optional<std::string>> Identifier(ObjectReader& r, std::string_view field,
+                                              Result<std::string> (*normalize)(std::string_view)) {
+  SIGNET_ASSIGN_OR_RETURN(auto s, r.String(field, 40, false));
+  if (!s) return s;
+  auto n = normalize(*s);
+  if (!n.ok()) return r.Error(field, "is invalid: " + n.status().message());
+  return std::optional<std::string>(std::move(*n));
+}
+
+Result<crypto::PublicKey> PublicKeyField(ObjectReader& r, std::string_view field) {
+  SIGNET_ASSIGN_OR_RETURN(std::string text, r.RequiredString(field, 64));
+  auto key = crypto::ParsePublicKey(text);
+  if (!key.ok() || text.size() != 44) {
+    return r.Error(field, "must be an Ed25519 public key: standard base64 of 32 bytes");
+  }
+  return *key;
+}
+
+Result<std::string> WorkIdField(ObjectReader& r, std::string_view field) {
+  SIGNET_ASSIGN_OR_RETURN(std::string id, r.RequiredString(field, 64));
+  if (!IsWellFormedWorkId(id)) return r.Error(field, "must be a work id (wk_ + 32 hex digits)");
+  return id;
+}
+
+bool IsHttpUrl(std::string_view s) {
+  return s.starts_with("https://") || s.starts_with("http://") || s.starts_with("mailto:") ||
+         s.starts_with("urn:");
+}
+
+Result<std::vector<std::string>> UrlArray(ObjectReader& r, std::string_view field,
+                                          std::size_t max_items, std::size_t max_chars) {
+  std::vector<std::string> out;
+  const json::value* v = r.Find(field);
+  if (!v) return out;
+  const std::string what = "must be an array of at most " + std::to_string(max_items) +
+                           " URLs (https://, http://, mailto: or urn:) of at most " +
+                           std::to_string(max_chars) + " characters";
+  if (!v->is_array() || v->get_array().size() > max_items) return r.Error(field, what);
+  const auto& arr = v->get_array();
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const std::string item = std::string(field) + "[" + std::to_string(i) + "]";
+    if (!arr[i].is_string()) return r.Error(item, what);
+    std::string_view s = arr[i].get_string();
+    auto n = CountChars(s, false);
+    if (!n || *n == 0 || *n > max_chars || !IsHttpUrl(s) || s.find(' ') != s.npos) {
+      return r.Error(item, what);
+    }
+    out.emplace_back(s);
+  }
+  return out;
+}
+
+Result<Terms> ParseTermsObject(ObjectReader& parent, std::string_view field,
+                               const StatementLimits& limits) {
+  SIGNET_ASSIGN_OR_RETURN(const json::value* v, parent.Require(field));
+  if (!v->is_object()) {
+    return parent.Error(field,
+                        "must be an object keyed by purpose (ai_generative_training, "
+                        "ai_training, ai_inference, data_mining, search)");
+  }
+  Terms terms;
+  const std::string base = parent.prefix() + std::string(field) + ".";
+  for (const auto& kv : v->get_object()) {
+    auto purpose = ParsePurpose(kv.key());
+    if (!purpose) {
+      std::string m(parent.type());
+      m.append(": unknown purpose \"")
+          .append(base)
+          .append(kv.key())
+          .append(
+              "\" (use ai_generative_training, ai_training, ai_inference, data_mining or search)");
+      return Status::InvalidArgument(std::move(m));
+    }
+    const std::string path = base + std::string(kv.key());
+    if (!kv.value().is_object()) {
+      return parent.Error(std::string(field) + "." + std::string(kv.key()),
+                          "must be an object {\"use\": ..., \"constraint_info\": ...}");
+    }
+    ObjectReader r(kv.value().get_object(), parent.type(), path + ".");
+    SIGNET_ASSIGN_OR_RETURN(std::string use, r.RequiredString("use", 20));
+    auto permission = ParsePermission(use);
+    if (!permission)
+      return r.Error("use", "must be \"allowed\", \"notAllowed\" or \"constrained\"");
+    PurposeTerms pt;
+    pt.value = *permission;
+    const json::value* ci = r.Find("constraint_info");
+    if (*permission == Permission::kConstrained) {
+      if (!ci) return r.Error("constraint_info", "is required when use is \"constrained\"");
+      if (!ci->is_object()) {
+        return r.Error("constraint_info", "must be an object {licences, contact, conditions}");
+      }
+      ObjectReader cr(ci->get_object(), parent.type(), path + ".constraint_info.");
+      SIGNET_ASSIGN_OR_RETURN(pt.constraint_info.licences,
+                              UrlArray(cr, "licences", limits.max_licences, limits.max_url_chars));
+      SIGNET_ASSIGN_OR_RETURN(auto contact, cr.String("contact", limits.max_url_chars, false));
+      SIGNET_ASSIGN_OR_RETURN(auto conditions,
+                              cr.String("conditions", limits.max_text_chars, false, true));
+      if (contact) pt.constraint_info.contact = std::move(*contact);
+      if (conditions) pt.constraint_info.conditions = std::move(*conditions);
+      SIGNET_RETURN_IF_ERROR(cr.NoUnknownFields());
+      if (pt.constraint_info.licences.empty() && pt.constraint_info.contact.empty()) {
+        return r.Error("constraint_info",
+                       "must name at least one licence URL or a contact, so a user can comply");
+      }
+    } else if (ci) {
+      return r.Error("constraint_info", "is only allowed when use is \"constrained\"");
+    }
+    SIGNET_RETURN_IF_ERROR(r.NoUnknownFields());
+    terms.at(*purpose) = std::move(pt);
+  }
+  return terms;
+}
+
+Result<std::vector<Credit>> ParseCredits(ObjectReader& r, const StatementLimits& limits) {
+  SIGNET_ASSIGN_OR_RETURN(const json::value* v, r.Require("credits"));
+  if (!v->is_array() || v->get_array().empty() || v->get_array().size() > limits.max_credits) {
+    return r.Error("credits", "must be an array of 1 to " + std::to_string(limits.max_credits) +
+                                  " objects {name, role, isni?, ipi?}");
+  }
+  std::vector<Credit> out;
+  const auto& arr = v->get_array();
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const std::string item = "credits[" + std::to_string(i) + "]";
+    if (!arr[i].is_object()) return r.Error(item, "must be an object {name, role, isni?, ipi?}");
+    ObjectReader cr(arr[i].get_object(), r.type(), item + ".");
+    Credit c;
+    SIGNET_ASSIGN_OR_RETURN(c.name, cr.RequiredString("name", limits.max_name_chars));
+    SIGNET_ASSIGN_OR_RETURN(c.role, cr.RequiredString("role", limits.max_role_chars));
+    SIGNET_ASSIGN_OR_RETURN(c.isni, Identifier(cr, "isni", NormalizeIsni));
+    SIGNET_ASSIGN_OR_RETURN(c.ipi, Identifier(cr, "ipi", NormalizeIpiNameNumber));
+    SIGNET_RETURN_IF_ERROR(cr.NoUnknownFields());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<StatementBody> ParseBody(StatementType type, ObjectReader& r, const std::string& artist,
+                                const StatementLimits& limits) {
+  switch (type) {
+    case StatementType::kArtistRegister: {
+      ArtistRegisterBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.public_key, PublicKeyField(r, "public_key"));
+      SIGNET_ASSIGN_OR_RETURN(b.display_name,
+                              r.RequiredString("display_name", limits.max_name_chars));
+      SIGNET_ASSIGN_OR_RETURN(b.isni, Identifier(r, "isni", NormalizeIsni));
+      SIGNET_ASSIGN_OR_RETURN(b.ipi, Identifier(r, "ipi", NormalizeIpiNameNumber));
+      SIGNET_ASSIGN_OR_RETURN(b.links,
+                              UrlArray(r, "links", limits.max_links, limits.max_url_chars));
+      if (crypto::ArtistId(b.public_key) != artist) {
+        return r.Error("artist", "must be the artist id of public_key (" +
+                                     crypto::ArtistId(b.public_key) + ")");
+      }
+      return StatementBody(std::move(b));
+    }
+    case StatementType::kArtistRotateKey: {
+      ArtistRotateKeyBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.new_public_key, PublicKeyField(r, "new_public_key"));
+      return StatementBody(b);
+    }
+    case StatementType::kArtistDefaultTerms: {
+      ArtistDefaultTermsBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.terms, ParseTermsObject(r, "terms", limits));
+      return StatementBody(std::move(b));
+    }
+    case StatementType::kWorkRegister: {
+      WorkRegisterBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.title, r.RequiredString("title", limits.max_name_chars));
+      SIGNET_ASSIGN_OR_RETURN(b.credits, ParseCredits(r, limits));
+      SIGNET_ASSIGN_OR_RETURN(const json::value* d, r.Require("duration"));
+      const std::string dur_what = "must be a number of seconds greater than 0 and at most " +
+                                   std::to_string(static_cast<int>(limits.max_duration_seconds));
+      if (!d->is_number()) return r.Error("duration", dur_what);
+      b.duration_seconds = d->to_number<double>();
+      if (!std::isfinite(b.duration_seconds) || b.duration_seconds <= 0 ||
+          b.duration_seconds > limits.max_duration_seconds) {
+        return r.Error("duration", dur_what);
+      }
+      SIGNET_ASSIGN_OR_RETURN(const json::value* f, r.Require("fingerprint"));
+      if (!f->is_string() || f->get_string().empty() ||
+          f->get_string().size() > limits.max_fingerprint_chars) {
+        return r.Error("fingerprint",
+                       "must be the compressed fingerprint string fpcalc prints, "
+                       "at most " +
+                           std::to_string(limits.max_fingerprint_chars) + " characters");
+      }
+      b.fingerprint = std::string(f->get_string());
+      auto raw = fp::DecodeFingerprint(b.fingerprint);
+      if (!raw.ok()) return r.Error("fingerprint", "is malformed: " + raw.status().message());
+      if (raw->values.size() < limits.min_fingerprint_values) {
+        return r.Error("fingerprint", "is too short (" + std::to_string(raw->values.size()) +
+                                          " sub-fingerprints; register the whole recording)");
+      }
+      b.fingerprint_values = std::move(raw->values);
+      SIGNET_ASSIGN_OR_RETURN(b.sha256, r.String("sha256", 64, false));
+      if (b.sha256) {
+        auto bytes = crypto::HexDecode(*b.sha256);
+        if (b.sha256->size() != 64 || !bytes.ok()) {
+          return r.Error("sha256", "must be 64 lowercase hex digits (SHA-256 of the file)");
+        }
+      }
+      SIGNET_ASSIGN_OR_RETURN(b.isrc, Identifier(r, "isrc", NormalizeIsrc));
+      SIGNET_ASSIGN_OR_RETURN(b.iswc, Identifier(r, "iswc", NormalizeIswc));
+      return StatementBody(std::move(b));
+    }
+    case StatementType::kWorkTerms: {
+      WorkTermsBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.work, WorkIdField(r, "work"));
+      SIGNET_ASSIGN_OR_RETURN(b.terms, ParseTermsObject(r, "terms", limits));
+      return StatementBody(std::move(b));
+    }
+    case StatementType::kWorkWithdraw: {
+      WorkWithdrawBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.work, WorkIdField(r, "work"));
+      SIGNET_ASSIGN_OR_RETURN(auto reason, r.String("reason", limits.max_text_chars, false, true));
+      if (reason) b.reason = std::move(*reason);
+      return StatementBody(std::move(b));
+    }
+    case StatementType::kDisputeOpen: {
+      DisputeOpenBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.work, WorkIdField(r, "work"));
+      SIGNET_ASSIGN_OR_RETURN(b.other_work, WorkIdField(r, "other_work"));
+      SIGNET_ASSIGN_OR_RETURN(b.reason, r.RequiredString("reason", limits.max_text_chars, true));
+      if (b.work == b.other_work) return r.Error("other_work", "must differ from \"work\"");
+      return StatementBody(std::move(b));
+    }
+    case StatementType::kDisputeResolve: {
+      DisputeResolveBody b;
+      SIGNET_ASSIGN_OR_RETURN(b.dispute, r.RequiredString("dispute", 64));
+      if (!IsWellFormedDisputeId(b.dispute)) {
+        return r.Error("dispute", "must be a dispute id (dp_ + 32 hex digits)");
+      }
+      SIGNET_ASSIGN_OR_RETURN(b.resolution,
+                              r.RequiredString("resolution", limits.max_text_chars, true));
+      return StatementBody(std::move(b));
+    }
+  }
+  return Status::Internal("unhandled statement type");
+}
+
+bool IsHexId(std::string_view id, std::string_view prefix) {
+  if (id.size() != prefix.size() + 32 || !id.starts_with(prefix)) return false;
+  for (char c : id.substr(prefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::string_view StatementTypeName(StatementType t) {
+  return kTypeNames[static_cast<std::size_t>(t)];
+}
+
+std::optional<StatementType> ParseStatementType(std::string_view name) {
+  for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (kTypeNames[i] == name) return static_cast<StatementType>(i);
+  }
+  return std::nullopt;
+}
+
+Result<Micros> ParseRfc3339Utc(std::string_view s) {
+  auto bad = [&] {
+    return Status::InvalidArgument("must be an RFC 3339 UTC timestamp like 2026-11-23T12:00:00Z");
+  };
+  auto digits = [&](std::size_t pos, std::size_t n, int* out) {
+    if (pos + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  int year, month, day, hour, minute, second;
+  if (s.size() < 20 || !digits(0, 4, &year) || s[4] != '-' || !digits(5, 2, &month) ||
+      s[7] != '-' || !digits(8, 2, &day) || (s[10] != 'T' && s[10] != 't') ||
+      !digits(11, 2, &hour) || s[13] != ':' || !digits(14, 2, &minute) || s[16] != ':' ||
+      !digits(17, 2, &second)) {
+    return bad();
+  }
+  std::size_t pos = 19;
+  std::int64_t micros = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    std::size_t n = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (n < 6) micros = micros * 10 + (s[pos] - '0');
+      ++n;
+      ++pos;
+    }
+    if (n == 0 || n > 9) return bad();
+    for (std::size_t k = n; k < 6; ++k) micros *= 10;
+  }
+  std::string_view zone = s.substr(pos);
+  if (zone != "Z" && zone != "z" && zone != "+00:00") {
+    return Status::InvalidArgument("must be in UTC: end with \"Z\" (e.g. 2026-11-23T12:00:00Z)");
+  }
+  static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > kDaysIn[month - 1] ||
+      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59) {
+    return Status::InvalidArgument("is not a valid date and time");
+  }
+  const std::int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return ((days * 24 + hour) * 60 + minute) * 60 * 1000000LL + second * 1000000LL + micros;
+}
+
+std::string FormatRfc3339Utc(Micros t) {
+  std::int64_t secs = t >= 0 ? t / 1000000 : (t - 999999) / 1000000;
+  const std::int64_t micros = t - secs * 1000000;
+  std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  const std::int64_t rem = secs - days * 86400;
+  // civil_from_days (H. Hinnant).
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+  char buf[64];
+  if (micros == 0) {
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
+                  d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
+                  static_cast<int>(rem % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                  static_cast<long long>(y), m, d, static_cast<int>(rem / 3600),
+                  static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60),
+                  static_cast<long long>(micros));
+  }
+  return buf;
+}
+
+Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micros max_skew_micros,
+                                 const StatementLimits& limits) {
+  if (payload_json.size() > limits.max_payload_bytes) {
+    return Status::InvalidArgument("statement payload is larger than " +
+                                   std::to_string(limits.max_payload_bytes) + " bytes");
+  }
+  json::parse_options popts;
+  popts.max_depth = 16;
+  boost::system::error_code ec;
+  json::value root = json::parse(payload_json, ec, {}, popts);
+  if (ec) return Status::InvalidArgument("statement payload is not valid JSON: " + ec.message());
+  if (!root.is_object()) return Status::InvalidArgument("statement payload must be a JSON object");
+  const json::object& obj = root.get_object();
+
+  const json::value* tv = obj.if_contains("type");
+  if (!tv) return Status::InvalidArgument("statement: field \"type\" is required");
+  if (!tv->is_string())
+    return Status::InvalidArgument("statement: field \"type\" must be a string");
+  auto type = ParseStatementType(tv->get_string());
+  if (!type) {
+    std::string m = "statement: unknown type \"";
+    m.append(std::string_view(tv->get_string()).substr(0, 64));
+    m.append(
+        "\" (one of artist.register, artist.rotate_key, artist.default_terms, "
+        "work.register, work.terms, work.withdraw, dispute.open, dispute.resolve)");
+    return Status::InvalidArgument(std::move(m));
+  }
+
+  Statement st;
+  st.type = *type;
+  ObjectReader r(obj, StatementTypeName(*type), "");
+  r.Find("type");
+  SIGNET_ASSIGN_OR_RETURN(st.artist, r.RequiredString("artist", 100));
+  if (!crypto::IsWellFormedArtistId(st.artist)) {
+    return r.Error("artist", "must be an artist id as returned by artist registration");
+  }
+  SIGNET_ASSIGN_OR_RETURN(const json::value* seq, r.Require("seq"));
+  constexpr std::uint64_t kMaxSeq = (1ULL << 53);  // exact in every JSON implementation
+  if (seq->is_uint64() && seq->get_uint64() >= 1 && seq->get_uint64() <= kMaxSeq) {
+    st.seq = seq->get_uint64();
+  } else if (seq->is_int64() && seq->get_int64() >= 1) {
+    st.seq = static_cast<std::uint64_t>(seq->get_int64());
+  } else {
+    return r.Error("seq", "must be an integer from 1 to 2^53");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string issued, r.RequiredString("issued_at", 40));
+  auto t = ParseRfc3339Utc(issued);
+  if (!t.ok()) return r.Error("issued_at", t.status().message());
+  if (*t > now + max_skew_micros) {
+    return r.Error("issued_at", "is in the future (more than " +
+                                    std::to_string(max_skew_micros / 1000000) +
+                                    " s ahead of the server clock " + FormatRfc3339Utc(now) +
+                                    "); check your clock");
+  }
+  st.issued_at = *t;
+  SIGNET_ASSIGN_OR_RETURN(st.body, ParseBody(*type, r, st.artist, limits));
+  SIGNET_RETURN_IF_ERROR(r.NoUnknownFields());
+  return st;
+}
+
+std::string WorkIdFor(std::string_view artist, std::span<const std::uint32_t> fingerprint) {
+  std::string data = "signet.work.v1\n";
+  data.append(artist).push_back('\n');
+  data.reserve(data.size() + fingerprint.size() * 4);
+  for (std::uint32_t v : fingerprint) {
+    for (int k = 0; k < 4; ++k) data.push_back(static_cast<char>((v >> (8 * k)) & 0xFF));
+  }
+  const crypto::Digest d = crypto::Sha256(data);
+  return "wk_" + crypto::HexEncode(crypto::ByteView(d.data(), 16));
+}
+
+bool IsWellFormedWorkId(std::string_view id) { return IsHexId(id, "wk_"); }
+bool IsWellFormedDisputeId(std::string_view id) { return IsHexId(id, "dp_"); }
+
+}  // namespace signet::registry
