@@ -19,4 +19,17 @@ int& ExitStatus();
 // signet fingerprint FILE...: fpcalc-compatible output (cmd_fingerprint.cc).
 void AddFingerprintCommand(CLI::App& app);
 
+// The registry's clients (cli owner): artist register|show, register,
+// terms set|show, match, check.
+void AddArtistCommand(CLI::App& app);
+void AddRegisterCommand(CLI::App& app);
+void AddTermsCommand(CLI::App& app);
+void AddMatchCommand(CLI::App& app);
+void AddCheckCommand(CLI::App& app);
+
+// signet keygen / signet verify (crypto owner): local keys and offline checks
+// of receipts, log consistency and statement signatures.
+void AddKeygenCommand(CLI::App& app);
+void AddVerifyCommand(CLI::App& app);
+
 }  // namespace signet::cli

@@ -17,6 +17,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "signet 0.1.0");
   // Subcommands attach here, e.g. signet::cli::AddFingerprintCommand(app);
   signet::cli::AddFingerprintCommand(app);
+  signet::cli::AddArtistCommand(app);
+  signet::cli::AddRegisterCommand(app);
+  signet::cli::AddTermsCommand(app);
+  signet::cli::AddMatchCommand(app);
+  signet::cli::AddCheckCommand(app);
+  signet::cli::AddKeygenCommand(app);
+  signet::cli::AddVerifyCommand(app);
   CLI11_PARSE(app, argc, argv);
   return signet::cli::ExitStatus();
 }

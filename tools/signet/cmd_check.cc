@@ -1,0 +1,322 @@
+// signet check: the AI company's dataset check. Files are fingerprinted in
+// parallel and streamed as NDJSON through POST /v1/check while the verdicts
+// stream back, so memory stays flat for any number of files. The report
+// (CSV or JSON) is written as verdicts arrive.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "tools/signet/cli_common.h"
+#include "tools/signet/commands.h"
+#include "tools/signet/csv.h"
+#include "tools/signet/file_walker.h"
+#include "tools/signet/pipeline.h"
+#include "tools/signet/progress.h"
+#include "tools/signet/statements.h"
+#include "tools/signet/terms_format.h"
+
+namespace signet::cli {
+namespace {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+struct CheckArgs {
+  std::string server;
+  std::string purpose;
+  std::vector<std::string> licences;
+  std::string csv_out;
+  std::string json_out;
+  std::vector<std::string> paths;
+  unsigned jobs = 0;
+  bool quiet = false;
+  bool lines = false;
+};
+
+// Everything the report needs about one file, from the server's verdict line.
+struct FileVerdict {
+  std::string verdict;  // allowed, notAllowed, constrained, disputed, unregistered, error
+  std::string reason;
+  std::vector<std::string> work_ids, artists, titles, disputes;
+  json::value raw;  // the server's line, for the JSON report
+};
+
+FileVerdict FromLine(const json::object& o) {
+  FileVerdict v;
+  v.verdict = JsonString(o, "verdict");
+  v.reason = JsonString(o, "reason");
+  if (std::string e = JsonString(o, "error"); !e.empty()) {
+    v.verdict = "error";
+    v.reason = e;
+  }
+  if (const json::array* works = JsonArray(o, "works")) {
+    for (const auto& w : *works) {
+      if (!w.is_object()) continue;
+      const json::object& wo = w.get_object();
+      const json::object* match = JsonObject(wo, "match");
+      const json::object& m = match ? *match : wo;
+      const json::object* work = JsonObject(m, "work");
+      const json::object& wk = work ? *work : m;
+      std::string id = JsonString(wk, "id");
+      if (id.empty()) id = JsonString(wk, "work_id");
+      v.work_ids.push_back(id);
+      std::string artist = JsonString(m, "artist_display_name");
+      if (artist.empty()) artist = JsonString(wk, "artist");
+      v.artists.push_back(artist);
+      v.titles.push_back(JsonString(wk, "title"));
+      if (const json::array* ds = JsonArray(m, "disputes")) {
+        for (const auto& d : *ds) {
+          if (d.is_object()) v.disputes.push_back(JsonString(d.get_object(), "id"));
+          if (d.is_string()) v.disputes.push_back(std::string(d.get_string()));
+        }
+      }
+    }
+  }
+  v.raw = o;
+  return v;
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ";") + x;
+  return s;
+}
+
+// Writes the report files and keeps the tallies; called from two threads
+// (fingerprint failures from the main thread, verdicts from the I/O thread).
+class Report {
+ public:
+  Report(const CheckArgs& a, Progress& progress) : args_(a), progress_(progress) {}
+
+  Status Open() {
+    if (!args_.csv_out.empty()) {
+      csv_.open(args_.csv_out, std::ios::trunc);
+      if (!csv_) return Status::IoError("cannot write " + args_.csv_out);
+      csv_ << "path,verdict,reason,works,artists,titles,disputes\n";
+    }
+    if (!args_.json_out.empty()) {
+      json_.open(args_.json_out, std::ios::trunc);
+      if (!json_) return Status::IoError("cannot write " + args_.json_out);
+      json::array lic;
+      for (const auto& l : args_.licences) lic.emplace_back(l);
+      json_ << "{\"purpose\":" << json::serialize(json::value(args_.purpose))
+            << ",\"licences\":" << json::serialize(lic)
+            << ",\"server\":" << json::serialize(json::value(args_.server))
+            << ",\"checked_at\":" << json::serialize(json::value(NowRfc3339Utc()))
+            << ",\"results\":[\n";
+    }
+    return Status::Ok();
+  }
+
+  void Add(const std::string& path, const FileVerdict& v) {
+    std::lock_guard l(mu_);
+    ++counts_[v.verdict];
+    if (v.verdict == "notAllowed" || v.verdict == "constrained" || v.verdict == "disputed") {
+      ++blocked_;
+      if (blocked_lines_.size() < 50)
+        blocked_lines_.push_back(path + ": " + v.verdict +
+                                 (v.reason.empty() ? "" : " (" + v.reason + ")"));
+    } else if (v.verdict == "error") {
+      ++errors_;
+      if (error_lines_.size() < 50) error_lines_.push_back(path + ": " + v.reason);
+    }
+    if (csv_.is_open()) {
+      csv_ << CsvField(path) << ',' << CsvField(v.verdict) << ',' << CsvField(v.reason) << ','
+           << CsvField(Join(v.work_ids)) << ',' << CsvField(Join(v.artists)) << ','
+           << CsvField(Join(v.titles)) << ',' << CsvField(Join(v.disputes)) << '\n';
+    }
+    if (json_.is_open()) {
+      json::object o;
+      o["path"] = path;
+      o["verdict"] = v.verdict;
+      o["reason"] = v.reason;
+      if (v.raw.is_object()) o["answer"] = v.raw;
+      json_ << (first_ ? "" : ",\n") << json::serialize(o);
+      first_ = false;
+    }
+    progress_.Tick(path, v.verdict);
+  }
+
+  Status Close(std::size_t files) {
+    std::lock_guard l(mu_);
+    if (json_.is_open()) {
+      json::object summary;
+      summary["files"] = files;
+      for (const auto& [k, n] : counts_) summary[k] = n;
+      json_ << "\n],\"summary\":" << json::serialize(summary) << "}\n";
+      json_.close();
+      if (!json_) return Status::IoError("cannot write " + args_.json_out);
+    }
+    if (csv_.is_open()) {
+      csv_.close();
+      if (!csv_) return Status::IoError("cannot write " + args_.csv_out);
+    }
+    return Status::Ok();
+  }
+
+  void PrintSummary(std::size_t files) {
+    std::lock_guard l(mu_);
+    std::printf("%zu files checked for %s:", files, args_.purpose.c_str());
+    for (const char* k :
+         {"allowed", "unregistered", "notAllowed", "constrained", "disputed", "error"}) {
+      std::printf(" %zu %s%s", counts_[k], k, std::string_view(k) == "error" ? "s" : ",");
+    }
+    std::printf("\n");
+    if (!blocked_lines_.empty()) {
+      std::printf("not allowed for %s:\n", args_.purpose.c_str());
+      for (const auto& x : blocked_lines_) std::printf("  %s\n", x.c_str());
+      if (blocked_ > blocked_lines_.size()) {
+        std::printf("  ... and %zu more (see the --csv or --json report)\n",
+                    blocked_ - blocked_lines_.size());
+      }
+    }
+    if (!error_lines_.empty()) {
+      std::printf("errors:\n");
+      for (const auto& x : error_lines_) std::printf("  %s\n", x.c_str());
+    }
+  }
+
+  std::size_t blocked() const { return blocked_; }
+  std::size_t errors() const { return errors_; }
+  std::size_t answered() {
+    std::lock_guard l(mu_);
+    std::size_t n = 0;
+    for (const auto& [k, c] : counts_) n += c;
+    return n;
+  }
+
+ private:
+  const CheckArgs& args_;
+  Progress& progress_;
+  std::mutex mu_;
+  std::ofstream csv_, json_;
+  bool first_ = true;
+  std::map<std::string, std::size_t> counts_;
+  std::size_t blocked_ = 0, errors_ = 0;
+  std::vector<std::string> blocked_lines_, error_lines_;
+};
+
+int RunCheck(const CheckArgs& a) {
+  constexpr std::string_view kCmd = "check";
+  if (!IsPurpose(a.purpose)) {
+    return ReportError(
+        kCmd, Status::InvalidArgument("unknown purpose '" + a.purpose + "'; use " + kPurposeHelp));
+  }
+  auto http = MakeClient(a.server);
+  if (!http.ok()) return ReportError(kCmd, http.status());
+  auto walk = FindAudioFiles(a.paths);
+  if (!walk.ok()) return ReportError(kCmd, walk.status());
+  for (const auto& w : walk->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  const std::vector<fs::path>& files = walk->files;
+
+  Progress progress("checking", files.size(),
+                    a.quiet ? Progress::Mode::kQuiet
+                            : (a.lines ? Progress::Mode::kLines : Progress::Mode::kAuto));
+  Report report(a, progress);
+  if (Status s = report.Open(); !s.ok()) return ReportError(kCmd, s);
+
+  std::string target = "/v1/check?purpose=" + client::EncodeComponent(a.purpose);
+  for (const auto& l : a.licences) target += "&licence=" + client::EncodeComponent(l);
+  auto call = (*http)->OpenNdjson(target, [&](std::string_view line) -> Status {
+    boost::system::error_code ec;
+    json::value v = json::parse(line, ec);
+    if (ec || !v.is_object()) {
+      return Status::Internal("the server sent a line that is not a JSON object: " +
+                              std::string(line.substr(0, 200)));
+    }
+    const json::object& o = v.get_object();
+    const std::string id = JsonString(o, "id");
+    char* end = nullptr;
+    const unsigned long long index = std::strtoull(id.c_str(), &end, 10);
+    if (id.empty() || *end != '\0' || index >= files.size()) {
+      return Status::Internal("the server answered for an unknown item id '" + id + "'");
+    }
+    report.Add(files[index].string(), FromLine(o));
+    return Status::Ok();
+  });
+
+  InstallInterruptHandler();
+  Status send_status;
+  std::size_t next = 0;
+  const unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  OrderedParallelMap<std::size_t, Result<LocalFingerprint>>(
+      jobs, 2 * jobs + 2,
+      [&]() -> std::optional<std::size_t> {
+        if (next == files.size() || Interrupted()) return std::nullopt;
+        return next++;
+      },
+      [&](const std::size_t& i) { return FingerprintLocalFile(files[i]); },
+      [&](std::size_t&& i, Result<LocalFingerprint>&& lf) {
+        if (!lf.ok()) {
+          FileVerdict v;
+          v.verdict = "error";
+          v.reason = lf.status().message();
+          report.Add(files[i].string(), v);
+          return true;
+        }
+        json::object item{
+            {"id", std::to_string(i)}, {"fingerprint", lf->compressed}, {"sha256", lf->sha256}};
+        send_status = call->Send(json::serialize(item));
+        return send_status.ok() && !Interrupted();
+      });
+  Status finished = call->Finish();
+  progress.Finish();
+  Status closed = report.Close(files.size());
+  report.PrintSummary(files.size());
+  if (!finished.ok()) return ReportError(kCmd, finished);
+  if (!closed.ok()) return ReportError(kCmd, closed);
+  if (Interrupted()) {
+    std::fprintf(stderr, "signet check: interrupted; the report covers %zu of %zu files\n",
+                 report.answered(), files.size());
+    return kExitError;
+  }
+  if (report.answered() != files.size()) {
+    return ReportError(
+        kCmd, Status::Internal("the server answered " + std::to_string(report.answered()) + " of " +
+                               std::to_string(files.size()) + " items"));
+  }
+  if (report.blocked() > 0) return kExitNotAllowed;
+  return report.errors() ? kExitError : kExitOk;
+}
+
+}  // namespace
+
+void AddCheckCommand(CLI::App& app) {
+  auto args = std::make_shared<CheckArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "check", "Check a dataset: may these files be used for PURPOSE? (streams 100k+ files)");
+  AddServerOption(*cmd, args->server);
+  cmd->add_option("--purpose", args->purpose, std::string("The planned use: ") + kPurposeHelp)
+      ->required();
+  cmd->add_option("--licence", args->licences,
+                  "A licence you hold (URL as the terms name it); unlocks constrained works "
+                  "(repeatable)");
+  auto* csv = cmd->add_option("--csv", args->csv_out,
+                              "Write the per-file report as CSV (path, verdict, reason, works, "
+                              "artists, titles, disputes)");
+  auto* js = cmd->add_option("--json", args->json_out,
+                             "Write the per-file report as JSON, with the server's full answers");
+  csv->excludes(js);
+  cmd->add_option("-j,--jobs", args->jobs, "Files fingerprinted at once (default: all cores)");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress output, only the summary");
+  cmd->add_flag("--lines", args->lines, "One plain line per file even on a terminal");
+  cmd->add_option("paths", args->paths, "Audio files and folders (searched recursively)")
+      ->required();
+  cmd->footer(
+      "Verdicts: allowed, unregistered (no reservation known), notAllowed, constrained\n"
+      "(not allowed unless you hold one of its licences), disputed (two artists claim it).\n"
+      "Only fingerprints and file hashes are sent, never the audio.\n\n"
+      "Exit status: 0 every file may be used; 3 some file is notAllowed, constrained\n"
+      "without a licence you hold, or disputed (even when other files failed); 1 errors.\n\n"
+      "Examples:\n"
+      "  signet check --purpose ai_generative_training dataset/\n"
+      "  signet check --purpose ai_training --csv report.csv --licence https://ada.example/l1 "
+      "data/\n"
+      "  signet check --purpose ai_generative_training --json evidence.json a.mp3 b.ogg");
+  cmd->callback([args] { ExitStatus() = RunCheck(*args); });
+}
+
+}  // namespace signet::cli

@@ -1,0 +1,322 @@
+// signet register: fingerprint a catalogue in parallel, sign one work.register
+// statement per recording on this machine, submit them in seq order, and
+// optionally attach terms to each work. Resumable (see journal.h).
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
+#include "fingerprint/extract.h"
+#include "tools/signet/cli_common.h"
+#include "tools/signet/commands.h"
+#include "tools/signet/csv.h"
+#include "tools/signet/file_walker.h"
+#include "tools/signet/journal.h"
+#include "tools/signet/pipeline.h"
+#include "tools/signet/progress.h"
+#include "tools/signet/statements.h"
+#include "tools/signet/tags.h"
+
+namespace signet::cli {
+namespace {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+struct RegisterArgs {
+  std::string server;
+  std::string key;
+  std::string artist;
+  std::string terms_file;
+  std::string metadata;
+  std::string journal;
+  std::vector<std::string> paths;
+  unsigned jobs = 0;
+  bool quiet = false;
+  bool lines = false;
+};
+
+struct Prepared {
+  Result<LocalFingerprint> fp = Status::Internal("not fingerprinted");
+  FileTags tags;
+};
+
+struct Summary {
+  std::size_t registered = 0, already = 0, disputed = 0, failed = 0;
+  std::vector<std::string> dispute_lines, failure_lines;
+};
+
+json::object WorkBody(const fs::path& file, const Prepared& p, const WorkMetadata* meta,
+                      const std::string& artist_name, bool with_isrc) {
+  const LocalFingerprint& lf = *p.fp;
+  json::object b;
+  std::string title = meta && !meta->title.empty() ? meta->title : p.tags.title;
+  if (title.empty()) title = file.stem().string();
+  b["title"] = title;
+  json::array credits;
+  if (meta && !meta->credits.empty()) {
+    for (const Credit& c : meta->credits)
+      credits.push_back(json::object{{"name", c.name}, {"role", c.role}});
+  } else {
+    if (!p.tags.artist.empty())
+      credits.push_back(json::object{{"name", p.tags.artist}, {"role", "performer"}});
+    if (!p.tags.composer.empty())
+      credits.push_back(json::object{{"name", p.tags.composer}, {"role", "composer"}});
+    if (credits.empty())
+      credits.push_back(json::object{{"name", artist_name}, {"role", "performer"}});
+  }
+  b["credits"] = std::move(credits);
+  double duration = lf.duration_seconds;
+  if (duration <= 0) {
+    const auto timing = fp::GetFingerprintTiming();
+    duration = timing.delay_seconds +
+               timing.item_seconds * static_cast<double>(lf.fingerprint.values.size());
+  }
+  b["duration"] = duration;
+  b["fingerprint"] = lf.compressed;
+  b["sha256"] = lf.sha256;
+  const std::string isrc = meta && !meta->isrc.empty() ? meta->isrc : p.tags.isrc;
+  if (with_isrc && !isrc.empty()) b["isrc"] = isrc;
+  if (meta && !meta->iswc.empty()) b["iswc"] = meta->iswc;
+  return b;
+}
+
+std::string DisputeText(const json::value& d) {
+  if (!d.is_object()) return "disputed";
+  const json::object& o = d.get_object();
+  std::string s = "dispute " + JsonString(o, "id");
+  const std::string other_work = JsonString(o, "work_a");
+  const std::string other_artist = JsonString(o, "artist_a");
+  if (!other_work.empty()) s += " with " + other_work + " by " + other_artist;
+  return s;
+}
+
+int RunRegister(const RegisterArgs& a) {
+  constexpr std::string_view kCmd = "register";
+  auto http = MakeClient(a.server);
+  if (!http.ok()) return ReportError(kCmd, http.status());
+  auto session =
+      ArtistSession::Open(**http, a.key, a.artist.empty() ? std::nullopt : std::optional(a.artist));
+  if (!session.ok()) return ReportError(kCmd, session.status());
+  auto artist = session->FetchArtist();
+  if (!artist.ok()) return ReportError(kCmd, artist.status());
+  const std::string artist_name = JsonString(*artist, "display_name");
+
+  std::optional<Catalogue> catalogue;
+  if (!a.metadata.empty()) {
+    auto c = Catalogue::Load(a.metadata);
+    if (!c.ok()) return ReportError(kCmd, c.status());
+    catalogue = std::move(*c);
+  }
+  std::optional<json::object> terms;
+  std::string terms_hash;
+  if (!a.terms_file.empty()) {
+    auto t = LoadTermsFile(a.terms_file);
+    if (!t.ok()) return ReportError(kCmd, t.status());
+    terms = std::move(*t);
+    const crypto::Digest d = crypto::Sha256(json::serialize(*terms));
+    terms_hash = crypto::HexEncode(crypto::ByteView(d.data(), d.size()));
+  }
+  fs::path journal_path = a.journal;
+  if (journal_path.empty()) {
+    journal_path = session->key_file();
+    journal_path += ".journal";
+  }
+  auto journal = RegisterJournal::Open(journal_path);
+  if (!journal.ok()) return ReportError(kCmd, journal.status());
+
+  auto walk = FindAudioFiles(a.paths);
+  if (!walk.ok()) return ReportError(kCmd, walk.status());
+  for (const auto& w : walk->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  const std::vector<fs::path>& files = walk->files;
+
+  Progress progress("registering", files.size(),
+                    a.quiet ? Progress::Mode::kQuiet
+                            : (a.lines ? Progress::Mode::kLines : Progress::Mode::kAuto));
+  Summary sum;
+  Status fatal;
+  InstallInterruptHandler();
+
+  std::size_t next = 0;
+  const unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  OrderedParallelMap<fs::path, Prepared>(
+      jobs, 2 * jobs + 2,
+      [&]() -> std::optional<fs::path> {
+        // Files the journal knows are done are handed through untouched.
+        if (next == files.size() || Interrupted()) return std::nullopt;
+        return files[next++];
+      },
+      [&](const fs::path& file) {
+        Prepared p;
+        const JournalEntry* done = journal->Find(file);
+        if (done && done->terms == terms_hash) {
+          p.fp = Status::AlreadyExists(done->work);
+          return p;
+        }
+        p.fp = FingerprintLocalFile(file);
+        if (p.fp.ok()) {
+          const WorkMetadata* meta = catalogue ? catalogue->Find(file) : nullptr;
+          if (!meta || meta->title.empty() || meta->credits.empty() || meta->isrc.empty()) {
+            if (auto t = ReadFileTags(file); t.ok()) p.tags = std::move(*t);
+          }
+        }
+        return p;
+      },
+      [&](fs::path&& file, Prepared&& p) {
+        const std::string shown = file.string();
+        if (!p.fp.ok()) {
+          if (p.fp.status().code() == Status::Code::kAlreadyExists) {
+            ++sum.already;
+            progress.Tick(shown, "already registered (" + p.fp.status().message() + ")");
+          } else {
+            ++sum.failed;
+            sum.failure_lines.push_back(shown + ": " + p.fp.status().message());
+            progress.Tick(shown, "failed: " + p.fp.status().message());
+          }
+          return !Interrupted();
+        }
+        const WorkMetadata* meta = catalogue ? catalogue->Find(file) : nullptr;
+        const std::string work_id = WorkIdFor(session->artist_id(), p.fp->fingerprint.values);
+        std::string outcome;
+        bool already = false;
+        std::vector<std::string> disputes;
+        // The registry derives the work id from artist and fingerprint, so
+        // asking for it tells whether an earlier (interrupted) run got there.
+        auto existing = (*http)->Get("/v1/works/" + work_id);
+        if (existing.ok()) {
+          already = true;
+          if (auto w = ParseJsonObject(*existing, "GET work"); w.ok()) {
+            if (const json::array* open = JsonArray(*w, "open_disputes")) {
+              for (const auto& d : *open) {
+                disputes.push_back("dispute " + (d.is_string() ? std::string(d.get_string()) : ""));
+              }
+            }
+          }
+        } else if (existing.status().code() != Status::Code::kNotFound) {
+          fatal = existing.status();
+          return false;
+        } else {
+          bool with_isrc = true;
+          auto sub = session->Submit("work.register", WorkBody(file, p, meta, artist_name, true));
+          const bool tag_isrc = !(meta && !meta->isrc.empty()) && !p.tags.isrc.empty();
+          if (!sub.ok() && tag_isrc && sub.status().code() == Status::Code::kInvalidArgument &&
+              sub.status().message().find("isrc") != std::string::npos) {
+            // A malformed ISRC tag should not block the registration.
+            progress.Note("note: " + shown + ": ignoring the file's ISRC tag '" + p.tags.isrc +
+                          "': " + sub.status().message());
+            with_isrc = false;
+            sub = session->Submit("work.register", WorkBody(file, p, meta, artist_name, false));
+          }
+          (void)with_isrc;
+          if (!sub.ok()) {
+            if (sub.status().code() == Status::Code::kAlreadyExists) {
+              already = true;
+            } else if (sub.status().code() == Status::Code::kUnavailable) {
+              fatal = sub.status();
+              return false;
+            } else {
+              ++sum.failed;
+              sum.failure_lines.push_back(shown + ": " + sub.status().message());
+              progress.Tick(shown, "failed: " + sub.status().message());
+              return !Interrupted();
+            }
+          } else if (const json::array* opened = JsonArray(sub->body, "opened_disputes")) {
+            for (const auto& d : *opened) disputes.push_back(DisputeText(d));
+          }
+        }
+        if (terms) {
+          auto t =
+              session->Submit("work.terms", json::object{{"work", work_id}, {"terms", *terms}});
+          if (!t.ok()) {
+            ++sum.failed;
+            sum.failure_lines.push_back(shown + ": registered as " + work_id +
+                                        " but setting its terms failed: " + t.status().message());
+            progress.Tick(shown, "failed to set terms: " + t.status().message());
+            return !Interrupted();
+          }
+        }
+        if (Status js = journal->Record(file, work_id, terms_hash); !js.ok()) {
+          progress.Note("warning: " + js.message());
+        }
+        if (already) {
+          ++sum.already;
+          outcome = "already registered " + work_id;
+        } else {
+          ++sum.registered;
+          outcome = "registered " + work_id;
+        }
+        if (!disputes.empty()) {
+          ++sum.disputed;
+          for (const auto& d : disputes)
+            sum.dispute_lines.push_back(shown + " (" + work_id + "): " + d);
+          outcome += ", DISPUTED";
+        }
+        progress.Tick(shown, outcome);
+        return !Interrupted();
+      });
+  progress.Finish();
+
+  std::printf("%zu files: %zu registered, %zu already registered, %zu disputed, %zu failed\n",
+              files.size(), sum.registered, sum.already, sum.disputed, sum.failed);
+  if (!sum.dispute_lines.empty()) {
+    std::printf("disputed (another artist registered a matching recording):\n");
+    for (const auto& l : sum.dispute_lines) std::printf("  %s\n", l.c_str());
+  }
+  if (!sum.failure_lines.empty()) {
+    std::printf("failed:\n");
+    for (const auto& l : sum.failure_lines) std::printf("  %s\n", l.c_str());
+  }
+  if (!fatal.ok()) return ReportError(kCmd, fatal.WithContext("stopped; re-run to continue"));
+  if (Interrupted()) {
+    std::fprintf(stderr,
+                 "signet register: interrupted; re-run the same command to continue "
+                 "(done files are skipped)\n");
+    return kExitError;
+  }
+  return sum.failed ? kExitError : kExitOk;
+}
+
+}  // namespace
+
+void AddRegisterCommand(CLI::App& app) {
+  auto args = std::make_shared<RegisterArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "register", "Fingerprint audio files and register them as your works (signed locally)");
+  AddServerOption(*cmd, args->server);
+  cmd->add_option("--key", args->key, "Secret key file made by `signet keygen`")->required();
+  cmd->add_option("--artist", args->artist,
+                  "Artist id, when KEYFILE.artist is missing (e.g. after a key rotation)");
+  cmd->add_option("--terms", args->terms_file,
+                  "JSON terms applied to every work, e.g. {\"ai_generative_training\": "
+                  "\"notAllowed\"}")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--metadata", args->metadata, "Catalogue CSV (columns below)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--journal", args->journal, "Resume journal (default: KEYFILE.journal)");
+  cmd->add_option("-j,--jobs", args->jobs, "Files fingerprinted at once (default: all cores)");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress output, only the summary");
+  cmd->add_flag("--lines", args->lines, "One plain line per file even on a terminal");
+  cmd->add_option("paths", args->paths, "Audio files and folders (searched recursively)")
+      ->required();
+  cmd->footer(
+      "Metadata CSV (RFC 4180, header row, columns in any order, names case-insensitive):\n"
+      "  path      the audio file, relative to the CSV's folder or absolute (required)\n"
+      "  title     the work's title\n"
+      "  isrc      ISRC, e.g. GBAYE0601498\n"
+      "  iswc      ISWC, e.g. T-034.524.680-1\n"
+      "  credits   \"Name:role;Name:role\", e.g. \"Ada Lovelace:composer;Bo:performer\"\n"
+      "  artist    performing artist (informational)\n"
+      "Without a CSV row, title, artist, composer and ISRC come from the file's tags, the\n"
+      "title else from the file name, and the credit else is you as performer.\n\n"
+      "Safe to interrupt (Ctrl-C) and re-run: files already registered are skipped, and\n"
+      "the registry never holds the same recording twice for one artist.\n"
+      "Exit status: 0 all registered (or already), 1 some failed.\n\n"
+      "Examples:\n"
+      "  signet register --key ada.key ~/Music/catalogue\n"
+      "  signet register --key ada.key --terms no-genai.json --metadata catalogue.csv music/\n"
+      "  echo '{\"ai_generative_training\": \"notAllowed\"}' > no-genai.json");
+  cmd->callback([args] { ExitStatus() = RunRegister(*args); });
+}
+
+}  // namespace signet::cli

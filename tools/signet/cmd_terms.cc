@@ -1,0 +1,143 @@
+// signet terms set | show: training-consent terms of a work or of the
+// artist's whole catalogue (the default every work inherits).
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <memory>
+
+#include "tools/signet/cli_common.h"
+#include "tools/signet/commands.h"
+#include "tools/signet/statements.h"
+#include "tools/signet/terms_format.h"
+
+namespace signet::cli {
+namespace {
+namespace json = boost::json;
+
+struct TermsArgs {
+  std::string server;
+  std::string key;
+  std::string work;
+  bool catalogue_default = false;
+  std::vector<std::string> assignments;
+  std::vector<std::string> licences;
+  std::string contact;
+  std::string conditions;
+  std::string at;
+  std::string format;
+  bool json = false;
+};
+
+int RunTermsSet(const TermsArgs& a) {
+  auto terms = TermsFromAssignments(a.assignments, a.licences, a.contact, a.conditions);
+  if (!terms.ok()) return ReportError("terms set", terms.status());
+  auto http = MakeClient(a.server);
+  if (!http.ok()) return ReportError("terms set", http.status());
+  auto session = ArtistSession::Open(**http, a.key);
+  if (!session.ok()) return ReportError("terms set", session.status());
+  json::object body;
+  std::string type = "artist.default_terms";
+  if (!a.work.empty()) {
+    type = "work.terms";
+    body["work"] = a.work;
+  }
+  body["terms"] = std::move(*terms);
+  auto submitted = session->Submit(type, body);
+  if (!submitted.ok()) return ReportError("terms set", submitted.status());
+  if (a.json) {
+    std::printf("%s\n", json::serialize(submitted->body).c_str());
+    return kExitOk;
+  }
+  std::printf("terms of %s are now:", a.work.empty() ? "the catalogue default" : a.work.c_str());
+  for (const std::string& s : a.assignments) std::printf(" %s", s.c_str());
+  const std::string accepted = JsonString(submitted->body, "accepted_at");
+  if (!accepted.empty()) std::printf(" (since %s)", accepted.c_str());
+  std::printf("\n");
+  return kExitOk;
+}
+
+int RunTermsShow(const TermsArgs& a) {
+  auto http = MakeClient(a.server);
+  if (!http.ok()) return ReportError("terms show", http.status());
+  std::string path = "/v1/works/" + client::EncodeComponent(a.work) + "/terms";
+  std::string query;
+  if (!a.format.empty()) {
+    path += "/export";
+    query = "?format=" + client::EncodeComponent(a.format);
+  }
+  if (!a.at.empty()) query += (query.empty() ? "?at=" : "&at=") + client::EncodeComponent(a.at);
+  auto body = (*http)->Get(path + query);
+  if (!body.ok()) return ReportError("terms show", body.status());
+  if (!a.format.empty() || a.json) {
+    std::fputs(body->c_str(), stdout);
+    if (body->empty() || body->back() != '\n') std::fputs("\n", stdout);
+    return kExitOk;
+  }
+  auto answer = ParseJsonObject(*body, "GET terms");
+  if (!answer.ok()) return ReportError("terms show", answer.status());
+  std::fputs(FormatTermsAnswer(*answer).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddTermsCommand(CLI::App& app) {
+  auto args = std::make_shared<TermsArgs>();
+  CLI::App* terms = app.add_subcommand("terms", "Set or show training-consent terms");
+  terms->require_subcommand(1);
+
+  CLI::App* set = terms->add_subcommand(
+      "set", "Set terms for one work (--work) or for the whole catalogue (--default)");
+  AddServerOption(*set, args->server);
+  set->add_option("--key", args->key, "Secret key file of the work's artist")->required();
+  auto* work = set->add_option("--work", args->work, "The work id (wk_...)");
+  auto* def = set->add_flag("--default", args->catalogue_default,
+                            "Set the catalogue default that every work without its own terms "
+                            "inherits");
+  work->excludes(def);
+  set->add_option("assignments", args->assignments,
+                  std::string("PURPOSE=VALUE items; PURPOSE: ") + kPurposeHelp +
+                      "; VALUE: allowed, notAllowed or constrained")
+      ->required();
+  set->add_option("--licence", args->licences,
+                  "For constrained: a licence URL that grants the use (repeatable)");
+  set->add_option("--contact", args->contact,
+                  "For constrained: whom to ask, e.g. mailto:licensing@example.org");
+  set->add_option("--conditions", args->conditions, "For constrained: conditions, free text");
+  set->add_flag("--json", args->json, "Print the server's JSON answer (with the log receipt)");
+  set->footer(
+      "Purposes inherit: data_mining > ai_training > ai_generative_training; a work's own\n"
+      "terms win over the catalogue default; notAllowed wins over allowed. Every change is\n"
+      "a new signed statement: the old terms stay visible with `terms show --at`.\n\n"
+      "Examples:\n"
+      "  signet terms set --key ada.key --work wk_0123... ai_generative_training=notAllowed\n"
+      "  signet terms set --key ada.key --default ai_training=notAllowed search=allowed\n"
+      "  signet terms set --key ada.key --work wk_0123... ai_training=constrained \\\n"
+      "      --licence https://ada.example/licence --contact mailto:ada@example.org");
+  set->callback([args] {
+    if (args->work.empty() && !args->catalogue_default) {
+      ExitStatus() =
+          ReportError("terms set", Status::InvalidArgument("give --work ID or --default"));
+      return;
+    }
+    ExitStatus() = RunTermsSet(*args);
+  });
+
+  CLI::App* show = terms->add_subcommand("show", "Show the terms in force for a work");
+  AddServerOption(*show, args->server);
+  show->add_option("--work", args->work, "The work id (wk_...)")->required();
+  show->add_option("--at", args->at,
+                   "RFC 3339 UTC time, e.g. 2026-11-23T12:00:00Z: the terms in force then");
+  show->add_option("--format", args->format, "Export for another standard instead")
+      ->check(CLI::IsMember({"tdmrep", "cawg", "plus", "aipref"}));
+  show->add_flag("--json", args->json, "Print the server's JSON answer");
+  show->footer(
+      "Formats: tdmrep (W3C TDMRep JSON), cawg (CAWG training-mining assertion),\n"
+      "plus (IPTC PLUS data-mining value), aipref (IETF AIPREF header value).\n\n"
+      "Examples:\n"
+      "  signet terms show --work wk_0123...\n"
+      "  signet terms show --work wk_0123... --at 2026-11-23T12:00:00Z\n"
+      "  signet terms show --work wk_0123... --format aipref");
+  show->callback([args] { ExitStatus() = RunTermsShow(*args); });
+}
+
+}  // namespace signet::cli

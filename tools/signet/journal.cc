@@ -1,0 +1,82 @@
+#include "tools/signet/journal.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "tools/signet/statements.h"
+
+namespace signet::cli {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+std::string Key(const fs::path& file) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(file), ec);
+  return ec ? fs::absolute(file).lexically_normal().string() : p.string();
+}
+}  // namespace
+
+bool FileStamp(const fs::path& file, std::uintmax_t* size, std::int64_t* mtime) {
+  std::error_code ec;
+  *size = fs::file_size(file, ec);
+  if (ec) return false;
+  auto t = fs::last_write_time(file, ec);
+  if (ec) return false;
+  *mtime = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  return true;
+}
+
+Result<RegisterJournal> RegisterJournal::Open(const fs::path& path) {
+  RegisterJournal j;
+  j.path_ = path;
+  if (std::ifstream in(path); in) {
+    for (std::string line; std::getline(in, line);) {
+      boost::system::error_code ec;
+      json::value v = json::parse(line, ec);
+      if (ec || !v.is_object()) continue;  // a torn line from a crash
+      const json::object& o = v.get_object();
+      JournalEntry e;
+      e.size = static_cast<std::uintmax_t>(JsonNumber(o, "size"));
+      e.mtime = static_cast<std::int64_t>(JsonNumber(o, "mtime"));
+      e.work = JsonString(o, "work");
+      e.terms = JsonString(o, "terms");
+      j.entries_[JsonString(o, "path")] = std::move(e);
+    }
+  }
+  j.out_ = std::make_unique<std::ofstream>(path, std::ios::app);
+  if (!*j.out_) {
+    return Status::IoError("cannot write the register journal " + path.string() +
+                           " (choose another place with --journal)");
+  }
+  return j;
+}
+
+const JournalEntry* RegisterJournal::Find(const fs::path& file) const {
+  auto it = entries_.find(Key(file));
+  if (it == entries_.end()) return nullptr;
+  std::uintmax_t size = 0;
+  std::int64_t mtime = 0;
+  if (!FileStamp(file, &size, &mtime) || size != it->second.size || mtime != it->second.mtime) {
+    return nullptr;
+  }
+  return &it->second;
+}
+
+Status RegisterJournal::Record(const fs::path& file, const std::string& work,
+                               const std::string& terms_hash) {
+  JournalEntry e;
+  if (!FileStamp(file, &e.size, &e.mtime)) return Status::Ok();  // vanished: nothing to skip later
+  e.work = work;
+  e.terms = terms_hash;
+  const std::string key = Key(file);
+  json::object o{
+      {"path", key}, {"size", e.size}, {"mtime", e.mtime}, {"work", work}, {"terms", terms_hash}};
+  *out_ << json::serialize(o) << '\n';
+  out_->flush();
+  entries_[key] = std::move(e);
+  if (!*out_) return Status::IoError("cannot append to " + path_.string());
+  return Status::Ok();
+}
+
+}  // namespace signet::cli
