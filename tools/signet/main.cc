@@ -22,8 +22,6 @@ int main(int argc, char** argv) {
   signet::cli::AddTermsCommand(app);
   signet::cli::AddMatchCommand(app);
   signet::cli::AddCheckCommand(app);
-  signet::cli::AddKeygenCommand(app);
-  signet::cli::AddVerifyCommand(app);
   CLI11_PARSE(app, argc, argv);
   return signet::cli::ExitStatus();
 }
