@@ -1,0 +1,44 @@
+// Request metrics in the Prometheus text exposition format (version 0.0.4):
+// a counter of requests by method, route template and status, and a latency
+// histogram by method and route. Routes are templates ("/v1/works/{id}"), never
+// raw paths, so the number of series stays bounded.
+//
+// Thread safety: Observe and Render may be called from any thread.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace signet::api {
+
+class Metrics {
+ public:
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  void Observe(std::string_view method, std::string_view route, int status, double seconds);
+
+  // Appends the request series, then `gauges` as
+  // "# TYPE name gauge\nname value\n" (name may carry {labels}; the TYPE line
+  // uses the name up to '{').
+  std::string Render(const std::vector<std::pair<std::string, double>>& gauges) const;
+
+ private:
+  struct Histogram {
+    std::vector<std::uint64_t> buckets;  // cumulative counts are computed on render
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  std::vector<double> bounds_;
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
+  std::map<std::pair<std::string, std::string>, Histogram> latency_;
+};
+
+}  // namespace signet::api

@@ -1,0 +1,81 @@
+// A generic HTTP/1.1 server on Boost.Beast/Asio that drives an api::Handler.
+// It knows nothing of Signet's routes: it reads requests, applies the
+// transport's limits, runs the handler on a worker pool and writes the answer.
+//
+//  - I/O threads run the sockets (one C++20 coroutine per connection, on its
+//    own strand); handlers run on a separate worker pool, never on I/O threads.
+//  - Every read and write has a deadline: idle keep-alive wait, request head,
+//    each body read, each write.
+//  - A fresh parser per request with a header limit (431) and the route's body
+//    limit (413), answered as problem+json before closing the connection.
+//  - Limits: total connections (503 + Retry-After), connections per client IP
+//    and requests per client IP (429 + Retry-After).
+//  - Shutdown(): stop accepting, close idle connections, let in-flight requests
+//    finish within the grace period, then close whatever is left and return
+//    from Run().
+//  - One JSON line per request on the access log (time, remote, method,
+//    target, route, status, bytes, duration_ms).
+//
+// Thread safety: Listen, then Run on one thread (it blocks). Shutdown and
+// port() may be called from any thread, also from a signal watcher.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http.h"
+#include "common/status.h"
+#include "server/rate_limiter.h"
+
+namespace signet::server {
+
+struct ServerOptions {
+  int io_threads = 2;
+  int worker_threads = 2;
+  std::size_t max_connections = 10000;
+  RateLimitOptions rate;
+  std::uint32_t header_limit = 16 << 10;  // bytes of request line + headers
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};    // keep-alive wait
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};  // first byte -> end of head
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};    // per body read
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};   // per write
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
+  // Access log sink; nullptr: no access log. Lines end with '\n'.
+  std::function<void(std::string_view line)> access_log;
+  // Pieces buffered between socket and a streaming handler, each direction.
+  std::size_t stream_queue_pieces = 8;
+  std::size_t stream_read_piece_bytes = 64 << 10;
+};
+
+class HttpServer {
+ public:
+  // `handler` must outlive the server.
+  HttpServer(ServerOptions options, api::Handler& handler);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();
+
+  // Binds and listens. `host` is an IP address (v4 or v6); port 0 picks a free port.
+  Status Listen(const std::string& host, std::uint16_t port);
+  // The bound port. REQUIRES: Listen succeeded.
+  std::uint16_t port() const;
+
+  // Serves until Shutdown() completes; returns after every I/O thread stopped
+  // and every handler returned. REQUIRES: Listen succeeded; called once.
+  void Run();
+  // Starts a graceful shutdown; returns immediately. Idempotent.
+  void Shutdown();
+  // Makes Run() also watch SIGINT/SIGTERM and call Shutdown() on the first.
+  // REQUIRES: called before Run().
+  void HandleSignals();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace signet::server
