@@ -9,17 +9,25 @@
 
 namespace signet::registry::testing {
 
+namespace {
+
+std::uint64_t SplitMix64(std::uint64_t& x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  std::uint64_t z = x;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
 std::vector<std::uint32_t> RandomFingerprint(std::uint64_t seed, std::size_t count) {
-  std::uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+  // Start each stream at a hashed position: consecutive seeds must not give
+  // overlapping (shifted) streams, which would match each other.
+  std::uint64_t s = seed;
+  std::uint64_t x = SplitMix64(s);
   std::vector<std::uint32_t> out(count);
-  for (auto& v : out) {
-    // splitmix64
-    x += 0x9E3779B97F4A7C15ULL;
-    std::uint64_t z = x;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    v = static_cast<std::uint32_t>((z ^ (z >> 31)) >> 16);
-  }
+  for (auto& v : out) v = static_cast<std::uint32_t>(SplitMix64(x) >> 16);
   return out;
 }
 
