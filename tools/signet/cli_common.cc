@@ -6,11 +6,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "fingerprint/extract.h"
 #include "tools/signet/commands.h"
+#include "tools/signet/file_walker.h"
 
 namespace signet::cli {
 namespace fs = std::filesystem;
@@ -23,6 +25,28 @@ CLI::Option* AddServerOption(CLI::App& cmd, std::string& server) {
       .add_option("--server", server,
                   "Registry URL (default: $SIGNET_SERVER, else http://127.0.0.1:8080)")
       ->capture_default_str();
+}
+
+void AddBatchOptions(CLI::App& cmd, BatchOptions& o) {
+  cmd.add_option("-j,--jobs", o.jobs, "Files fingerprinted at once (default: all cores)");
+  cmd.add_flag("-q,--quiet", o.quiet, "No progress output, only the summary");
+  cmd.add_flag("--lines", o.lines, "One plain line per file even on a terminal");
+  cmd.add_option("paths", o.paths, "Audio files and folders (searched recursively)")->required();
+}
+
+unsigned WorkerCount(const BatchOptions& o) {
+  return o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+}
+
+Progress::Mode ProgressModeFor(const BatchOptions& o) {
+  if (o.quiet) return Progress::Mode::kQuiet;
+  return o.lines ? Progress::Mode::kLines : Progress::Mode::kAuto;
+}
+
+Result<std::vector<fs::path>> CollectFiles(const BatchOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(WalkResult walk, FindAudioFiles(o.paths));
+  for (const auto& w : walk.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  return std::move(walk.files);
 }
 
 Result<std::unique_ptr<client::HttpClient>> MakeClient(const std::string& server) {

@@ -16,11 +16,26 @@
 #include "common/status.h"
 #include "fingerprint/codec.h"
 #include "tools/signet/client/http_client.h"
+#include "tools/signet/progress.h"
 
 namespace signet::cli {
 
 // Adds --server URL (default: $SIGNET_SERVER, else http://127.0.0.1:8080).
 CLI::Option* AddServerOption(CLI::App& cmd, std::string& server);
+
+// The options of the commands that work through many files (register, check).
+struct BatchOptions {
+  std::vector<std::string> paths;
+  unsigned jobs = 0;
+  bool quiet = false;
+  bool lines = false;
+};
+// Adds the positional PATH... and -j/--jobs, -q/--quiet, --lines.
+void AddBatchOptions(CLI::App& cmd, BatchOptions& options);
+unsigned WorkerCount(const BatchOptions& options);  // jobs, else the number of cores
+Progress::Mode ProgressModeFor(const BatchOptions& options);
+// The audio files under options.paths (file_walker.h); warnings go to stderr.
+Result<std::vector<std::filesystem::path>> CollectFiles(const BatchOptions& options);
 
 // Parses the URL and makes a client.
 Result<std::unique_ptr<client::HttpClient>> MakeClient(const std::string& server);

@@ -30,10 +30,7 @@ struct CheckArgs {
   std::vector<std::string> licences;
   std::string csv_out;
   std::string json_out;
-  std::vector<std::string> paths;
-  unsigned jobs = 0;
-  bool quiet = false;
-  bool lines = false;
+  BatchOptions batch;
 };
 
 // Everything the report needs about one file, from the server's verdict line.
@@ -207,14 +204,11 @@ int RunCheck(const CheckArgs& a) {
   }
   auto http = MakeClient(a.server);
   if (!http.ok()) return ReportError(kCmd, http.status());
-  auto walk = FindAudioFiles(a.paths);
-  if (!walk.ok()) return ReportError(kCmd, walk.status());
-  for (const auto& w : walk->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  const std::vector<fs::path>& files = walk->files;
+  auto collected = CollectFiles(a.batch);
+  if (!collected.ok()) return ReportError(kCmd, collected.status());
+  const std::vector<fs::path>& files = *collected;
 
-  Progress progress("checking", files.size(),
-                    a.quiet ? Progress::Mode::kQuiet
-                            : (a.lines ? Progress::Mode::kLines : Progress::Mode::kAuto));
+  Progress progress("checking", files.size(), ProgressModeFor(a.batch));
   Report report(a, progress);
   if (Status s = report.Open(); !s.ok()) return ReportError(kCmd, s);
 
@@ -241,7 +235,7 @@ int RunCheck(const CheckArgs& a) {
   InstallInterruptHandler();
   Status send_status;
   std::size_t next = 0;
-  const unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned jobs = WorkerCount(a.batch);
   OrderedParallelMap<std::size_t, Result<LocalFingerprint>>(
       jobs, 2 * jobs + 2,
       [&]() -> std::optional<std::size_t> {
@@ -300,11 +294,7 @@ void AddCheckCommand(CLI::App& app) {
   auto* js = cmd->add_option("--json", args->json_out,
                              "Write the per-file report as JSON, with the server's full answers");
   csv->excludes(js);
-  cmd->add_option("-j,--jobs", args->jobs, "Files fingerprinted at once (default: all cores)");
-  cmd->add_flag("-q,--quiet", args->quiet, "No progress output, only the summary");
-  cmd->add_flag("--lines", args->lines, "One plain line per file even on a terminal");
-  cmd->add_option("paths", args->paths, "Audio files and folders (searched recursively)")
-      ->required();
+  AddBatchOptions(*cmd, args->batch);
   cmd->footer(
       "Verdicts: allowed, unregistered (no reservation known), notAllowed, constrained\n"
       "(not allowed unless you hold one of its licences), disputed (two artists claim it).\n"

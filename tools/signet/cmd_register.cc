@@ -31,10 +31,7 @@ struct RegisterArgs {
   std::string terms_file;
   std::string metadata;
   std::string journal;
-  std::vector<std::string> paths;
-  unsigned jobs = 0;
-  bool quiet = false;
-  bool lines = false;
+  BatchOptions batch;
 };
 
 struct Prepared {
@@ -126,20 +123,17 @@ int RunRegister(const RegisterArgs& a) {
   auto journal = RegisterJournal::Open(journal_path);
   if (!journal.ok()) return ReportError(kCmd, journal.status());
 
-  auto walk = FindAudioFiles(a.paths);
-  if (!walk.ok()) return ReportError(kCmd, walk.status());
-  for (const auto& w : walk->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  const std::vector<fs::path>& files = walk->files;
+  auto collected = CollectFiles(a.batch);
+  if (!collected.ok()) return ReportError(kCmd, collected.status());
+  const std::vector<fs::path>& files = *collected;
 
-  Progress progress("registering", files.size(),
-                    a.quiet ? Progress::Mode::kQuiet
-                            : (a.lines ? Progress::Mode::kLines : Progress::Mode::kAuto));
+  Progress progress("registering", files.size(), ProgressModeFor(a.batch));
   Summary sum;
   Status fatal;
   InstallInterruptHandler();
 
   std::size_t next = 0;
-  const unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned jobs = WorkerCount(a.batch);
   OrderedParallelMap<fs::path, Prepared>(
       jobs, 2 * jobs + 2,
       [&]() -> std::optional<fs::path> {
@@ -294,11 +288,7 @@ void AddRegisterCommand(CLI::App& app) {
   cmd->add_option("--metadata", args->metadata, "Catalogue CSV (columns below)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--journal", args->journal, "Resume journal (default: KEYFILE.journal)");
-  cmd->add_option("-j,--jobs", args->jobs, "Files fingerprinted at once (default: all cores)");
-  cmd->add_flag("-q,--quiet", args->quiet, "No progress output, only the summary");
-  cmd->add_flag("--lines", args->lines, "One plain line per file even on a terminal");
-  cmd->add_option("paths", args->paths, "Audio files and folders (searched recursively)")
-      ->required();
+  AddBatchOptions(*cmd, args->batch);
   cmd->footer(
       "Metadata CSV (RFC 4180, header row, columns in any order, names case-insensitive):\n"
       "  path      the audio file, relative to the CSV's folder or absolute (required)\n"
