@@ -27,4 +27,9 @@ void AddTermsCommand(CLI::App& app);
 void AddMatchCommand(CLI::App& app);
 void AddCheckCommand(CLI::App& app);
 
+// signet keygen / signet verify (crypto owner): local keys and offline checks
+// of receipts, log consistency and statement signatures.
+void AddKeygenCommand(CLI::App& app);
+void AddVerifyCommand(CLI::App& app);
+
 }  // namespace signet::cli

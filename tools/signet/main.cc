@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   signet::cli::AddTermsCommand(app);
   signet::cli::AddMatchCommand(app);
   signet::cli::AddCheckCommand(app);
+  signet::cli::AddKeygenCommand(app);
+  signet::cli::AddVerifyCommand(app);
   CLI11_PARSE(app, argc, argv);
   return signet::cli::ExitStatus();
 }

@@ -1,0 +1,197 @@
+// signet verify receipt|consistency|statement: offline checks of what a Signet
+// registry handed out. All verification logic lives in crypto/ (receipt.h,
+// checkpoint.h, dsse.h); this file reads files and prints results.
+// Exit status 0 when the check passes, 1 when it fails or input is unusable.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "crypto/dsse.h"
+#include "crypto/ed25519.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/receipt.h"
+#include "tools/signet/commands.h"
+
+namespace signet::cli {
+namespace {
+
+// Verification inputs are small (receipts, checkpoints, envelopes).
+constexpr std::streamsize kMaxInputBytes = 16 << 20;
+
+Result<std::string> ReadInput(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(std::string(what) + " " + path + " cannot be opened");
+  std::string data;
+  data.resize(static_cast<std::size_t>(kMaxInputBytes) + 1);
+  in.read(data.data(), kMaxInputBytes + 1);
+  if (in.gcount() > kMaxInputBytes) {
+    return Status::ResourceExhausted(std::string(what) + " " + path + " is larger than 16 MiB");
+  }
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  return data;
+}
+
+// --key takes the verifier key text itself or a file holding it.
+Result<crypto::note::Verifier> LoadVerifier(const std::string& key) {
+  if (key.find('+') != std::string::npos && !std::ifstream(key)) {
+    return crypto::note::Verifier::Parse(key);
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadInput(key, "log key file"));
+  Result<crypto::note::Verifier> v = crypto::note::Verifier::Parse(text);
+  if (!v.ok()) return v.status().WithContext(key);
+  return v;
+}
+
+// --public-key takes base64 text or a file holding it (KEYFILE.pub).
+Result<crypto::PublicKey> LoadPublicKey(const std::string& key) {
+  if (!std::ifstream(key)) return crypto::ParsePublicKey(key);
+  return crypto::ReadPublicKeyFile(key);
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "FAILED: %s\n", s.message().c_str());
+  return kExitError;
+}
+
+std::string RootText(const crypto::Checkpoint& c) {
+  return crypto::Base64Encode(crypto::ByteView(c.root));
+}
+
+struct ReceiptArgs {
+  std::string key, receipt, statement;
+};
+
+int RunReceipt(const ReceiptArgs& a) {
+  Result<crypto::note::Verifier> v = LoadVerifier(a.key);
+  if (!v.ok()) return Fail(v.status());
+  Result<std::string> json = ReadInput(a.receipt, "receipt");
+  if (!json.ok()) return Fail(json.status());
+  Result<crypto::Receipt> receipt = crypto::ParseReceiptJson(*json);
+  if (!receipt.ok()) return Fail(receipt.status().WithContext(a.receipt));
+
+  std::optional<std::string> envelope;
+  if (!a.statement.empty()) {
+    Result<std::string> bytes = ReadInput(a.statement, "statement");
+    if (!bytes.ok()) return Fail(bytes.status());
+    envelope = std::move(*bytes);
+    // Editors and `curl > file` often add a final newline the registry never
+    // saw; the log commits to the bytes it stored, so try without it too.
+    if (crypto::merkle::LeafHash(*envelope) != receipt->leaf_hash && !envelope->empty() &&
+        envelope->back() == '\n') {
+      std::string trimmed = envelope->substr(0, envelope->size() - 1);
+      if (crypto::merkle::LeafHash(trimmed) == receipt->leaf_hash) envelope = std::move(trimmed);
+    }
+  }
+  Result<crypto::Checkpoint> cp = crypto::VerifyReceipt(
+      *receipt, envelope ? std::optional<std::string_view>(*envelope) : std::nullopt, *v);
+  if (!cp.ok()) return Fail(cp.status());
+  std::printf(
+      "OK: %s is leaf %llu of log %s at tree size %llu (root %s), checkpoint signed by "
+      "%s\n",
+      envelope ? a.statement.c_str() : "the receipt's statement",
+      static_cast<unsigned long long>(receipt->leaf_index), cp->origin.c_str(),
+      static_cast<unsigned long long>(cp->size), RootText(*cp).c_str(), v->ToText().c_str());
+  if (!envelope) {
+    std::printf(
+        "note: pass --statement ENVELOPE.json to check that the receipt is for that "
+        "statement\n");
+  }
+  return kExitOk;
+}
+
+struct ConsistencyArgs {
+  std::string key, old_checkpoint, new_checkpoint, proof;
+};
+
+int RunConsistency(const ConsistencyArgs& a) {
+  Result<crypto::note::Verifier> v = LoadVerifier(a.key);
+  if (!v.ok()) return Fail(v.status());
+  Result<std::string> old_note = ReadInput(a.old_checkpoint, "old checkpoint");
+  Result<std::string> new_note = ReadInput(a.new_checkpoint, "new checkpoint");
+  Result<std::string> proof_json = ReadInput(a.proof, "consistency proof");
+  for (const Status& s : {old_note.status(), new_note.status(), proof_json.status()}) {
+    if (!s.ok()) return Fail(s);
+  }
+  Result<crypto::ConsistencyProofDoc> proof = crypto::ParseConsistencyProofJson(*proof_json);
+  if (!proof.ok()) return Fail(proof.status().WithContext(a.proof));
+  auto both = crypto::VerifyCheckpointConsistency(*old_note, *new_note, *proof, *v);
+  if (!both.ok()) return Fail(both.status());
+  const auto& [older, newer] = *both;
+  std::printf(
+      "OK: log %s at size %llu (root %s) extends size %llu (root %s): nothing was "
+      "removed or rewritten\n",
+      newer.origin.c_str(), static_cast<unsigned long long>(newer.size), RootText(newer).c_str(),
+      static_cast<unsigned long long>(older.size), RootText(older).c_str());
+  return kExitOk;
+}
+
+struct StatementArgs {
+  std::string envelope, public_key;
+};
+
+int RunStatement(const StatementArgs& a) {
+  Result<crypto::PublicKey> pk = LoadPublicKey(a.public_key);
+  if (!pk.ok()) return Fail(pk.status().WithContext("--public-key"));
+  Result<std::string> json = ReadInput(a.envelope, "statement");
+  if (!json.ok()) return Fail(json.status());
+  Result<crypto::dsse::Envelope> env = crypto::dsse::ParseJson(*json);
+  if (!env.ok()) return Fail(env.status().WithContext(a.envelope));
+  if (Status s = crypto::dsse::Verify(*env, *pk); !s.ok()) return Fail(s);
+  std::printf("OK: %s (%s, %zu payload bytes) is signed by %s\n", a.envelope.c_str(),
+              env->payload_type.c_str(), env->payload.size(), crypto::PublicKeyToText(*pk).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App& app) {
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Check receipts, log consistency and statement signatures offline");
+  verify->require_subcommand(1);
+
+  auto r = std::make_shared<ReceiptArgs>();
+  CLI::App* receipt = verify->add_subcommand(
+      "receipt", "Check that a receipt proves a statement is in the registry's log");
+  receipt->add_option("--key", r->key, "Log verifier key, or a file holding it")->required();
+  receipt->add_option("receipt", r->receipt, "Receipt JSON file")->required();
+  receipt->add_option("--statement", r->statement,
+                      "The statement's DSSE envelope file: also check the receipt is for it");
+  receipt->footer(
+      "Example:\n"
+      "  signet verify receipt --key log.vkey receipt.json --statement ada-optout.json");
+  receipt->callback([r] { ExitStatus() = RunReceipt(*r); });
+
+  auto c = std::make_shared<ConsistencyArgs>();
+  CLI::App* consistency = verify->add_subcommand(
+      "consistency", "Check that a newer signed checkpoint extends one you saved earlier");
+  consistency->add_option("--key", c->key, "Log verifier key, or a file holding it")->required();
+  consistency->add_option("--old", c->old_checkpoint, "Earlier checkpoint (signed note)")
+      ->required();
+  consistency->add_option("--new", c->new_checkpoint, "Newer checkpoint (signed note)")->required();
+  consistency->add_option("--proof", c->proof, "Consistency proof JSON for their sizes")
+      ->required();
+  consistency->footer(
+      "Example:\n"
+      "  signet verify consistency --key log.vkey --old saved.checkpoint --new now.checkpoint "
+      "--proof proof.json");
+  consistency->callback([c] { ExitStatus() = RunConsistency(*c); });
+
+  auto s = std::make_shared<StatementArgs>();
+  CLI::App* statement =
+      verify->add_subcommand("statement", "Re-verify the signature of a statement (DSSE)");
+  statement->add_option("envelope", s->envelope, "DSSE envelope JSON file")->required();
+  statement
+      ->add_option("--public-key", s->public_key,
+                   "Signer's public key (base64), or a file holding it (KEYFILE.pub)")
+      ->required();
+  statement->footer(
+      "Example:\n"
+      "  signet verify statement ada-optout.json --public-key ada.key.pub");
+  statement->callback([s] { ExitStatus() = RunStatement(*s); });
+}
+
+}  // namespace signet::cli
