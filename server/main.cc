@@ -1,7 +1,119 @@
-// signetd entry point (placeholder until the HTTP server issue lands).
+// signetd: the Signet registry server. Wires the configuration, the server's
+// log key (created in the data directory on first start, mode 0600), the
+// registry, the API and the HTTP transport; runs until SIGINT/SIGTERM, then
+// drains in-flight requests and closes the registry before exiting 0.
 #include <fmt/core.h>
+#include <sys/stat.h>
 
-int main() {
-  fmt::print(stderr, "signetd: the HTTP server is not built yet\n");
-  return 1;
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "api/api.h"
+#include "crypto/ed25519.h"
+#include "crypto/note.h"
+#include "registry/registry.h"
+#include "server/config.h"
+#include "server/http_server.h"
+
+namespace {
+
+using signet::Result;
+using signet::Status;
+
+// The server's Ed25519 log key: read it, or create it on first start.
+Result<signet::crypto::SecretKey> LoadOrCreateKey(const std::filesystem::path& path,
+                                                  bool& created) {
+  created = false;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return signet::crypto::ReadSecretKeyFile(path);
+  auto key = signet::crypto::SecretKey::Generate();
+  if (!key.ok()) return key.status();
+  SIGNET_RETURN_IF_ERROR(signet::crypto::WriteSecretKeyFile(path, *key));
+  created = true;
+  return key;
 }
+
+int Run(int argc, char** argv) {
+  auto loaded =
+      signet::server::LoadConfig(argc, argv, [](const char* n) { return std::getenv(n); });
+  if (!loaded.ok()) {
+    fmt::print(stderr, "signetd: {}\n", loaded.status().message());
+    return 2;
+  }
+  if (!loaded->help.empty()) {
+    fmt::print("{}", loaded->help);
+    return 0;
+  }
+  signet::server::Config& config = loaded->config;
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    fmt::print(stderr, "signetd: cannot create data directory {}: {}\n", config.data_dir.string(),
+               ec.message());
+    return 1;
+  }
+  ::chmod(config.data_dir.c_str(), 0700);
+  bool created = false;
+  auto key = LoadOrCreateKey(config.data_dir / "server.key", created);
+  if (!key.ok()) {
+    fmt::print(stderr, "signetd: server key: {}\n", key.status().message());
+    return 1;
+  }
+  auto signer_key = signet::crypto::SecretKey::FromSeed(key->seed());
+  if (!signer_key.ok()) {
+    fmt::print(stderr, "signetd: server key: {}\n", signer_key.status().message());
+    return 1;
+  }
+  auto signer = signet::crypto::note::Signer::Create(config.log_origin, std::move(*signer_key));
+  if (!signer.ok()) {
+    fmt::print(stderr, "signetd: log_origin: {}\n", signer.status().message());
+    return 1;
+  }
+
+  signet::registry::RegistryOptions ropts;
+  ropts.log_origin = config.log_origin;
+  ropts.server_key = std::make_shared<const signet::crypto::SecretKey>(std::move(*key));
+  auto registry = signet::registry::Registry::Open(config.data_dir / "registry", std::move(ropts));
+  if (!registry.ok()) {
+    fmt::print(stderr, "signetd: cannot open the registry in {}: {}\n",
+               (config.data_dir / "registry").string(), registry.status().ToString());
+    return 1;
+  }
+
+  signet::api::Api api(**registry, &*signer, config.api);
+  std::mutex log_mu;
+  if (config.access_log) {
+    config.server.access_log = [&log_mu](std::string_view line) {
+      std::lock_guard lock(log_mu);
+      std::fwrite(line.data(), 1, line.size(), stderr);
+    };
+  }
+  signet::server::HttpServer server(config.server, api);
+  if (Status st = server.Listen(config.listen_host, config.listen_port); !st.ok()) {
+    fmt::print(stderr, "signetd: {}\n", st.message());
+    return 1;
+  }
+  server.HandleSignals();
+  auto stats = (*registry)->GetStats();
+  std::string host = config.listen_host.find(':') != std::string::npos
+                         ? "[" + config.listen_host + "]"
+                         : config.listen_host;
+  fmt::print("signetd: listening on http://{}:{}\n", host, server.port());
+  fmt::print("signetd: data in {} ({} key {}; log {} with {} statements, {} works indexed)\n",
+             std::filesystem::absolute(config.data_dir).string(), created ? "created" : "loaded",
+             (config.data_dir / "server.key").string(), config.log_origin, stats.statements,
+             stats.indexed_works);
+  std::fflush(stdout);
+
+  server.Run();
+  registry->reset();  // flushes and closes RocksDB after every handler returned
+  fmt::print("signetd: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }

@@ -1,0 +1,226 @@
+// Matching: POST /v1/match (a fingerprint as JSON, or audio bytes that are
+// fingerprinted here) and the AcoustID-compatible GET|POST /v2/lookup.
+//
+// /v2/lookup speaks AcoustID's web service dialect (https://acoustid.org/webservice):
+// parameters fingerprint, duration, meta, format (json only), client (ignored);
+// a form-encoded POST body, gzip-compressed or not (pyacoustid compresses);
+// answers {"status":"ok","results":[{"id","score","recordings":[...]}]} and
+// errors {"status":"error","error":{"code","message"}} with AcoustID's codes.
+// A result id and its recording id are the Signet work id; score is
+// 1 - (bit error rate of the best matched segment), in [0, 1] like AcoustID's.
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "api/api.h"
+#include "api/json_mapping.h"
+#include "fingerprint/codec.h"
+#include "fingerprint/extract.h"
+
+namespace signet::api {
+namespace bj = boost::json;
+
+namespace {
+
+std::string_view MediaType(const Request& r) {
+  std::string_view ct = r.headers.Get("Content-Type").value_or("");
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
+  return ct;
+}
+
+// Inflates a gzip or zlib body, refusing to produce more than `limit` bytes
+// (a small compressed body can expand enormously).
+Result<std::string> Inflate(std::string_view in, std::size_t limit) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return Status::Internal("zlib init failed");
+  struct Guard {
+    z_stream* z;
+    ~Guard() { inflateEnd(z); }
+  } guard{&zs};
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    int rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+    if (out.size() > limit) {
+      return Status::ResourceExhausted(
+          fmt::format("the decompressed body exceeds {} bytes; send less", limit));
+    }
+    if (rc == Z_STREAM_END) return out;
+    if (rc != Z_OK) {
+      return Status::InvalidArgument(
+          "the body says Content-Encoding: gzip but is not valid gzip data");
+    }
+    if (zs.avail_in == 0 && zs.avail_out != 0) {
+      return Status::InvalidArgument("the gzip body is truncated");
+    }
+  }
+}
+
+Response AcoustIdError(int http_status, int code, std::string_view message) {
+  bj::object o;
+  o["status"] = "error";
+  o["error"] = bj::object{{"code", code}, {"message", message}};
+  return json::JsonResponse(http_status, o);
+}
+
+}  // namespace
+
+Response Api::PostMatch(const Request& request, const Params&) const {
+  std::string_view type = MediaType(request);
+  std::vector<std::uint32_t> values;
+  bj::object query;
+  if (type == "application/json") {
+    if (request.body.size() > options_.max_fingerprint_request_bytes) {
+      return Response::Problem(413, "content too large",
+                               fmt::format("a JSON match request may be at most {} bytes",
+                                           options_.max_fingerprint_request_bytes));
+    }
+    auto body = json::ParseObject(
+        request.body, R"({"fingerprint": "<fpcalc FINGERPRINT= string>" or [raw integers]})");
+    if (!body.ok()) return Response::Problem(body.status());
+    const bj::value* fpv = body->if_contains("fingerprint");
+    if (!fpv) {
+      return Response::Problem(Status::InvalidArgument(
+          "field \"fingerprint\" is required: the compressed string fpcalc prints, or an array "
+          "of 32-bit integers"));
+    }
+    auto decoded = json::FingerprintFromJson(*fpv, "fingerprint");
+    if (!decoded.ok()) return Response::Problem(decoded.status());
+    values = std::move(*decoded);
+    query["source"] = "fingerprint";
+  } else if (type.starts_with("audio/") || type == "application/octet-stream") {
+    if (request.body.empty()) {
+      return Response::Problem(Status::InvalidArgument("the body is empty; send the audio file"));
+    }
+    fp::DecodeLimits limits;
+    limits.max_input_bytes = options_.max_audio_bytes;
+    limits.max_duration_seconds = options_.max_audio_seconds;
+    limits.max_decode_time = options_.max_audio_decode_time;
+    auto fpr = fp::FingerprintBuffer(
+        std::span(reinterpret_cast<const std::uint8_t*>(request.body.data()), request.body.size()),
+        limits);
+    if (!fpr.ok()) return Response::Problem(fpr.status());
+    values = std::move(fpr->fingerprint.values);
+    query["source"] = "audio";
+    query["duration"] = fpr->duration_seconds;
+  } else {
+    return Response::Problem(
+        415, "unsupported media type",
+        fmt::format("Content-Type \"{}\" is not accepted; send application/json with a "
+                    "fingerprint, or the audio itself as audio/* or application/octet-stream",
+                    type));
+  }
+  if (values.empty()) {
+    return Response::Problem(
+        Status::InvalidArgument("the fingerprint is empty; send at least a few seconds of audio"));
+  }
+  query["fingerprint_length"] = values.size();
+  auto matches = registry_.Match(values);
+  if (!matches.ok()) return Response::Problem(matches.status());
+  bj::array out;
+  for (const auto& m : *matches) out.emplace_back(json::WorkMatchJson(m));
+  bj::object o;
+  o["query"] = std::move(query);
+  o["matches"] = std::move(out);
+  return json::JsonResponse(200, o);
+}
+
+Response Api::AcoustIdLookup(const Request& request, const Params& p) const {
+  std::vector<std::pair<std::string, std::string>> params = p.target.query;
+  if (request.method == "POST" && !request.body.empty()) {
+    std::string body = request.body;
+    if (auto enc = request.headers.Get("Content-Encoding"); enc && *enc != "identity") {
+      if (*enc != "gzip" && *enc != "deflate") {
+        return AcoustIdError(415, 1, fmt::format("unsupported Content-Encoding \"{}\"", *enc));
+      }
+      auto inflated = Inflate(body, options_.max_fingerprint_request_bytes);
+      if (!inflated.ok()) {
+        return AcoustIdError(
+            inflated.status().code() == Status::Code::kResourceExhausted ? 413 : 400, 1,
+            inflated.status().message());
+      }
+      body = std::move(*inflated);
+    }
+    auto form = ParseTarget("/?" + body);
+    if (!form.ok())
+      return AcoustIdError(400, 1, "the body is not application/x-www-form-urlencoded");
+    for (auto& kv : form->query) params.push_back(std::move(kv));
+  }
+  auto get = [&](std::string_view name) -> std::optional<std::string_view> {
+    for (auto it = params.rbegin(); it != params.rend(); ++it) {
+      if (it->first == name) return std::string_view(it->second);
+    }
+    return std::nullopt;
+  };
+  if (auto format = get("format"); format && *format != "json") {
+    return AcoustIdError(400, 1,
+                         fmt::format("unknown format \"{}\"; only json is served", *format));
+  }
+  auto fingerprint = get("fingerprint");
+  if (!fingerprint || fingerprint->empty()) {
+    return AcoustIdError(400, 2, "missing required parameter \"fingerprint\"");
+  }
+  auto duration = get("duration");
+  if (!duration) return AcoustIdError(400, 2, "missing required parameter \"duration\"");
+  auto seconds = json::ParseUint(*duration, "duration");
+  if (!seconds.ok() || *seconds == 0 || *seconds > 6 * 3600) {
+    return AcoustIdError(400, 8, "invalid duration: send the length in whole seconds");
+  }
+  auto decoded = fp::DecodeFingerprint(*fingerprint);
+  if (!decoded.ok() || decoded->values.empty()) {
+    return AcoustIdError(400, 3,
+                         "invalid fingerprint: " + (decoded.ok() ? std::string("it is empty")
+                                                                 : decoded.status().message()));
+  }
+  std::string meta(get("meta").value_or(""));
+  std::replace(meta.begin(), meta.end(), '+', ' ');
+  auto has_meta = [&](std::string_view word) {
+    std::size_t pos = 0;
+    while ((pos = meta.find(word, pos)) != std::string::npos) {
+      bool start = pos == 0 || meta[pos - 1] == ' ';
+      bool end = pos + word.size() == meta.size() || meta[pos + word.size()] == ' ';
+      if (start && end) return true;
+      pos += word.size();
+    }
+    return false;
+  };
+  const bool recordings = has_meta("recordings");
+  const bool recording_ids = recordings || has_meta("recordingids");
+
+  auto matches = registry_.Match(decoded->values);
+  if (!matches.ok()) return AcoustIdError(500, 5, matches.status().message());
+  bj::array results;
+  for (const auto& m : *matches) {
+    double best_ber = 1;
+    for (const auto& s : m.segments) best_ber = std::min(best_ber, s.bit_error_rate);
+    bj::object r;
+    r["id"] = m.work.id;
+    r["score"] = std::clamp(1.0 - best_ber, 0.0, 1.0);
+    if (recording_ids) {
+      bj::object rec;
+      rec["id"] = m.work.id;
+      if (recordings) {
+        rec["title"] = m.work.title;
+        rec["duration"] = static_cast<std::int64_t>(m.work.duration_seconds);
+        rec["artists"] =
+            bj::array{bj::object{{"id", m.work.artist}, {"name", m.artist_display_name}}};
+      }
+      r["recordings"] = bj::array{std::move(rec)};
+    }
+    results.emplace_back(std::move(r));
+  }
+  bj::object o;
+  o["status"] = "ok";
+  o["results"] = std::move(results);
+  return json::JsonResponse(200, o);
+}
+
+}  // namespace signet::api

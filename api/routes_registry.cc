@@ -1,0 +1,218 @@
+// Statements in, registry objects out: POST /v1/statements and the read routes
+// for artists, works, terms and disputes.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "api/api.h"
+#include "api/json_mapping.h"
+#include "crypto/ed25519.h"
+
+namespace signet::api {
+namespace bj = boost::json;
+
+namespace {
+
+Result<std::size_t> PageSize(const Target& t, const ApiOptions& o) {
+  auto limit = t.Query("limit");
+  if (!limit) return o.default_page_size;
+  auto n = json::ParseUint(*limit, "limit");
+  if (!n.ok()) return n.status();
+  if (*n < 1 || *n > o.max_page_size) {
+    return Status::InvalidArgument(
+        fmt::format("parameter \"limit\" must be between 1 and {}", o.max_page_size));
+  }
+  return static_cast<std::size_t>(*n);
+}
+
+Response PageResponse(bj::array items, const registry::Page& page) {
+  bj::object o;
+  o["items"] = std::move(items);
+  if (page.next_cursor.empty()) {
+    o["next_cursor"] = nullptr;
+  } else {
+    o["next_cursor"] = page.next_cursor;
+  }
+  return json::JsonResponse(200, o);
+}
+
+Status CheckArtistId(std::string_view id) {
+  if (crypto::IsWellFormedArtistId(id)) return Status::Ok();
+  return Status::InvalidArgument(
+      fmt::format("\"{}\" is not an artist id; artist ids look like \"ar_\" followed by base32 "
+                  "(see the artist.register answer)",
+                  id));
+}
+
+Status CheckWorkId(std::string_view id) {
+  if (registry::IsWellFormedWorkId(id)) return Status::Ok();
+  return Status::InvalidArgument(fmt::format(
+      "\"{}\" is not a work id; work ids are \"wk_\" followed by 32 lowercase hex digits", id));
+}
+
+}  // namespace
+
+Response Api::PostStatement(const Request& request, const Params&) const {
+  auto ct = request.headers.Get("Content-Type");
+  if (ct && ct->substr(0, ct->find(';')) != "application/json") {
+    return Response::Problem(415, "unsupported media type",
+                             "send the DSSE envelope as application/json");
+  }
+  if (request.body.empty()) {
+    return Response::Problem(Status::InvalidArgument(
+        "the body is empty; send a DSSE envelope {\"payloadType\", \"payload\", \"signatures\"} "
+        "signed by the artist's key (signet register does this)"));
+  }
+  auto accepted = registry_.Submit(request.body);
+  if (!accepted.ok()) return Response::Problem(accepted.status());
+  Response r = json::JsonResponse(201, json::AcceptedJson(*accepted));
+  if (accepted->work_id) {
+    r.headers.Set("Location", "/v1/works/" + *accepted->work_id);
+  } else if (accepted->dispute_id) {
+    r.headers.Set("Location", "/v1/disputes/" + *accepted->dispute_id);
+  } else {
+    r.headers.Set("Location", "/v1/artists/" + accepted->artist_id);
+  }
+  return r;
+}
+
+Response Api::GetArtist(const Request&, const Params& p) const {
+  const std::string& id = p.Param("id");
+  if (auto st = CheckArtistId(id); !st.ok()) return Response::Problem(st);
+  auto artist = registry_.GetArtist(id);
+  if (!artist.ok()) return Response::Problem(artist.status());
+  return json::JsonResponse(200, json::ArtistJson(*artist));
+}
+
+Response Api::ListArtistWorks(const Request&, const Params& p) const {
+  const std::string& id = p.Param("id");
+  if (auto st = CheckArtistId(id); !st.ok()) return Response::Problem(st);
+  auto limit = PageSize(p.target, options_);
+  if (!limit.ok()) return Response::Problem(limit.status());
+  registry::Page page;
+  auto works = registry_.ListArtistWorks(id, p.target.Query("cursor").value_or(""), *limit, &page);
+  if (!works.ok()) return Response::Problem(works.status());
+  bj::array items;
+  for (const auto& w : *works) items.emplace_back(json::WorkJson(w));
+  return PageResponse(std::move(items), page);
+}
+
+Response Api::GetWork(const Request&, const Params& p) const {
+  const std::string& id = p.Param("id");
+  if (auto st = CheckWorkId(id); !st.ok()) return Response::Problem(st);
+  auto work = registry_.GetWork(id);
+  if (!work.ok()) return Response::Problem(work.status());
+  return json::JsonResponse(200, json::WorkJson(*work));
+}
+
+Response Api::GetTerms(const Request&, const Params& p) const {
+  const std::string& id = p.Param("id");
+  if (auto st = CheckWorkId(id); !st.ok()) return Response::Problem(st);
+  registry::Micros at = registry::SystemNowMicros();
+  if (auto text = p.target.Query("at")) {
+    auto parsed = registry::ParseRfc3339Utc(*text);
+    if (!parsed.ok()) {
+      return Response::Problem(Status::InvalidArgument(
+          fmt::format("parameter \"at\" must be an RFC 3339 UTC time such as "
+                      "2026-11-23T12:00:00Z: {}",
+                      parsed.status().message())));
+    }
+    at = *parsed;
+  }
+  auto answer = registry_.TermsAt(id, at);
+  if (!answer.ok()) return Response::Problem(answer.status());
+  bj::object o;
+  o["work_id"] = answer->work_id;
+  o["at"] = registry::FormatRfc3339Utc(answer->at);
+  o["effective"] = json::EffectiveTermsJson(answer->effective);
+  auto source = [&](const std::optional<registry::Terms>& terms,
+                    const std::optional<std::uint64_t>& index,
+                    const std::optional<registry::Micros>& since) -> bj::value {
+    if (!terms) return nullptr;
+    bj::object s;
+    s["terms"] = json::TermsJson(*terms);
+    if (index) s["log_index"] = *index;
+    if (since) s["since"] = registry::FormatRfc3339Utc(*since);
+    return s;
+  };
+  o["work_terms"] =
+      source(answer->work_terms, answer->work_terms_log_index, answer->work_terms_since);
+  o["default_terms"] =
+      source(answer->default_terms, answer->default_terms_log_index, answer->default_terms_since);
+  return json::JsonResponse(200, o);
+}
+
+Response Api::ExportTerms(const Request&, const Params& p) const {
+  const std::string& id = p.Param("id");
+  if (auto st = CheckWorkId(id); !st.ok()) return Response::Problem(st);
+  auto name = p.target.Query("format");
+  std::optional<registry::ExportFormat> format;
+  if (name) format = registry::ParseExportFormat(*name);
+  if (!format) {
+    return Response::Problem(
+        Status::InvalidArgument("parameter \"format\" must be one of tdmrep, cawg, plus, aipref"));
+  }
+  auto text = registry_.ExportTerms(id, *format);
+  if (!text.ok()) return Response::Problem(text.status());
+  std::string type(registry::ExportContentType(*format));
+  if (type == "text/plain") type += "; charset=utf-8";
+  return Response::Text(200, std::move(*text), type);
+}
+
+Response Api::WorkHistory(const Request&, const Params& p) const {
+  const std::string& id = p.Param("id");
+  if (auto st = CheckWorkId(id); !st.ok()) return Response::Problem(st);
+  auto history = registry_.WorkHistory(id);
+  if (!history.ok()) return Response::Problem(history.status());
+  bj::array items;
+  for (const auto& e : *history) items.emplace_back(json::HistoryEntryJson(e));
+  bj::object o;
+  o["work_id"] = id;
+  o["items"] = std::move(items);
+  return json::JsonResponse(200, o);
+}
+
+Response Api::ListDisputes(const Request&, const Params& p) const {
+  auto limit = PageSize(p.target, options_);
+  if (!limit.ok()) return Response::Problem(limit.status());
+  registry::DisputeFilter filter;
+  if (auto state = p.target.Query("state")) {
+    if (*state == "open") {
+      filter.state = registry::DisputeState::kOpen;
+    } else if (*state == "resolved") {
+      filter.state = registry::DisputeState::kResolved;
+    } else {
+      return Response::Problem(
+          Status::InvalidArgument("parameter \"state\" must be \"open\" or \"resolved\""));
+    }
+  }
+  if (auto artist = p.target.Query("artist")) {
+    if (auto st = CheckArtistId(*artist); !st.ok()) return Response::Problem(st);
+    filter.artist = std::string(*artist);
+  }
+  if (auto work = p.target.Query("work")) {
+    if (auto st = CheckWorkId(*work); !st.ok()) return Response::Problem(st);
+    filter.work = std::string(*work);
+  }
+  registry::Page page;
+  auto disputes =
+      registry_.ListDisputes(p.target.Query("cursor").value_or(""), *limit, filter, &page);
+  if (!disputes.ok()) return Response::Problem(disputes.status());
+  bj::array items;
+  for (const auto& d : *disputes) items.emplace_back(json::DisputeJson(d));
+  return PageResponse(std::move(items), page);
+}
+
+Response Api::GetDispute(const Request&, const Params& p) const {
+  const std::string& id = p.Param("id");
+  if (!registry::IsWellFormedDisputeId(id)) {
+    return Response::Problem(Status::InvalidArgument(fmt::format(
+        "\"{}\" is not a dispute id; dispute ids are \"dp_\" followed by 32 lowercase hex digits",
+        id)));
+  }
+  auto dispute = registry_.GetDispute(id);
+  if (!dispute.ok()) return Response::Problem(dispute.status());
+  return json::JsonResponse(200, json::DisputeJson(*dispute));
+}
+
+}  // namespace signet::api

@@ -1,0 +1,244 @@
+#include "server/config.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <fstream>
+#include <vector>
+
+namespace signet::server {
+namespace {
+
+struct Key {
+  const char* name;
+  const char* help;
+  std::function<Status(Config&, std::string_view)> set;
+};
+
+template <typename T>
+Result<T> Number(std::string_view key, std::string_view v, T min, T max) {
+  T out{};
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || out < min || out > max) {
+    return Status::InvalidArgument(
+        fmt::format("{} must be a number between {} and {}, got \"{}\"", key, min, max, v));
+  }
+  return out;
+}
+
+template <typename T, typename Field>
+std::function<Status(Config&, std::string_view)> NumberKey(const char* key, Field field, T min,
+                                                           T max) {
+  return [=](Config& c, std::string_view v) -> Status {
+    auto n = Number<T>(key, v, min, max);
+    if (!n.ok()) return n.status();
+    field(c) = *n;
+    return Status::Ok();
+  };
+}
+
+template <typename Field>
+std::function<Status(Config&, std::string_view)> MillisKey(const char* key, Field field) {
+  return [=](Config& c, std::string_view v) -> Status {
+    auto n = Number<std::int64_t>(key, v, 1, 24LL * 3600 * 1000);
+    if (!n.ok()) return n.status();
+    field(c) = std::chrono::milliseconds(*n);
+    return Status::Ok();
+  };
+}
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = {
+      {"data", "data directory (default ./data)",
+       [](Config& c, std::string_view v) {
+         if (v.empty()) return Status::InvalidArgument("data must not be empty");
+         c.data_dir = std::string(v);
+         return Status::Ok();
+       }},
+      {"listen", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)",
+       [](Config& c, std::string_view v) { return ParseListen(v, c.listen_host, c.listen_port); }},
+      {"log_origin", "checkpoint origin and key name of the log (default signet.localhost/log)",
+       [](Config& c, std::string_view v) {
+         if (v.empty() || v.find_first_of(" +\n") != std::string_view::npos) {
+           return Status::InvalidArgument("log_origin must be non-empty without spaces or '+'");
+         }
+         c.log_origin = std::string(v);
+         return Status::Ok();
+       }},
+      {"access_log", "1: one JSON line per request on stderr (default), 0: none",
+       [](Config& c, std::string_view v) {
+         if (v != "0" && v != "1") return Status::InvalidArgument("access_log must be 0 or 1");
+         c.access_log = v == "1";
+         return Status::Ok();
+       }},
+      {"io_threads", "threads running sockets (default 2)",
+       NumberKey<int>(
+           "io_threads", [](Config& c) -> int& { return c.server.io_threads; }, 1, 256)},
+      {"worker_threads", "threads running handlers (default 2)",
+       NumberKey<int>(
+           "worker_threads", [](Config& c) -> int& { return c.server.worker_threads; }, 1, 1024)},
+      {"max_connections", "open connections in total (default 10000; beyond: 503)",
+       NumberKey<std::size_t>(
+           "max_connections", [](Config& c) -> std::size_t& { return c.server.max_connections; }, 1,
+           1000000)},
+      {"max_connections_per_client",
+       "open connections per client IP (default 0: no limit; beyond: 429)",
+       NumberKey<std::size_t>(
+           "max_connections_per_client",
+           [](Config& c) -> std::size_t& { return c.server.rate.max_connections_per_client; }, 0,
+           1000000)},
+      {"rate_limit", "requests per second per client IP (default 0: no limit; beyond: 429)",
+       NumberKey<double>(
+           "rate_limit", [](Config& c) -> double& { return c.server.rate.requests_per_second; },
+           0.0, 1e9)},
+      {"rate_burst", "token bucket size per client IP (default 2 s worth)",
+       NumberKey<double>(
+           "rate_burst", [](Config& c) -> double& { return c.server.rate.burst; }, 0.0, 1e9)},
+      {"header_limit", "bytes of request line and headers (default 16384; beyond: 431)",
+       NumberKey<std::uint32_t>(
+           "header_limit", [](Config& c) -> std::uint32_t& { return c.server.header_limit; }, 1024,
+           1u << 20)},
+      {"idle_timeout_ms", "keep-alive idle time before closing (default 30000)",
+       MillisKey(
+           "idle_timeout_ms", [](Config & c) -> auto& { return c.server.idle_timeout; })},
+      {"header_timeout_ms", "time to send the request head (default 10000)",
+       MillisKey(
+           "header_timeout_ms", [](Config & c) -> auto& { return c.server.header_timeout; })},
+      {"body_timeout_ms", "time for each body read (default 30000)",
+       MillisKey(
+           "body_timeout_ms", [](Config & c) -> auto& { return c.server.body_timeout; })},
+      {"write_timeout_ms", "time for each write (default 30000)",
+       MillisKey(
+           "write_timeout_ms", [](Config & c) -> auto& { return c.server.write_timeout; })},
+      {"shutdown_grace_ms", "time in-flight requests get on SIGTERM/SIGINT (default 10000)",
+       MillisKey(
+           "shutdown_grace_ms", [](Config & c) -> auto& { return c.server.shutdown_grace; })},
+      {"max_statement_bytes", "POST /v1/statements body (default 4 MiB)",
+       NumberKey<std::uint64_t>(
+           "max_statement_bytes",
+           [](Config& c) -> std::uint64_t& { return c.api.max_statement_bytes; }, 1024,
+           1ull << 30)},
+      {"max_audio_bytes", "POST /v1/match audio body (default 64 MiB)",
+       NumberKey<std::uint64_t>(
+           "max_audio_bytes", [](Config& c) -> std::uint64_t& { return c.api.max_audio_bytes; },
+           1024, 1ull << 32)},
+      {"max_audio_seconds", "decoded duration of match audio (default 1800)",
+       NumberKey<double>(
+           "max_audio_seconds", [](Config& c) -> double& { return c.api.max_audio_seconds; }, 1.0,
+           6 * 3600.0)},
+      {"max_check_line_bytes", "one NDJSON item of POST /v1/check (default 1 MiB)",
+       NumberKey<std::size_t>(
+           "max_check_line_bytes",
+           [](Config& c) -> std::size_t& { return c.api.max_check_line_bytes; }, 1024, 1u << 30)},
+  };
+  return keys;
+}
+
+Status Set(Config& c, std::string_view key, std::string_view value, std::string_view where) {
+  for (const Key& k : Keys()) {
+    if (key == k.name) {
+      Status st = k.set(c, value);
+      return st.ok() ? st : st.WithContext(where);
+    }
+  }
+  return Status::InvalidArgument(
+      fmt::format("{}: unknown setting \"{}\"; see signetd --help", where, key));
+}
+
+std::string Trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string Help() {
+  std::string h =
+      "usage: signetd [--data DIR] [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]...\n\n"
+      "The Signet registry server. Settings (config file \"key = value\", environment\n"
+      "SIGNET_<KEY>, or --set key=value; later sources win: file < environment < flags):\n";
+  for (const Key& k : Keys()) h += fmt::format("  {:<28} {}\n", k.name, k.help);
+  return h;
+}
+
+}  // namespace
+
+Status ParseListen(std::string_view text, std::string& host, std::uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument(
+        fmt::format("listen address \"{}\" must be HOST:PORT, e.g. 127.0.0.1:8080", text));
+  }
+  std::string_view h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  auto p = Number<int>("listen port", text.substr(colon + 1), 0, 65535);
+  if (!p.ok()) return p.status();
+  host = std::string(h);
+  port = static_cast<std::uint16_t>(*p);
+  return Status::Ok();
+}
+
+Result<LoadedConfig> LoadConfig(int argc, const char* const* argv, const GetEnv& getenv) {
+  LoadedConfig out;
+  Config& c = out.config;
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string_view name) -> Result<std::string> {
+      if (i + 1 >= argc) return Status::InvalidArgument(fmt::format("{} needs a value", name));
+      return std::string(argv[++i]);
+    };
+    if (a == "--help" || a == "-h") {
+      out.help = Help();
+      return out;
+    }
+    if (a == "--data" || a == "--listen" || a == "--config" || a == "--set") {
+      auto v = value(a);
+      if (!v.ok()) return v.status();
+      if (a == "--config") {
+        config_file = *v;
+      } else if (a == "--set") {
+        auto eq = v->find('=');
+        if (eq == std::string::npos) return Status::InvalidArgument("--set needs KEY=VALUE");
+        flags.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+      } else {
+        flags.emplace_back(std::string(a.substr(2)), *v);
+      }
+      continue;
+    }
+    return Status::InvalidArgument(fmt::format("unknown argument \"{}\"; see signetd --help", a));
+  }
+  if (config_file.empty()) {
+    if (const char* f = getenv("SIGNET_CONFIG")) config_file = f;
+  }
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) {
+      return Status::InvalidArgument(fmt::format("cannot read config file \"{}\"", config_file));
+    }
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      std::string t = Trim(line.substr(0, line.find('#')));
+      if (t.empty()) continue;
+      auto eq = t.find('=');
+      if (eq == std::string::npos) {
+        return Status::InvalidArgument(
+            fmt::format("{}:{}: expected \"key = value\"", config_file, n));
+      }
+      SIGNET_RETURN_IF_ERROR(Set(c, Trim(t.substr(0, eq)), Trim(t.substr(eq + 1)),
+                                 fmt::format("{}:{}", config_file, n)));
+    }
+  }
+  for (const Key& k : Keys()) {
+    std::string env = "SIGNET_";
+    for (const char* p = k.name; *p; ++p) env += static_cast<char>(std::toupper(*p));
+    if (const char* v = getenv(env.c_str())) SIGNET_RETURN_IF_ERROR(Set(c, k.name, v, env));
+  }
+  for (const auto& [k, v] : flags) SIGNET_RETURN_IF_ERROR(Set(c, k, v, "--" + k));
+  return out;
+}
+
+}  // namespace signet::server
