@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -421,7 +422,7 @@ class Decoder {
     bool eof = false;
     bool done = false;  // duration limit reached with truncation
     int bad_in_a_row = 0;
-    std::uint64_t frames_in = 0;
+    double seconds_in = 0;  // decoded, at the source rate(s)
     while (!eof && !done) {
       SIGNET_RETURN_IF_ERROR(CheckDeadline());
       int err = av_read_frame(fmt_.get(), pkt.get());
@@ -451,20 +452,22 @@ class Decoder {
         bad_in_a_row = 0;
         SIGNET_RETURN_IF_ERROR(CheckParams(frame->sample_rate, frame->ch_layout.nb_channels));
         int n = frame->nb_samples;
-        // Count duration at the source rate before converting anything, so a
-        // frame that claims hours of audio is refused before it is resampled.
-        const double limit = lim_.max_duration_seconds * frame->sample_rate;
-        if (static_cast<double>(frames_in) + n > limit) {
+        // Count duration in seconds (the rate may change mid-stream) before
+        // converting anything, so a frame that claims hours of audio is refused
+        // before it is resampled.
+        const double frame_seconds = static_cast<double>(n) / frame->sample_rate;
+        if (seconds_in + frame_seconds > lim_.max_duration_seconds) {
           if (!lim_.truncate_at_max_duration) {
             return Status::ResourceExhausted("audio is longer than the " +
                                              std::to_string(lim_.max_duration_seconds) +
                                              " s limit; send a shorter excerpt");
           }
-          n = static_cast<int>(std::max(0.0, limit - static_cast<double>(frames_in)));
+          const double left = std::max(0.0, lim_.max_duration_seconds - seconds_in);
+          n = std::min(n, static_cast<int>(std::llround(left * frame->sample_rate)));
           info_.truncated = true;
           done = true;
         }
-        frames_in += static_cast<std::uint64_t>(n);
+        seconds_in += static_cast<double>(n) / frame->sample_rate;
         if (n > 0) SIGNET_RETURN_IF_ERROR(conv.Push(*frame, n));
         av_frame_unref(frame.get());
         if (done) break;
