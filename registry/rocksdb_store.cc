@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <vector>
 
 namespace signet::registry {
 namespace {
@@ -41,6 +42,9 @@ struct RocksDbStore::Handles {
 
   ~Handles() {
     if (!db) return;
+    // Flushing memtables on a clean shutdown spares the next Open a WAL replay.
+    std::vector<rocksdb::ColumnFamilyHandle*> all(cf.begin(), cf.end());
+    db->Flush(rocksdb::FlushOptions(), all).PermitUncheckedError();
     for (auto* h : cf) {
       if (h) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     }
