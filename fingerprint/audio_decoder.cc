@@ -577,9 +577,13 @@ Result<AudioInfo> DecodeAudioStream(const AudioSource& source, const DecodeOptio
 
 Result<Pcm> DecodeAudio(const AudioSource& source, const DecodeOptions& options) {
   Pcm pcm;
-  auto info = DecodeAudioStream(source, options, [&pcm](const PcmBlock& b) {
-    pcm.sample_rate = b.sample_rate;
-    pcm.channels = b.channels;
+  const std::uint64_t max_samples = options.limits.max_pcm_bytes / sizeof(std::int16_t);
+  auto info = DecodeAudioStream(source, options, [&](const PcmBlock& b) {
+    if (pcm.samples.size() + b.samples.size() > max_samples) {
+      return Status::ResourceExhausted(
+          "decoded audio needs more than the " + std::to_string(options.limits.max_pcm_bytes) +
+          " byte limit; ask for a lower rate or fewer channels, or send a shorter excerpt");
+    }
     pcm.samples.insert(pcm.samples.end(), b.samples.begin(), b.samples.end());
     return Status::Ok();
   });

@@ -53,6 +53,10 @@ struct DecodeLimits {
   int min_sample_rate = 4000;
   int max_sample_rate = 384000;
   int max_channels = 32;
+  // Memory for the PCM DecodeAudio returns (not used by DecodeAudioStream,
+  // which holds one block at a time): 2 h at 11025 Hz mono is ~160 MB, but 2 h
+  // at 384 kHz in 32 channels would be 350 GB.
+  std::uint64_t max_pcm_bytes = std::uint64_t{512} << 20;
   // Wall-clock budget for the whole decode, probing included.
   std::chrono::milliseconds max_decode_time{std::chrono::minutes(2)};
 };

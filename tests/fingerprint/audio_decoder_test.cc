@@ -103,6 +103,35 @@ TEST(AudioDecoder, DecodesEveryCommonFormat) {
   }
 }
 
+// A chained Ogg file changes rate and channels mid-stream: the converter is
+// rebuilt and the output keeps the first part's format throughout.
+TEST(AudioDecoder, FollowsFormatChangesMidStream) {
+  SIGNET_REQUIRE_CORPUS_AND("ffmpeg");
+  TempDir dir;
+  const std::string src = ShellQuote((CorpusDir() / "knolls.ogg").string());
+  const auto first = dir.path() / "first.ogg";
+  const auto second = dir.path() / "second.ogg";
+  ASSERT_EQ(testing::RunCommand("ffmpeg -nostdin -loglevel error -y -ss 30 -t 4 -i " + src +
+                                " -ac 1 -ar 22050 -c:a libvorbis " + ShellQuote(first.string()))
+                .status,
+            0);
+  ASSERT_EQ(testing::RunCommand("ffmpeg -nostdin -loglevel error -y -ss 10 -t 4 -i " + src +
+                                " -ac 2 -ar 44100 -c:a libvorbis " + ShellQuote(second.string()))
+                .status,
+            0);
+  std::vector<std::uint8_t> chained = ReadFile(first);
+  const std::vector<std::uint8_t> tail = ReadFile(second);
+  chained.insert(chained.end(), tail.begin(), tail.end());
+  DecodeOptions native;
+  native.sample_rate = 0;
+  native.channels = 0;
+  auto pcm = DecodeAudio(AudioSource::Bytes(chained), native);
+  ASSERT_TRUE(pcm.ok()) << pcm.status().ToString();
+  EXPECT_EQ(pcm->sample_rate, 22050);
+  EXPECT_EQ(pcm->channels, 1);
+  EXPECT_NEAR(pcm->DurationSeconds(), 8.0, 0.1);
+}
+
 TEST(AudioDecoder, RejectsInputThatIsNotAudio) {
   TempDir dir;
   const auto text = dir.path() / "notes.txt";
@@ -216,6 +245,28 @@ TEST(AudioDecoder, RefusesInputAboveTheSizeLimit) {
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().code(), Status::Code::kResourceExhausted);
   opt.limits.max_input_bytes = wav.size();
+  EXPECT_TRUE(DecodeAudio(AudioSource::Bytes(wav), opt).ok());
+}
+
+TEST(AudioDecoder, RefusesPcmAboveTheMemoryLimit) {
+  // 2 s of 8 kHz stereo kept at its own rate and channels: 64,000 bytes of PCM.
+  const std::vector<std::uint8_t> wav = MakeWav(testing::Noise(8000 * 2 * 2, 8), 8000, 2);
+  DecodeOptions opt;
+  opt.sample_rate = 0;
+  opt.channels = 0;
+  opt.limits.max_pcm_bytes = 60000;
+  auto r = DecodeAudio(AudioSource::Bytes(wav), opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kResourceExhausted);
+  // Streaming holds one block at a time, so the same limit does not apply.
+  std::size_t streamed = 0;
+  auto s = DecodeAudioStream(AudioSource::Bytes(wav), opt, [&](const PcmBlock& b) {
+    streamed += b.samples.size();
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(streamed, 8000u * 2 * 2);
+  opt.limits.max_pcm_bytes = 64000;
   EXPECT_TRUE(DecodeAudio(AudioSource::Bytes(wav), opt).ok());
 }
 
