@@ -1,0 +1,481 @@
+// Handler tests without sockets: a real Registry (RocksDB in a temp dir)
+// behind api::Api, driven with requests built in memory and statements signed
+// exactly as a client signs them.
+#include "api/api.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "crypto/note.h"
+#include "crypto/receipt.h"
+#include "registry/testing/statements.h"
+
+namespace signet::api {
+namespace {
+
+namespace bj = boost::json;
+using registry::testing::CompressFingerprint;
+using registry::testing::RandomFingerprint;
+using registry::testing::TestArtist;
+using registry::testing::WorkSpec;
+
+class VectorBody : public BodyReader {
+ public:
+  explicit VectorBody(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {}
+  Result<bool> Read(std::string& piece) override {
+    if (next_ == pieces_.size()) return false;
+    piece = pieces_[next_++];
+    return true;
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+  std::size_t next_ = 0;
+};
+
+class CaptureStream : public ResponseStream {
+ public:
+  Status Begin(int s, Headers h) override {
+    status = s;
+    headers = std::move(h);
+    begun_ = true;
+    return Status::Ok();
+  }
+  Status Write(std::string data) override {
+    body += data;
+    return Status::Ok();
+  }
+  bool begun() const override { return begun_; }
+  int status = 0;
+  Headers headers;
+  std::string body;
+
+ private:
+  bool begun_ = false;
+};
+
+std::vector<bj::object> Lines(const std::string& ndjson) {
+  std::vector<bj::object> out;
+  std::size_t pos = 0;
+  while (pos < ndjson.size()) {
+    std::size_t nl = ndjson.find('\n', pos);
+    out.push_back(bj::parse(ndjson.substr(pos, nl - pos)).as_object());
+    pos = nl + 1;
+  }
+  return out;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("signet_api_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto key = crypto::SecretKey::FromSeed(std::vector<std::uint8_t>(32, 7));
+    ASSERT_TRUE(key.ok());
+    auto signer_key = crypto::SecretKey::FromSeed(key->seed());
+    auto signer = crypto::note::Signer::Create("test.signet/log", std::move(*signer_key));
+    ASSERT_TRUE(signer.ok());
+    signer_ = std::make_unique<crypto::note::Signer>(std::move(*signer));
+    registry::RegistryOptions o;
+    o.log_origin = "test.signet/log";
+    o.server_key = std::make_shared<const crypto::SecretKey>(std::move(*key));
+    auto r = registry::Registry::Open(dir_, std::move(o));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    registry_ = std::move(*r);
+    api_ = std::make_unique<Api>(*registry_, signer_.get());
+  }
+  void TearDown() override {
+    api_.reset();
+    registry_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Response Call(std::string method, std::string target, std::string body = {},
+                std::string content_type = "application/json") {
+    Request r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.body = std::move(body);
+    if (!content_type.empty()) r.headers.Set("Content-Type", content_type);
+    EXPECT_FALSE(api_->Classify(r.method, r.target).streaming);
+    return api_->Handle(r);
+  }
+  static bj::object Json(const Response& r) { return bj::parse(r.body).as_object(); }
+  static std::string Detail(const Response& r) {
+    EXPECT_EQ(r.headers.Get("Content-Type").value_or(""), "application/problem+json");
+    return std::string(Json(r)["detail"].as_string());
+  }
+  // Submits and expects 201; returns the answer.
+  bj::object Submit(const std::string& envelope) {
+    Response r = Call("POST", "/v1/statements", envelope);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? Json(r) : bj::object{};
+  }
+  std::string RegisterWork(TestArtist& artist, std::uint64_t seed, std::string title) {
+    WorkSpec spec;
+    spec.title = std::move(title);
+    spec.values = RandomFingerprint(seed, 400);
+    auto a = Submit(artist.RegisterWork(spec));
+    return a.contains("work_id") ? std::string(a["work_id"].as_string()) : "";
+  }
+  std::pair<CaptureStream, Response> Check(std::string target, std::vector<std::string> pieces) {
+    Request r;
+    r.method = "POST";
+    r.target = std::move(target);
+    EXPECT_TRUE(api_->Classify(r.method, r.target).streaming);
+    VectorBody body(std::move(pieces));
+    CaptureStream out;
+    Response res = api_->HandleStream(r, body, out);
+    return {std::move(out), std::move(res)};
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<crypto::note::Signer> signer_;
+  std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiTest, UnknownPathsAnd405AreProblems) {
+  Response r = Call("GET", "/v1/nothing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(Detail(r).find("/openapi.json"), std::string::npos);
+  r = Call("DELETE", "/v1/works/wk_00000000000000000000000000000000");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers.Get("Allow").value_or(""), "GET");
+  r = Call("GET", "/v2/lookup?%zz");
+  EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(ApiTest, RegistrationAnswers201WithAVerifiableReceipt) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  std::string envelope = alice.Register();
+  bj::object a = Submit(envelope);
+  EXPECT_EQ(a["type"].as_string(), "artist.register");
+  EXPECT_EQ(a["artist"].as_object()["display_name"].as_string(), "Alice");
+  auto receipt = crypto::ParseReceiptJson(bj::serialize(a["receipt"]));
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  std::string key = Call("GET", "/v1/log/key").body;
+  while (!key.empty() && key.back() == '\n') key.pop_back();
+  auto verified = crypto::VerifyReceipt(*receipt, envelope, key);
+  EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+
+  Response artist = Call("GET", "/v1/artists/" + alice.id());
+  EXPECT_EQ(artist.status, 200);
+  EXPECT_EQ(Json(artist)["id"].as_string(), alice.id());
+  // Registering twice: 409, the message names the problem.
+  Response again = Call("POST", "/v1/statements", alice.Register());
+  EXPECT_EQ(again.status, 409) << again.body;
+}
+
+TEST_F(ApiTest, BadStatementsAreRefusedWithTheReason) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  EXPECT_EQ(Call("POST", "/v1/statements", "").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/statements", "{not json").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/statements", "[1,2]").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/statements", alice.Register(), "text/plain").status, 415);
+  // A flipped signature byte: 401.
+  std::string env = alice.Register();
+  bj::object o = bj::parse(env).as_object();
+  std::string sig(o["signatures"].as_array()[0].as_object()["sig"].as_string());
+  sig[5] = sig[5] == 'A' ? 'B' : 'A';
+  o["signatures"].as_array()[0].as_object()["sig"] = sig;
+  Response r = Call("POST", "/v1/statements", bj::serialize(o));
+  EXPECT_EQ(r.status, 401) << r.body;
+  // Work by an artist nobody registered: 409 (unknown artist).
+  TestArtist bob = TestArtist::FromSeedByte(2, "Bob");
+  WorkSpec spec;
+  spec.values = RandomFingerprint(5, 400);
+  r = Call("POST", "/v1/statements", bob.RegisterWork(spec));
+  EXPECT_EQ(r.status, 409) << r.body;
+}
+
+TEST_F(ApiTest, WorksTermsHistoryAndPagination) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  Submit(alice.Register());
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.insert(RegisterWork(alice, 100 + i, "Song " + std::to_string(i)));
+  ASSERT_EQ(ids.size(), 3u);
+  std::string work = *ids.begin();
+
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    Response r = Call("GET", "/v1/artists/" + alice.id() + "/works?limit=2" +
+                                 (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    bj::object page = Json(r);
+    for (const auto& w : page["items"].as_array())
+      seen.insert(std::string(w.as_object().at("id").as_string()));
+    cursor = page["next_cursor"].is_null() ? "" : std::string(page["next_cursor"].as_string());
+    ++pages;
+  } while (!cursor.empty() && pages < 5);
+  EXPECT_EQ(seen, ids);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(Call("GET", "/v1/artists/" + alice.id() + "/works?limit=0").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/artists/" + alice.id() + "/works?limit=x").status, 400);
+
+  Submit(alice.SetWorkTerms(work, R"({"ai_generative_training":{"use":"notAllowed"}})"));
+  Response terms = Call("GET", "/v1/works/" + work + "/terms");
+  ASSERT_EQ(terms.status, 200) << terms.body;
+  EXPECT_EQ(
+      Json(terms)["effective"].as_object()["ai_generative_training"].as_object()["use"].as_string(),
+      "notAllowed");
+  // Before the terms were accepted nothing was set.
+  Response before = Call("GET", "/v1/works/" + work + "/terms?at=2020-01-01T00:00:00Z");
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(Json(before)["effective"]
+                .as_object()["ai_generative_training"]
+                .as_object()["use"]
+                .as_string(),
+            "unset");
+  EXPECT_EQ(Call("GET", "/v1/works/" + work + "/terms?at=yesterday").status, 400);
+
+  Response aipref = Call("GET", "/v1/works/" + work + "/terms/export?format=aipref");
+  EXPECT_EQ(aipref.status, 200);
+  EXPECT_NE(aipref.body.find("train-genai=n"), std::string::npos) << aipref.body;
+  EXPECT_EQ(Call("GET", "/v1/works/" + work + "/terms/export?format=tdmrep").status, 200);
+  EXPECT_EQ(Call("GET", "/v1/works/" + work + "/terms/export?format=pdf").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/works/" + work + "/terms/export").status, 400);
+
+  Response history = Call("GET", "/v1/works/" + work + "/history");
+  ASSERT_EQ(history.status, 200);
+  EXPECT_EQ(Json(history)["items"].as_array().size(), 2u);
+
+  EXPECT_EQ(Call("GET", "/v1/works/wk_00000000000000000000000000000000").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/works/nope").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/artists/nope").status, 400);
+}
+
+TEST_F(ApiTest, MatchAcceptsStringsAndArraysAndRefusesJunk) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  Submit(alice.Register());
+  std::string work = RegisterWork(alice, 42, "Findable");
+  auto values = RandomFingerprint(42, 400);
+  std::vector<std::uint32_t> excerpt(values.begin() + 100, values.begin() + 200);
+
+  bj::array raw;
+  for (auto v : excerpt) raw.emplace_back(v);
+  for (const std::string& body :
+       {bj::serialize(bj::object{{"fingerprint", raw}}),
+        bj::serialize(bj::object{{"fingerprint", CompressFingerprint(excerpt)}})}) {
+    Response r = Call("POST", "/v1/match", body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto matches = Json(r)["matches"].as_array();
+    ASSERT_EQ(matches.size(), 1u) << r.body;
+    EXPECT_EQ(matches[0].as_object().at("work").as_object().at("id").as_string(), work);
+    EXPECT_FALSE(matches[0].as_object().at("segments").as_array().empty());
+  }
+  // Unrelated: no match.
+  bj::array other;
+  for (auto v : RandomFingerprint(999, 100)) other.emplace_back(v);
+  Response none = Call("POST", "/v1/match", bj::serialize(bj::object{{"fingerprint", other}}));
+  ASSERT_EQ(none.status, 200);
+  EXPECT_TRUE(Json(none)["matches"].as_array().empty());
+
+  EXPECT_EQ(Call("POST", "/v1/match", "{\"fingerprint\": \"AQAA!!\"}").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/match", "{\"fingerprint\": 12}").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/match", "{\"fingerprint\": [1, -5000000000]}").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/match", "{\"fp\": []}").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/match", "{").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/match", "hello", "text/plain").status, 415);
+  Response not_audio = Call("POST", "/v1/match", std::string(5000, 'z'), "audio/ogg");
+  EXPECT_EQ(not_audio.status, 400);
+  EXPECT_NE(Detail(not_audio).find("not an audio file"), std::string::npos) << not_audio.body;
+}
+
+TEST_F(ApiTest, CheckStreamsVerdictsAndASignedReceipt) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  Submit(alice.Register());
+  std::string banned = RegisterWork(alice, 1, "Banned");
+  std::string open = RegisterWork(alice, 2, "Open");
+  Submit(alice.SetWorkTerms(banned, R"({"ai_training":{"use":"notAllowed"}})"));
+  Submit(alice.SetWorkTerms(open, R"({"ai_training":{"use":"allowed"}})"));
+  auto fp = [](std::uint64_t seed) {
+    auto v = RandomFingerprint(seed, 400);
+    return CompressFingerprint(std::vector<std::uint32_t>(v.begin() + 50, v.begin() + 200));
+  };
+  std::string body = "{\"purpose\":\"ai_training\",\"receipt\":true}\n";
+  body += "{\"id\":\"a\",\"fingerprint\":\"" + fp(1) + "\"}\n";
+  body += "{\"id\":\"b\",\"fingerprint\":\"" + fp(2) + "\"}\n";
+  body += "\n";
+  body += "{\"id\":\"c\",\"fingerprint\":\"" + fp(3) + "\"}\n";
+  body += "{\"id\":\"d\",\"fingerprint\":\"garbage\"}\n";
+  body += "not json\n";
+  body += "{\"id\":\"e\",\"sha256\":\"" + std::string(64, 'a') + "\"}";  // no final newline
+  // Deliver in small pieces that split lines anywhere.
+  std::vector<std::string> pieces;
+  for (std::size_t i = 0; i < body.size(); i += 7) pieces.push_back(body.substr(i, 7));
+  auto [out, res] = Check("/v1/check", pieces);
+  ASSERT_EQ(out.status, 200) << res.body;
+  EXPECT_EQ(out.headers.Get("Content-Type").value_or(""), "application/x-ndjson");
+  auto lines = Lines(out.body);
+  ASSERT_EQ(lines.size(), 7u) << out.body;
+  EXPECT_EQ(lines[0]["id"].as_string(), "a");
+  EXPECT_EQ(lines[0]["verdict"].as_string(), "notAllowed");
+  EXPECT_EQ(lines[0]["works"].as_array()[0].as_object().at("work_id").as_string(), banned);
+  EXPECT_EQ(lines[1]["verdict"].as_string(), "allowed");
+  EXPECT_EQ(lines[2]["verdict"].as_string(), "unregistered");
+  EXPECT_TRUE(lines[3].contains("error"));
+  EXPECT_EQ(lines[3]["id"].as_string(), "d");
+  EXPECT_TRUE(lines[4].contains("error"));
+  EXPECT_EQ(lines[5]["verdict"].as_string(), "unregistered");
+  bj::object summary = lines[6]["summary"].as_object();
+  EXPECT_EQ(summary["items"].to_number<std::uint64_t>(), 6u);
+  EXPECT_EQ(summary["errors"].to_number<std::uint64_t>(), 2u);
+
+  // The receipt: a signed note over the answer lines, verifiable with the log key.
+  std::string answer = out.body.substr(0, out.body.rfind('\n', out.body.size() - 2) + 1);
+  bj::object receipt = lines[6]["receipt"].as_object();
+  auto digest = crypto::Sha256(answer);
+  EXPECT_EQ(receipt["answer_sha256"].as_string(), crypto::Base64Encode(crypto::ByteView(digest)));
+  auto text = crypto::note::Open(receipt["note"].as_string(), signer_->verifier());
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(
+      text->rfind("signet check receipt v1\ntest.signet/log\npurpose ai_training\nitems 6\n", 0),
+      0u)
+      << *text;
+}
+
+TEST_F(ApiTest, CheckRefusesBadOptionsBeforeStreaming) {
+  auto [out1, res1] =
+      Check("/v1/check", {"{\"id\":\"x\",\"sha256\":\"" + std::string(64, 'b') + "\"}\n"});
+  EXPECT_FALSE(out1.begun());
+  EXPECT_EQ(res1.status, 400);
+  EXPECT_NE(res1.body.find("purpose"), std::string::npos);
+  auto [out2, res2] = Check("/v1/check?purpose=cooking", {});
+  EXPECT_EQ(res2.status, 400);
+  auto [out3, res3] = Check("/v1/check", {"{\"purpose\":\"search\",\"colour\":1}\n"});
+  EXPECT_EQ(res3.status, 400);
+  // An over-long line is one error line, then the stream goes on.
+  ApiOptions small;
+  small.max_check_line_bytes = 1024;
+  api_ = std::make_unique<Api>(*registry_, signer_.get(), small);
+  auto [out4, res4] =
+      Check("/v1/check?purpose=search", {std::string(5000, 'x'), std::string(5000, 'x') + "\n",
+                                         "{\"sha256\":\"" + std::string(64, 'c') + "\"}\n"});
+  ASSERT_EQ(out4.status, 200);
+  auto lines = Lines(out4.body);
+  ASSERT_EQ(lines.size(), 3u) << out4.body;
+  EXPECT_TRUE(lines[0].contains("error"));
+  EXPECT_EQ(lines[1]["verdict"].as_string(), "unregistered");
+}
+
+TEST_F(ApiTest, LogRoutesServeEntriesAndProofs) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  std::string first = alice.Register();
+  Submit(first);
+  RegisterWork(alice, 7, "One");
+  RegisterWork(alice, 8, "Two");
+  Response entry = Call("GET", "/v1/log/entries/0");
+  EXPECT_EQ(entry.status, 200);
+  EXPECT_EQ(entry.body, first);  // verbatim
+  EXPECT_EQ(Call("GET", "/v1/log/entries/3").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/log/entries/-1").status, 400);
+  Response inc = Call("GET", "/v1/log/proof/inclusion?index=0&size=3");
+  ASSERT_EQ(inc.status, 200) << inc.body;
+  EXPECT_EQ(Json(inc)["inclusion_proof"].as_array().size(), 2u);
+  EXPECT_EQ(Call("GET", "/v1/log/proof/inclusion?index=3&size=3").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/log/proof/inclusion?index=0").status, 400);
+  Response cons = Call("GET", "/v1/log/proof/consistency?old=1&new=3");
+  ASSERT_EQ(cons.status, 200) << cons.body;
+  EXPECT_TRUE(crypto::ParseConsistencyProofJson(cons.body).ok());
+  EXPECT_EQ(Call("GET", "/v1/log/proof/consistency?old=3&new=1").status, 400);
+  Response cp = Call("GET", "/v1/log/checkpoint");
+  EXPECT_EQ(cp.status, 200);
+  EXPECT_NE(cp.body.find("test.signet/log\n3\n"), std::string::npos) << cp.body;
+}
+
+TEST_F(ApiTest, AcoustIdLookupSpeaksAcoustIdsDialect) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  Submit(alice.Register());
+  std::string work = RegisterWork(alice, 11, "Track");
+  auto v = RandomFingerprint(11, 400);
+  std::string fp = CompressFingerprint(v);
+  Response r =
+      Call("GET", "/v2/lookup?format=json&duration=50&meta=recordings+compress&fingerprint=" + fp);
+  ASSERT_EQ(r.status, 200) << r.body;
+  bj::object o = Json(r);
+  EXPECT_EQ(o["status"].as_string(), "ok");
+  auto results = o["results"].as_array();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].as_object().at("id").as_string(), work);
+  double score = results[0].as_object().at("score").as_double();
+  EXPECT_GT(score, 0.9);
+  EXPECT_LE(score, 1.0);
+  auto rec = results[0].as_object().at("recordings").as_array()[0].as_object();
+  EXPECT_EQ(rec.at("title").as_string(), "Track");
+  EXPECT_EQ(rec.at("artists").as_array()[0].as_object().at("name").as_string(), "Alice");
+
+  Response missing = Call("GET", "/v2/lookup?duration=10");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(Json(missing)["status"].as_string(), "error");
+  EXPECT_EQ(Json(missing)["error"].as_object()["code"].as_int64(), 2);
+  EXPECT_EQ(Json(Call("GET", "/v2/lookup?duration=10&fingerprint=%21%21"))
+                .at("error")
+                .as_object()
+                .at("code")
+                .as_int64(),
+            3);
+  EXPECT_EQ(Json(Call("GET", "/v2/lookup?duration=x&fingerprint=" + fp))
+                .at("error")
+                .as_object()
+                .at("code")
+                .as_int64(),
+            8);
+  EXPECT_EQ(Call("GET", "/v2/lookup?format=xml&duration=10&fingerprint=" + fp).status, 400);
+  // Form POST, as AcoustID clients send it.
+  Response post = Call("POST", "/v2/lookup", "format=json&duration=50&fingerprint=" + fp,
+                       "application/x-www-form-urlencoded");
+  ASSERT_EQ(post.status, 200) << post.body;
+  EXPECT_EQ(Json(post)["results"].as_array().size(), 1u);
+  Request gz;
+  gz.method = "POST";
+  gz.target = "/v2/lookup";
+  gz.headers.Set("Content-Encoding", "gzip");
+  gz.body = "definitely not gzip";
+  EXPECT_EQ(api_->Handle(gz).status, 400);
+}
+
+TEST_F(ApiTest, HealthMetricsAndOpenApi) {
+  Response h = Call("GET", "/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(Json(h)["status"].as_string(), "ok");
+  api_->Observe({"GET", "/healthz", 200, 0.002});
+  Response m = Call("GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(
+      m.body.find("signet_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+      std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("signet_http_request_duration_seconds_bucket{method=\"GET\",route=\"/"
+                        "healthz\",le=\"0.0025\"} 1"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("signet_log_size 0"), std::string::npos);
+
+  // Every route the router serves is in the document, with its method.
+  Response doc = Call("GET", "/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  bj::object o = Json(doc);
+  EXPECT_EQ(o["openapi"].as_string(), "3.1.0");
+  const bj::object& paths = o["paths"].as_object();
+  std::size_t documented = 0;
+  for (const auto& [p, ops] : paths) documented += ops.as_object().size();
+  auto routes = api_->Routes();
+  EXPECT_EQ(documented, routes.size());
+  for (const auto& [method, tmpl] : routes) {
+    std::string lower = method;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ASSERT_TRUE(paths.contains(tmpl)) << tmpl;
+    EXPECT_TRUE(paths.at(tmpl).as_object().contains(lower)) << method << " " << tmpl;
+  }
+}
+
+}  // namespace
+}  // namespace signet::api
