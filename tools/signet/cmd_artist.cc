@@ -61,10 +61,10 @@ int RunArtistRegister(const ArtistArgs& a) {
                 session->artist_id().c_str(), (*http)->server().ToString().c_str());
   } else {
     std::printf("registered artist %s (\"%s\")\n", session->artist_id().c_str(), a.name.c_str());
-    if (const json::object* receipt = JsonObject(submitted->body, "receipt")) {
-      std::printf("log index %.0f; receipt kept by the server, see `signet verify`\n",
-                  JsonNumber(*receipt, "leaf_index"));
-    }
+    std::printf(
+        "log index %.0f (print the receipt with --json; check it with `signet "
+        "verify`)\n",
+        JsonNumber(submitted->body, "log_index"));
   }
   std::printf("artist id saved in %s\n", id_file.string().c_str());
   return kExitOk;

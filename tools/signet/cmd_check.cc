@@ -45,30 +45,24 @@ FileVerdict FromLine(const json::object& o) {
   FileVerdict v;
   v.verdict = JsonString(o, "verdict");
   v.reason = JsonString(o, "reason");
-  if (std::string e = JsonString(o, "error"); !e.empty()) {
+  if (const json::value* e = o.if_contains("error")) {
     v.verdict = "error";
-    v.reason = e;
+    v.reason = e->is_object() ? JsonString(e->get_object(), "detail")
+                              : (e->is_string() ? std::string(e->get_string()) : "");
+    if (v.reason.empty()) v.reason = "the registry could not check this item";
   }
   if (const json::array* works = JsonArray(o, "works")) {
     for (const auto& w : *works) {
       if (!w.is_object()) continue;
       const json::object& wo = w.get_object();
-      const json::object* match = JsonObject(wo, "match");
-      const json::object& m = match ? *match : wo;
-      const json::object* work = JsonObject(m, "work");
-      const json::object& wk = work ? *work : m;
-      std::string id = JsonString(wk, "id");
-      if (id.empty()) id = JsonString(wk, "work_id");
+      const std::string id = JsonString(wo, "work_id");
       v.work_ids.push_back(id);
-      std::string artist = JsonString(m, "artist_display_name");
-      if (artist.empty()) artist = JsonString(wk, "artist");
+      std::string artist = JsonString(wo, "artist_name");
+      if (artist.empty()) artist = JsonString(wo, "artist");
       v.artists.push_back(artist);
-      v.titles.push_back(JsonString(wk, "title"));
-      if (const json::array* ds = JsonArray(m, "disputes")) {
-        for (const auto& d : *ds) {
-          if (d.is_object()) v.disputes.push_back(JsonString(d.get_object(), "id"));
-          if (d.is_string()) v.disputes.push_back(std::string(d.get_string()));
-        }
+      v.titles.push_back(JsonString(wo, "title"));
+      if (const json::value* d = wo.if_contains("disputed"); d && d->is_bool() && d->get_bool()) {
+        v.disputes.push_back(id);
       }
     }
   }
@@ -108,6 +102,12 @@ class Report {
     return Status::Ok();
   }
 
+  // The registry's last line: its own tallies and the signed receipt.
+  void SetSummary(const json::object& line) {
+    std::lock_guard l(mu_);
+    server_summary_ = line;
+  }
+
   void Add(const std::string& path, const FileVerdict& v) {
     std::lock_guard l(mu_);
     ++counts_[v.verdict];
@@ -143,7 +143,11 @@ class Report {
       json::object summary;
       summary["files"] = files;
       for (const auto& [k, n] : counts_) summary[k] = n;
-      json_ << "\n],\"summary\":" << json::serialize(summary) << "}\n";
+      json_ << "\n],\"summary\":" << json::serialize(summary);
+      if (const json::value* r = server_summary_.if_contains("receipt")) {
+        json_ << ",\"receipt\":" << json::serialize(*r);
+      }
+      json_ << "}\n";
       json_.close();
       if (!json_) return Status::IoError("cannot write " + args_.json_out);
     }
@@ -192,6 +196,7 @@ class Report {
   std::ofstream csv_, json_;
   bool first_ = true;
   std::map<std::string, std::size_t> counts_;
+  json::object server_summary_;
   std::size_t blocked_ = 0, errors_ = 0;
   std::vector<std::string> blocked_lines_, error_lines_;
 };
@@ -212,9 +217,20 @@ int RunCheck(const CheckArgs& a) {
   Report report(a, progress);
   if (Status s = report.Open(); !s.ok()) return ReportError(kCmd, s);
 
-  std::string target = "/v1/check?purpose=" + client::EncodeComponent(a.purpose);
+  // The registry's answer, verbatim: with the signed receipt on its last
+  // line, it is the evidence of what the registry said (see --help).
+  std::ofstream answers;
+  const std::string report_path = !a.csv_out.empty() ? a.csv_out : a.json_out;
+  const std::string answers_path = report_path.empty() ? "" : report_path + ".answers.ndjson";
+  if (!answers_path.empty()) {
+    answers.open(answers_path, std::ios::trunc | std::ios::binary);
+    if (!answers) return ReportError(kCmd, Status::IoError("cannot write " + answers_path));
+  }
+  std::string target = "/v1/check?receipt=1&purpose=" + client::EncodeComponent(a.purpose);
   for (const auto& l : a.licences) target += "&licence=" + client::EncodeComponent(l);
+  bool have_summary = false;
   auto call = (*http)->OpenNdjson(target, [&](std::string_view line) -> Status {
+    if (answers.is_open()) answers << line << '\n';
     boost::system::error_code ec;
     json::value v = json::parse(line, ec);
     if (ec || !v.is_object()) {
@@ -222,6 +238,11 @@ int RunCheck(const CheckArgs& a) {
                               std::string(line.substr(0, 200)));
     }
     const json::object& o = v.get_object();
+    if (o.contains("summary")) {
+      have_summary = true;
+      report.SetSummary(o);
+      return Status::Ok();
+    }
     const std::string id = JsonString(o, "id");
     char* end = nullptr;
     const unsigned long long index = std::strtoull(id.c_str(), &end, 10);
@@ -258,6 +279,10 @@ int RunCheck(const CheckArgs& a) {
       });
   Status finished = call->Finish();
   progress.Finish();
+  if (answers.is_open()) {
+    answers.close();
+    if (!answers) finished = Status::IoError("cannot write " + answers_path);
+  }
   Status closed = report.Close(files.size());
   report.PrintSummary(files.size());
   if (!finished.ok()) return ReportError(kCmd, finished);
@@ -266,6 +291,10 @@ int RunCheck(const CheckArgs& a) {
     std::fprintf(stderr, "signet check: interrupted; the report covers %zu of %zu files\n",
                  report.answered(), files.size());
     return kExitError;
+  }
+  if (have_summary && !answers_path.empty()) {
+    std::printf("the registry's signed answer (receipt on its last line): %s\n",
+                answers_path.c_str());
   }
   if (report.answered() != files.size()) {
     return ReportError(
@@ -299,6 +328,10 @@ void AddCheckCommand(CLI::App& app) {
       "Verdicts: allowed, unregistered (no reservation known), notAllowed, constrained\n"
       "(not allowed unless you hold one of its licences), disputed (two artists claim it).\n"
       "Only fingerprints and file hashes are sent, never the audio.\n\n"
+      "Evidence: with --csv OUT or --json OUT, the registry's answer is also kept verbatim\n"
+      "in OUT.answers.ndjson; its last line holds a receipt signed by the registry's log\n"
+      "key over the SHA-256 of all the lines before it, the purpose, the log checkpoint\n"
+      "and the time, so you can later prove what the registry said when you checked.\n\n"
       "Exit status: 0 every file may be used; 3 some file is notAllowed, constrained\n"
       "without a licence you hold, or disputed (even when other files failed); 1 errors.\n\n"
       "Examples:\n"

@@ -64,7 +64,7 @@ int RunTermsShow(const TermsArgs& a) {
     path += "/export";
     query = "?format=" + client::EncodeComponent(a.format);
   }
-  if (!a.at.empty()) query += (query.empty() ? "?at=" : "&at=") + client::EncodeComponent(a.at);
+  if (!a.at.empty()) query = "?at=" + client::EncodeComponent(a.at);
   auto body = (*http)->Get(path + query);
   if (!body.ok()) return ReportError("terms show", body.status());
   if (!a.format.empty() || a.json) {
@@ -125,10 +125,12 @@ void AddTermsCommand(CLI::App& app) {
   CLI::App* show = terms->add_subcommand("show", "Show the terms in force for a work");
   AddServerOption(*show, args->server);
   show->add_option("--work", args->work, "The work id (wk_...)")->required();
-  show->add_option("--at", args->at,
-                   "RFC 3339 UTC time, e.g. 2026-11-23T12:00:00Z: the terms in force then");
-  show->add_option("--format", args->format, "Export for another standard instead")
-      ->check(CLI::IsMember({"tdmrep", "cawg", "plus", "aipref"}));
+  auto* at = show->add_option(
+      "--at", args->at, "RFC 3339 UTC time, e.g. 2026-11-23T12:00:00Z: the terms in force then");
+  show->add_option("--format", args->format,
+                   "Export the terms in force now for another standard instead")
+      ->check(CLI::IsMember({"tdmrep", "cawg", "plus", "aipref"}))
+      ->excludes(at);
   show->add_flag("--json", args->json, "Print the server's JSON answer");
   show->footer(
       "Formats: tdmrep (W3C TDMRep JSON), cawg (CAWG training-mining assertion),\n"

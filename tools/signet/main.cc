@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
   signet::cli::AddCheckCommand(app);
   signet::cli::AddKeygenCommand(app);
   signet::cli::AddVerifyCommand(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" that exit 0; misuse exits kExitUsage.
+    const int printed = app.exit(e);
+    return printed == 0 ? signet::cli::kExitOk : signet::cli::kExitUsage;
+  }
   return signet::cli::ExitStatus();
 }

@@ -53,7 +53,7 @@ std::string TermsSummary(const json::value* effective) {
     if (!v || v->is_null()) continue;
     std::string source;
     std::string use = UseOf(*v, &source);
-    if (use.empty()) continue;
+    if (use.empty() || use == "unset") continue;
     if (!out.empty()) out += ", ";
     out += std::string(p) + "=" + use;
     if (source == "artist_default") out += " (catalogue default)";
@@ -72,14 +72,22 @@ std::string FormatTermsAnswer(const json::object& answer) {
     if (map) {
       if (const json::value* v = map->if_contains(p); v && !v->is_null()) use = UseOf(*v, &source);
     }
+    if (use.empty()) use = "unset";
     char line[160];
-    std::snprintf(line, sizeof line, "  %-24s %-12s %s\n", p, use.empty() ? "unset" : use.c_str(),
-                  source.empty() || source == "unset" ? "" : ("(" + source + ")").c_str());
+    std::snprintf(line, sizeof line, "  %-24s %s", p, use.c_str());
     out += line;
+    if (source == "work") {
+      out += "  (the work's own terms)";
+    } else if (source == "artist_default") {
+      out += "  (the catalogue default)";
+    }
+    out += "\n";
   }
-  for (const char* k : {"work_terms_since", "default_terms_since"}) {
-    if (std::string s = JsonString(answer, k); !s.empty())
-      out += "  " + std::string(k) + ": " + s + "\n";
+  for (const char* k : {"work_terms", "default_terms"}) {
+    if (const json::object* src = JsonObject(answer, k)) {
+      out += std::string("  ") + (k[0] == 'w' ? "the work's own terms" : "the catalogue default") +
+             " in force since " + JsonString(*src, "since") + "\n";
+    }
   }
   return out;
 }
