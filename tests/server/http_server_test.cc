@@ -193,9 +193,12 @@ TEST_F(ServerTest, SlowAndIdleClientsAreCutOffAndDoNotBlockOthers) {
       if (slow_closed) break;
     }
   });
-  // Idle connections are closed after the idle timeout.
+  // A thousand idle connections are closed after the idle timeout.
   std::vector<std::unique_ptr<TestConnection>> idle;
-  for (int i = 0; i < 50; ++i) idle.push_back(std::make_unique<TestConnection>(port_));
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<TestConnection>(port_));
+    ASSERT_TRUE(idle.back()->connected());
+  }
   // Others are served meanwhile.
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(Fetch(port_, "GET", "/hello").status, 200);

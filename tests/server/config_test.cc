@@ -1,0 +1,75 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace signet::server {
+namespace {
+
+struct Env {
+  std::map<std::string, std::string> vars;
+  GetEnv fn() const {
+    return [this](const char* n) -> const char* {
+      auto it = vars.find(n);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+  }
+};
+
+Result<LoadedConfig> Load(std::vector<const char*> args, const Env& env = {}) {
+  args.insert(args.begin(), "signetd");
+  return LoadConfig(static_cast<int>(args.size()), args.data(), env.fn());
+}
+
+TEST(ConfigTest, DefaultsMatchTheDocumentedOnes) {
+  auto c = Load({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->config.data_dir, "./data");
+  EXPECT_EQ(c->config.listen_host, "127.0.0.1");
+  EXPECT_EQ(c->config.listen_port, 8080);
+}
+
+TEST(ConfigTest, FileThenEnvironmentThenFlags) {
+  auto path = std::filesystem::temp_directory_path() / "signetd_config_test.conf";
+  {
+    std::ofstream f(path);
+    f << "# comment\nio_threads = 3\nworker_threads=5\nlisten = 0.0.0.0:9000\nrate_limit = 7 # "
+         "r/s\n";
+  }
+  Env env{{{"SIGNET_WORKER_THREADS", "6"}, {"SIGNET_DATA", "/srv/signet"}}};
+  auto c =
+      Load({"--config", path.c_str(), "--listen", "[::1]:0", "--set", "max_audio_seconds=60"}, env);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->config.server.io_threads, 3);      // file
+  EXPECT_EQ(c->config.server.worker_threads, 6);  // environment beats file
+  EXPECT_EQ(c->config.data_dir, "/srv/signet");
+  EXPECT_EQ(c->config.listen_host, "::1");  // flag beats file
+  EXPECT_EQ(c->config.listen_port, 0);
+  EXPECT_EQ(c->config.server.rate.requests_per_second, 7);
+  EXPECT_EQ(c->config.api.max_audio_seconds, 60);
+}
+
+TEST(ConfigTest, MistakesNameWhatIsWrong) {
+  auto bad_port = Load({"--listen", "127.0.0.1:99999"});
+  ASSERT_FALSE(bad_port.ok());
+  EXPECT_NE(bad_port.status().message().find("listen port"), std::string::npos);
+  Env env{{{"SIGNET_IO_THREADS", "many"}}};
+  auto bad_env = Load({}, env);
+  ASSERT_FALSE(bad_env.ok());
+  EXPECT_NE(bad_env.status().message().find("SIGNET_IO_THREADS"), std::string::npos);
+  auto unknown = Load({"--set", "colour=blue"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("colour"), std::string::npos);
+  EXPECT_FALSE(Load({"--frobnicate"}).ok());
+  EXPECT_FALSE(Load({"--config", "/nonexistent/signetd.conf"}).ok());
+  auto help = Load({"--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_NE(help->help.find("max_connections"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace signet::server
