@@ -76,10 +76,10 @@ class TestHandler : public api::Handler {
   }
   void Observe(const api::Completed& c) override {
     observed++;
-    last_status = c.status;
+    if (c.status == 413) observed_413++;
   }
   std::atomic<int> observed{0};
-  std::atomic<int> last_status{0};
+  std::atomic<int> observed_413{0};
   std::atomic<bool> slow_started{false};
 };
 
@@ -179,8 +179,8 @@ TEST_F(ServerTest, MalformedRequestGets400) {
 
 TEST_F(ServerTest, SlowAndIdleClientsAreCutOffAndDoNotBlockOthers) {
   ServerOptions o;
-  o.header_timeout = 300ms;
-  o.idle_timeout = 300ms;
+  o.header_timeout = 1500ms;
+  o.idle_timeout = 1500ms;
   Start(o);
   // A slowloris: a byte of the head every 100 ms never completes in time.
   TestConnection slow(port_);
@@ -199,12 +199,14 @@ TEST_F(ServerTest, SlowAndIdleClientsAreCutOffAndDoNotBlockOthers) {
     idle.push_back(std::make_unique<TestConnection>(port_));
     ASSERT_TRUE(idle.back()->connected());
   }
-  // Others are served meanwhile.
+  // Others are served meanwhile: before the slow and idle ones are cut off,
+  // so the answer did not wait for them.
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(Fetch(port_, "GET", "/hello").status, 200);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 250ms);
-  for (auto& c : idle) EXPECT_TRUE(c->WaitClosed(3s));
-  EXPECT_TRUE(slow.WaitClosed(3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+  EXPECT_FALSE(slow.WaitClosed(1ms));
+  for (auto& c : idle) EXPECT_TRUE(c->WaitClosed(5s));
+  EXPECT_TRUE(slow.WaitClosed(5s));
   slow_closed = true;
   dribble.join();
 }
@@ -363,7 +365,7 @@ TEST_F(ServerTest, ObservesEveryAnsweredRequest) {
   EXPECT_EQ(Fetch(port_, "POST", "/echo", std::string(4096, 'x')).status, 413);
   for (int i = 0; i < 100 && handler_.observed < 2; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(handler_.observed, 2);
-  EXPECT_EQ(handler_.last_status, 413);
+  EXPECT_EQ(handler_.observed_413, 1);  // the order of the two is not defined
 }
 
 TEST(RateLimiterTest, RefillsAtTheConfiguredRate) {
