@@ -43,6 +43,19 @@ constexpr std::string_view kMetaCheckpoint = "checkpoint";
 constexpr std::string_view kMetaCounters = "counters";
 constexpr std::string_view kMetaLastAccepted = "last_accepted_at";
 
+// A stored Merkle node, or why there is none.
+Result<crypto::Digest> ToNode(const Result<std::optional<std::string>>& v, std::uint32_t level,
+                              std::uint64_t index) {
+  if (!v.ok()) return v.status();
+  if (!*v || (*v)->size() != 32) {
+    return Status::Internal("log node (" + std::to_string(level) + ", " + std::to_string(index) +
+                            ") is missing from the database");
+  }
+  crypto::Digest d;
+  std::copy((*v)->begin(), (*v)->end(), d.begin());
+  return d;
+}
+
 // Writes pending over the committed Store (and over a parent overlay): the
 // writer applies each statement in its own Overlay and merges it into the
 // group's only when the statement is accepted, so a rejected statement leaves
@@ -77,15 +90,8 @@ class Overlay {
   }
 
   merkle::NodeReader Reader() const {
-    return [this](std::uint32_t level, std::uint64_t index) -> Result<crypto::Digest> {
-      SIGNET_ASSIGN_OR_RETURN(auto v, Get(Column::kLogNodes, records::NodeKey(level, index)));
-      if (!v || v->size() != 32) {
-        return Status::Internal("log node (" + std::to_string(level) + ", " +
-                                std::to_string(index) + ") is missing from the database");
-      }
-      crypto::Digest d;
-      std::copy(v->begin(), v->end(), d.begin());
-      return d;
+    return [this](std::uint32_t level, std::uint64_t index) {
+      return ToNode(Get(Column::kLogNodes, records::NodeKey(level, index)), level, index);
     };
   }
 
@@ -96,15 +102,8 @@ class Overlay {
 };
 
 merkle::NodeReader StoreReader(const Store* store) {
-  return [store](std::uint32_t level, std::uint64_t index) -> Result<crypto::Digest> {
-    SIGNET_ASSIGN_OR_RETURN(auto v, store->Get(Column::kLogNodes, records::NodeKey(level, index)));
-    if (!v || v->size() != 32) {
-      return Status::Internal("log node (" + std::to_string(level) + ", " + std::to_string(index) +
-                              ") is missing from the database");
-    }
-    crypto::Digest d;
-    std::copy(v->begin(), v->end(), d.begin());
-    return d;
+  return [store](std::uint32_t level, std::uint64_t index) {
+    return ToNode(store->Get(Column::kLogNodes, records::NodeKey(level, index)), level, index);
   };
 }
 

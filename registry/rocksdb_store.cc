@@ -137,7 +137,14 @@ Status RocksDbStore::Write(const WriteSet& batch) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return Translate(h_->db->Write(wo, &wb), "committing to the registry database");
+  rocksdb::Status s = h_->db->Write(wo, &wb);
+  if (!s.ok() && !s.IsInvalidArgument()) {
+    // A failed WAL write (e.g. disk full) puts RocksDB in a read-only error
+    // state; ask it to recover so that a later write succeeds once the cause
+    // is gone. This batch stays failed: the caller acknowledged nothing.
+    h_->db->Resume().PermitUncheckedError();
+  }
+  return Translate(s, "committing to the registry database");
 }
 
 }  // namespace signet::registry

@@ -18,6 +18,8 @@
 #include "crypto/note.h"
 #include "crypto/receipt.h"
 #include "fingerprint/extract.h"
+#include "registry/rocksdb_store.h"
+#include "registry/store.h"
 #include "registry/testing/statements.h"
 
 namespace signet::registry {
@@ -620,6 +622,64 @@ TEST_F(RegistryTest, ConcurrentSubmittersAreGroupCommitted) {
   EXPECT_EQ(s.statements, static_cast<std::uint64_t>(kArtists * (kWorksEach + 1)));
   // With 8 concurrent submitters, groups hold more than one statement.
   EXPECT_LT(s.commit_groups - groups_before, static_cast<std::uint64_t>(kArtists * kWorksEach));
+}
+
+// RocksDB whose writes can be made to fail as a full disk does.
+class FailingStore : public Store {
+ public:
+  FailingStore(std::unique_ptr<Store> inner, std::shared_ptr<std::atomic<bool>> fail)
+      : inner_(std::move(inner)), fail_(std::move(fail)) {}
+  Result<std::optional<std::string>> Get(Column c, std::string_view key) const override {
+    return inner_->Get(c, key);
+  }
+  Status Scan(Column c, std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    return inner_->Scan(c, prefix, start, visit);
+  }
+  Result<std::optional<std::pair<std::string, std::string>>> FindLastAtOrBefore(
+      Column c, std::string_view prefix, std::string_view upper) const override {
+    return inner_->FindLastAtOrBefore(c, prefix, upper);
+  }
+  Status Write(const WriteSet& batch) override {
+    if (*fail_) return Status::Unavailable("no space left on device (injected)");
+    return inner_->Write(batch);
+  }
+
+ private:
+  std::unique_ptr<Store> inner_;
+  std::shared_ptr<std::atomic<bool>> fail_;
+};
+
+TEST_F(RegistryTest, FailedWriteAcknowledgesNothingAndRecovers) {
+  MustSubmit(alice_.Register());
+  reg_.reset();
+  auto fail = std::make_shared<std::atomic<bool>>(false);
+  auto inner = RocksDbStore::Open(dir_.path());
+  ASSERT_TRUE(inner.ok());
+  RegistryOptions o;
+  o.log_origin = "signet.test/log";
+  o.server_key = server_key_;
+  o.clock = [this] { return now_.load(); };
+  auto r = Registry::Open(std::make_unique<FailingStore>(std::move(*inner), fail), std::move(o));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  reg_ = std::move(*r);
+
+  WorkSpec spec;
+  spec.values = RandomFingerprint(500, 200);
+  const std::string env = alice_.RegisterWork(spec);
+  *fail = true;
+  Status s = MustReject(env, Code::kUnavailable);
+  EXPECT_THAT(s.message(), HasSubstr("no space"));
+  EXPECT_TRUE(reg_->Match(spec.values)->empty());  // the index addition was rolled back
+  EXPECT_EQ(reg_->GetStats().works, 0u);
+
+  *fail = false;  // space is back: the same statement now goes through
+  Accepted a = MustSubmit(env);
+  EXPECT_EQ(a.log_index, 1u);
+  ExpectReceiptVerifies(a, env);
+  EXPECT_EQ(reg_->Match(spec.values)->size(), 1u);
+  Reopen();
+  EXPECT_EQ(reg_->LogSize(), 2u);
 }
 
 }  // namespace
