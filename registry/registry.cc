@@ -147,7 +147,10 @@ void EraseId(std::vector<std::string>& v, std::string_view id) {
 class Registry::Impl {
  public:
   Impl(std::unique_ptr<Store> store, RegistryOptions options, LogSigner signer)
-      : store_(std::move(store)), options_(std::move(options)), signer_(std::move(signer)) {}
+      : store_(std::move(store)),
+        options_(std::move(options)),
+        signer_(std::move(signer)),
+        index_(options_.index) {}
 
   ~Impl() {
     {
@@ -1089,6 +1092,9 @@ class Registry::Impl {
       std::shared_lock rlock(refs_mu_);
       s.indexed_works = refs_.size();
     }
+    const fp::IndexStats is = index_.Stats();
+    s.index_positions = is.positions;
+    s.index_memory_bytes = is.memory_bytes;
     return s;
   }
 

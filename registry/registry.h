@@ -71,6 +71,8 @@ struct RegistryOptions {
   std::chrono::microseconds max_clock_skew = std::chrono::minutes(5);
   // Matching of new registrations against existing works and of Match/CheckItem.
   fp::MatcherOptions matcher;
+  // The in-memory fingerprint index (rebuilt from RocksDB at Open).
+  fp::IndexOptions index;
   // At most this many statements are committed in one synced batch.
   std::size_t max_group_size = 4096;
 };
@@ -218,8 +220,10 @@ struct Stats {
   std::uint64_t disputes = 0;
   std::uint64_t statements = 0;  // == log size
   std::uint64_t indexed_works = 0;
-  std::uint64_t commit_groups = 0;  // since Open
-  double open_seconds = 0;          // time Open took (index rebuild included)
+  std::uint64_t index_positions = 0;     // indexed sub-fingerprints
+  std::uint64_t index_memory_bytes = 0;  // of the in-memory fingerprint index
+  std::uint64_t commit_groups = 0;       // since Open
+  double open_seconds = 0;               // time Open took (index rebuild included)
 };
 
 class Registry {
