@@ -19,6 +19,7 @@
 
 #include "crypto/checkpoint.h"
 #include "crypto/note.h"
+#include "crypto/receipt.h"
 #include "registry/registry.h"
 #include "registry/testing/statements.h"
 
@@ -85,6 +86,8 @@ TEST(CrashTest, AcknowledgedStatementsSurviveSigkill) {
   std::map<int, std::uint64_t> max_acked;
   std::size_t total_acked = 0;
   constexpr int kRounds = 6;
+  std::string previous_note;
+  std::uint64_t previous_size = 0;
   for (int round = 0; round < kRounds; ++round) {
     const auto run_for = std::chrono::milliseconds(150 + rng() % 600);
     auto acked = RunAndKill(dir, run_for);
@@ -129,10 +132,24 @@ TEST(CrashTest, AcknowledgedStatementsSurviveSigkill) {
     Stats s = (*reg)->GetStats();
     EXPECT_EQ(s.works, works);
     EXPECT_EQ(s.indexed_works, works);
-    auto cp = crypto::OpenCheckpoint((*reg)->Checkpoint(),
-                                     *crypto::note::Verifier::Parse((*reg)->VerifierKey()));
+    const auto verifier = *crypto::note::Verifier::Parse((*reg)->VerifierKey());
+    const std::string note = (*reg)->Checkpoint();
+    auto cp = crypto::OpenCheckpoint(note, verifier);
     ASSERT_TRUE(cp.ok());
     EXPECT_EQ(cp->size, (*reg)->LogSize());
+    // The checkpoint after this crash extends the one after the previous crash.
+    if (!previous_note.empty()) {
+      crypto::ConsistencyProofDoc doc;
+      doc.old_size = previous_size;
+      doc.new_size = cp->size;
+      auto proof = (*reg)->ConsistencyProof(previous_size, cp->size);
+      ASSERT_TRUE(proof.ok()) << proof.status().ToString();
+      doc.proof = *proof;
+      auto both = crypto::VerifyCheckpointConsistency(previous_note, note, doc, verifier);
+      EXPECT_TRUE(both.ok()) << "round " << round << ": " << both.status().ToString();
+    }
+    previous_note = note;
+    previous_size = cp->size;
   }
   EXPECT_GT(total_acked, 0u);
   std::printf("%zu acknowledged statements over %d kills\n", total_acked, kRounds);
