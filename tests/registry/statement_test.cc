@@ -247,6 +247,49 @@ TEST_F(StatementTest, OversizedPayload) {
   EXPECT_THAT(r.status().message(), HasSubstr("larger than 100 bytes"));
 }
 
+TEST_F(StatementTest, MutatedPayloadsAreRejectedCleanly) {
+  // Untrusted input: byte flips, truncations and insertions of a valid
+  // payload either parse or fail with InvalidArgument; never anything else
+  // (ASan/UBSan builds run this too).
+  const std::string valid =
+      Payload("work.register", artist_, 3, "2026-01-02T03:04:05Z",
+              WorkBody(R"([{"name":"A","role":"composer","isni":"0000000218250097"}])") +
+                  R"(,"iswc":"T-034.524.680-1","isrc":"USRC17607839")");
+  ASSERT_TRUE(ParseStatement(valid, kTestNow, kSkew).ok());
+  std::uint64_t x = 42;
+  auto next = [&x] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(x >> 33);
+  };
+  const char kBytes[] = "{}[]\",:0123456789.eE-+tfnul \\u\x00\xff\xc3";
+  int ok = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string m = valid;
+    const int edits = 1 + static_cast<int>(next() % 3);
+    for (int e = 0; e < edits && !m.empty(); ++e) {
+      const std::size_t pos = next() % m.size();
+      switch (next() % 3) {
+        case 0:
+          m[pos] = kBytes[next() % (sizeof kBytes - 1)];
+          break;
+        case 1:
+          m.erase(pos, 1 + next() % 8);
+          break;
+        default:
+          m.insert(pos, 1, kBytes[next() % (sizeof kBytes - 1)]);
+          break;
+      }
+    }
+    auto r = ParseStatement(m, kTestNow, kSkew);
+    if (r.ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << r.status().ToString();
+    }
+  }
+  EXPECT_LT(ok, 3000);  // the mutations did reach the validator
+}
+
 TEST(WorkIdTest, DependsOnArtistAndRecording) {
   auto a = testing::RandomFingerprint(1, 50);
   auto b = testing::RandomFingerprint(2, 50);
