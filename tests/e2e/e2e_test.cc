@@ -62,7 +62,7 @@ class E2ETest : public ::testing::Test {
     artist_ = new TestArtist(TestArtist::FromSeedByte(9, "Wesnoth Composer"));
     ASSERT_EQ(Post("/v1/statements", artist_->Register()).status, 201);
     works_ = new std::vector<CorpusWork>();
-    for (const char* f : {"battle.ogg", "elf-land.ogg", "knolls.ogg"}) {
+    for (const char* f : {"battle.ogg", "elf-land.ogg", "knolls.ogg", "loyalists.ogg"}) {
       auto fpr = fp::FingerprintFile((kMusic / f).string());
       ASSERT_TRUE(fpr.ok()) << fpr.status().ToString();
       WorkSpec spec;
@@ -186,6 +186,38 @@ TEST_F(E2ETest, EveryRouteAnswersAsDocumented) {
   EXPECT_TRUE(acc.contains("receipt"));
   HttpReply aipref = Get("/v1/works/" + work + "/terms/export?format=aipref");
   EXPECT_NE(aipref.body.find("train-genai=n"), std::string::npos) << aipref.body;
+  // Someone else registers the same recording: both kept, the pair disputed.
+  const CorpusWork& contested = (*works_)[3];
+  TestArtist copycat = TestArtist::FromSeedByte(10, "Copycat");
+  ASSERT_EQ(Post("/v1/statements", copycat.Register()).status, 201);
+  WorkSpec spec;
+  spec.title = "not really mine";
+  spec.values = contested.fp.fingerprint.values;
+  HttpReply dup = Post("/v1/statements", copycat.RegisterWork(spec));
+  ASSERT_EQ(dup.status, 201) << dup.body;
+  auto opened = bj::parse(dup.body).at("opened_disputes").as_array();
+  ASSERT_EQ(opened.size(), 1u) << dup.body;
+  std::string dispute(opened[0].at("id").as_string());
+  HttpReply d = Get("/v1/disputes/" + dispute);
+  EXPECT_EQ(d.status, 200);
+  ExpectDeclared(d, "get", "/v1/disputes/{id}");
+  HttpReply list = Get("/v1/disputes?work=" + contested.id);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(bj::parse(list.body).at("items").as_array().size(), 1u);
+  bj::array raw;
+  for (std::size_t i = 100; i < 200; ++i) raw.emplace_back(contested.fp.fingerprint.values[i]);
+  HttpReply m = Post("/v1/match", bj::serialize(bj::object{{"fingerprint", raw}}));
+  ASSERT_EQ(m.status, 200);
+  auto ms = bj::parse(m.body).at("matches").as_array();
+  ASSERT_EQ(ms.size(), 2u) << m.body;
+  EXPECT_TRUE(ms[0].at("disputed").as_bool());
+  EXPECT_TRUE(ms[1].at("disputed").as_bool());
+  // The first registrant settles it, signed, in the log.
+  HttpReply resolved =
+      Post("/v1/statements", artist_->ResolveDispute(dispute, "licensed to Copycat"));
+  ASSERT_EQ(resolved.status, 201) << resolved.body;
+  EXPECT_EQ(bj::parse(resolved.body).at("dispute").at("state").as_string(), "resolved");
+
   HttpReply metrics = Get("/metrics");
   EXPECT_NE(metrics.body.find("route=\"/v1/works/{id}/terms/export\",status=\"200\""),
             std::string::npos);
