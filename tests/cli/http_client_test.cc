@@ -243,6 +243,24 @@ TEST(HttpClientTest, StreamsManyLinesFullDuplexWithBoundedQueue) {
   EXPECT_TRUE(in_order);
 }
 
+TEST(HttpClientTest, IdleStreamsSendKeepaliveLines) {
+  TestServer server;
+  ClientOptions options;
+  options.ndjson_keepalive = std::chrono::milliseconds(50);
+  HttpClient client(*ParseServerUrl(server.url()), options);
+  long received = 0;
+  auto call = client.OpenNdjson("/echo", [&](std::string_view) {
+    ++received;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(call->Send("{}").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(call->Send("{}").ok());
+  ASSERT_TRUE(call->Finish().ok());
+  // The echo server answers every line, the empty keepalive lines included.
+  EXPECT_GT(received, 3);
+}
+
 TEST(HttpClientTest, EarlyRejectionReportsTheServersReason) {
   TestServer server;
   HttpClient client(*ParseServerUrl(server.url()));

@@ -387,11 +387,14 @@ TEST_F(SignetE2ETest, ErrorsSayWhatToDo) {
 }
 
 // 100k items through POST /v1/check with the CLI's streaming call: every item
-// is answered, and the client's memory does not grow with the stream.
+// is answered (keepalive lines in between are skipped), and the client's
+// memory does not grow with the stream.
 TEST_F(SignetE2ETest, StreamsAHundredThousandItems) {
   ASSERT_FALSE(server_->url().empty()) << server_->log();
   const long items = kSanitized ? 20'000 : 100'000;
-  client::HttpClient http(*client::ParseServerUrl(server_->url()));
+  client::ClientOptions options;
+  options.ndjson_keepalive = std::chrono::milliseconds(20);  // exercised by a pause below
+  client::HttpClient http(*client::ParseServerUrl(server_->url()), options);
   long answered = 0;
   double summary_items = -1;
   std::map<std::string, long> verdicts;
@@ -424,6 +427,11 @@ TEST_F(SignetE2ETest, StreamsAHundredThousandItems) {
     json::object item{{"id", std::to_string(i)}, {"fingerprint", std::move(fp)}};
     Status s = call->Send(json::serialize(item));
     ASSERT_TRUE(s.ok()) << s.ToString();
+    if (i == 10) {
+      // Like a long file at the head of the pipeline: keepalive lines flow,
+      // and the server must skip them.
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
     if (i == 1000) {
       getrusage(RUSAGE_SELF, &ru);
       rss_at_1k = ru.ru_maxrss;

@@ -191,7 +191,6 @@ int RunRegister(const RegisterArgs& a) {
           fatal = existing.status();
           return false;
         } else {
-          bool with_isrc = true;
           auto sub = session->Submit("work.register", WorkBody(file, p, meta, artist_name, true));
           const bool tag_isrc = !(meta && !meta->isrc.empty()) && !p.tags.isrc.empty();
           if (!sub.ok() && tag_isrc && sub.status().code() == Status::Code::kInvalidArgument &&
@@ -199,10 +198,8 @@ int RunRegister(const RegisterArgs& a) {
             // A malformed ISRC tag should not block the registration.
             progress.Note("note: " + shown + ": ignoring the file's ISRC tag '" + p.tags.isrc +
                           "': " + sub.status().message());
-            with_isrc = false;
             sub = session->Submit("work.register", WorkBody(file, p, meta, artist_name, false));
           }
-          (void)with_isrc;
           if (!sub.ok()) {
             if (sub.status().code() == Status::Code::kAlreadyExists) {
               already = true;

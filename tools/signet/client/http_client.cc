@@ -321,8 +321,17 @@ struct NdjsonCall::State {
         if (queue.empty() && !closing) {
           writer_waiting = true;
           l.unlock();
-          wake.expires_at(net::steady_timer::time_point::max());
-          co_await wake.async_wait(kUse);
+          wake.expires_after(options.ndjson_keepalive);
+          auto [tec] = co_await wake.async_wait(kUse);
+          if (tec == net::error::operation_aborted) continue;  // woken: new lines or the end
+          std::unique_lock l2(mu);
+          if (!error.ok() || reader_done || !queue.empty() || closing) continue;
+          writer_waiting = false;
+          l2.unlock();
+          stream.expires_after(options.io_timeout);
+          auto [kec, kn] =
+              co_await net::async_write(stream, http::make_chunk(net::buffer("\n", 1)), kUse);
+          if (kec) co_return WriterFailed(kec);
           continue;
         }
         // Coalesce queued lines into one chunk of up to 256 KiB.

@@ -37,6 +37,10 @@ struct ClientOptions {
   std::size_t max_response_bytes = 64u << 20;
   // Bytes of NDJSON an NdjsonCall queues before Send blocks (memory bound).
   std::size_t max_queued_bytes = 4u << 20;
+  // An NdjsonCall whose producer has had nothing to send for this long sends
+  // an empty line (NDJSON readers skip them), so a server's body-read timeout
+  // does not cut a check while a long file is being fingerprinted.
+  std::chrono::milliseconds ndjson_keepalive{10'000};
   std::string user_agent = "signet-cli/0.1";
 };
 
