@@ -28,10 +28,11 @@ namespace {
 
 constexpr int kArtists = 4;  // as in crash_child.cc
 
-// Runs the child for `run_for`, SIGKILLs it, returns the acknowledged
-// (artist, seq) pairs it printed.
+// Runs the child for `run_for` after its first acknowledgement, SIGKILLs it, returns the
+// acknowledged (artist, seq) pairs it printed.
 std::vector<std::pair<int, std::uint64_t>> RunAndKill(const std::string& dir,
-                                                      std::chrono::milliseconds run_for) {
+                                                      std::chrono::milliseconds run_for,
+                                                      bool from_start) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   const pid_t pid = fork();
@@ -44,7 +45,14 @@ std::vector<std::pair<int, std::uint64_t>> RunAndKill(const std::string& dir,
   }
   close(fds[1]);
   std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + run_for;
+  // The clock starts at the first acknowledgement, so that a slow start
+  // (sanitizers, a loaded machine) still leaves `run_for` of real writing;
+  // the child gets at most 20 s to start.
+  // With `from_start` the clock starts at once, so the kill may land while
+  // the child is still opening (recovering) the database.
+  auto deadline = std::chrono::steady_clock::now() +
+                  (from_start ? std::chrono::milliseconds(run_for) : std::chrono::seconds(20));
+  bool started = from_start;
   char buf[4096];
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -55,6 +63,10 @@ std::vector<std::pair<int, std::uint64_t>> RunAndKill(const std::string& dir,
     const ssize_t n = read(fds[0], buf, sizeof buf);
     if (n <= 0) break;  // the child died on its own: the checks below will say why
     out.append(buf, static_cast<std::size_t>(n));
+    if (!started) {
+      started = true;
+      deadline = std::chrono::steady_clock::now() + run_for;
+    }
   }
   kill(pid, SIGKILL);
   // Whatever was written before the kill was acknowledged too.
@@ -90,7 +102,7 @@ TEST(CrashTest, AcknowledgedStatementsSurviveSigkill) {
   std::uint64_t previous_size = 0;
   for (int round = 0; round < kRounds; ++round) {
     const auto run_for = std::chrono::milliseconds(150 + rng() % 600);
-    auto acked = RunAndKill(dir, run_for);
+    auto acked = RunAndKill(dir, run_for, /*from_start=*/round % 3 == 2);
     total_acked += acked.size();
     for (auto [a, seq] : acked) max_acked[a] = std::max(max_acked[a], seq);
 
