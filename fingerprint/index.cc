@@ -13,12 +13,7 @@
 namespace signet::fp {
 namespace {
 
-// Bits of a sub-fingerprint by measured robustness, most robust first (flip
-// rates under MP3 32 kbps mono and 10 dB white noise on ten corpus tracks,
-// INDEX.md). The first kIndexKeyBits make the key, MSB first.
-constexpr std::array<int, 32> kBitOrder = {31, 29, 27, 3,  19, 30, 28, 26, 21, 2, 18,
-                                           20, 15, 7,  1,  25, 6,  11, 9,  8,  0, 14,
-                                           23, 10, 22, 24, 12, 4,  16, 13, 5,  17};
+using internal::kBitOrder;
 
 // IndexKey as four byte-indexed tables: one load per byte of the value.
 struct KeyTables {
@@ -112,7 +107,7 @@ std::unique_ptr<BaseSegment> BuildBase(std::span<const RefSource> refs) {
   auto base = std::make_unique<BaseSegment>();
   std::size_t n = 0;
   for (const auto& r : refs) n += r.values.size();
-  base->key_bits = std::clamp(static_cast<int>(std::bit_width(n)) - 3, 12, kIndexKeyBits);
+  base->key_bits = std::clamp(static_cast<int>(std::bit_width(n)) - 4, 12, kIndexKeyBits);
   base->entry_bits = std::max(1, static_cast<int>(std::bit_width(n)));
   base->values.reserve(n);
   base->refs.reserve(refs.size());
@@ -169,6 +164,16 @@ Index::Index(IndexOptions options)
 
 Index::~Index() = default;
 
+std::shared_lock<std::shared_mutex> Index::ReadLock() const {
+  std::lock_guard<std::mutex> turn(turnstile_);
+  return std::shared_lock<std::shared_mutex>(mu_);
+}
+
+std::unique_lock<std::shared_mutex> Index::WriteLock() {
+  std::lock_guard<std::mutex> turn(turnstile_);
+  return std::unique_lock<std::shared_mutex>(mu_);
+}
+
 Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
   if (values.size() > kMaxFingerprintValues) {
     return Status::InvalidArgument("fingerprint has " + std::to_string(values.size()) +
@@ -180,7 +185,7 @@ Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
     // Built outside the exclusive section: only the insertion excludes readers.
     internal::DeltaRef ref{ref_id, {values.begin(), values.end()}};
     const std::vector<bool> low = LowInformationMask(values);
-    std::unique_lock lock(mu_);
+    auto lock = WriteLock();
     const std::size_t total = base_->values.size() + delta_->positions + values.size();
     if (total > std::size_t{0xffffffff}) {
       return Status::ResourceExhausted("the fingerprint index is full (2^32 positions)");
@@ -225,12 +230,12 @@ bool Index::RemoveLocked(std::uint64_t ref_id) {
 
 bool Index::Remove(std::uint64_t ref_id) {
   std::unique_lock<std::mutex> writer(writer_);
-  std::unique_lock lock(mu_);
+  auto lock = WriteLock();
   return RemoveLocked(ref_id);
 }
 
 bool Index::Contains(std::uint64_t ref_id) const {
-  std::shared_lock lock(mu_);
+  const auto lock = ReadLock();
   return slot_of_.contains(ref_id);
 }
 
@@ -262,7 +267,7 @@ void Index::MergeLocked(std::unique_lock<std::mutex>& /*writer*/) {
   }
   auto empty = std::make_unique<DeltaSegment>();
   {
-    std::unique_lock lock(mu_);
+    auto lock = WriteLock();
     std::swap(base_, fresh);
     std::swap(delta_, empty);
     slot_of_ = std::move(slots);
@@ -273,19 +278,19 @@ void Index::MergeLocked(std::unique_lock<std::mutex>& /*writer*/) {
 }
 
 std::size_t Index::size() const {
-  std::shared_lock lock(mu_);
+  const auto lock = ReadLock();
   return slot_of_.size();
 }
 
 std::size_t Index::positions() const {
-  std::shared_lock lock(mu_);
+  const auto lock = ReadLock();
   return live_positions_;
 }
 
 std::size_t Index::MemoryBytes() const { return Stats().memory_bytes; }
 
 IndexStats Index::Stats() const {
-  std::shared_lock lock(mu_);
+  const auto lock = ReadLock();
   IndexStats s;
   s.recordings = slot_of_.size();
   s.positions = live_positions_;

@@ -109,8 +109,15 @@ class Index {
   void MergeLocked(std::unique_lock<std::mutex>& writer);  // REQUIRES: writer_ held
   bool RemoveLocked(std::uint64_t ref_id);                 // REQUIRES: writer_ and mu_ held
 
+  // glibc's shared_mutex prefers readers: back-to-back queries would starve
+  // Add/Remove forever. Both sides pass a turnstile; a writer holds it while it
+  // waits, so new readers queue behind the writer.
+  std::shared_lock<std::shared_mutex> ReadLock() const;
+  std::unique_lock<std::shared_mutex> WriteLock();
+
   IndexOptions options_;
   std::mutex writer_;             // serialises Add/Remove/Compact
+  mutable std::mutex turnstile_;  // see ReadLock
   mutable std::shared_mutex mu_;  // readers: queries; writer: mutation of the members below
   std::unique_ptr<internal::BaseSegment> base_;
   std::unique_ptr<internal::DeltaSegment> delta_;

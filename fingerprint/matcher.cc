@@ -23,6 +23,7 @@ constexpr double kSegmentBer = 0.26;
 // Segment edges are trimmed while the last few positions err this much.
 constexpr double kEdgeBer = 0.30;
 constexpr int kMinSegmentPositions = 8;
+constexpr double kBits = internal::kVerifyBits;
 // Diagonals need this many index hits to be verified.
 constexpr std::uint32_t kMinVotes = 2;
 // Votes are (virtual position - query position + kBias) << 16 | query position;
@@ -61,7 +62,7 @@ std::vector<Segment> Segments(std::span<const std::uint32_t> q, const std::vecto
   std::vector<char> inf(n);
   for (long k = 0; k < n; ++k) {
     const long i = i0 + k;
-    err[k] = std::popcount(q[i] ^ r[i + diag]);
+    err[k] = std::popcount((q[i] ^ r[i + diag]) & internal::kVerifyMask);
     inf[k] = !qlow[i] && !rlow[i + diag - r0];
     pe[k + 1] = pe[k] + (inf[k] ? err[k] : 0);
     pc[k + 1] = pc[k] + (inf[k] ? 1 : 0);
@@ -72,12 +73,12 @@ std::vector<Segment> Segments(std::span<const std::uint32_t> q, const std::vecto
   for (long s = 0; s + w <= n; ++s) {
     const int c = pc[s + w] - pc[s];
     if (c * 2 < w) continue;
-    const double ber = (pe[s + w] - pe[s]) / (32.0 * c);
+    const double ber = (pe[s + w] - pe[s]) / (kBits * c);
     if (ber < kSegmentBer) std::fill(covered.begin() + s, covered.begin() + s + w, 1);
   }
   auto edge_bad = [&](long a, long b) {  // mean error of informative positions in [a, b)
     const int c = pc[b] - pc[a];
-    return c > 0 && (pe[b] - pe[a]) / (32.0 * c) > kEdgeBer;
+    return c > 0 && (pe[b] - pe[a]) / (kBits * c) > kEdgeBer;
   };
   for (long k = 0; k < n;) {
     if (!covered[k]) {
@@ -94,7 +95,8 @@ std::vector<Segment> Segments(std::span<const std::uint32_t> q, const std::vecto
     const int c = pc[b] - pc[a];
     if (c < kMinSegmentPositions) continue;
     Segment s;
-    s.bit_error_rate = (pe[b] - pe[a]) / (32.0 * c);
+    s.bit_error_rate = (pe[b] - pe[a]) / (kBits * c);
+    s.informative_positions = c;
     s.query_start = static_cast<double>(i0 + a) * kSecondsPerPosition;
     s.query_end = static_cast<double>(i0 + b) * kSecondsPerPosition;
     s.ref_start = static_cast<double>(i0 + a + diag) * kSecondsPerPosition;
@@ -252,9 +254,14 @@ double ScoreModel::FalsePositiveProbability(double bit_error_rate, int informati
   const double z = (null_ber - bit_error_rate) *
                    std::sqrt(static_cast<double>(informative_positions)) / null_sigma;
   const double tail = 0.5 * std::erfc(z / std::sqrt(2.0));
+  // Chances per pair: diagonals ((query + reference) / L, neighbouring ones
+  // are correlated) times segment placements along a diagonal, which grow
+  // like sqrt(overlap / L) empirically (INDEX.md, "Calibration").
+  const double len = static_cast<double>(informative_positions);
+  const double overlap = static_cast<double>(std::min(query_positions, ref_positions));
   const double tests =
       std::max(1.0, tests_per_position * static_cast<double>(query_positions + ref_positions) /
-                        static_cast<double>(informative_positions));
+                        len * std::sqrt(std::max(1.0, overlap / len)));
   return std::min(1.0, tail * tests);
 }
 
@@ -275,7 +282,7 @@ std::vector<Match> Matcher::Find(std::span<const QueryVariant> variants) const {
   // Per reference: the accepted segments of the best variant.
   std::unordered_map<std::uint64_t, Match> by_ref;
   {
-    std::shared_lock lock(index_.mu_);
+    const auto lock = index_.ReadLock();
     const View view(*index_.base_, *index_.delta_);
     for (const QueryVariant& variant : variants) {
       std::vector<FoundSegment> found = FindVariant(view, variant.values, options_);

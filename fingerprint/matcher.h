@@ -38,7 +38,8 @@ struct Segment {
   // Chromaprint's ~2.6 s start-up delay, so the offsets are comparable).
   double query_start = 0, query_end = 0;
   double ref_start = 0, ref_end = 0;
-  double bit_error_rate = 0;  // over the informative positions of the segment
+  double bit_error_rate = 0;      // over the informative positions of the segment
+  int informative_positions = 0;  // positions that are not near-silent/static on either side
   // Estimated probability that a query of this length unrelated to the
   // reference produces a segment at least this good against it.
   double false_positive_probability = 1;
@@ -58,14 +59,15 @@ struct Match {
 
 // The null model behind false_positive_probability (INDEX.md, "Calibration"):
 // against an unrelated reference, the bit error rate of a segment of L
-// informative positions is ~ Normal(null_ber, null_sigma / sqrt(L)); a
-// query/reference pair offers about tests_per_position * (query + reference
-// positions) / L independent chances. Fitted on unrelated corpus recordings by
-// `signet-eval --calibrate`.
+// informative positions is ~ Normal(null_ber, null_sigma / sqrt(L)) (sigma is
+// large because neighbouring sub-fingerprints share most of their audio); a
+// query/reference pair of Q and R positions offers about tests_per_position *
+// (Q + R) / L * sqrt(min(Q, R) / L) independent chances. Fitted on unrelated
+// corpus recordings with `signet-eval --calibrate` (INDEX.md has the table).
 struct ScoreModel {
   double null_ber = 0.42;
-  double null_sigma = 0.12;
-  double tests_per_position = 1.0;
+  double null_sigma = 0.23;
+  double tests_per_position = 2.0;
 
   // Probability that a query of `query_positions` unrelated to a reference of
   // `ref_positions` yields a segment this good somewhere against it.

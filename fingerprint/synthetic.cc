@@ -74,25 +74,38 @@ constexpr double kTransitions[16][4][4] = {
      {0.0159, 0.1666, 0.1589, 0.6586}},
 };
 
+// Cumulative transition thresholds on a 16-bit uniform draw.
+struct Thresholds {
+  std::array<std::array<std::array<std::uint32_t, 3>, 4>, 16> t{};
+  Thresholds() {
+    for (int c = 0; c < 16; ++c) {
+      for (int from = 0; from < 4; ++from) {
+        double acc = 0;
+        for (int to = 0; to < 3; ++to) {
+          acc += kTransitions[c][from][to];
+          t[c][from][to] = static_cast<std::uint32_t>(acc * 65536.0);
+        }
+      }
+    }
+  }
+};
+const Thresholds kThresholds;
+
 }  // namespace
 
 std::vector<std::uint32_t> SyntheticFingerprints::Recording(std::size_t positions) {
   std::vector<std::uint32_t> out(positions);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
   std::array<int, 16> state{};
   for (auto& s : state) s = static_cast<int>(rng_() & 3);
   for (std::size_t i = 0; i < positions; ++i) {
     std::uint32_t v = 0;
+    std::uint64_t bits = 0;
     for (int c = 0; c < 16; ++c) {
-      double x = u(rng_);
-      int next = 3;
-      for (int t = 0; t < 3; ++t) {
-        x -= kTransitions[c][state[c]][t];
-        if (x < 0) {
-          next = t;
-          break;
-        }
-      }
+      if (c % 4 == 0) bits = rng_();
+      const auto x = static_cast<std::uint32_t>(bits & 0xffff);
+      bits >>= 16;
+      const auto& t = kThresholds.t[c][state[c]];
+      const int next = x < t[0] ? 0 : x < t[1] ? 1 : x < t[2] ? 2 : 3;
       state[c] = next;
       v |= static_cast<std::uint32_t>(next) << (30 - 2 * c);
     }

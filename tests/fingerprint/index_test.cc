@@ -1,0 +1,190 @@
+// The fingerprint index: key derivation, the bit-packed CSR posting lists, the
+// delta/tombstone life cycle and concurrent use.
+#include "fingerprint/index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <thread>
+
+#include "fingerprint/codec.h"
+#include "fingerprint/index_internal.h"
+#include "fingerprint/matcher.h"
+#include "fingerprint/synthetic.h"
+
+namespace signet::fp {
+namespace {
+
+TEST(IndexKey, TakesTwentyFourBitsMostRobustFirst) {
+  EXPECT_EQ(IndexKey(0), 0u);
+  EXPECT_EQ(std::popcount(IndexKey(0xffffffffu)), kIndexKeyBits);
+  // Bit 31 is the most robust bit: it becomes the key's top bit.
+  EXPECT_EQ(IndexKey(0x80000000u), 1u << (kIndexKeyBits - 1));
+  // Every single bit maps to at most one key bit, and 8 bits are left out.
+  int used = 0;
+  for (int b = 0; b < 32; ++b) {
+    const std::uint32_t k = IndexKey(1u << b);
+    EXPECT_LE(std::popcount(k), 1);
+    used += std::popcount(k);
+  }
+  EXPECT_EQ(used, kIndexKeyBits);
+}
+
+TEST(LowInformationMask, FlagsStaticStretchesOnly) {
+  std::vector<std::uint32_t> v(40, 0x256df977u);  // silence.ogg's value, held
+  SyntheticFingerprints gen(7);
+  auto music = gen.Recording(40);
+  v.insert(v.end(), music.begin(), music.end());
+  const auto low = LowInformationMask(v);
+  ASSERT_EQ(low.size(), v.size());
+  EXPECT_TRUE(std::all_of(low.begin(), low.begin() + 35, [](bool b) { return b; }));
+  EXPECT_GT(std::count(low.begin() + 45, low.end(), false), 30);
+}
+
+// Every indexed position is in the bucket of its key, once, in ascending
+// order, and reads back exactly through the bit packing.
+TEST(BuildBase, PostingListsRoundTripThroughBitPacking) {
+  SyntheticFingerprints gen(1);
+  std::vector<std::vector<std::uint32_t>> recs;
+  std::vector<internal::RefSource> sources;
+  for (int i = 0; i < 30; ++i) recs.push_back(gen.Recording(500 + 37 * i));
+  for (std::size_t i = 0; i < recs.size(); ++i) sources.push_back({100 + i, recs[i]});
+  const auto base = internal::BuildBase(sources);
+  const std::size_t n = base->values.size();
+  EXPECT_EQ(base->entry_bits, static_cast<int>(std::bit_width(n)));
+  std::vector<int> seen(n, 0);
+  const std::size_t buckets = std::size_t{1} << base->key_bits;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    std::uint32_t prev = 0;
+    for (std::uint32_t e = base->bucket_start[b]; e < base->bucket_start[b + 1]; ++e) {
+      const std::uint32_t pos = base->Entry(e);
+      ASSERT_LT(pos, n);
+      EXPECT_EQ(base->BucketOf(IndexKey(base->values[pos])), b);
+      if (e > base->bucket_start[b]) {
+        EXPECT_GT(pos, prev);
+      }
+      prev = pos;
+      ++seen[pos];
+    }
+  }
+  std::size_t indexed = 0;
+  for (std::size_t r = 0; r < recs.size(); ++r) {
+    const auto low = LowInformationMask(recs[r]);
+    for (std::size_t i = 0; i < recs[r].size(); ++i) {
+      const std::uint32_t pos = base->refs[r].start + static_cast<std::uint32_t>(i);
+      EXPECT_EQ(base->values[pos], recs[r][i]);
+      EXPECT_EQ(base->RefOfPosition(pos), r);
+      EXPECT_EQ(seen[pos], low[i] ? 0 : 1) << "ref " << r << " pos " << i;
+      indexed += low[i] ? 0 : 1;
+    }
+  }
+  EXPECT_EQ(indexed, base->indexed_positions);
+}
+
+std::size_t FindRef(const Matcher& m, std::span<const std::uint32_t> q, std::uint64_t* id) {
+  const auto found = m.Find(q);
+  if (!found.empty()) *id = found[0].ref_id;
+  return found.size();
+}
+
+TEST(Index, AddRemoveReplaceAcrossDeltaAndBase) {
+  IndexOptions opt;
+  opt.merge_min_positions = 5000;  // force merges in this small test
+  Index index(opt);
+  Matcher matcher(index);
+  SyntheticFingerprints gen(2);
+  std::vector<std::vector<std::uint32_t>> recs;
+  for (std::uint64_t id = 0; id < 20; ++id) {
+    recs.push_back(gen.Recording(800));
+    ASSERT_TRUE(index.Add(id, recs.back()).ok());
+  }
+  EXPECT_EQ(index.size(), 20u);
+  EXPECT_EQ(index.positions(), 20u * 800);
+  EXPECT_GE(index.Stats().merges, 1u);
+  EXPECT_GT(index.Stats().delta_positions, 0u);  // the last ones are still in the delta
+  for (std::uint64_t id : {0u, 19u}) {           // one in the base, one in the delta
+    std::uint64_t got = 99;
+    ASSERT_EQ(FindRef(matcher, std::span(recs[id]).subspan(300, 80), &got), 1u);
+    EXPECT_EQ(got, id);
+    EXPECT_TRUE(index.Remove(id));
+    EXPECT_FALSE(index.Remove(id));
+    EXPECT_FALSE(index.Contains(id));
+    EXPECT_EQ(FindRef(matcher, std::span(recs[id]).subspan(300, 80), &got), 0u);
+  }
+  // Replacing: id 5 now holds recording 0's values.
+  ASSERT_TRUE(index.Add(5, recs[0]).ok());
+  std::uint64_t got = 99;
+  ASSERT_EQ(FindRef(matcher, std::span(recs[0]).subspan(100, 80), &got), 1u);
+  EXPECT_EQ(got, 5u);
+  EXPECT_EQ(FindRef(matcher, std::span(recs[5]).subspan(100, 80), &got), 0u);
+  index.Compact();
+  const IndexStats s = index.Stats();
+  EXPECT_EQ(s.delta_positions, 0u);
+  EXPECT_EQ(s.dead_positions, 0u);
+  EXPECT_EQ(s.recordings, 18u);
+  EXPECT_EQ(s.base_positions, 18u * 800);
+  ASSERT_EQ(FindRef(matcher, std::span(recs[0]).subspan(100, 80), &got), 1u);
+  EXPECT_EQ(got, 5u);
+}
+
+TEST(Index, RejectsOversizedFingerprints) {
+  Index index;
+  std::vector<std::uint32_t> huge(kMaxFingerprintValues + 1, 1);
+  EXPECT_EQ(index.Add(1, huge).code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(index.Add(2, {}).ok());
+  EXPECT_EQ(index.size(), 1u);
+}
+
+TEST(Index, PostingsStayUnderFourBytesPerPosition) {
+  Index index;
+  SyntheticFingerprints gen(3);
+  for (std::uint64_t id = 0; id < 200; ++id) ASSERT_TRUE(index.Add(id, gen.Recording(1600)).ok());
+  index.Compact();
+  const IndexStats s = index.Stats();
+  EXPECT_LE(static_cast<double>(s.posting_bytes) / static_cast<double>(s.positions), 4.0);
+  EXPECT_EQ(s.value_bytes, s.positions * 4);
+  EXPECT_GT(index.MemoryBytes(), s.posting_bytes + s.value_bytes);
+}
+
+// Writers add, replace and withdraw while readers query: a recording that is
+// never touched is found by every query, and nothing crashes (run under ASan).
+TEST(Index, ConcurrentAddRemoveWhileQuerying) {
+  IndexOptions opt;
+  opt.merge_min_positions = 20000;
+  Index index(opt);
+  SyntheticFingerprints gen(4);
+  const auto stable = gen.Recording(1000);
+  ASSERT_TRUE(index.Add(1, stable).ok());
+  std::vector<std::vector<std::uint32_t>> churn;
+  for (int i = 0; i < 40; ++i) churn.push_back(gen.Recording(700));
+  std::atomic<bool> done{false};
+  std::atomic<int> queries{0}, misses{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      Matcher matcher(index);
+      while (!done) {
+        const auto found = matcher.Find(std::span(stable).subspan(100 + 50 * t, 80));
+        if (found.empty() || found[0].ref_id != 1) ++misses;
+        ++queries;
+      }
+    });
+  }
+  for (int round = 0; round < 6; ++round) {
+    for (std::size_t i = 0; i < churn.size(); ++i) {
+      ASSERT_TRUE(index.Add(100 + i, churn[(i + round) % churn.size()]).ok());
+    }
+    for (std::size_t i = 0; i < churn.size(); i += 2) EXPECT_TRUE(index.Remove(100 + i));
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(queries.load(), 0);
+  EXPECT_EQ(misses.load(), 0);
+  EXPECT_GE(index.Stats().merges, 1u);
+  EXPECT_EQ(index.size(), 1u + churn.size() / 2);
+}
+
+}  // namespace
+}  // namespace signet::fp

@@ -1,0 +1,146 @@
+// The matcher on synthetic fingerprints: excerpts anywhere, mixes of two works,
+// segment boundaries, thresholds and query variants.
+#include "fingerprint/matcher.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "fingerprint/synthetic.h"
+
+namespace signet::fp {
+namespace {
+
+constexpr double kStep = kSecondsPerPosition;
+
+std::vector<std::uint32_t> FlipBits(std::vector<std::uint32_t> v, double p, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::bernoulli_distribution flip(p);
+  for (auto& x : v) {
+    for (int b = 0; b < 32; ++b) {
+      if (flip(rng)) x ^= 1u << b;
+    }
+  }
+  return v;
+}
+
+class MatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SyntheticFingerprints gen(11);
+    for (std::uint64_t id = 0; id < 50; ++id) {
+      recs_.push_back(gen.Recording(1500));
+      ASSERT_TRUE(index_.Add(1000 + id, recs_.back()).ok());
+    }
+    index_.Compact();
+    unrelated_ = SyntheticFingerprints(99).Recording(2000);
+  }
+  std::vector<std::uint32_t> Slice(int rec, int start, int len) const {
+    return {recs_[rec].begin() + start, recs_[rec].begin() + start + len};
+  }
+  Index index_;
+  std::vector<std::vector<std::uint32_t>> recs_;
+  std::vector<std::uint32_t> unrelated_;
+};
+
+TEST_F(MatcherTest, FindsDegradedExcerptAnywhereWithItsSegment) {
+  Matcher matcher(index_);
+  for (int start : {0, 333, 1420}) {
+    const auto q = FlipBits(Slice(7, start, 80), 0.08, start);
+    const auto found = matcher.Find(q);
+    ASSERT_FALSE(found.empty()) << start;
+    EXPECT_EQ(found[0].ref_id, 1007u);
+    ASSERT_EQ(found[0].segments.size(), 1u);
+    const Segment& s = found[0].segments[0];
+    EXPECT_NEAR(s.query_start, 0.0, 1.0);
+    EXPECT_NEAR(s.query_end, 80 * kStep, 1.0);
+    EXPECT_NEAR(s.ref_start - s.query_start, start * kStep, 0.01);
+    EXPECT_NEAR(s.bit_error_rate, 0.08, 0.03);
+    EXPECT_LT(found[0].false_positive_probability, 1e-6);
+    EXPECT_NEAR(found[0].score, -std::log10(found[0].false_positive_probability), 1e-9);
+  }
+}
+
+TEST_F(MatcherTest, BackToBackMixYieldsBothWorksAndTheBoundary) {
+  auto q = Slice(3, 200, 120);
+  const auto b = Slice(42, 900, 120);
+  q.insert(q.end(), b.begin(), b.end());
+  q = FlipBits(q, 0.05, 5);
+  const auto found = Matcher(index_).Find(q);
+  ASSERT_EQ(found.size(), 2u);
+  for (const Match& m : found) {
+    ASSERT_EQ(m.segments.size(), 1u);
+    const Segment& s = m.segments[0];
+    if (m.ref_id == 1003) {
+      EXPECT_NEAR(s.query_start, 0, 1.0);
+      EXPECT_NEAR(s.query_end, 120 * kStep, 1.0);
+      EXPECT_NEAR(s.ref_start, 200 * kStep, 1.0);
+    } else {
+      EXPECT_EQ(m.ref_id, 1042u);
+      EXPECT_NEAR(s.query_start, 120 * kStep, 1.0);
+      EXPECT_NEAR(s.query_end, 240 * kStep, 1.0);
+      EXPECT_NEAR(s.ref_start, 900 * kStep, 1.0);
+    }
+  }
+}
+
+TEST_F(MatcherTest, SameWorkAtTwoOffsetsGivesTwoSegments) {
+  auto q = Slice(9, 100, 100);
+  const auto b = Slice(9, 1000, 100);
+  q.insert(q.end(), b.begin(), b.end());
+  const auto found = Matcher(index_).Find(q);
+  ASSERT_EQ(found.size(), 1u);
+  ASSERT_EQ(found[0].segments.size(), 2u);
+  EXPECT_NEAR(found[0].segments[0].ref_start, 100 * kStep, 1.0);
+  EXPECT_NEAR(found[0].segments[1].ref_start, 1000 * kStep, 1.0);
+}
+
+TEST_F(MatcherTest, UnrelatedAndStaticQueriesMatchNothing) {
+  Matcher matcher(index_);
+  for (int start = 0; start + 240 <= 2000; start += 160) {
+    EXPECT_TRUE(matcher.Find(std::span(unrelated_).subspan(start, 240)).empty()) << start;
+  }
+  const std::vector<std::uint32_t> silence(400, 0x256df977u);
+  EXPECT_TRUE(matcher.Find(silence).empty());
+  EXPECT_TRUE(matcher.Find(std::span<const std::uint32_t>()).empty());
+}
+
+// The threshold is a false-positive rate: a weak (heavily degraded) match is
+// accepted at a loose rate and refused at a strict one.
+TEST_F(MatcherTest, ThresholdIsTheFalsePositiveRate) {
+  const auto q = FlipBits(Slice(20, 500, 40), 0.22, 3);
+  MatchOptions loose;
+  loose.max_false_positive_rate = 1e-2;
+  const auto found = Matcher(index_, loose).Find(q);
+  ASSERT_FALSE(found.empty());
+  ASSERT_EQ(found[0].ref_id, 1020u);
+  const double p = found[0].false_positive_probability;
+  EXPECT_GT(p, 1e-12);  // genuinely weak, or the test proves nothing
+  MatchOptions strict;
+  strict.max_false_positive_rate = p / 10;
+  for (const Match& m : Matcher(index_, strict).Find(q)) EXPECT_NE(m.ref_id, 1020u);
+}
+
+TEST_F(MatcherTest, VariantTimesAreMappedBackBySpeed) {
+  const auto q = Slice(30, 400, 100);
+  const QueryVariant variants[] = {{unrelated_, 1.0}, {q, 2.0}};
+  const auto found = Matcher(index_).Find(variants);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].ref_id, 1030u);
+  EXPECT_DOUBLE_EQ(found[0].speed, 2.0);
+  EXPECT_NEAR(found[0].segments[0].query_end, 2.0 * 100 * kStep, 2.0);
+  EXPECT_NEAR(found[0].segments[0].ref_start, 400 * kStep, 1.0);
+}
+
+TEST(ScoreModel, LongerAndCleanerIsLessLikelyByChance) {
+  const ScoreModel m;
+  EXPECT_LT(m.FalsePositiveProbability(0.1, 60, 80, 2000),
+            m.FalsePositiveProbability(0.2, 60, 80, 2000));
+  EXPECT_LT(m.FalsePositiveProbability(0.2, 120, 160, 2000),
+            m.FalsePositiveProbability(0.2, 60, 160, 2000));
+  EXPECT_DOUBLE_EQ(m.FalsePositiveProbability(0.45, 60, 80, 2000), 1.0);
+  EXPECT_DOUBLE_EQ(m.FalsePositiveProbability(0.0, 0, 80, 2000), 1.0);
+}
+
+}  // namespace
+}  // namespace signet::fp

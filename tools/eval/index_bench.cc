@@ -1,0 +1,220 @@
+// signet-index-bench: query latency and memory of the fingerprint index at
+// 1k, 10k and 100k recordings of synthetic fingerprints (fingerprint/synthetic.h),
+// against a brute-force scan measured in the same run, plus start-up (build)
+// time. With --corpus it first compares the generator with real fingerprints
+// (bit frequencies, neighbour flips, posting-list lengths per lookup).
+// Single thread. Figures are quoted in fingerprint/INDEX.md.
+#include <fmt/format.h>
+#include <time.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fingerprint/extract.h"
+#include "fingerprint/index.h"
+#include "fingerprint/matcher.h"
+#include "fingerprint/synthetic.h"
+#include "tools/eval/timing.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using signet::fp::Index;
+using signet::fp::Matcher;
+using Fp = std::vector<std::uint32_t>;
+using signet::eval::CpuMs;
+using signet::eval::Percentile;
+
+double Ms(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// Flips each bit with probability p: a degraded query (BER ~ p).
+Fp Degrade(Fp v, double p, std::mt19937_64& rng) {
+  std::bernoulli_distribution flip(p);
+  for (auto& x : v) {
+    for (int b = 0; b < 32; ++b) {
+      if (flip(rng)) x ^= 1u << b;
+    }
+  }
+  return v;
+}
+
+// Best BER of `q` against every diagonal of every reference: the brute force.
+std::size_t BruteForce(const std::vector<Fp>& refs, std::size_t count, const Fp& q) {
+  std::size_t best_ref = 0;
+  long best = 1L << 40;
+  const long nq = static_cast<long>(q.size());
+  for (std::size_t r = 0; r < count; ++r) {
+    const Fp& ref = refs[r];
+    for (long d = 0; d + nq <= static_cast<long>(ref.size()); ++d) {
+      long e = 0;
+      for (long i = 0; i < nq && e < best; ++i) e += std::popcount(q[i] ^ ref[d + i]);
+      if (e < best) {
+        best = e;
+        best_ref = r;
+      }
+    }
+  }
+  return best_ref;
+}
+
+struct Stats {
+  double ones[32] = {};
+  double flips_mean = 0;
+  double list_mean = 0;  // posting-list entries per lookup of a random indexed value
+};
+
+Stats Measure(const std::vector<Fp>& recs) {
+  Stats s;
+  std::size_t n = 0, steps = 0;
+  for (const Fp& r : recs) {
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      for (int b = 0; b < 32; ++b) s.ones[b] += (r[i] >> b) & 1;
+      ++n;
+      if (i > 0) {
+        s.flips_mean += std::popcount(r[i] ^ r[i - 1]);
+        ++steps;
+      }
+    }
+  }
+  for (double& o : s.ones) o /= static_cast<double>(n);
+  s.flips_mean /= static_cast<double>(steps);
+  // Key-list lengths at the full 24-bit key, as the index sees them at scale.
+  std::vector<std::uint32_t> keys;
+  for (const Fp& r : recs) {
+    const auto low = signet::fp::LowInformationMask(r);
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (!low[i]) keys.push_back(signet::fp::IndexKey(r[i]));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  double sq = 0;
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    sq += static_cast<double>(j - i) * static_cast<double>(j - i);
+    i = j;
+  }
+  s.list_mean = sq / static_cast<double>(keys.size());
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"signet-index-bench: index latency and memory at 1k-100k recordings"};
+  std::uint64_t seed = 7;
+  std::vector<std::size_t> sizes = {1000, 10000, 100000};
+  int queries = 1000;
+  int brute_queries = 20;
+  double query_seconds = 10;
+  double flip = 0.1;
+  std::string corpus;
+  app.add_option("--seed", seed);
+  app.add_option("--sizes", sizes)->delimiter(',');
+  app.add_option("--queries", queries);
+  app.add_option("--brute-queries", brute_queries, "queries for the brute-force scan");
+  app.add_option("--query-seconds", query_seconds);
+  app.add_option("--flip", flip, "bit flip probability applied to queries");
+  app.add_option("--corpus", corpus, "compare the generator with these recordings first");
+  CLI11_PARSE(app, argc, argv);
+  std::string cmdline;
+  for (int i = 0; i < argc; ++i) cmdline += (i ? " " : "") + std::string(argv[i]);
+  fmt::print("command: {}\nseed: {}\n", cmdline, seed);
+
+  signet::fp::SyntheticFingerprints gen(seed);
+  std::mt19937_64 rng(seed + 1);
+
+  if (!corpus.empty()) {
+    std::vector<Fp> real, synth;
+    for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+      auto r = signet::fp::FingerprintFile(e.path().string());
+      if (!r.ok() || e.path().stem() == "silence") continue;
+      real.push_back(r.value().fingerprint.values);
+      synth.push_back(gen.Recording(real.back().size()));
+    }
+    const Stats a = Measure(real), b = Measure(synth);
+    double max_dev = 0;
+    for (int i = 0; i < 32; ++i) max_dev = std::max(max_dev, std::abs(a.ones[i] - b.ones[i]));
+    fmt::print(
+        "generator vs {} real recordings (same lengths): bit-1 frequency max |diff| {:.3f}; "
+        "neighbour flips/step real {:.2f} synthetic {:.2f}; entries per 24-bit key lookup "
+        "real {:.2f} synthetic {:.2f}\n",
+        real.size(), max_dev, a.flips_mean, b.flips_mean, a.list_mean, b.list_mean);
+  }
+
+  const std::size_t max_n = *std::max_element(sizes.begin(), sizes.end());
+  std::vector<Fp> recs(max_n);
+  std::uniform_int_distribution<std::size_t> len(static_cast<std::size_t>(180 * 8.077),
+                                                 static_cast<std::size_t>(240 * 8.077));
+  const auto g0 = Clock::now();
+  for (auto& r : recs) r = gen.Recording(len(rng));
+  fmt::print("generated {} recordings (3-4 min each) in {:.1f} s\n\n", max_n,
+             Ms(g0, Clock::now()) / 1000);
+  const auto qlen = static_cast<std::size_t>(query_seconds * 8.077);
+
+  fmt::print("{:>7} {:>8} {:>13} {:>9} {:>10} {:>10} {:>8} {:>8} {:>7} {:>11}\n", "recs", "hours",
+             "build_s(cpu)", "MB/hour", "post_B/pos", "total_B/pos", "p50_ms", "p99_ms", "recall",
+             "brute_ms");
+  for (const std::size_t n : sizes) {
+    Index index;
+    const auto b0 = Clock::now();
+    const double c0 = CpuMs();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!index.Add(i, recs[i]).ok()) return 1;
+    }
+    index.Compact();
+    const double build_s = Ms(b0, Clock::now()) / 1000;
+    const double build_cpu_s = (CpuMs() - c0) / 1000;
+    const auto st = index.Stats();
+    const double hours = static_cast<double>(st.positions) * signet::fp::kSecondsPerPosition / 3600;
+    Matcher matcher(index);
+    std::vector<double> ms;
+    int hits = 0;
+    std::vector<std::pair<std::size_t, Fp>> qs;
+    for (int k = 0; k < queries; ++k) {
+      const std::size_t r = rng() % n;
+      const std::size_t start = rng() % (recs[r].size() - qlen);
+      qs.emplace_back(r, Degrade(Fp(recs[r].begin() + static_cast<long>(start),
+                                    recs[r].begin() + static_cast<long>(start + qlen)),
+                                 flip, rng));
+    }
+    for (const auto& [r, q] : qs) {
+      const double t0 = CpuMs();
+      const auto found = matcher.Find(q);
+      ms.push_back(CpuMs() - t0);
+      if (!found.empty() && found[0].ref_id == r) ++hits;
+    }
+    // Brute force over a sample of the references, scaled to all of them.
+    const std::size_t scan = std::min<std::size_t>(n, 1000);
+    const double f0 = CpuMs();
+    std::size_t brute_hits = 0;
+    for (int k = 0; k < brute_queries; ++k) {
+      brute_hits += BruteForce(recs, scan, qs[k].second) == qs[k].first ? 1 : 0;
+    }
+    const double brute =
+        (CpuMs() - f0) / brute_queries * static_cast<double>(n) / static_cast<double>(scan);
+    fmt::print(
+        "{:>7} {:>8.0f} {:>6.1f}({:>5.1f}) {:>9.2f} {:>10.2f} {:>10.2f} {:>8.3f} {:>8.3f} "
+        "{:>6.1f}% "
+        "{:>10.0f}{} brute recall {}/{}\n",
+        n, hours, build_s, build_cpu_s, static_cast<double>(st.memory_bytes) / 1e6 / hours,
+        static_cast<double>(st.posting_bytes) / static_cast<double>(st.positions),
+        static_cast<double>(st.memory_bytes) / static_cast<double>(st.positions),
+        Percentile(ms, 0.5), Percentile(ms, 0.99), 100.0 * hits / queries, brute,
+        scan < n ? " (scaled from 1k)" : "", brute_hits, brute_queries);
+  }
+  fmt::print(
+      "\nqueries: {} s ({} positions), each bit flipped with p={}; latency of Matcher::Find, "
+      "one thread, thread CPU time. build: Add of every recording then Compact (wall, CPU). "
+      "brute_ms: best-BER scan of every diagonal of every reference.\n",
+      query_seconds, qlen, flip);
+  return 0;
+}
