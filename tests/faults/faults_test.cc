@@ -1,0 +1,403 @@
+// Faults against the real signetd binary on 127.0.0.1 with a temp data dir:
+//  - SIGKILL at random moments under concurrent signed registrations, then
+//    restart: every acknowledged statement is in the log verbatim, the root
+//    recomputed from the leaves matches the signed checkpoint, the matcher
+//    finds every registered work;
+//  - an unwritable data directory is refused at start with a clear message;
+//  - a full disk (a small tmpfs) answers writes 503 with a clear problem,
+//    commits nothing half-way, and the service recovers when space returns;
+//  - audio bombs posted to /v1/match are refused within the limits of size,
+//    duration and decode time with a problem+json that says what to do.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <memory>
+#include <random>
+
+#include "registry/testing/statements.h"
+#include "tests/e2e/signetd_process.h"
+#include "tests/faults/fault_support.h"
+#include "tests/server/test_client.h"
+
+namespace signet {
+namespace {
+
+namespace bj = boost::json;
+namespace fs = std::filesystem;
+using faults::RegistrationLoad;
+using faults::VerifyAcknowledged;
+using registry::testing::TestArtist;
+using registry::testing::WorkSpec;
+using testing::HttpReply;
+using testing::SignetdProcess;
+using Clock = std::chrono::steady_clock;
+
+const fs::path kSignetd = fs::path(SIGNET_BINARY_DIR) / "server" / "signetd";
+const std::vector<std::string> kEnv = {"SIGNET_ACCESS_LOG=0", "SIGNET_IO_THREADS=2",
+                                       "SIGNET_WORKER_THREADS=2"};
+
+fs::path TempDir(const std::string& name) {
+  fs::path p =
+      fs::temp_directory_path() / ("signet_faults_" + std::to_string(::getpid()) + "_" + name);
+  fs::remove_all(p);
+  return p;
+}
+
+std::string Explain(const faults::Verification& v) {
+  std::string s;
+  for (const auto& p : v.problems) s += p + "\n";
+  return s;
+}
+
+TEST(CrashTest, KilledUnderLoadLosesNoAcknowledgedStatement) {
+  fs::path data = TempDir("crash");
+  std::mt19937 rng(static_cast<unsigned>(::getpid()));
+  RegistrationLoad load(4, 10, 120);
+  load.set_pause(std::chrono::milliseconds(10));
+  auto server = std::make_unique<SignetdProcess>(kSignetd, data, kEnv);
+  ASSERT_TRUE(server->Start()) << server->StderrText();
+  load.set_port(server->port());
+  load.Start();
+  int kills = 0;
+  for (int round = 0; round < 4; ++round) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1500)(rng)));
+    server.reset();  // SIGKILL and reap
+    load.set_port(0);
+    ++kills;
+    server = std::make_unique<SignetdProcess>(kSignetd, data, kEnv);
+    ASSERT_TRUE(server->Start()) << "restart " << round << ": " << server->StderrText();
+    load.set_port(server->port());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  load.Stop();
+  auto figures = load.figures();
+  // Registrations went through before, between and after the kills.
+  ASSERT_GT(figures.acknowledged, 20u);
+
+  // One more restart, to read only what was made durable.
+  server.reset();
+  server = std::make_unique<SignetdProcess>(kSignetd, data, kEnv);
+  ASSERT_TRUE(server->Start()) << server->StderrText();
+  auto acked = load.acknowledged();
+  auto v = VerifyAcknowledged(server->port(), acked);
+  EXPECT_TRUE(v.ok) << Explain(v);
+  EXPECT_EQ(v.statements_checked, acked.size());
+  EXPECT_GE(v.log_size, acked.size());
+  EXPECT_GT(v.works_matched, 0u);
+  std::printf(
+      "crash test: %llu acknowledged, %llu refused, %llu unanswered, %d kills, log size %llu\n",
+      static_cast<unsigned long long>(figures.acknowledged),
+      static_cast<unsigned long long>(figures.refused),
+      static_cast<unsigned long long>(figures.no_answer), kills,
+      static_cast<unsigned long long>(v.log_size));
+  EXPECT_EQ(server->Stop(), 0);
+  server.reset();
+  fs::remove_all(data);
+  fs::remove(data.string() + ".stderr");
+}
+
+// A small tmpfs of our own, unmounted on destruction. Needs CAP_SYS_ADMIN.
+class TmpfsMount {
+ public:
+  TmpfsMount(fs::path dir, const std::string& options) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    mounted_ = ::mount("tmpfs", dir_.c_str(), "tmpfs", 0, options.c_str()) == 0;
+  }
+  ~TmpfsMount() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  bool mounted() const { return mounted_; }
+  const fs::path& dir() const { return dir_; }
+  void Remount(unsigned long flags, const std::string& options) {
+    ::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT | flags, options.c_str());
+  }
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+};
+
+void ExpectProblemMentioning(const HttpReply& r, int status, const std::string& word) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.ContentType(), "application/problem+json") << r.body;
+  EXPECT_NE(r.body.find(word), std::string::npos)
+      << "problem should mention \"" << word << "\": " << r.body;
+}
+
+TEST(DataDirTest, UnwritableDataDirIsRefusedAtStartWithAClearMessage) {
+  // A data dir that is a regular file.
+  fs::path base = TempDir("notadir");
+  fs::create_directories(base);
+  std::ofstream(base / "file") << "x";
+  {
+    SignetdProcess s(kSignetd, base / "file", kEnv);
+    EXPECT_FALSE(s.Start());
+    EXPECT_NE(s.StderrText().find("cannot create data directory"), std::string::npos)
+        << s.StderrText();
+  }
+  // A read-only file system (root ignores permission bits, so mount one).
+  TmpfsMount ro(TempDir("readonly"), "size=1m");
+  if (ro.mounted()) {
+    ro.Remount(MS_RDONLY, "size=1m");
+    SignetdProcess s(kSignetd, ro.dir(), kEnv);
+    EXPECT_FALSE(s.Start());
+    std::string err = s.StderrText();
+    EXPECT_NE(err.find("signetd: "), std::string::npos) << err;
+    EXPECT_NE(err.find("Read-only file system"), std::string::npos) << err;
+    fs::remove(ro.dir().string() + ".stderr");
+  } else if (::geteuid() != 0) {
+    fs::path dir = TempDir("readonly_perm");
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec);
+    SignetdProcess s(kSignetd, dir, kEnv);
+    EXPECT_FALSE(s.Start());
+    EXPECT_NE(s.StderrText().find("Permission denied"), std::string::npos) << s.StderrText();
+    fs::permissions(dir, fs::perms::owner_all);
+    fs::remove_all(dir);
+  }
+  fs::remove_all(base);
+}
+
+// DISABLED: signetd aborts on a full disk. Debian's librocksdb 7.8.3 is built
+// with assertions, and after a synced WAL write fails with ENOSPC the next
+// write reaches the WAL writer that saw the error:
+//   writable_file_writer.h:312 AssertFalseAndGetStatusForPrevError():
+//   Assertion `sync_without_flush_called_' failed.
+// (upstream fixed in facebook/rocksdb#12448, "Don't write to WAL after
+// previous WAL write error"). Reported to the registry owner; run with
+// --gtest_also_run_disabled_tests to reproduce. Enable once the registry
+// keeps RocksDB from writing after a WAL error (e.g. reopen, or refuse
+// writes below a free-space reserve).
+TEST(DiskFullTest, DISABLED_WritesAnswer503AndTheServiceRecoversWhenSpaceReturns) {
+  TmpfsMount disk(TempDir("diskfull"), "size=24m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
+  // The mount itself is the data dir, so that signetd's stderr file (next to
+  // it) is not on the full disk.
+  const fs::path& data = disk.dir();
+  SignetdProcess server(kSignetd, data, kEnv);
+  ASSERT_TRUE(server.Start()) << server.StderrText();
+  auto post = [&](const std::string& body) {
+    return testing::Fetch(server.port(), "POST", "/v1/statements", body,
+                          {{"Content-Type", "application/json"}});
+  };
+  TestArtist artist = TestArtist::FromSeedByte(40, "Disk Full");
+  std::vector<faults::Acknowledged> acked;
+  auto register_work = [&](std::uint64_t n) {
+    faults::Acknowledged a;
+    a.fingerprint = registry::testing::RandomFingerprint(4000 + n, 120);
+    WorkSpec spec;
+    spec.values = a.fingerprint;
+    spec.title = "disk full " + std::to_string(n);
+    a.envelope = artist.RegisterWork(spec);
+    HttpReply r = post(a.envelope);
+    if (r.status == 201) {
+      bj::value v = bj::parse(r.body);
+      a.log_index = v.at("log_index").to_number<std::uint64_t>();
+      a.work_id = std::string(v.at("work_id").as_string());
+      acked.push_back(a);
+    }
+    return r;
+  };
+  {
+    faults::Acknowledged a;
+    a.envelope = artist.Register();
+    HttpReply r = post(a.envelope);
+    ASSERT_EQ(r.status, 201) << r.body;
+    a.log_index = bj::parse(r.body).at("log_index").to_number<std::uint64_t>();
+    acked.push_back(a);
+  }
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(register_work(i).status, 201);
+
+  // Fill the disk to the last byte.
+  fs::path filler = disk.dir() / "filler";  // a stranger filling the disk
+  {
+    std::FILE* f = std::fopen(filler.c_str(), "wb");
+    ASSERT_TRUE(f);
+    std::vector<char> block(1 << 16, 'f');
+    std::size_t chunk = block.size();
+    while (chunk > 0) {
+      if (std::fwrite(block.data(), 1, chunk, f) != chunk || std::fflush(f) != 0) {
+        std::clearerr(f);
+        chunk /= 2;
+      }
+    }
+    std::fclose(f);
+  }
+  // Writes until the WAL's preallocated space is used up: at most a few
+  // hundred succeed; then every write must be refused 503, clearly.
+  HttpReply refused;
+  for (int i = 5; i < 2000; ++i) {
+    refused = register_work(i);
+    if (refused.status != 201) break;
+  }
+  {
+    SCOPED_TRACE("signetd stderr: " + server.StderrText());
+    ExpectProblemMentioning(refused, 503, "space");
+  }
+  // Reads keep working while the disk is full.
+  EXPECT_EQ(testing::Fetch(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(testing::Fetch(server.port(), "GET", "/v1/works/" + acked.back().work_id).status, 200);
+
+  // Space returns: writes are accepted again without a restart.
+  fs::remove(filler);
+  HttpReply again;
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  std::uint64_t n = 10000;
+  do {
+    again = register_work(n++);
+    if (again.status == 201) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (Clock::now() < deadline);
+  EXPECT_EQ(again.status, 201) << "no recovery after space returned: " << again.body;
+
+  // Nothing half-written: after a restart every acknowledged statement is
+  // there and the log verifies.
+  EXPECT_EQ(server.Stop(), 0) << server.StderrText();
+  SignetdProcess restarted(kSignetd, data, kEnv);
+  ASSERT_TRUE(restarted.Start()) << restarted.StderrText();
+  auto v = VerifyAcknowledged(restarted.port(), acked);
+  EXPECT_TRUE(v.ok) << Explain(v);
+  EXPECT_EQ(restarted.Stop(), 0);
+  fs::remove(data.string() + ".stderr");
+}
+
+// ---- audio bombs ------------------------------------------------------------
+
+// A canonical 44-byte WAV header for PCM `data_bytes` long.
+std::string WavHeader(std::uint32_t rate, std::uint16_t channels, std::uint16_t bits,
+                      std::uint32_t data_bytes) {
+  std::string h;
+  auto u32 = [&h](std::uint32_t x) {
+    for (int i = 0; i < 4; ++i) h.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+  };
+  auto u16 = [&h](std::uint16_t x) {
+    h.push_back(static_cast<char>(x & 0xff));
+    h.push_back(static_cast<char>(x >> 8));
+  };
+  h += "RIFF";
+  u32(36 + data_bytes);
+  h += "WAVEfmt ";
+  u32(16);
+  u16(1);
+  u16(channels);
+  u32(rate);
+  u32(rate * channels * bits / 8);
+  u16(static_cast<std::uint16_t>(channels * bits / 8));
+  u16(bits);
+  h += "data";
+  u32(data_bytes);
+  return h;
+}
+
+class AudioBombTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new fs::path(TempDir("bombs"));
+    std::vector<std::string> env = kEnv;
+    env.push_back("SIGNET_MAX_AUDIO_SECONDS=600");
+    server_ = new SignetdProcess(kSignetd, *data_, env);
+    ASSERT_TRUE(server_->Start()) << server_->StderrText();
+  }
+  static void TearDownTestSuite() {
+    if (server_) {
+      EXPECT_EQ(server_->Stop(), 0);
+    }
+    delete server_;
+    if (data_) {
+      fs::remove_all(*data_);
+      fs::remove(data_->string() + ".stderr");
+    }
+    delete data_;
+  }
+  // Posts and checks the bomb is refused with a problem, quickly: 413 when a
+  // limit (duration, sample rate) refused it, 400 when it does not decode.
+  static HttpReply Refused(const std::string& body, const std::string& type,
+                           std::initializer_list<int> statuses) {
+    auto start = Clock::now();
+    HttpReply r =
+        testing::Fetch(server_->port(), "POST", "/v1/match", body, {{"Content-Type", type}});
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    EXPECT_NE(std::find(statuses.begin(), statuses.end(), r.status), statuses.end())
+        << r.status << " " << r.body;
+    EXPECT_EQ(r.ContentType(), "application/problem+json") << r.body;
+    EXPECT_LT(seconds, 30.0) << "the decode-time limit did not apply";
+    EXPECT_EQ(testing::Fetch(server_->port(), "GET", "/healthz").status, 200);
+    return r;
+  }
+  static fs::path* data_;
+  static SignetdProcess* server_;
+};
+fs::path* AudioBombTest::data_ = nullptr;
+SignetdProcess* AudioBombTest::server_ = nullptr;
+
+TEST_F(AudioBombTest, AnHourOfSilenceAsWavIsRefusedForItsDuration) {
+  // 8 kHz, 8-bit mono: an hour is 28.8 MB, under the byte limit, over the
+  // duration limit (600 s here).
+  const std::uint32_t bytes = 8000 * 3600;
+  std::string wav = WavHeader(8000, 1, 8, bytes) + std::string(bytes, '\x80');
+  HttpReply r = Refused(wav, "audio/wav", {413});
+  EXPECT_NE(r.body.find("longer than the 600"), std::string::npos) << r.body;
+}
+
+TEST_F(AudioBombTest, AnHourOfSilenceAsFlacIsRefusedForItsDuration) {
+  fs::path flac = *data_ / "silence.flac";
+  std::string cmd =
+      "ffmpeg -loglevel error -y -f lavfi -i anullsrc=r=8000:cl=mono -t 3600 -c:a flac " +
+      flac.string() + " 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "ffmpeg cannot make the FLAC bomb";
+  std::ifstream in(flac, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_LT(body.size(), 16u << 20) << "small on the wire, long when decoded";
+  HttpReply r = Refused(body, "audio/flac", {413});
+  EXPECT_NE(r.body.find("longer than the 600"), std::string::npos) << r.body;
+}
+
+TEST_F(AudioBombTest, AHugeSampleRateHeaderIsRefused) {
+  std::string pcm(1 << 16, '\0');
+  for (std::uint32_t rate : {0xFFFFFFFFu, 0x7FFFFFFFu, 0u, 1u}) {
+    SCOPED_TRACE(rate);
+    (void)Refused(WavHeader(rate, 2, 16, static_cast<std::uint32_t>(pcm.size())) + pcm, "audio/wav",
+                  {400, 413});
+  }
+  // 65535 channels of 16 bits.
+  Refused(WavHeader(44100, 0xFFFF, 16, static_cast<std::uint32_t>(pcm.size())) + pcm, "audio/wav",
+          {400, 413});
+}
+
+TEST_F(AudioBombTest, MalformedContainersAreRefused) {
+  std::mt19937 rng(3);
+  std::string junk(1 << 16, '\0');
+  for (char& c : junk) c = static_cast<char>(rng());
+  // A WAV header that claims 4 GiB of data but carries 64 KiB.
+  Refused(WavHeader(44100, 2, 16, 0xFFFFFFF0u) + junk, "audio/wav", {400});
+  Refused("OggS" + junk, "audio/ogg", {400});
+  Refused("fLaC" + junk, "audio/flac", {400});
+  Refused("ID3\x04" + std::string(6, '\x7f') + junk, "audio/mpeg", {400});
+  Refused(std::string("RIFF"), "audio/wav", {400});
+  Refused(std::string(), "audio/ogg", {400});
+}
+
+TEST_F(AudioBombTest, AnOversizedBodyIsRefusedFromItsLength) {
+  testing::TestConnection c(server_->port());
+  ASSERT_TRUE(
+      c.Send("POST /v1/match HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\n"
+             "Content-Length: 4294967296\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->ContentType(), "application/problem+json");
+}
+
+}  // namespace
+}  // namespace signet
