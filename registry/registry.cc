@@ -1077,7 +1077,7 @@ class Registry::Impl {
     return MakeReceipt(index, size, cp);
   }
 
-  Stats GetStats() const {
+  Stats GetStats(bool with_memory) const {
     Stats s;
     std::shared_lock lock(state_mu_);
     s.artists = committed_counters_.artists;
@@ -1092,9 +1092,9 @@ class Registry::Impl {
       std::shared_lock rlock(refs_mu_);
       s.indexed_works = refs_.size();
     }
-    const fp::IndexStats is = index_.Stats();
-    s.index_positions = is.positions;
-    s.index_memory_bytes = is.memory_bytes;
+    s.index_positions = index_.positions();
+    // fp::Index::Stats walks the whole mutable delta: only when asked.
+    if (with_memory) s.index_memory_bytes = index_.MemoryBytes();
     return s;
   }
 
@@ -1202,6 +1202,8 @@ Result<std::vector<crypto::Digest>> Registry::ConsistencyProof(std::uint64_t old
 Result<crypto::Receipt> Registry::ReceiptFor(std::uint64_t index) const {
   return impl_->ReceiptFor(index);
 }
-Stats Registry::GetStats() const { return impl_->GetStats(); }
+Stats Registry::GetStats(bool with_index_memory) const {
+  return impl_->GetStats(with_index_memory);
+}
 
 }  // namespace signet::registry

@@ -221,7 +221,7 @@ struct Stats {
   std::uint64_t statements = 0;  // == log size
   std::uint64_t indexed_works = 0;
   std::uint64_t index_positions = 0;     // indexed sub-fingerprints
-  std::uint64_t index_memory_bytes = 0;  // of the in-memory fingerprint index
+  std::uint64_t index_memory_bytes = 0;  // only with GetStats(true)
   std::uint64_t commit_groups = 0;       // since Open
   double open_seconds = 0;               // time Open took (index rebuild included)
 };
@@ -279,7 +279,10 @@ class Registry {
   // Receipt for leaf `index` against the latest checkpoint.
   Result<crypto::Receipt> ReceiptFor(std::uint64_t index) const;
 
-  Stats GetStats() const;
+  // Counts for /metrics; cheap. `with_index_memory` also fills
+  // index_memory_bytes, which walks the index's mutable part (O(recent
+  // additions), under the index's read lock): ask for it rarely.
+  Stats GetStats(bool with_index_memory = false) const;
 
  private:
   class Impl;
