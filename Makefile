@@ -33,12 +33,17 @@ test-asan:
 fuzz:
 	@scripts/install-deps.sh fuzz
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS)
+	@cmake --build --preset fuzz -j $(JOBS) --target signet_fuzzers
 
 # Runs every fuzz target for FUZZ_SECONDS each (bounded; used by CI).
 FUZZ_SECONDS ?= 30
 fuzz-run: fuzz
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Benchmarks print what they measured, on what, and how; none is a test.
+bench: build
+	@scripts/install-deps.sh bench
+	bench/fingerprint_bench.sh build/release/tools/signet/signet
 
 format:
 	git ls-files '*.cc' '*.cpp' '*.h' | xargs clang-format -i
