@@ -70,8 +70,8 @@ TEST(CrashTest, KilledUnderLoadLosesNoAcknowledgedStatement) {
   for (int round = 0; round < 4; ++round) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1500)(rng)));
-    server.reset();  // SIGKILL and reap
-    load.set_port(0);
+    load.set_port(0);  // requests already sent stay in flight and die with it
+    server.reset();    // SIGKILL and reap
     ++kills;
     server = std::make_unique<SignetdProcess>(kSignetd, data, kEnv);
     ASSERT_TRUE(server->Start()) << "restart " << round << ": " << server->StderrText();

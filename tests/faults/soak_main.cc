@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
   while (std::chrono::steady_clock::now() < end) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(200, 3000)(rng)));
-    server.reset();  // SIGKILL
-    load.set_port(0);
+    load.set_port(0);  // requests already sent stay in flight and die with it
+    server.reset();    // SIGKILL
     ++kills;
     auto down = std::chrono::steady_clock::now();
     server = std::make_unique<SignetdProcess>(signetd, data, env);
