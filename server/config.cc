@@ -77,6 +77,10 @@ const std::vector<Key>& Keys() {
       {"worker_threads", "threads running handlers (default 2)",
        NumberKey<int>(
            "worker_threads", [](Config& c) -> int& { return c.server.worker_threads; }, 1, 1024)},
+      {"stream_threads",
+       "threads running streaming requests (/v1/check); also their limit (default 8)",
+       NumberKey<int>(
+           "stream_threads", [](Config& c) -> int& { return c.server.stream_threads; }, 1, 4096)},
       {"max_connections", "open connections in total (default 10000; beyond: 503)",
        NumberKey<std::size_t>(
            "max_connections", [](Config& c) -> std::size_t& { return c.server.max_connections; }, 1,

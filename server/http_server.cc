@@ -160,6 +160,7 @@ class HttpServer::Impl {
         acceptor_(ioc_),
         signals_(ioc_),
         pool_(static_cast<std::size_t>(std::max(1, opts_.worker_threads))),
+        stream_pool_(static_cast<std::size_t>(std::max(1, opts_.stream_threads))),
         limiter_(opts_.rate) {}
 
   Status Listen(const std::string& host, std::uint16_t port) {
@@ -201,6 +202,7 @@ class HttpServer::Impl {
       for (auto& b : bridges_) b->CloseAll("the server is shutting down");
     }
     pool_.join();
+    stream_pool_.join();
   }
 
   void Shutdown() {
@@ -408,6 +410,14 @@ class HttpServer::Impl {
       }
 
       if (info.streaming) {
+        if (streams_ >= static_cast<std::size_t>(std::max(1, opts_.stream_threads))) {
+          api::Response busy = api::Response::Problem(
+              503, "too many streams",
+              "the server is running as many streaming requests as it allows; retry shortly");
+          busy.headers.Set("Retry-After", "1");
+          co_await Write(c, ex, std::move(busy), false);
+          co_return !has_body;
+        }
         bool ok = co_await ServeStream(c, buffer, std::move(head), ex, keep);
         if (!ok || !keep) co_return ok;
         continue;
@@ -541,7 +551,8 @@ class HttpServer::Impl {
       bridges_.insert(bridge);
     }
     api::Request request = ToApiRequest(parser.get(), c);
-    net::post(pool_, [this, bridge, request = std::move(request)] {
+    ++streams_;
+    net::post(stream_pool_, [this, bridge, request = std::move(request)] {
       PipeBodyReader reader(*bridge->in);
       PipeResponseStream writer(*bridge->out);
       api::Response res;
@@ -559,6 +570,7 @@ class HttpServer::Impl {
         last.response = std::move(res);
       }
       bridge->out->Push(std::move(last));
+      --streams_;
     });
 
     using namespace net::experimental::awaitable_operators;
@@ -666,6 +678,8 @@ class HttpServer::Impl {
   net::signal_set signals_;
   bool watch_signals_ = false;
   net::thread_pool pool_;
+  net::thread_pool stream_pool_;
+  std::atomic<std::size_t> streams_{0};
   RateLimiter limiter_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};

@@ -46,6 +46,10 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
   // Access log sink; nullptr: no access log. Lines end with '\n'.
   std::function<void(std::string_view line)> access_log;
+  // Streaming handlers (POST /v1/check) wait on their client, so they run on a
+  // pool of their own: a slow stream never holds a worker that ordinary
+  // requests need. At most this many streams at once; beyond: 503 + Retry-After.
+  int stream_threads = 8;
   // Pieces buffered between socket and a streaming handler, each direction.
   std::size_t stream_queue_pieces = 8;
   std::size_t stream_read_piece_bytes = 64 << 10;

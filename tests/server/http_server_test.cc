@@ -305,6 +305,34 @@ TEST_F(ServerTest, StreamingBodyMuchLargerThanTheQueuesIsProcessed) {
   EXPECT_EQ(r->body.substr(0, upper.size()), upper);
 }
 
+TEST_F(ServerTest, StreamsHaveTheirOwnPoolAndLimit) {
+  ServerOptions o;
+  o.stream_threads = 1;
+  Start(o);
+  TestConnection first(port_);
+  ASSERT_TRUE(first.Send("POST /stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(first.Send("2\r\na\n\r\n"));
+  ASSERT_TRUE(first.ReadHead());  // the stream is running and waits for its client
+  // Ordinary requests are not held up by it, even with worker_threads = 2 busy-free.
+  EXPECT_EQ(Fetch(port_, "GET", "/hello").status, 200);
+  auto second = Fetch(port_, "POST", "/stream", "b\n");
+  EXPECT_EQ(second.status, 503);
+  EXPECT_EQ(second.Header("retry-after"), "1");
+  ASSERT_TRUE(first.Send("0\r\n\r\n"));
+  EXPECT_EQ(first.ReadChunk(), "A\n");
+  EXPECT_EQ(first.ReadChunk(), std::nullopt);
+  // The slot is free again.
+  for (int i = 0; i < 100; ++i) {
+    auto r = Fetch(port_, "POST", "/stream", "c\n");
+    if (r.status == 200) {
+      EXPECT_EQ(r.body, "C\n");
+      return;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  ADD_FAILURE() << "the stream slot was never released";
+}
+
 TEST_F(ServerTest, StreamingHandlerCanRefuseWithAnOrdinaryResponse) {
   Start();
   auto r = Fetch(port_, "POST", "/stream", "bad\nmore\n");
