@@ -46,7 +46,9 @@ using NodeReader = std::function<Result<Digest>(std::uint32_t level, std::uint64
 // The nodes that become complete when leaf number `old_size` (0-based) with
 // hash `leaf_hash` is appended to a tree of `old_size` leaves: the leaf itself
 // (level 0) first, then its complete ancestors in increasing level. Reads the
-// left siblings of those ancestors (complete nodes of the old tree).
+// left siblings of those ancestors (complete nodes of the old tree). To append
+// several leaves in one storage batch, call it once per leaf with a reader
+// that also sees the NodeWrites of the earlier calls (not yet committed).
 Result<std::vector<NodeWrite>> AppendLeaf(std::uint64_t old_size, const Digest& leaf_hash,
                                           const NodeReader& read);
 
@@ -84,7 +86,8 @@ class MemoryTree {
 
   std::uint64_t size() const { return size_; }
   Digest Root() const;  // root of the current tree
-  // Reads complete nodes; NotFound for anything else.
+  // Reads complete nodes; NotFound for anything else. The reader refers to
+  // this tree: use it only while the tree is alive and not moved.
   NodeReader Reader() const;
 
  private:

@@ -77,8 +77,8 @@ struct InclusionVector {
   std::vector<Digest> proof;
 };
 
-// transparency-dev/merkle testonly/reference_test.go TestRefInclusionProof and
-// proof/verify_test.go inclusionProofs (whose leaf numbers are 1-based).
+// transparency-dev/merkle testonly/reference_test.go TestRefInclusionProof
+// (proof/verify_test.go's inclusionProofs, 1-based, are the same proofs).
 std::vector<InclusionVector> InclusionVectors() {
   return {
       {0, 1, {}},
@@ -97,10 +97,6 @@ std::vector<InclusionVector> InclusionVectors() {
        Ds({"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"})},
-      {1, 5,
-       Ds({"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-           "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-           "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"})},
   };
 }
 

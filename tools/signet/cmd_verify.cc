@@ -40,10 +40,7 @@ Result<crypto::note::Verifier> LoadVerifier(const std::string& key) {
   if (key.find('+') != std::string::npos && !std::ifstream(key)) {
     return crypto::note::Verifier::Parse(key);
   }
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadInput(key, "log key file"));
-  Result<crypto::note::Verifier> v = crypto::note::Verifier::Parse(text);
-  if (!v.ok()) return v.status().WithContext(key);
-  return v;
+  return crypto::note::ReadVerifierKeyFile(key);
 }
 
 // --public-key takes base64 text or a file holding it (KEYFILE.pub).
