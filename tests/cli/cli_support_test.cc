@@ -12,6 +12,7 @@
 
 #include "tools/signet/csv.h"
 #include "tools/signet/file_walker.h"
+#include "tools/signet/journal.h"
 #include "tools/signet/pipeline.h"
 #include "tools/signet/progress.h"
 #include "tools/signet/tags.h"
@@ -231,6 +232,31 @@ TEST(TagsTest, ReadsTitleAndIsrcWrittenByFfmpeg) {
   EXPECT_EQ(tags->title, "Tagged Title");
   EXPECT_EQ(tags->artist, "Some Artist");
   EXPECT_EQ(tags->isrc, "GBAYE0601498");
+}
+
+TEST(JournalTest, RemembersUnchangedFilesAcrossRuns) {
+  TempDir dir;
+  const fs::path a = dir.path() / "a.ogg", b = dir.path() / "b.ogg";
+  WriteFile(a, "aaaa");
+  WriteFile(b, "bbbb");
+  const fs::path jpath = dir.path() / "key.journal";
+  {
+    auto j = RegisterJournal::Open(jpath);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    EXPECT_EQ(j->Find(a), nullptr);
+    ASSERT_TRUE(j->Record(a, "wk_a", "t1").ok());
+    ASSERT_TRUE(j->Record(b, "wk_b", "").ok());
+  }
+  // A crash mid-write leaves a torn last line: it is ignored.
+  std::ofstream(jpath, std::ios::app) << "{\"path\":\"/x\",\"si";
+  WriteFile(b, "changed, longer");
+  auto j = RegisterJournal::Open(jpath);
+  ASSERT_TRUE(j.ok());
+  const JournalEntry* ea = j->Find(dir.path() / "." / "a.ogg");
+  ASSERT_NE(ea, nullptr);
+  EXPECT_EQ(ea->work, "wk_a");
+  EXPECT_EQ(ea->terms, "t1");
+  EXPECT_EQ(j->Find(b), nullptr) << "a changed file must be registered again";
 }
 
 }  // namespace

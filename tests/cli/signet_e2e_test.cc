@@ -378,6 +378,16 @@ TEST_F(SignetE2ETest, ErrorsSayWhatToDo) {
       Signet({"check", "--server", server_->url(), "--purpose", "training", P("dataset")});
   EXPECT_EQ(bad_purpose.exit_code, 1);
   EXPECT_NE(bad_purpose.output.find("unknown purpose 'training'"), std::string::npos);
+  // A file that is not audio is an error row, not a crash; exit 1 without verdicts that block.
+  std::ofstream(P("notes.txt")) << "not audio";
+  RunResult not_audio =
+      Signet({"check", "--server", server_->url(), "--purpose", "ai_training", "--csv",
+              P("errors.csv"), "-q", P("notes.txt"), P("dataset/more/heroes_rite.mp3")});
+  EXPECT_EQ(not_audio.exit_code, 1) << not_audio.output;
+  auto rows = ReadReport(P("errors.csv"), *dir_);
+  EXPECT_EQ(rows["notes.txt"][1], "error") << not_audio.output;
+  EXPECT_FALSE(rows["notes.txt"][2].empty());
+  EXPECT_EQ(rows["dataset/more/heroes_rite.mp3"][1], "unregistered") << not_audio.output;
   ASSERT_EQ(Signet({"keygen", "--out", P("nobody.key")}).exit_code, 0);
   RunResult unregistered =
       Signet({"register", "--server", server_->url(), "--key", P("nobody.key"), P("catalogue")});

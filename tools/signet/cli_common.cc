@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -75,7 +76,13 @@ Result<LocalFingerprint> FingerprintLocalFile(const fs::path& path) {
   const crypto::Digest d = crypto::Sha256(bytes);
   out.sha256 = crypto::HexEncode(crypto::ByteView(d.data(), d.size()));
   auto fpr = fp::FingerprintBuffer(crypto::AsBytes(bytes));
-  if (!fpr.ok()) return fpr.status();
+  if (!fpr.ok()) {
+    // The decoder names an in-memory source "<N bytes>"; say which file it was.
+    static const std::regex kPrefix("^<[0-9]+ bytes>: ?"), kSource("<[0-9]+ bytes>");
+    std::string m = std::regex_replace(fpr.status().message(), kPrefix, "");
+    m = std::regex_replace(m, kSource, "it");
+    return Status(fpr.status().code(), m);
+  }
   out.fingerprint = std::move(fpr->fingerprint);
   out.duration_seconds = fpr->duration_seconds;
   out.compressed = fp::EncodeFingerprint(out.fingerprint);
