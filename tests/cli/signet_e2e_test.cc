@@ -334,6 +334,11 @@ TEST_F(SignetE2ETest, TheWholeStory) {
   EXPECT_NE(match.output.find("DISPUTED"), std::string::npos) << match.output;
   EXPECT_NE(match.output.find(loyalists), std::string::npos) << match.output;
   EXPECT_NE(match.output.find("Ada Lovelace"), std::string::npos) << match.output;
+  RunResult match_local =
+      Signet({"match", "--server", url, "--local", P("dataset/northerners_64k.mp3")});
+  ASSERT_EQ(match_local.exit_code, 0) << match_local.output;
+  EXPECT_NE(match_local.output.find(northerners), std::string::npos) << match_local.output;
+  EXPECT_NE(match_local.output.find("Northerners, live"), std::string::npos) << match_local.output;
   RunResult match_json =
       Signet({"match", "--server", url, "--json", P("dataset/copy_of_loyalists.ogg")});
   ASSERT_EQ(match_json.exit_code, 0) << match_json.output;

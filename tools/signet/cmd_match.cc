@@ -2,6 +2,7 @@
 // confidently, whose they are, whether they are disputed, and their terms.
 #include <boost/json/serialize.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "tools/signet/cli_common.h"
@@ -81,16 +82,28 @@ int RunMatch(const MatchArgs& a) {
   constexpr std::string_view kCmd = "match";
   auto http = MakeClient(a.server);
   if (!http.ok()) return ReportError(kCmd, http.status());
+  auto send_fingerprint = [&]() -> Result<std::string> {
+    SIGNET_ASSIGN_OR_RETURN(LocalFingerprint lf, FingerprintLocalFile(a.file));
+    json::object q{{"fingerprint", lf.compressed}, {"duration", lf.duration_seconds}};
+    return (*http)->Post("/v1/match", "application/json", json::serialize(q));
+  };
+  // signetd takes audio up to 64 MiB / 30 min by default; beyond, or when it
+  // says the audio is too large, the fingerprint is computed here instead.
+  constexpr std::uintmax_t kMaxAudioUpload = 64u << 20;
+  std::error_code size_ec;
+  const bool too_big = std::filesystem::file_size(a.file, size_ec) > kMaxAudioUpload;
   Result<std::string> answer = Status::Internal("not sent");
-  if (a.local) {
-    auto lf = FingerprintLocalFile(a.file);
-    if (!lf.ok()) return ReportError(kCmd, lf.status().WithContext(a.file));
-    json::object q{{"fingerprint", lf->compressed}, {"duration", lf->duration_seconds}};
-    answer = (*http)->Post("/v1/match", "application/json", json::serialize(q));
+  if (a.local || too_big) {
+    answer = send_fingerprint();
   } else {
     auto bytes = ReadWholeFile(a.file);
     if (!bytes.ok()) return ReportError(kCmd, bytes.status());
     answer = (*http)->Post("/v1/match", "application/octet-stream", std::move(*bytes));
+    if (!answer.ok() && answer.status().code() == Status::Code::kResourceExhausted) {
+      std::fprintf(stderr, "note: %s; sending its fingerprint instead\n",
+                   answer.status().message().c_str());
+      answer = send_fingerprint();
+    }
   }
   if (!answer.ok()) return ReportError(kCmd, answer.status().WithContext(a.file));
   if (a.json) {
@@ -128,7 +141,8 @@ void AddMatchCommand(CLI::App& app) {
                 "server then cannot find sped-up or pitch-shifted copies)");
   cmd->footer(
       "By default the audio itself is sent, so that the registry can also try sped-up\n"
-      "and pitch-shifted variants. Each match shows score, matched segments (query and\n"
+      "and pitch-shifted variants (files over 64 MiB, or that the server finds too long,\n"
+      "are fingerprinted here instead). Each match shows score, matched segments (query and\n"
       "reference time ranges), artist, credits, identifiers, disputes and terms.\n\n"
       "Examples:\n"
       "  signet match clip.mp3\n"
