@@ -145,8 +145,7 @@ TEST(Receipt, StrictJson) {
       {replace("\"leaf_index\":1", "\"leaf_index\":1,\"leaf_index\":2"), "duplicate"},
       {replace("\"inclusion_proof\":[", "\"inclusion_proof\":[1,"), "inclusion_proof[0]"},
       {replace("\"inclusion_proof\":[\"", "\"inclusion_proof\":[\"AAAA"), "inclusion_proof[0]"},
-      {replace("\"checkpoint\":\"", "\"checkpoint\":[\"").insert(json.size(), "]"),
-       "checkpoint"},
+      {replace("\"checkpoint\":\"", "\"checkpoint\":[\"").insert(json.size(), "]"), "checkpoint"},
   };
   for (const auto& [doc, name] : cases) {
     Result<Receipt> r = ParseReceiptJson(doc);

@@ -32,7 +32,8 @@ Bytes Seed0To31() {
 }
 
 Signer GoSigner() {
-  return std::move(Signer::Create("signet.test/log", SecretKey::FromSeed(Seed0To31()).value())).value();
+  return std::move(Signer::Create("signet.test/log", SecretKey::FromSeed(Seed0To31()).value()))
+      .value();
 }
 
 TEST(Note, KeyTextsAndSignatureMatchGo) {
@@ -82,7 +83,8 @@ TEST(Note, OpenRejectsTamperingAndForeignKeys) {
   changed[16] = '2';  // tree size 1 -> 2
   EXPECT_EQ(Open(changed, v).status().code(), Status::Code::kUnauthenticated);
 
-  Signer other = std::move(Signer::Create("signet.test/log", SecretKey::Generate().value())).value();
+  Signer other =
+      std::move(Signer::Create("signet.test/log", SecretKey::Generate().value())).value();
   EXPECT_EQ(Open(note, other.verifier()).status().code(), Status::Code::kUnauthenticated)
       << "same name, other key";
   Signer renamed =
