@@ -248,6 +248,8 @@ int RunRegister(const RegisterArgs& a) {
       });
   progress.Finish();
 
+  const std::size_t handled = sum.registered + sum.already + sum.failed;
+  if (handled < files.size()) std::printf("%zu of ", handled);
   std::printf("%zu files: %zu registered, %zu already registered, %zu disputed, %zu failed\n",
               files.size(), sum.registered, sum.already, sum.disputed, sum.failed);
   if (!sum.dispute_lines.empty()) {
