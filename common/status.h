@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cassert>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -112,6 +111,7 @@ class [[nodiscard]] Result {
   T&& value() && { return std::get<T>(std::move(v_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
