@@ -292,11 +292,14 @@ std::vector<Match> Matcher::Find(std::span<const QueryVariant> variants) const {
         return a.segment.false_positive_probability < b.segment.false_positive_probability;
       });
       std::unordered_map<std::uint64_t, Match> here;
-      for (const FoundSegment& f : found) {
+      const auto chances = static_cast<double>(variants.size());
+      for (FoundSegment& f : found) {
+        f.segment.false_positive_probability =
+            std::min(1.0, f.segment.false_positive_probability * chances);
         if (f.segment.false_positive_probability > options_.max_false_positive_rate) break;
         Segment s = f.segment;
-        s.query_start *= variant.speed;
-        s.query_end *= variant.speed;
+        s.query_start /= variant.speed;
+        s.query_end /= variant.speed;
         Match& m = here[view.RefId(f.slot)];
         bool duplicate = false;
         for (const Segment& o : m.segments) {

@@ -51,8 +51,8 @@ struct Match {
   // in a million unrelated query/reference pairs score this well".
   double score = 0;
   double false_positive_probability = 1;  // of the best segment
-  // Speed of the query variant that matched relative to the query as given
-  // (1.0: the query itself; 1.03: the query played 3 % faster matched).
+  // Speed at which the query contains the work, from the query variant that
+  // matched (1.0: as registered; 1.03: the query holds it sped up by 3 %).
   double speed = 1.0;
   std::vector<Segment> segments;  // ordered by query_start
 };
@@ -91,10 +91,13 @@ struct MatchOptions {
 // The name the registry first coded against.
 using MatcherOptions = MatchOptions;
 
-// One rendering of the query. `speed` is the playback speed applied to the
-// query audio before fingerprinting (1.0 for the query itself): a variant
-// fingerprinted from the query sped up by 1.03 finds references that the query
-// contains slowed down by 3 %. Times are mapped back by multiplying by speed.
+// One rendering of the query, made on the hypothesis that the query contains
+// works played at `speed` (1.0 for the query itself): the query audio slowed
+// down by that factor (e.g. its PCM relabelled at sample_rate / speed), so
+// that a copy sped up by 3 % lines up with the reference again at speed 1.03.
+// Variant time t is query time t / speed; reference times are unchanged.
+// Each extra variant is another chance of a false match: Find multiplies the
+// false-positive probabilities by the number of variants.
 struct QueryVariant {
   std::span<const std::uint32_t> values;
   double speed = 1.0;

@@ -128,7 +128,7 @@ TEST_F(MatcherTest, VariantTimesAreMappedBackBySpeed) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].ref_id, 1030u);
   EXPECT_DOUBLE_EQ(found[0].speed, 2.0);
-  EXPECT_NEAR(found[0].segments[0].query_end, 2.0 * 100 * kStep, 2.0);
+  EXPECT_NEAR(found[0].segments[0].query_end, 100 * kStep / 2.0, 2.0);
   EXPECT_NEAR(found[0].segments[0].ref_start, 400 * kStep, 1.0);
 }
 

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -137,8 +138,30 @@ std::vector<std::uint32_t> PcmValues(const signet::fp::Pcm& pcm) {
 }
 
 // Applies a named degradation (corpus README) and fingerprints the result.
+std::vector<std::uint32_t> DegradeOnly(const std::string& deg, signet::fp::Pcm& pcm,
+                                       const std::string& tmp, std::mt19937_64& rng);
+
+// `speeds` (optional): also fingerprints the degraded audio slowed down by each
+// factor (PCM relabelled at rate / speed: a speed change, tempo and pitch,
+// like sox speed) into `variants`, in the same order.
 std::vector<std::uint32_t> Degrade(const std::string& deg, signet::fp::Pcm pcm,
-                                   const std::string& tmp, std::mt19937_64& rng) {
+                                   const std::string& tmp, std::mt19937_64& rng,
+                                   const std::vector<double>& speeds,
+                                   std::vector<std::vector<std::uint32_t>>& variants) {
+  std::vector<std::uint32_t> fp = DegradeOnly(deg, pcm, tmp, rng);
+  if (!speeds.empty() && !deg.starts_with("noise_") && !deg.starts_with("vol_") && deg != "clean") {
+    pcm = Decode(tmp + (deg.starts_with("mp3") ? "/out.mp3" : "/out.wav"));
+  }
+  for (double speed : speeds) {
+    signet::fp::Pcm v = pcm;
+    v.sample_rate = static_cast<int>(std::lround(pcm.sample_rate / speed));
+    variants.push_back(PcmValues(v));
+  }
+  return fp;
+}
+
+std::vector<std::uint32_t> DegradeOnly(const std::string& deg, signet::fp::Pcm& pcm,
+                                       const std::string& tmp, std::mt19937_64& rng) {
   const std::string in = tmp + "/in.wav";
   if (deg == "clean") return PcmValues(pcm);
   if (deg.starts_with("noise_")) {
@@ -192,9 +215,11 @@ struct Expect {
 struct Query {
   std::string length, deg;
   std::vector<std::uint32_t> fp;
-  std::vector<Expect> expect;  // empty: unregistered, nothing should match
-  bool all_required = false;   // back_to_back: every expected work must be found
-  std::size_t source = 0;      // the (first) recording the query was cut from
+  std::vector<std::vector<std::uint32_t>> variants;  // one per --speed-variants factor
+  std::vector<Expect> expect;                        // empty: unregistered, nothing should match
+  bool all_required = false;          // back_to_back: every expected work must be found
+  std::size_t background = SIZE_MAX;  // mix_bg: the work mixed under; finding it is right
+  std::size_t source = 0;             // the (first) recording the query was cut from
   double source_start = 0;
 };
 
@@ -223,6 +248,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "threads making queries (matching is single-threaded)");
   app.add_option("--lengths", lengths)->delimiter(',');
   app.add_option("--degradations", degs)->delimiter(',');
+  std::vector<double> speeds;
+  app.add_option("--speed-variants", speeds,
+                 "also query the audio slowed down by these factors, e.g. 1.03,0.97")
+      ->delimiter(',');
   app.add_option("--fp-rate", fp_rate, "MatchOptions::max_false_positive_rate");
   app.add_flag("--calibrate", calibrate, "print unrelated-pair score distributions instead");
   signet::fp::ScoreModel model;
@@ -358,6 +387,7 @@ int main(int argc, char** argv) {
             const double sb = start_in(b, lb);
             signet::fp::Pcm other = Cut(recs[b], sb, lb, dir);
             if (deg == "mix_bg-6dB") {
+              q.background = b;
               const double g = Rms(pcm.samples) / std::max(1.0, Rms(other.samples)) * 0.5;
               std::vector<float> add(other.samples.size());
               for (std::size_t k = 0; k < add.size(); ++k)
@@ -374,7 +404,7 @@ int main(int argc, char** argv) {
             }
             deg = "clean";
           }
-          q.fp = Degrade(deg, std::move(pcm), dir, r);
+          q.fp = Degrade(deg, std::move(pcm), dir, r, speeds, q.variants);
         }
       });
     }
@@ -449,7 +479,10 @@ int main(int argc, char** argv) {
       deg_order.push_back(q.deg);
     Cell& c = cells[{q.length, q.deg}];
     const double t0 = CpuMs();
-    const std::vector<Match> found = matcher.Find(q.fp);
+    std::vector<signet::fp::QueryVariant> variants = {{q.fp, 1.0}};
+    for (std::size_t k = 0; k < q.variants.size(); ++k)
+      variants.push_back({q.variants[k], speeds[k]});
+    const std::vector<Match> found = matcher.Find(variants);
     c.ms.push_back(CpuMs() - t0);
     ++c.n;
     auto correct_for = [&](const Match& m, const Expect& e) {
@@ -459,6 +492,8 @@ int main(int argc, char** argv) {
     for (const Match& m : found) {
       bool ok = false;
       for (const Expect& e : q.expect) ok = ok || correct_for(m, e);
+      if (q.background != SIZE_MAX && Siblings(recs[m.ref_id].name, recs[q.background].name))
+        ok = true;
       // A registered sibling of an unregistered query's recording shares material.
       if (q.expect.empty() && !found.empty()) ok = false;
       if (!ok) {
@@ -548,7 +583,8 @@ int main(int argc, char** argv) {
   }
   fmt::print(
       "\ntop1%: the best match is the excerpt's work (or its sibling); back_to_back: both works "
-      "found. wrong: queries with any match to another work. fp_q: unregistered queries "
+      "found. wrong: queries with any match to another work (the background of a mix is not "
+      "wrong). fp_q: unregistered queries "
       "with any match. Latency: Matcher::Find, thread CPU time.\n");
   return 0;
 }
