@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include <initializer_list>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "registry/testing/statements.h"
 #include "tests/e2e/signetd_process.h"
@@ -269,6 +271,74 @@ TEST(DiskFullTest, DISABLED_WritesAnswer503AndTheServiceRecoversWhenSpaceReturns
   auto v = VerifyAcknowledged(restarted.port(), acked);
   EXPECT_TRUE(v.ok) << Explain(v);
   EXPECT_EQ(restarted.Stop(), 0);
+  fs::remove(data.string() + ".stderr");
+}
+
+// ---- hostile clients at the transport, through the real binary ------------
+// (tests/server covers the transport against a test handler; these check that
+// signetd's configuration wires the same protections in front of the API.)
+
+TEST(HostileClientsTest, OneBytePerSecondAndAThousandIdleConnectionsDoNotStopOthers) {
+  fs::path data = TempDir("slow");
+  std::vector<std::string> env = kEnv;
+  env.push_back("SIGNET_HEADER_TIMEOUT_MS=3000");
+  env.push_back("SIGNET_IDLE_TIMEOUT_MS=3000");
+  SignetdProcess server(kSignetd, data, env);
+  ASSERT_TRUE(server.Start()) << server.StderrText();
+  // One byte per second of a request head: cut off by the head timeout.
+  testing::TestConnection slow(server.port());
+  std::atomic<bool> done{false};
+  std::thread dribble([&] {
+    std::string req = testing::BuildRequest("GET", "/healthz", "");
+    for (char ch : req) {
+      if (done || !slow.Send(std::string_view(&ch, 1))) break;
+      for (int i = 0; i < 10 && !done; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::vector<std::unique_ptr<testing::TestConnection>> idle;
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<testing::TestConnection>(server.port()));
+    ASSERT_TRUE(idle.back()->connected()) << i;
+  }
+  // Others are served at once, real routes included, while those hang on.
+  auto t0 = Clock::now();
+  EXPECT_EQ(testing::Fetch(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(testing::Fetch(server.port(), "GET", "/v1/log/checkpoint").status, 200);
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(1));
+  EXPECT_FALSE(slow.WaitClosed(std::chrono::milliseconds(1)));
+  EXPECT_TRUE(slow.WaitClosed(std::chrono::seconds(10)));
+  for (auto& c : idle) EXPECT_TRUE(c->WaitClosed(std::chrono::seconds(10)));
+  done = true;
+  dribble.join();
+  EXPECT_EQ(testing::Fetch(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(server.Stop(), 0);
+  fs::remove_all(data);
+  fs::remove(data.string() + ".stderr");
+}
+
+TEST(HostileClientsTest, PerClientRateLimitAnswers429WithRetryAfter) {
+  fs::path data = TempDir("rate");
+  std::vector<std::string> env = kEnv;
+  env.push_back("SIGNET_RATE_LIMIT=2");
+  env.push_back("SIGNET_RATE_BURST=4");
+  SignetdProcess server(kSignetd, data, env);
+  ASSERT_TRUE(server.Start()) << server.StderrText();
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 20; ++i) {
+    HttpReply r = testing::Fetch(server.port(), "GET", "/healthz");
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_EQ(r.ContentType(), "application/problem+json");
+      EXPECT_GE(std::atoi(r.Header("retry-after").c_str()), 1) << r.Header("retry-after");
+    }
+  }
+  EXPECT_GE(ok, 4);
+  EXPECT_LE(ok, 6);  // the burst, plus what refilled meanwhile
+  EXPECT_EQ(ok + limited, 20);
+  EXPECT_EQ(server.Stop(), 0);
+  fs::remove_all(data);
   fs::remove(data.string() + ".stderr");
 }
 
