@@ -3,8 +3,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
-#include "crypto/internal/strict_json.h"
+#include "common/strict_json.h"
 
 namespace signet::crypto::dsse {
 namespace json = boost::json;
@@ -58,24 +59,23 @@ std::string ToJson(const Envelope& envelope) {
 
 Result<Envelope> ParseJson(std::string_view text, const EnvelopeLimits& limits) {
   SIGNET_ASSIGN_OR_RETURN(json::value doc,
-                          internal::ParseStrictJson(text, limits.max_json_bytes, "DSSE envelope"));
-  SIGNET_ASSIGN_OR_RETURN(
-      const json::object* obj,
-      internal::ExpectObject(doc, "", {"payloadType", "payload", "signatures"}));
+                          ParseStrictJson(text, limits.max_json_bytes, "DSSE envelope"));
+  SIGNET_ASSIGN_OR_RETURN(const json::object* obj,
+                          ExpectObject(doc, "", {"payloadType", "payload", "signatures"}));
   Envelope env;
-  SIGNET_ASSIGN_OR_RETURN(std::string_view type, internal::GetString(*obj, "payloadType", ""));
+  SIGNET_ASSIGN_OR_RETURN(std::string_view type, GetString(*obj, "payloadType", ""));
   if (type.empty() || type.size() > limits.max_payload_type_bytes) {
     return Status::InvalidArgument("field \"payloadType\" must be 1 to " +
                                    std::to_string(limits.max_payload_type_bytes) + " bytes");
   }
   env.payload_type = std::string(type);
 
-  SIGNET_ASSIGN_OR_RETURN(std::string_view payload_b64, internal::GetString(*obj, "payload", ""));
+  SIGNET_ASSIGN_OR_RETURN(std::string_view payload_b64, GetString(*obj, "payload", ""));
   Result<Bytes> payload = Base64Decode(payload_b64);
   if (!payload.ok()) return payload.status().WithContext("field \"payload\"");
   env.payload = std::string(AsChars(*payload));
 
-  SIGNET_ASSIGN_OR_RETURN(const json::array* sigs, internal::GetArray(*obj, "signatures", ""));
+  SIGNET_ASSIGN_OR_RETURN(const json::array* sigs, GetArray(*obj, "signatures", ""));
   if (sigs->empty()) {
     return Status::InvalidArgument("field \"signatures\" is empty; a statement must be signed");
   }
@@ -87,17 +87,17 @@ Result<Envelope> ParseJson(std::string_view text, const EnvelopeLimits& limits) 
   for (std::size_t i = 0; i < sigs->size(); ++i) {
     const std::string where = "signatures[" + std::to_string(i) + "]";
     SIGNET_ASSIGN_OR_RETURN(const json::object* s,
-                            internal::ExpectObject((*sigs)[i], where, {"sig"}, {"keyid"}));
+                            ExpectObject((*sigs)[i], where, {"sig"}, {"keyid"}));
     EnvelopeSignature out;
     if (s->contains("keyid")) {
-      SIGNET_ASSIGN_OR_RETURN(std::string_view keyid, internal::GetString(*s, "keyid", where));
+      SIGNET_ASSIGN_OR_RETURN(std::string_view keyid, GetString(*s, "keyid", where));
       if (keyid.size() > limits.max_keyid_bytes) {
         return Status::InvalidArgument("field \"" + where + ".keyid\" is longer than " +
                                        std::to_string(limits.max_keyid_bytes) + " bytes");
       }
       out.keyid = std::string(keyid);
     }
-    SIGNET_ASSIGN_OR_RETURN(std::string_view sig_b64, internal::GetString(*s, "sig", where));
+    SIGNET_ASSIGN_OR_RETURN(std::string_view sig_b64, GetString(*s, "sig", where));
     Result<Bytes> sig = Base64Decode(sig_b64);
     if (!sig.ok()) return sig.status().WithContext("field \"" + where + ".sig\"");
     if (sig->size() != kEd25519SignatureSize) {

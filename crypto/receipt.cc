@@ -3,8 +3,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
-#include "crypto/internal/strict_json.h"
+#include "common/strict_json.h"
 #include "crypto/merkle.h"
 
 namespace signet::crypto {
@@ -30,7 +31,7 @@ Result<Digest> DigestFromBase64(std::string_view b64, const std::string& field) 
 }
 
 Result<std::vector<Digest>> HashesFromJson(const json::object& obj, std::string_view key) {
-  SIGNET_ASSIGN_OR_RETURN(const json::array* a, internal::GetArray(obj, key, ""));
+  SIGNET_ASSIGN_OR_RETURN(const json::array* a, GetArray(obj, key, ""));
   if (a->size() > kMaxProofHashes) {
     return Status::InvalidArgument("field \"" + std::string(key) + "\" has " +
                                    std::to_string(a->size()) + " hashes; at most " +
@@ -61,19 +62,18 @@ std::string ReceiptToJson(const Receipt& r) {
 }
 
 Result<Receipt> ParseReceiptJson(std::string_view text) {
-  SIGNET_ASSIGN_OR_RETURN(json::value doc,
-                          internal::ParseStrictJson(text, kMaxReceiptJsonBytes, "receipt"));
+  SIGNET_ASSIGN_OR_RETURN(json::value doc, ParseStrictJson(text, kMaxReceiptJsonBytes, "receipt"));
   SIGNET_ASSIGN_OR_RETURN(
       const json::object* o,
-      internal::ExpectObject(
-          doc, "", {"leaf_index", "tree_size", "leaf_hash", "inclusion_proof", "checkpoint"}));
+      ExpectObject(doc, "",
+                   {"leaf_index", "tree_size", "leaf_hash", "inclusion_proof", "checkpoint"}));
   Receipt r;
-  SIGNET_ASSIGN_OR_RETURN(r.leaf_index, internal::GetUint64(*o, "leaf_index", ""));
-  SIGNET_ASSIGN_OR_RETURN(r.tree_size, internal::GetUint64(*o, "tree_size", ""));
-  SIGNET_ASSIGN_OR_RETURN(std::string_view leaf, internal::GetString(*o, "leaf_hash", ""));
+  SIGNET_ASSIGN_OR_RETURN(r.leaf_index, GetUint64(*o, "leaf_index", ""));
+  SIGNET_ASSIGN_OR_RETURN(r.tree_size, GetUint64(*o, "tree_size", ""));
+  SIGNET_ASSIGN_OR_RETURN(std::string_view leaf, GetString(*o, "leaf_hash", ""));
   SIGNET_ASSIGN_OR_RETURN(r.leaf_hash, DigestFromBase64(leaf, "leaf_hash"));
   SIGNET_ASSIGN_OR_RETURN(r.inclusion_proof, HashesFromJson(*o, "inclusion_proof"));
-  SIGNET_ASSIGN_OR_RETURN(std::string_view cp, internal::GetString(*o, "checkpoint", ""));
+  SIGNET_ASSIGN_OR_RETURN(std::string_view cp, GetString(*o, "checkpoint", ""));
   r.checkpoint = std::string(cp);
   return r;
 }
@@ -87,13 +87,13 @@ std::string ConsistencyProofToJson(const ConsistencyProofDoc& p) {
 }
 
 Result<ConsistencyProofDoc> ParseConsistencyProofJson(std::string_view text) {
-  SIGNET_ASSIGN_OR_RETURN(
-      json::value doc, internal::ParseStrictJson(text, kMaxReceiptJsonBytes, "consistency proof"));
+  SIGNET_ASSIGN_OR_RETURN(json::value doc,
+                          ParseStrictJson(text, kMaxReceiptJsonBytes, "consistency proof"));
   SIGNET_ASSIGN_OR_RETURN(const json::object* o,
-                          internal::ExpectObject(doc, "", {"old_size", "new_size", "proof"}));
+                          ExpectObject(doc, "", {"old_size", "new_size", "proof"}));
   ConsistencyProofDoc p;
-  SIGNET_ASSIGN_OR_RETURN(p.old_size, internal::GetUint64(*o, "old_size", ""));
-  SIGNET_ASSIGN_OR_RETURN(p.new_size, internal::GetUint64(*o, "new_size", ""));
+  SIGNET_ASSIGN_OR_RETURN(p.old_size, GetUint64(*o, "old_size", ""));
+  SIGNET_ASSIGN_OR_RETURN(p.new_size, GetUint64(*o, "new_size", ""));
   SIGNET_ASSIGN_OR_RETURN(p.proof, HashesFromJson(*o, "proof"));
   return p;
 }

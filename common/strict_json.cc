@@ -1,11 +1,14 @@
-#include "crypto/internal/strict_json.h"
+#include "common/strict_json.h"
 
+#include <boost/json/array.hpp>
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <set>
 #include <vector>
 
-namespace signet::crypto::internal {
+namespace signet {
 namespace {
 
 namespace json = boost::json;
@@ -123,6 +126,10 @@ Result<json::value> ParseStrictJson(std::string_view text, std::size_t max_bytes
     const std::size_t n = checker.write_some(false, text.data(), text.size(), ec);
     if (ec || n != text.size()) {
       std::string detail = checker.handler().problem;
+      // Boost.JSON enforces max_depth itself, before our handler sees it.
+      if (detail.empty() && ec == json::error::too_deep) {
+        detail = "nested deeper than " + std::to_string(max_depth) + " levels";
+      }
       if (detail.empty()) detail = ec ? ec.message() : "trailing data after the JSON value";
       return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + detail +
                                      " (near byte " + std::to_string(n) + ")");
@@ -193,4 +200,4 @@ Result<const json::array*> GetArray(const json::object& obj, std::string_view ke
                                  std::string(KindName(v)));
 }
 
-}  // namespace signet::crypto::internal
+}  // namespace signet

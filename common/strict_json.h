@@ -1,6 +1,7 @@
-// Strict JSON reading for crypto/'s wire formats (DSSE envelopes, receipts,
-// proofs). Private to crypto/*.cc: it exposes Boost.JSON types, which stay out
-// of public headers.
+// Strict JSON reading for every signed or untrusted document: crypto's wire
+// formats (DSSE envelopes, receipts, proofs) and registry statement payloads.
+// It names Boost.JSON types but includes only <boost/json/fwd.hpp>; include it
+// from .cc files, not from headers many files include.
 //
 // ParseStrictJson rejects, before building any value: input over a size limit,
 // nesting deeper than a limit, and objects with duplicate keys (Boost.JSON
@@ -10,8 +11,7 @@
 // Thread safety: pure functions.
 #pragma once
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
+#include <boost/json/fwd.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -20,9 +20,10 @@
 
 #include "common/status.h"
 
-namespace signet::crypto::internal {
+namespace signet {
 
-// `what` names the document in error messages ("DSSE envelope").
+// `what` names the document in error messages ("DSSE envelope"). A duplicate
+// key at any depth is an error naming the key. The top level is depth 1.
 Result<boost::json::value> ParseStrictJson(std::string_view text, std::size_t max_bytes,
                                            std::string_view what, std::size_t max_depth = 8);
 
@@ -42,4 +43,4 @@ Result<std::uint64_t> GetUint64(const boost::json::object& obj, std::string_view
 Result<const boost::json::array*> GetArray(const boost::json::object& obj, std::string_view key,
                                            std::string_view where);
 
-}  // namespace signet::crypto::internal
+}  // namespace signet
