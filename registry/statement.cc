@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "common/strict_json.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "fingerprint/codec.h"
@@ -15,6 +16,8 @@ namespace signet::registry {
 namespace {
 
 namespace json = boost::json;
+
+constexpr std::size_t kMaxPayloadDepth = 16;  // STATEMENTS.md: "at most 16 levels deep"
 
 constexpr std::array<std::string_view, 8> kTypeNames = {
     "artist.register", "artist.rotate_key", "artist.default_terms", "work.register",
@@ -494,11 +497,11 @@ Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micr
     return Status::InvalidArgument("statement payload is larger than " +
                                    std::to_string(limits.max_payload_bytes) + " bytes");
   }
-  json::parse_options popts;
-  popts.max_depth = 16;
-  boost::system::error_code ec;
-  json::value root = json::parse(payload_json, ec, {}, popts);
-  if (ec) return Status::InvalidArgument("statement payload is not valid JSON: " + ec.message());
+  // Strict parsing rejects duplicate keys at any depth: Boost.JSON would keep
+  // the last, another verifier's parser the first, and both would accept the
+  // same signature over two different statements.
+  SIGNET_ASSIGN_OR_RETURN(json::value root, ParseStrictJson(payload_json, limits.max_payload_bytes,
+                                                            "statement payload", kMaxPayloadDepth));
   if (!root.is_object()) return Status::InvalidArgument("statement payload must be a JSON object");
   const json::object& obj = root.get_object();
 

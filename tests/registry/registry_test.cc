@@ -287,6 +287,41 @@ TEST_F(RegistryTest, MalformedInputIsInvalidArgument) {
   EXPECT_THAT(extra.message(), HasSubstr("unknown field \"x\""));
 }
 
+// A duplicate key makes a payload mean different things to parsers that keep
+// the first or the last value; the signature over it must not make it valid.
+TEST_F(RegistryTest, DuplicateKeysAreRejectedDespiteAValidSignature) {
+  MustSubmit(alice_.Register());
+  MustSubmit(bob_.Register());
+  const auto rejected_with_valid_signature = [&](const std::string& payload, std::string_view key) {
+    const crypto::dsse::Envelope env =
+        crypto::dsse::Sign(kStatementPayloadType, payload, alice_.key());
+    ASSERT_TRUE(crypto::dsse::Verify(env, alice_.key().public_key()).ok());
+    Status s = MustReject(crypto::dsse::ToJson(env), Code::kInvalidArgument);
+    EXPECT_THAT(s.message(), HasSubstr("duplicate key \"" + std::string(key) + "\"")) << payload;
+  };
+  // Two "artist" fields: which artist signed depends on the parser.
+  std::string two_artists = testing::Payload("artist.default_terms", alice_.id(), 2,
+                                             "2026-01-02T03:04:05Z", R"("terms":{})");
+  two_artists.insert(two_artists.size() - 1, ",\"artist\":\"" + bob_.id() + "\"");
+  rejected_with_valid_signature(two_artists, "artist");
+  // Two "title" fields in a work registration body.
+  WorkSpec spec;
+  spec.values = RandomFingerprint(21, 200);
+  const std::string work_payload = testing::Payload(
+      "work.register", alice_.id(), 2, "2026-01-02T03:04:05Z",
+      R"("title":"First","title":"Second","credits":[{"name":"A","role":"composer"}],)"
+      R"("duration":12.5,"fingerprint":")" +
+          testing::CompressFingerprint(spec.values) + "\"");
+  rejected_with_valid_signature(work_payload, "title");
+  // Nested: two "use" keys inside one terms entry.
+  rejected_with_valid_signature(
+      testing::Payload("artist.default_terms", alice_.id(), 2, "2026-01-02T03:04:05Z",
+                       R"("terms":{"search":{"use":"allowed","use":"notAllowed"}})"),
+      "use");
+  // The same sequence number is still free: nothing was accepted.
+  MustSubmit(alice_.SetDefaultTerms("{}"));
+}
+
 TEST_F(RegistryTest, OneArtistCannotChangeAnothersWork) {
   MustSubmit(alice_.Register());
   MustSubmit(bob_.Register());
