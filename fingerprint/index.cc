@@ -192,7 +192,7 @@ Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
     }
     RemoveLocked(ref_id);
     const auto dslot = static_cast<std::uint32_t>(delta_->refs.size());
-    for (std::uint32_t i = 0; i < values.size(); ++i) {
+    for (std::uint32_t i = 0; i < values.size() && !bulk_load_; ++i) {
       if (low[i]) continue;
       delta_->postings[IndexKey(values[i])].push_back(dslot << 16 | i);
     }
@@ -203,6 +203,7 @@ Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
     live_positions_ += values.size();
   }
   const double fraction_limit = options_.merge_fraction * static_cast<double>(base_->values.size());
+  if (bulk_load_) return Status::Ok();
   if (delta_->positions > std::max<double>(options_.merge_min_positions, fraction_limit) ||
       delta_->refs.size() >= internal::kMaxDeltaRefs) {
     MergeLocked(writer);
@@ -239,8 +240,14 @@ bool Index::Contains(std::uint64_t ref_id) const {
   return slot_of_.contains(ref_id);
 }
 
+void Index::BeginBulkLoad() {
+  std::unique_lock<std::mutex> writer(writer_);
+  bulk_load_ = true;
+}
+
 void Index::Compact() {
   std::unique_lock<std::mutex> writer(writer_);
+  bulk_load_ = false;
   if (delta_->refs.empty() && dead_positions_ == 0) return;
   MergeLocked(writer);
 }

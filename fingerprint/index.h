@@ -95,8 +95,14 @@ class Index {
   bool Contains(std::uint64_t ref_id) const;
 
   // Merges the delta and drops tombstones now (e.g. after the start-up load,
-  // so that queries run on one compact base).
+  // so that queries run on one compact base). Ends a bulk load.
   void Compact();
+
+  // Start-up: until the next Compact(), Add only stores the values (no
+  // postings, no intermediate merges), so loading N positions costs one base
+  // build instead of a geometric series of merges. Recordings added in this
+  // mode are not found by queries until Compact() returns.
+  void BeginBulkLoad();
 
   std::size_t size() const;       // live recordings
   std::size_t positions() const;  // sub-fingerprints of live recordings
@@ -125,6 +131,7 @@ class Index {
   std::size_t live_positions_ = 0;
   std::size_t dead_positions_ = 0;
   std::size_t merges_ = 0;
+  bool bulk_load_ = false;
 };
 
 }  // namespace signet::fp

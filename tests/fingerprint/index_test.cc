@@ -129,6 +129,29 @@ TEST(Index, AddRemoveReplaceAcrossDeltaAndBase) {
   EXPECT_EQ(got, 5u);
 }
 
+TEST(Index, BulkLoadIsFoundAfterCompact) {
+  Index index;
+  Matcher matcher(index);
+  SyntheticFingerprints gen(5);
+  std::vector<std::vector<std::uint32_t>> recs;
+  index.BeginBulkLoad();
+  for (std::uint64_t id = 0; id < 30; ++id) {
+    recs.push_back(gen.Recording(900));
+    ASSERT_TRUE(index.Add(id, recs.back()).ok());
+  }
+  std::uint64_t got = 99;
+  EXPECT_EQ(FindRef(matcher, std::span(recs[12]).subspan(200, 80), &got), 0u);
+  index.Compact();
+  EXPECT_EQ(index.Stats().merges, 1u);
+  ASSERT_EQ(FindRef(matcher, std::span(recs[12]).subspan(200, 80), &got), 1u);
+  EXPECT_EQ(got, 12u);
+  // Back to normal: a new Add is found at once.
+  const auto extra = gen.Recording(900);
+  ASSERT_TRUE(index.Add(77, extra).ok());
+  ASSERT_EQ(FindRef(matcher, std::span(extra).subspan(10, 80), &got), 1u);
+  EXPECT_EQ(got, 77u);
+}
+
 TEST(Index, RejectsOversizedFingerprints) {
   Index index;
   std::vector<std::uint32_t> huge(kMaxFingerprintValues + 1, 1);
