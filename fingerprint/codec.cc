@@ -1,6 +1,8 @@
 #include "fingerprint/codec.h"
 
-#include <array>
+#include <utility>
+
+#include "common/base64.h"
 
 namespace signet::fp {
 namespace {
@@ -10,73 +12,9 @@ constexpr int kExceptionalBits = 5;
 constexpr int kMaxNormalValue = 7;  // a code of 7 continues in the exceptional section
 constexpr std::size_t kHeaderBytes = 4;
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-constexpr std::array<std::int8_t, 256> MakeReverseAlphabet() {
-  std::array<std::int8_t, 256> rev{};
-  for (auto& r : rev) r = -1;
-  for (int i = 0; i < 64; ++i)
-    rev[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
-  return rev;
-}
-constexpr std::array<std::int8_t, 256> kReverse = MakeReverseAlphabet();
-
-std::string Base64UrlEncode(const std::vector<std::uint8_t>& in) {
-  std::string out;
-  out.reserve((in.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  const std::size_t rest = in.size() - i;
-  if (rest == 1) {
-    const std::uint32_t v = in[i] << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-  } else if (rest == 2) {
-    const std::uint32_t v = (in[i] << 16) | (in[i + 1] << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-  }
-  return out;
-}
-
 Status Invalid(const std::string& what) {
   return Status::InvalidArgument("malformed fingerprint: " + what +
                                  "; send the whole string fpcalc printed");
-}
-
-Result<std::vector<std::uint8_t>> Base64UrlDecode(std::string_view in) {
-  if (in.size() % 4 == 1) {
-    return Invalid("base64 length " + std::to_string(in.size()) + " cannot be complete");
-  }
-  std::vector<std::uint8_t> out;
-  out.reserve(in.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const int v = kReverse[static_cast<unsigned char>(in[i])];
-    if (v < 0) {
-      return Invalid("character " + std::to_string(static_cast<unsigned char>(in[i])) +
-                     " at position " + std::to_string(i) + " is not base64url");
-    }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>(acc >> bits));
-      acc &= (1u << bits) - 1;
-    }
-  }
-  // The encoder fills the last character's unused bits with zeros; anything else
-  // is a second spelling of the same bytes.
-  if (acc != 0) return Invalid("non-zero padding bits in the last base64 character");
-  return out;
 }
 
 // Appends fixed-width codes LSB-first, as Chromaprint's PackInt3/5Array do.
@@ -165,11 +103,13 @@ std::string EncodeFingerprint(const RawFingerprint& fp) {
   BitWriter exc(&bytes);
   for (const std::uint8_t e : exceptional) exc.Write(e, kExceptionalBits);
   exc.FlushByte();
-  return Base64UrlEncode(bytes);
+  return EncodeBase64(bytes, Base64Form::kUrl);
 }
 
 Result<RawFingerprint> DecodeFingerprint(std::string_view encoded) {
-  SIGNET_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes, Base64UrlDecode(encoded));
+  auto decoded = DecodeBase64(encoded, Base64Form::kUrl);
+  if (!decoded.ok()) return Invalid(decoded.status().message());
+  std::vector<std::uint8_t> bytes = std::move(*decoded);
   if (bytes.size() < kHeaderBytes) {
     return Invalid("shorter than the 4-byte header (" + std::to_string(bytes.size()) + " bytes)");
   }
