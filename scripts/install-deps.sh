@@ -13,7 +13,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libsodium-dev libchromaprint-dev
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
-  libfmt-dev libcli11-dev libgtest-dev libgmock-dev
+  libfmt-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev
 )
 test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
