@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -77,10 +77,21 @@ Result<LocalFingerprint> FingerprintLocalFile(const fs::path& path) {
   out.sha256 = crypto::HexEncode(crypto::ByteView(d.data(), d.size()));
   auto fpr = fp::FingerprintBuffer(crypto::AsBytes(bytes));
   if (!fpr.ok()) {
-    // The decoder names an in-memory source "<N bytes>"; say which file it was.
-    static const std::regex kPrefix("^<[0-9]+ bytes>: ?"), kSource("<[0-9]+ bytes>");
-    std::string m = std::regex_replace(fpr.status().message(), kPrefix, "");
-    m = std::regex_replace(m, kSource, "it");
+    // The decoder names an in-memory source "<N bytes>"; the caller names the file.
+    std::string m = fpr.status().message();
+    for (std::size_t at = m.find('<'); at != std::string::npos; at = m.find('<', at + 1)) {
+      const std::size_t end = m.find(" bytes>", at);
+      if (end == std::string::npos || m.find_first_not_of("0123456789", at + 1) != end) {
+        continue;
+      }
+      std::size_t stop = end + 7;
+      if (at == 0 && m.compare(stop, 2, ": ") == 0) {
+        m.erase(0, stop + 2);
+      } else {
+        m.replace(at, stop - at, "it");
+      }
+      at = 0;
+    }
     return Status(fpr.status().code(), m);
   }
   out.fingerprint = std::move(fpr->fingerprint);

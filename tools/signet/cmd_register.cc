@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "crypto/encoding.h"
