@@ -4,6 +4,8 @@
 # Everything else is a convenience on top of the CMake presets.
 
 JOBS   ?= $(shell nproc)
+# ccache hits across checkouts of the tree need paths relative to it.
+export CCACHE_BASEDIR ?= $(CURDIR)
 DATA   ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
