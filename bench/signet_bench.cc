@@ -75,6 +75,10 @@ struct Args {
   std::string data;
   std::string music = "/usr/share/games/wesnoth/1.16/data/core/music";
   int workers = 0;  // 0: nproc
+  // A signetd already running over a data dir this program loaded earlier
+  // (--data DIR kept, same --recordings/--positions): skip steps 1-2.
+  int port = 0;
+  int pid = 0;
 };
 
 constexpr std::size_t kArtists = 128;     // seed bytes 0..127; registration clients use 128..255
@@ -430,26 +434,35 @@ int main(int argc, char** argv) {
   fs::path data = a.data.empty()
                       ? fs::temp_directory_path() / ("signet_bench_" + std::to_string(::getpid()))
                       : fs::path(a.data);
-  fs::remove_all(data);
-  fs::create_directories(data);
+  if (a.port == 0) {
+    fs::remove_all(data);
+    fs::create_directories(data);
+  }
 
   std::fprintf(stderr, "fingerprinting the corpus in %s...\n", a.music.c_str());
   Corpus corpus = LoadCorpus(a.music);
   std::fprintf(stderr, "bulk-loading %zu synthetic + %zu real recordings...\n", a.recordings,
                corpus.values.size());
-  LoadResult load = BulkLoad(a, data, corpus);
-  std::fprintf(stderr, "loaded %zu in %.1f s\n", load.accepted, load.seconds);
+  LoadResult load;
+  if (a.port == 0) {
+    load = BulkLoad(a, data, corpus);
+    std::fprintf(stderr, "loaded %zu in %.1f s\n", load.accepted, load.seconds);
+  } else {
+    load.accepted = a.recordings + corpus.values.size();
+    load.seconds = 1e-9;
+  }
 
   testing::SignetdProcess server(a.signetd, data,
                                  {"SIGNET_ACCESS_LOG=0", "SIGNET_IO_THREADS=1",
                                   "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
   auto open_start = Clock::now();
-  if (!server.Start()) {
+  if (a.port == 0 && !server.Start()) {
     std::fprintf(stderr, "signetd did not start: %s\n", server.StderrText().c_str());
     return 1;
   }
-  const double open_seconds = Since(open_start);
-  const pid_t pid = ChildNamed("signetd");
+  const double open_seconds = a.port == 0 ? Since(open_start) : 0;
+  const std::uint16_t port = a.port == 0 ? server.port() : static_cast<std::uint16_t>(a.port);
+  const pid_t pid = a.port == 0 ? ChildNamed("signetd") : a.pid;
   const std::string rss_idle = pid > 0 ? ProcStatus(pid, "VmRSS") : "?";
 
   // Match.
@@ -464,7 +477,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "match: %d clients for %.0f s...\n", a.clients, a.seconds);
   Rate match = Hammer(
-      server.port(), a.clients, a.seconds, "/v1/match", 200,
+      port, a.clients, a.seconds, "/v1/match", 200,
       [&](int c, std::size_t n) { return bodies[static_cast<std::size_t>(c)][n % 4096]; },
       [&](const testing::HttpReply& r, int c, std::size_t n) {
         const Query& q = queries[static_cast<std::size_t>(c)][n % 4096];
@@ -520,12 +533,12 @@ int main(int argc, char** argv) {
     for (auto& t : signers) t.join();
   }
   for (auto& r : regs) {
-    testing::Fetch(server.port(), "POST", "/v1/statements", r.front(),
+    testing::Fetch(port, "POST", "/v1/statements", r.front(),
                    {{"Content-Type", "application/json"}});
   }
   std::fprintf(stderr, "registrations: %d clients for %.0f s...\n", a.reg_clients, a.seconds);
   Rate reg = Hammer(
-      server.port(), a.reg_clients, a.seconds, "/v1/statements", 201,
+      port, a.reg_clients, a.seconds, "/v1/statements", 201,
       [&](int c, std::size_t n) {
         auto& r = regs[static_cast<std::size_t>(c)];
         return n + 1 < r.size() ? r[n + 1] : std::string();
@@ -544,12 +557,11 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "check: %zu items...\n", lines.size());
   double check_seconds = 0;
-  std::size_t checked =
-      CheckStream(server.port(), lines, std::max(60.0, a.seconds * 6), &check_seconds);
+  std::size_t checked = CheckStream(port, lines, std::max(150.0, a.seconds * 15), &check_seconds);
 
   const std::string hwm = pid > 0 ? ProcStatus(pid, "VmHWM") : "?";
   const std::string rss = pid > 0 ? ProcStatus(pid, "VmRSS") : "?";
-  int stop = server.Stop();
+  int stop = a.port == 0 ? server.Stop() : 0;
 
   std::printf(
       "\nsignet_bench: %u cores, signetd with %d worker + 1 I/O thread, loopback, %d clients\n",
@@ -589,7 +601,7 @@ int main(int argc, char** argv) {
   if (!match.other.empty()) std::printf("first non-200 match answer: %s\n", match.other.c_str());
   if (!reg.other.empty()) std::printf("first non-201 registration answer: %s\n", reg.other.c_str());
   std::error_code ec;
-  if (a.data.empty()) fs::remove_all(data, ec);
+  if (a.data.empty() && a.port == 0) fs::remove_all(data, ec);
   fs::remove(data.string() + ".stderr", ec);
   return stop == 0 ? 0 : 1;
 }
