@@ -406,6 +406,10 @@ Args Parse(int argc, char** argv) {
       a.music = v;
     else if (k == "--workers")
       a.workers = std::stoi(v);
+    else if (k == "--port")
+      a.port = std::stoi(v);
+    else if (k == "--pid")
+      a.pid = std::stoi(v);
     else {
       std::fprintf(stderr,
                    "unknown option %s; see the comment at the top of bench/signet_bench.cc\n",
