@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <array>
 #include <vector>
@@ -38,6 +39,7 @@ std::string_view ColumnName(Column c) { return kNames[static_cast<std::size_t>(c
 
 struct RocksDbStore::Handles {
   std::unique_ptr<rocksdb::DB> db;
+  std::string dir;
   std::array<rocksdb::ColumnFamilyHandle*, kColumnCount> cf{};
 
   ~Handles() {
@@ -85,6 +87,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const std::filesystem::
   }
   auto h = std::make_unique<Handles>();
   h->db.reset(raw);
+  h->dir = dir.string();
   for (std::size_t i = 0; i < kColumnCount; ++i) h->cf[i] = handles[i];
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(h)));
 }
@@ -134,6 +137,22 @@ Status RocksDbStore::Write(const WriteSet& batch) {
     rocksdb::Status s =
         op.value ? wb.Put(cf, ToSlice(op.key), ToSlice(*op.value)) : wb.Delete(cf, ToSlice(op.key));
     if (!s.ok()) return Translate(s, "building the write batch");
+  }
+  // Refuse a write that could run the disk out of space. Debian's RocksDB
+  // (7.8.3, assertions on) aborts the process on the next WAL sync after a
+  // failed one (fixed upstream in facebook/rocksdb#12448), so ENOSPC must
+  // never reach the WAL: keep a reserve for the batch, memtable flushes and
+  // the MANIFEST. Nothing is written, nothing is acknowledged.
+  if (struct statvfs vfs{}; ::statvfs(h_->dir.c_str(), &vfs) == 0) {
+    const std::uint64_t free_bytes =
+        static_cast<std::uint64_t>(vfs.f_bavail) * static_cast<std::uint64_t>(vfs.f_frsize);
+    const std::uint64_t needed = kFreeSpaceReserveBytes + 2 * wb.GetDataSize();
+    if (free_bytes < needed) {
+      return Status::Unavailable(
+          "the registry's disk is nearly full: " + std::to_string(free_bytes >> 20) +
+          " MiB free in " + h_->dir + ", " + std::to_string(needed >> 20) +
+          " MiB needed to write safely; free some space and retry (nothing was written)");
+    }
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;

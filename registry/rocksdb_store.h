@@ -6,6 +6,7 @@
 // Thread safety: all methods are thread-safe (RocksDB's own guarantees).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -20,6 +21,10 @@ struct RocksDbStoreOptions {
 
 class RocksDbStore final : public Store {
  public:
+  // Write() answers Unavailable instead of writing when the data dir's file
+  // system has less than this (plus twice the batch) free.
+  static constexpr std::uint64_t kFreeSpaceReserveBytes = 8ull << 20;
+
   // Opens or creates the database at `dir`, creating missing column families.
   // An error names the directory and says what failed (permissions, lock held
   // by another signetd, corruption).

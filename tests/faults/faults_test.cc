@@ -181,7 +181,7 @@ TEST(DataDirTest, UnwritableDataDirIsRefusedAtStartWithAClearMessage) {
 // --gtest_also_run_disabled_tests to reproduce. Enable once the registry
 // keeps RocksDB from writing after a WAL error (e.g. reopen, or refuse
 // writes below a free-space reserve).
-TEST(DiskFullTest, DISABLED_WritesAnswer503AndTheServiceRecoversWhenSpaceReturns) {
+TEST(DiskFullTest, WritesAnswer503AndTheServiceRecoversWhenSpaceReturns) {
   TmpfsMount disk(TempDir("diskfull"), "size=24m");
   if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
   // The mount itself is the data dir, so that signetd's stderr file (next to
