@@ -21,16 +21,16 @@ class Status {
   // Codes map onto HTTP statuses in api/ (see api/problem.h).
   enum class Code {
     kOk = 0,
-    kInvalidArgument,    // malformed input: 400
-    kUnauthenticated,    // bad or missing signature: 401
-    kPermissionDenied,   // valid signature, not allowed to do this: 403
-    kNotFound,           // 404
-    kAlreadyExists,      // 409
-    kFailedPrecondition, // replay, stale seq, wrong state: 409
-    kResourceExhausted,  // limits: size, duration, rate: 413/429
-    kUnavailable,        // disk full, shutting down: 503
-    kInternal,           // a bug or corrupt data: 500
-    kIoError,            // file system / storage failure: 500
+    kInvalidArgument,     // malformed input: 400
+    kUnauthenticated,     // bad or missing signature: 401
+    kPermissionDenied,    // valid signature, not allowed to do this: 403
+    kNotFound,            // 404
+    kAlreadyExists,       // 409
+    kFailedPrecondition,  // replay, stale seq, wrong state: 409
+    kResourceExhausted,   // limits: size, duration, rate: 413/429
+    kUnavailable,         // disk full, shutting down: 503
+    kInternal,            // a bug or corrupt data: 500
+    kIoError,             // file system / storage failure: 500
   };
 
   Status() = default;
@@ -69,17 +69,28 @@ class Status {
 
   static std::string_view CodeName(Code c) {
     switch (c) {
-      case Code::kOk: return "ok";
-      case Code::kInvalidArgument: return "invalid argument";
-      case Code::kUnauthenticated: return "unauthenticated";
-      case Code::kPermissionDenied: return "permission denied";
-      case Code::kNotFound: return "not found";
-      case Code::kAlreadyExists: return "already exists";
-      case Code::kFailedPrecondition: return "failed precondition";
-      case Code::kResourceExhausted: return "resource exhausted";
-      case Code::kUnavailable: return "unavailable";
-      case Code::kInternal: return "internal error";
-      case Code::kIoError: return "I/O error";
+      case Code::kOk:
+        return "ok";
+      case Code::kInvalidArgument:
+        return "invalid argument";
+      case Code::kUnauthenticated:
+        return "unauthenticated";
+      case Code::kPermissionDenied:
+        return "permission denied";
+      case Code::kNotFound:
+        return "not found";
+      case Code::kAlreadyExists:
+        return "already exists";
+      case Code::kFailedPrecondition:
+        return "failed precondition";
+      case Code::kResourceExhausted:
+        return "resource exhausted";
+      case Code::kUnavailable:
+        return "unavailable";
+      case Code::kInternal:
+        return "internal error";
+      case Code::kIoError:
+        return "I/O error";
     }
     return "unknown";
   }
@@ -97,7 +108,7 @@ class Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status has no value");
   }
@@ -125,10 +136,10 @@ class [[nodiscard]] Result {
 }  // namespace signet
 
 // Propagates a non-OK Status from an expression returning Status.
-#define SIGNET_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::signet::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                \
+#define SIGNET_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::signet::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 #define SIGNET_CONCAT_INNER_(a, b) a##b

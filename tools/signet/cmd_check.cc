@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tools/signet/cli_common.h"
