@@ -7,6 +7,8 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 
@@ -462,6 +464,11 @@ TEST_F(ApiTest, HealthMetricsAndOpenApi) {
   // Every route the router serves is in the document, with its method.
   Response doc = Call("GET", "/openapi.json");
   ASSERT_EQ(doc.status, 200);
+  // Served byte for byte as written (it is embedded in pieces: api/CMakeLists.txt).
+  std::ifstream source(SIGNET_SOURCE_DIR "/api/openapi.json", std::ios::binary);
+  ASSERT_TRUE(source) << "cannot read api/openapi.json";
+  std::string written((std::istreambuf_iterator<char>(source)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(doc.body, written);
   bj::object o = Json(doc);
   EXPECT_EQ(o["openapi"].as_string(), "3.1.0");
   const bj::object& paths = o["paths"].as_object();
