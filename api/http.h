@@ -95,6 +95,11 @@ struct RouteInfo {
   // Largest body accepted for an ordinary route (413 beyond it). Ignored for
   // streaming routes, which have no total limit.
   std::uint64_t body_limit = 1 << 20;
+  // The handler blocks until a group commit is durable (signed writes). The
+  // transport runs such requests on a pool of their own, sized for waiting:
+  // concurrent writers then form large commit groups instead of being held to
+  // the few workers that reads need, and they never hold those workers.
+  bool waits_for_commit = false;
 };
 
 // One finished exchange, for metrics.

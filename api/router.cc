@@ -5,6 +5,7 @@
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <cassert>
 
 namespace signet::api {
 namespace {
@@ -67,6 +68,16 @@ void Router::Add(std::string method, std::string path_template, Fn fn, std::uint
   r.fn = std::move(fn);
   r.body_limit = body_limit;
   routes_.push_back(std::move(r));
+}
+
+void Router::MarkWaitsForCommit(std::string_view method, std::string_view path_template) {
+  for (Route& r : routes_) {
+    if (r.method == method && r.path_template == path_template) {
+      r.waits_for_commit = true;
+      return;
+    }
+  }
+  assert(false && "MarkWaitsForCommit: route not added");
 }
 
 void Router::AddStream(std::string method, std::string path_template, StreamFn fn) {
@@ -141,6 +152,7 @@ RouteInfo Router::Classify(std::string_view method, std::string_view target) con
     info.route = r.path_template;
     info.streaming = static_cast<bool>(r.stream_fn);
     if (!info.streaming) info.body_limit = r.body_limit;
+    info.waits_for_commit = r.waits_for_commit;
     return info;
   }
   info.body_limit = 64 << 10;  // an error answer is coming; do not read much

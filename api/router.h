@@ -51,6 +51,9 @@ class Router {
   // REQUIRES: template starts with '/'; (method, template) not added before.
   void Add(std::string method, std::string path_template, Fn fn,
            std::uint64_t body_limit = 1 << 20);
+  // Marks an added route as one whose handler waits for a durable commit
+  // (RouteInfo::waits_for_commit). REQUIRES: (method, template) was added.
+  void MarkWaitsForCommit(std::string_view method, std::string_view path_template);
   void AddStream(std::string method, std::string path_template, StreamFn fn);
 
   RouteInfo Classify(std::string_view method, std::string_view target) const;
@@ -68,6 +71,7 @@ class Router {
     Fn fn;
     StreamFn stream_fn;
     std::uint64_t body_limit = 0;
+    bool waits_for_commit = false;
   };
   struct Found {
     const Route* route = nullptr;

@@ -77,6 +77,11 @@ const std::vector<Key>& Keys() {
       {"worker_threads", "threads running handlers (default 2)",
        NumberKey<int>(
            "worker_threads", [](Config& c) -> int& { return c.server.worker_threads; }, 1, 1024)},
+      {"commit_threads",
+       "threads running signed writes, which wait for the group commit; each is one more "
+       "statement per synced batch (default 64)",
+       NumberKey<int>(
+           "commit_threads", [](Config& c) -> int& { return c.server.commit_threads; }, 1, 4096)},
       {"stream_threads",
        "threads running streaming requests (/v1/check); also their limit (default 8)",
        NumberKey<int>(

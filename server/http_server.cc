@@ -161,6 +161,7 @@ class HttpServer::Impl {
         signals_(ioc_),
         pool_(static_cast<std::size_t>(std::max(1, opts_.worker_threads))),
         stream_pool_(static_cast<std::size_t>(std::max(1, opts_.stream_threads))),
+        commit_pool_(static_cast<std::size_t>(std::max(1, opts_.commit_threads))),
         limiter_(opts_.rate) {}
 
   Status Listen(const std::string& host, std::uint16_t port) {
@@ -203,6 +204,7 @@ class HttpServer::Impl {
     }
     pool_.join();
     stream_pool_.join();
+    commit_pool_.join();
   }
 
   void Shutdown() {
@@ -444,8 +446,11 @@ class HttpServer::Impl {
       }
       api::Request request = ToApiRequest(parser.get(), c);
       request.body = std::move(parser.get().body());
+      // The pool is picked outside the co_await: GCC 12 miscompiles co_await
+      // inside a conditional expression.
+      net::thread_pool& pool = info.waits_for_commit ? commit_pool_ : pool_;
       api::Response res = co_await net::co_spawn(
-          pool_, [this, &request]() -> awaitable<api::Response> { co_return SafeHandle(request); },
+          pool, [this, &request]() -> awaitable<api::Response> { co_return SafeHandle(request); },
           net::use_awaitable);
       keep = keep && !stopping_;
       bool ok = co_await Write(c, ex, std::move(res), keep);
@@ -679,6 +684,7 @@ class HttpServer::Impl {
   bool watch_signals_ = false;
   net::thread_pool pool_;
   net::thread_pool stream_pool_;
+  net::thread_pool commit_pool_;
   std::atomic<std::size_t> streams_{0};
   RateLimiter limiter_;
   std::uint16_t port_ = 0;

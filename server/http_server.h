@@ -36,6 +36,11 @@ namespace signet::server {
 struct ServerOptions {
   int io_threads = 2;
   int worker_threads = 2;
+  // Requests whose handler waits for a durable commit (RouteInfo::
+  // waits_for_commit: signed writes) run on this many threads of their own.
+  // They mostly sleep in the registry's group commit, so the pool is sized for
+  // waiting: each thread in it is one more statement per synced batch.
+  int commit_threads = 64;
   std::size_t max_connections = 10000;
   RateLimitOptions rate;
   std::uint32_t header_limit = 16 << 10;  // bytes of request line + headers

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -28,6 +30,7 @@ class TestHandler : public api::Handler {
     info.route = std::string(target.substr(0, target.find('?')));
     info.streaming = method == "POST" && info.route == "/stream";
     info.body_limit = 1024;
+    info.waits_for_commit = info.route == "/commit";
     return info;
   }
   api::Response Handle(const api::Request& r) override {
@@ -42,6 +45,16 @@ class TestHandler : public api::Handler {
       return api::Response::Text(200, os.str());
     }
     if (r.target == "/echo") return api::Response::Text(200, r.body);
+    if (r.target == "/commit") {
+      // Stands for a registry write: waits until `commit_group` writers are in
+      // (a commit group forms), or gives up.
+      std::unique_lock lock(commit_mu);
+      ++commit_arrivals;
+      commit_cv.notify_all();
+      const bool grouped =
+          commit_cv.wait_for(lock, 10s, [&] { return commit_arrivals >= commit_group; });
+      return api::Response::Text(grouped ? 200 : 503, grouped ? "grouped" : "alone");
+    }
     return api::Response::Text(200, "hello");
   }
   // Echoes each line upper-cased, one chunk per line, as lines arrive.
@@ -81,6 +94,10 @@ class TestHandler : public api::Handler {
   std::atomic<int> observed{0};
   std::atomic<int> observed_413{0};
   std::atomic<bool> slow_started{false};
+  std::mutex commit_mu;
+  std::condition_variable commit_cv;
+  int commit_arrivals = 0;
+  int commit_group = 8;
 };
 
 class ServerTest : public ::testing::Test {
@@ -331,6 +348,34 @@ TEST_F(ServerTest, StreamsHaveTheirOwnPoolAndLimit) {
     std::this_thread::sleep_for(10ms);
   }
   ADD_FAILURE() << "the stream slot was never released";
+}
+
+TEST_F(ServerTest, WritesThatWaitForACommitDoNotHoldTheWorkers) {
+  // Two workers, eight writers that each wait until all eight are in: only a
+  // pool of their own lets them meet (and form one commit group), and reads
+  // are served meanwhile.
+  ServerOptions o;
+  o.commit_threads = 8;
+  Start(o);
+  std::vector<std::future<testing::HttpReply>> writers;
+  for (int i = 0; i < 7; ++i) {
+    writers.push_back(std::async(std::launch::async,
+                                 [&] { return Fetch(port_, "POST", "/commit", "statement"); }));
+  }
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(handler_.commit_mu);
+      if (handler_.commit_arrivals == 7) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(Fetch(port_, "GET", "/hello").status, 200);
+  EXPECT_EQ(Fetch(port_, "POST", "/commit", "the eighth").body, "grouped");
+  for (auto& w : writers) {
+    auto r = w.get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "grouped");
+  }
 }
 
 TEST_F(ServerTest, StreamingHandlerCanRefuseWithAnOrdinaryResponse) {
