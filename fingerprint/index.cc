@@ -61,15 +61,17 @@ std::vector<bool> LowInformationMask(std::span<const std::uint32_t> values) {
     low.assign(n, true);
     return low;
   }
-  // flips[j]: bits changed between positions j-1 and j (flips[0] mirrors flips[1]).
-  std::vector<int> flips(n);
-  for (std::size_t j = 1; j < n; ++j) flips[j] = std::popcount(values[j] ^ values[j - 1]);
-  flips[0] = flips[1];
+  // flips[j]: bits changed between positions j-1 and j (flips[0] mirrors
+  // flips[1]); prefix[j]: flips[0] + ... + flips[j-1].
+  std::vector<int> prefix(n + 1, 0);
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::size_t a = j == 0 ? 0 : j - 1, b = j == 0 ? 1 : j;
+    prefix[j + 1] = prefix[j] + internal::PopCount(values[a] ^ values[b]);
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    int sum = 0;
     const std::size_t lo = i >= 2 ? i - 2 : 0;
     const std::size_t hi = std::min(n - 1, i + 2);
-    for (std::size_t j = lo; j <= hi; ++j) sum += flips[j];
+    const int sum = prefix[hi + 1] - prefix[lo];
     // Music changes ~4 of 32 bits per step; a static spectrum (silence, a held
     // drone) changes almost none over five steps.
     low[i] = sum * 5 < internal::kLowInformationFlips * static_cast<int>(hi - lo + 1);

@@ -68,6 +68,15 @@ struct IndexStats {
   std::size_t merges = 0;           // merges since construction
 };
 
+// A point in an index's history. Matcher::Find can report the one it searched,
+// and Matcher::FindAddedSince searches only what was added after it: the
+// delta slots from `delta_refs` on, unless a merge (`merges` changed)
+// renumbered the slots, in which case it searches everything.
+struct IndexMark {
+  std::size_t merges = 0;
+  std::size_t delta_refs = 0;
+};
+
 class Matcher;
 namespace internal {
 struct BaseSegment;

@@ -1,7 +1,6 @@
 #include "fingerprint/matcher.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -42,27 +41,48 @@ struct FoundSegment {
   Segment segment;
 };
 
-// Segments of one aligned pair. `qlow` is the query's low-information mask.
+// The reference's low-information mask over [start, start + low.size()).
+struct RefMask {
+  std::vector<bool> low;
+  long start = 0;
+};
+
+// The mask Segments needs for diagonals diag_lo..diag_hi of a query of nq
+// positions: the aligned reference range plus the context LowInformationMask
+// reads (flips 2 positions either way, a flip reaching one further back), so
+// that it equals the mask of the whole reference there.
+RefMask MaskFor(std::span<const std::uint32_t> r, long nq, long diag_lo, long diag_hi) {
+  const long nr = static_cast<long>(r.size());
+  RefMask m;
+  m.start = std::max<long>(0, diag_lo - 3);
+  const long end = std::min<long>(nr, nq + diag_hi + 2);
+  if (end > m.start) {
+    m.low = LowInformationMask(
+        r.subspan(static_cast<std::size_t>(m.start), static_cast<std::size_t>(end - m.start)));
+  }
+  return m;
+}
+
+// Segments of one aligned pair. `qlow` is the query's low-information mask,
+// `rmask` covers the aligned reference range (MaskFor).
 std::vector<Segment> Segments(std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
-                              std::span<const std::uint32_t> r, int diag, const ScoreModel& model) {
+                              std::span<const std::uint32_t> r, const RefMask& rmask, int diag,
+                              const ScoreModel& model) {
   std::vector<Segment> out;
   const long nq = static_cast<long>(q.size());
   const long nr = static_cast<long>(r.size());
   const long i0 = std::max<long>(0, -diag);
   const long i1 = std::min<long>(nq, nr - diag);
   if (i1 - i0 < kMinSegmentPositions) return out;
-  // Reference low-information mask over the aligned range (+2 on each side for context).
-  const long r0 = std::max<long>(0, i0 + diag - 2);
-  const long r1 = std::min<long>(nr, i1 + diag + 2);
-  const std::vector<bool> rlow = LowInformationMask(
-      r.subspan(static_cast<std::size_t>(r0), static_cast<std::size_t>(r1 - r0)));
+  const long r0 = rmask.start;
+  const std::vector<bool>& rlow = rmask.low;
   const long n = i1 - i0;
   // Prefix sums over the informative positions: errors and count.
   std::vector<int> err(n), pe(n + 1, 0), pc(n + 1, 0);
   std::vector<char> inf(n);
   for (long k = 0; k < n; ++k) {
     const long i = i0 + k;
-    err[k] = std::popcount((q[i] ^ r[i + diag]) & internal::kVerifyMask);
+    err[k] = internal::PopCount((q[i] ^ r[i + diag]) & internal::kVerifyMask);
     inf[k] = !qlow[i] && !rlow[i + diag - r0];
     pe[k + 1] = pe[k] + (inf[k] ? err[k] : 0);
     pc[k + 1] = pc[k] + (inf[k] ? 1 : 0);
@@ -118,6 +138,13 @@ class View {
   View(const internal::BaseSegment& base, const internal::DeltaSegment& delta)
       : base_(base), delta_(delta), nbase_refs_(static_cast<std::uint32_t>(base.refs.size())) {}
 
+  // Restricts Vote to the delta slots from `first_delta_slot` on (the
+  // recordings added after an IndexMark).
+  void OnlyDeltaFrom(std::uint32_t first_delta_slot) {
+    with_base_ = false;
+    first_delta_slot_ = first_delta_slot;
+  }
+
   std::span<const std::uint32_t> Values(std::uint32_t slot) const {
     if (slot < nbase_refs_) {
       const auto& r = base_.refs[slot];
@@ -141,7 +168,7 @@ class View {
       const std::uint32_t key = IndexKey(q[i]);
       const std::uint32_t b = base_.BucketOf(key);
       const std::uint32_t lo = base_.bucket_start[b], hi = base_.bucket_start[b + 1];
-      if (hi - lo <= max_list) {
+      if (with_base_ && hi - lo <= max_list) {
         for (std::uint32_t e = lo; e < hi; ++e) {
           const std::uint64_t pos = base_.Entry(e);
           votes.push_back((pos + kBias - i) << 16 | i);
@@ -151,6 +178,7 @@ class View {
       auto it = delta_.postings.find(key);
       if (it == delta_.postings.end() || it->second.size() > max_list) continue;
       for (const std::uint32_t packed : it->second) {
+        if ((packed >> 16) < first_delta_slot_) continue;
         const std::uint64_t pos = nbase + (std::uint64_t{packed >> 16} << 16) + (packed & 0xffff);
         votes.push_back((pos + kBias - i) << 16 | i);
       }
@@ -178,6 +206,8 @@ class View {
   const internal::BaseSegment& base_;
   const internal::DeltaSegment& delta_;
   std::uint32_t nbase_refs_;
+  bool with_base_ = true;
+  std::uint32_t first_delta_slot_ = 0;
 };
 
 // Stages 1-3 for one query variant: segments per slot, times in variant seconds.
@@ -194,32 +224,45 @@ std::vector<FoundSegment> FindVariant(const View& view, std::span<const std::uin
 
   // Runs of equal global diagonal; neighbouring diagonals (+-1, the query's
   // sub-fingerprint grid is not the reference's) are pooled into one cluster.
+  // A cluster is evidence only when its votes come from more than one query
+  // position: one query value that hits a reference where that value repeats
+  // (a held note) votes for neighbouring diagonals on its own, and verifying
+  // such clusters was a third of the cost of a query that matches nothing.
   struct Cluster {
     std::uint64_t best_vote;
     std::uint32_t best_count;
     std::uint32_t total;
     std::uint64_t last_diag;
+    std::uint32_t first_position;
+    bool several_positions;
   };
   std::vector<Cluster> clusters;
   for (std::size_t k = 0; k < votes.size();) {
     const std::uint64_t d = votes[k] >> 16;
     std::size_t e = k;
-    while (e < votes.size() && (votes[e] >> 16) == d) ++e;
+    bool several = false;
+    const auto position = static_cast<std::uint32_t>(votes[k] & 0xffff);
+    while (e < votes.size() && (votes[e] >> 16) == d) {
+      several = several || (votes[e] & 0xffff) != position;
+      ++e;
+    }
     const auto count = static_cast<std::uint32_t>(e - k);
     if (!clusters.empty() && clusters.back().last_diag + 1 >= d) {
       Cluster& c = clusters.back();
       c.total += count;
       c.last_diag = d;
+      c.several_positions = c.several_positions || several || position != c.first_position;
       if (count > c.best_count) {
         c.best_count = count;
         c.best_vote = votes[k];
       }
     } else {
-      clusters.push_back({votes[k], count, count, d});
+      clusters.push_back({votes[k], count, count, d, position, several});
     }
     k = e;
   }
-  std::erase_if(clusters, [](const Cluster& c) { return c.total < kMinVotes; });
+  std::erase_if(clusters,
+                [](const Cluster& c) { return c.total < kMinVotes || !c.several_positions; });
   const std::size_t keep = std::min(options.max_candidates, clusters.size());
   std::partial_sort(clusters.begin(), clusters.begin() + static_cast<long>(keep), clusters.end(),
                     [](const Cluster& a, const Cluster& b) { return a.total > b.total; });
@@ -230,10 +273,13 @@ std::vector<FoundSegment> FindVariant(const View& view, std::span<const std::uin
     if (!view.Live(cand.slot)) continue;
     const auto ref = view.Values(cand.slot);
     // The vote peak can sit one step off the best alignment: keep the best of three.
+    const RefMask rmask =
+        MaskFor(ref, static_cast<long>(q.size()), cand.diagonal - 1, cand.diagonal + 1);
     std::vector<Segment> best;
     double best_fp = 2;
     for (int dd = -1; dd <= 1; ++dd) {
-      std::vector<Segment> segs = Segments(q, qlow, ref, cand.diagonal + dd, options.score_model);
+      std::vector<Segment> segs =
+          Segments(q, qlow, ref, rmask, cand.diagonal + dd, options.score_model);
       double fp = 2;
       for (const auto& s : segs) fp = std::min(fp, s.false_positive_probability);
       if (fp < best_fp) {
@@ -268,7 +314,9 @@ double ScoreModel::FalsePositiveProbability(double bit_error_rate, int informati
 std::vector<Segment> AlignSegments(std::span<const std::uint32_t> query,
                                    std::span<const std::uint32_t> ref, int diagonal,
                                    const ScoreModel& model) {
-  return Segments(query, LowInformationMask(query), ref, diagonal, model);
+  const long nq = static_cast<long>(query.size());
+  return Segments(query, LowInformationMask(query), ref, MaskFor(ref, nq, diagonal, diagonal),
+                  diagonal, model);
 }
 
 Matcher::Matcher(const Index& index, MatchOptions options) : index_(index), options_(options) {}
@@ -279,11 +327,31 @@ std::vector<Match> Matcher::Find(std::span<const std::uint32_t> query) const {
 }
 
 std::vector<Match> Matcher::Find(std::span<const QueryVariant> variants) const {
+  return Search(variants, nullptr, nullptr);
+}
+
+std::vector<Match> Matcher::Find(std::span<const std::uint32_t> query, IndexMark* searched) const {
+  const QueryVariant v{query, 1.0};
+  return Search(std::span<const QueryVariant>(&v, 1), nullptr, searched);
+}
+
+std::vector<Match> Matcher::FindAddedSince(std::span<const std::uint32_t> query,
+                                           const IndexMark& since) const {
+  const QueryVariant v{query, 1.0};
+  return Search(std::span<const QueryVariant>(&v, 1), &since, nullptr);
+}
+
+std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const IndexMark* since,
+                                   IndexMark* searched) const {
   // Per reference: the accepted segments of the best variant.
   std::unordered_map<std::uint64_t, Match> by_ref;
   {
     const auto lock = index_.ReadLock();
-    const View view(*index_.base_, *index_.delta_);
+    View view(*index_.base_, *index_.delta_);
+    if (searched) *searched = {index_.merges_, index_.delta_->refs.size()};
+    if (since && since->merges == index_.merges_) {
+      view.OnlyDeltaFrom(static_cast<std::uint32_t>(since->delta_refs));
+    }
     for (const QueryVariant& variant : variants) {
       std::vector<FoundSegment> found = FindVariant(view, variant.values, options_);
       // Best first, then drop segments of the same reference that cover the same

@@ -120,10 +120,22 @@ class Matcher {
   // Several renderings of one query; a work found by several variants is
   // reported once, from the best-scoring variant.
   std::vector<Match> Find(std::span<const QueryVariant> variants) const;
+  // Find that also reports the state of the index it searched.
+  std::vector<Match> Find(std::span<const std::uint32_t> query, IndexMark* searched) const;
+  // The recordings indexed after `since` (a mark from an earlier Find) that
+  // the query contains. An earlier Find plus this one cover everything
+  // indexed now, while this one searches only the additions, so a caller can
+  // do the expensive search outside a lock and finish under it (the registry's
+  // dispute check). A full Find when the index was merged in between.
+  std::vector<Match> FindAddedSince(std::span<const std::uint32_t> query,
+                                    const IndexMark& since) const;
 
   const MatchOptions& options() const { return options_; }
 
  private:
+  std::vector<Match> Search(std::span<const QueryVariant> variants, const IndexMark* since,
+                            IndexMark* searched) const;
+
   const Index& index_;
   MatchOptions options_;
 };

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <random>
 #include <thread>
 
 #include "fingerprint/codec.h"
@@ -30,6 +31,36 @@ TEST(IndexKey, TakesTwentyFourBitsMostRobustFirst) {
     used += std::popcount(k);
   }
   EXPECT_EQ(used, kIndexKeyBits);
+}
+
+TEST(PopCount, EqualsStdPopcount) {
+  std::mt19937_64 rng(7);
+  std::vector<std::uint32_t> values = {0u, 1u, 0x80000000u, 0xffffffffu, 0x55555555u, 0xaaaaaaaau};
+  for (int i = 0; i < 100000; ++i) values.push_back(static_cast<std::uint32_t>(rng()));
+  for (std::uint32_t v : values) ASSERT_EQ(internal::PopCount(v), std::popcount(v)) << v;
+}
+
+TEST(LowInformationMask, EqualsTheFiveStepDefinition) {
+  // The definition: position i is low when the bits flipped over the steps
+  // i-2..i+2 (clipped at the ends; step 0 mirrors step 1) average < 1/5 per step.
+  std::vector<std::uint32_t> v = SyntheticFingerprints(5).Recording(400);
+  for (int i = 100; i < 140; ++i) v[i] = v[99];                            // static
+  for (int i = 200; i < 230; ++i) v[i] = v[199] ^ (i % 7 == 0 ? 1u : 0u);  // nearly static
+  for (std::size_t n : {std::size_t{2}, std::size_t{3}, std::size_t{5}, v.size()}) {
+    std::span<const std::uint32_t> s(v.data(), n);
+    std::vector<int> flips(n);
+    for (std::size_t j = 1; j < n; ++j) flips[j] = std::popcount(s[j] ^ s[j - 1]);
+    flips[0] = flips[1];
+    const std::vector<bool> low = LowInformationMask(s);
+    ASSERT_EQ(low.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t lo = i >= 2 ? i - 2 : 0, hi = std::min(n - 1, i + 2);
+      int sum = 0;
+      for (std::size_t j = lo; j <= hi; ++j) sum += flips[j];
+      EXPECT_EQ(low[i], sum * 5 < internal::kLowInformationFlips * static_cast<int>(hi - lo + 1))
+          << n << " " << i;
+    }
+  }
 }
 
 TEST(LowInformationMask, FlagsStaticStretchesOnly) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "fingerprint/synthetic.h"
@@ -130,6 +131,42 @@ TEST_F(MatcherTest, VariantTimesAreMappedBackBySpeed) {
   EXPECT_DOUBLE_EQ(found[0].speed, 2.0);
   EXPECT_NEAR(found[0].segments[0].query_end, 100 * kStep / 2.0, 2.0);
   EXPECT_NEAR(found[0].segments[0].ref_start, 400 * kStep, 1.0);
+}
+
+std::vector<std::uint64_t> RefIds(const std::vector<Match>& found) {
+  std::vector<std::uint64_t> ids;
+  for (const Match& m : found) ids.push_back(m.ref_id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST_F(MatcherTest, FindAddedSinceSearchesOnlyWhatWasIndexedAfterTheMark) {
+  // A query holding an indexed work (1003) and two that are not indexed yet.
+  const auto later_a = SyntheticFingerprints(501).Recording(600);
+  const auto later_b = SyntheticFingerprints(502).Recording(600);
+  auto q = Slice(3, 200, 120);
+  q.insert(q.end(), later_a.begin() + 100, later_a.begin() + 220);
+  q.insert(q.end(), later_b.begin() + 300, later_b.begin() + 420);
+  Matcher matcher(index_);
+  IndexMark mark;
+  EXPECT_EQ(RefIds(matcher.Find(q, &mark)), std::vector<std::uint64_t>{1003});
+
+  ASSERT_TRUE(index_.Add(2001, later_a).ok());
+  ASSERT_TRUE(index_.Add(2002, unrelated_).ok());
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, mark)), std::vector<std::uint64_t>{2001});
+  IndexMark now;
+  EXPECT_EQ(RefIds(matcher.Find(q, &now)), (std::vector<std::uint64_t>{1003, 2001}));
+  EXPECT_TRUE(matcher.FindAddedSince(q, now).empty());
+
+  // Withdrawn and registered again after the mark: it counts as added.
+  index_.Remove(1003);
+  ASSERT_TRUE(index_.Add(1003, recs_[3]).ok());
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, now)), std::vector<std::uint64_t>{1003});
+
+  // A merge renumbers the slots: everything is searched again.
+  ASSERT_TRUE(index_.Add(2003, later_b).ok());
+  index_.Compact();
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, now)), (std::vector<std::uint64_t>{1003, 2001, 2003}));
 }
 
 TEST(ScoreModel, LongerAndCleanerIsLessLikelyByChance) {
