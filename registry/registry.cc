@@ -250,6 +250,11 @@ class Registry::Impl {
     Statement statement;
     std::string statement_id;
     std::optional<crypto::PublicKey> verified_with;
+    // work.register: the dispute search, done on the caller's thread against
+    // the index as it was at `dispute_mark`; the writer adds the works indexed
+    // since (Matcher::FindAddedSince), so its own share stays small.
+    std::optional<std::vector<fp::Match>> dispute_matches;
+    fp::IndexMark dispute_mark;
   };
 
   struct Pending {
@@ -293,6 +298,12 @@ class Registry::Impl {
         }
       }
     }
+    // Only for a signature that checked out: unauthenticated bytes must not
+    // cost a search.
+    if (p.verified_with && p.statement.type == StatementType::kWorkRegister) {
+      const auto& values = std::get<WorkRegisterBody>(p.statement.body).fingerprint_values;
+      p.dispute_matches = MakeMatcher().Find(values, &p.dispute_mark);
+    }
     return p;
   }
 
@@ -307,7 +318,16 @@ class Registry::Impl {
       queue_.push_back(std::move(pending));
     }
     queue_cv_.notify_one();
-    return future.get();
+    Result<Accepted> r = future.get();
+    if (!r.ok()) return r;
+    // The writer named the tree and checkpoint; the proof is read here, on the
+    // caller's thread, from nodes that are durable and never change.
+    auto receipt = MakeReceipt(r->log_index, r->receipt.tree_size, r->receipt.checkpoint);
+    if (!receipt.ok()) {
+      return receipt.status().WithContext("statement stored but its receipt failed");
+    }
+    r->receipt = std::move(*receipt);
+    return r;
   }
 
   void WriterLoop() {
@@ -416,13 +436,9 @@ class Registry::Impl {
     }
     for (std::size_t i = 0; i < group.size(); ++i) {
       Result<Accepted>& r = *results[i];
-      if (r.ok()) {
-        auto receipt = MakeReceipt(r->log_index, tree_size_, checkpoint);
-        if (receipt.ok()) {
-          r->receipt = std::move(*receipt);
-        } else {
-          r = receipt.status().WithContext("statement stored but its receipt failed");
-        }
+      if (r.ok()) {  // Submit completes the receipt
+        r->receipt.tree_size = tree_size_;
+        r->receipt.checkpoint = checkpoint;
       }
       group[i]->promise.set_value(std::move(r));
     }
@@ -766,7 +782,16 @@ class Registry::Impl {
         if (!sha_owner) o.Put(Column::kSha256, *w.sha256, w.id);
       }
       // Another artist's live work with the same recording: keep both, open a dispute.
-      const std::vector<fp::Match> matches = MakeMatcher().Find(b.fingerprint_values);
+      std::vector<fp::Match> matches;
+      if (p.dispute_matches) {
+        matches = *p.dispute_matches;
+        std::vector<fp::Match> since =
+            MakeMatcher().FindAddedSince(b.fingerprint_values, p.dispute_mark);
+        matches.insert(matches.end(), std::make_move_iterator(since.begin()),
+                       std::make_move_iterator(since.end()));
+      } else {
+        matches = MakeMatcher().Find(b.fingerprint_values);
+      }
       for (const fp::Match& m : matches) {
         std::string other_id;
         {

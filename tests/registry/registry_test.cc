@@ -662,6 +662,38 @@ TEST_F(RegistryTest, ConcurrentSubmittersAreGroupCommitted) {
   EXPECT_LT(s.commit_groups - groups_before, static_cast<std::uint64_t>(kArtists * kWorksEach));
 }
 
+TEST_F(RegistryTest, ConcurrentRegistrationsOfOneRecordingAllDisputeEachOther) {
+  // The dispute search runs on each submitter's thread before the statement is
+  // queued, so all eight see an index without the others; the writer must
+  // still find every earlier one (Matcher::FindAddedSince): 8 * 7 / 2 pairs.
+  constexpr int kArtists = 8;
+  std::vector<TestArtist> artists;
+  std::vector<std::string> envs;
+  WorkSpec s;
+  s.values = RandomFingerprint(4242, 240);
+  for (int i = 0; i < kArtists; ++i) {
+    artists.push_back(TestArtist::FromSeedByte(static_cast<std::uint8_t>(150 + i), "Copycat"));
+    MustSubmit(artists.back().Register());
+    s.title = "Same recording " + std::to_string(i);
+    envs.push_back(artists.back().RegisterWork(s));
+  }
+  std::atomic<int> ready{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kArtists; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < kArtists) std::this_thread::yield();
+      if (!reg_->Submit(envs[static_cast<std::size_t>(i)]).ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  const Stats st = reg_->GetStats();
+  EXPECT_EQ(st.works, static_cast<std::uint64_t>(kArtists));
+  EXPECT_EQ(st.open_disputes, static_cast<std::uint64_t>(kArtists * (kArtists - 1) / 2));
+}
+
 // RocksDB whose writes can be made to fail as a full disk does.
 class FailingStore : public Store {
  public:
