@@ -32,6 +32,7 @@
 
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
+#include "tests/fingerprint/audio_test_util.h"
 #include "tools/signet/client/http_client.h"
 #include "tools/signet/csv.h"
 
@@ -40,25 +41,13 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-const fs::path kCorpus = "/usr/share/games/wesnoth/1.16/data/core/music";
+const fs::path kCorpus = fp::testing::CorpusDir();
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
 #endif
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 struct RunResult {
   int exit_code = -1;
@@ -67,16 +56,9 @@ struct RunResult {
 
 RunResult RunCommand(const std::vector<std::string>& args) {
   std::string cmd;
-  for (const auto& a : args) cmd += Quote(a) + " ";
-  cmd += "2>&1";
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
-  const int st = pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  for (const auto& a : args) cmd += fp::testing::ShellQuote(a) + " ";
+  fp::testing::CommandResult r = fp::testing::RunCommand(cmd + "2>&1");
+  return {r.status, std::move(r.out)};
 }
 
 std::string ReadFile(const fs::path& p) {
