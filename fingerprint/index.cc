@@ -164,7 +164,10 @@ using internal::DeltaSegment;
 Index::Index(IndexOptions options)
     : options_(options), base_(internal::BuildBase({})), delta_(std::make_unique<DeltaSegment>()) {}
 
-Index::~Index() = default;
+Index::~Index() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+}
 
 std::shared_lock<std::shared_mutex> Index::ReadLock() const {
   std::lock_guard<std::mutex> turn(turnstile_);
@@ -183,12 +186,20 @@ Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
                                    std::to_string(kMaxFingerprintValues) + " (~2 h) allowed");
   }
   std::unique_lock<std::mutex> writer(writer_);
+  // Delta slots are 16 bits in a posting: a full delta must be frozen first,
+  // which waits for a running merge (rare: 65,536 recordings in one delta).
+  if (delta_->refs.size() >= internal::kMaxDeltaRefs) {
+    WaitForMergeLocked(writer);
+    StartMergeLocked();
+  }
   {
     // Built outside the exclusive section: only the insertion excludes readers.
     internal::DeltaRef ref{ref_id, {values.begin(), values.end()}};
     const std::vector<bool> low = LowInformationMask(values);
     auto lock = WriteLock();
-    const std::size_t total = base_->values.size() + delta_->positions + values.size();
+    const std::size_t frozen_positions = frozen_ ? frozen_->positions : 0;
+    const std::size_t total =
+        base_->values.size() + frozen_positions + delta_->positions + values.size();
     if (total > std::size_t{0xffffffff}) {
       return Status::ResourceExhausted("the fingerprint index is full (2^32 positions)");
     }
@@ -201,14 +212,14 @@ Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
     delta_->refs.push_back(std::move(ref));
     delta_->live.push_back(true);
     delta_->positions += values.size();
-    slot_of_[ref_id] = static_cast<std::uint32_t>(base_->refs.size()) + dslot;
+    const std::size_t frozen_refs = frozen_ ? frozen_->refs.size() : 0;
+    slot_of_[ref_id] = static_cast<std::uint32_t>(base_->refs.size() + frozen_refs) + dslot;
     live_positions_ += values.size();
   }
+  if (bulk_load_ || merging_) return Status::Ok();
   const double fraction_limit = options_.merge_fraction * static_cast<double>(base_->values.size());
-  if (bulk_load_) return Status::Ok();
-  if (delta_->positions > std::max<double>(options_.merge_min_positions, fraction_limit) ||
-      delta_->refs.size() >= internal::kMaxDeltaRefs) {
-    MergeLocked(writer);
+  if (delta_->positions > std::max<double>(options_.merge_min_positions, fraction_limit)) {
+    StartMergeLocked();
   }
   return Status::Ok();
 }
@@ -216,14 +227,19 @@ Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
 bool Index::RemoveLocked(std::uint64_t ref_id) {
   auto it = slot_of_.find(ref_id);
   if (it == slot_of_.end()) return false;
-  const std::uint32_t slot = it->second;
+  const std::size_t slot = it->second;
+  const std::size_t nbase = base_->refs.size();
+  const std::size_t nfrozen = frozen_ ? frozen_->refs.size() : 0;
   std::size_t len;
-  if (slot < base_->refs.size()) {
+  if (slot < nbase) {
     base_->live[slot] = false;
     len = base_->refs[slot].length;
+  } else if (slot < nbase + nfrozen) {
+    frozen_->live[slot - nbase] = false;
+    len = frozen_->refs[slot - nbase].values.size();
   } else {
-    delta_->live[slot - base_->refs.size()] = false;
-    len = delta_->refs[slot - base_->refs.size()].values.size();
+    delta_->live[slot - nbase - nfrozen] = false;
+    len = delta_->refs[slot - nbase - nfrozen].values.size();
   }
   live_positions_ -= len;
   dead_positions_ += len;
@@ -250,40 +266,94 @@ void Index::BeginBulkLoad() {
 void Index::Compact() {
   std::unique_lock<std::mutex> writer(writer_);
   bulk_load_ = false;
+  WaitForMergeLocked(writer);
   if (delta_->refs.empty() && dead_positions_ == 0) return;
-  MergeLocked(writer);
+  StartMergeLocked();
+  WaitForMergeLocked(writer);
 }
 
-void Index::MergeLocked(std::unique_lock<std::mutex>& /*writer*/) {
-  // Writers are excluded by writer_, so base_ and delta_ cannot change while the
-  // new base is built; readers keep querying them concurrently.
-  std::vector<internal::RefSource> sources;
-  sources.reserve(base_->refs.size() + delta_->refs.size());
-  for (std::size_t s = 0; s < base_->refs.size(); ++s) {
-    if (!base_->live[s]) continue;
-    const auto& r = base_->refs[s];
-    sources.push_back({r.ref_id, {base_->values.data() + r.start, r.length}});
-  }
-  for (std::size_t s = 0; s < delta_->refs.size(); ++s) {
-    if (!delta_->live[s]) continue;
-    sources.push_back({delta_->refs[s].ref_id, delta_->refs[s].values});
-  }
-  std::unique_ptr<BaseSegment> fresh = internal::BuildBase(sources);
-  std::unordered_map<std::uint64_t, std::uint32_t> slots;
-  slots.reserve(fresh->refs.size());
-  for (std::size_t s = 0; s < fresh->refs.size(); ++s) {
-    slots[fresh->refs[s].ref_id] = static_cast<std::uint32_t>(s);
-  }
-  auto empty = std::make_unique<DeltaSegment>();
+void Index::WaitForMerge() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+}
+
+void Index::WaitForMergeLocked(std::unique_lock<std::mutex>& writer) {
+  merge_done_.wait(writer, [this] { return !merging_; });
+  // The thread has published its result; it may still be freeing the old
+  // segments, which needs no lock.
+  if (merger_.joinable()) merger_.join();
+}
+
+void Index::StartMergeLocked() {
+  if (merger_.joinable()) merger_.join();  // a finished merge
   {
     auto lock = WriteLock();
-    std::swap(base_, fresh);
-    std::swap(delta_, empty);
-    slot_of_ = std::move(slots);
-    dead_positions_ = 0;
-    ++merges_;
+    frozen_ = std::move(delta_);
+    delta_ = std::make_unique<DeltaSegment>();
   }
-  // The old segments are freed here, outside the exclusive section.
+  merging_ = true;
+  merger_ = std::thread([this] { RunMerge(); });
+}
+
+void Index::RunMerge() {
+  // base_ and frozen_ are replaced only by this thread, and their values never
+  // change; only their live flags do (Remove, under the exclusive lock), so
+  // the sources are taken under a shared lock and built from outside it.
+  std::vector<internal::RefSource> sources;
+  std::size_t nbase = 0, nfrozen = 0;
+  {
+    const auto lock = ReadLock();
+    nbase = base_->refs.size();
+    nfrozen = frozen_->refs.size();
+    sources.reserve(nbase + nfrozen);
+    for (std::size_t s = 0; s < nbase; ++s) {
+      if (!base_->live[s]) continue;
+      const auto& r = base_->refs[s];
+      sources.push_back({r.ref_id, {base_->values.data() + r.start, r.length}});
+    }
+    for (std::size_t s = 0; s < nfrozen; ++s) {
+      if (!frozen_->live[s]) continue;
+      sources.push_back({frozen_->refs[s].ref_id, frozen_->refs[s].values});
+    }
+  }
+  std::unique_ptr<BaseSegment> fresh = internal::BuildBase(sources);
+  if (options_.before_merge_swap) options_.before_merge_swap();
+
+  std::unique_ptr<BaseSegment> old_base;
+  std::unique_ptr<DeltaSegment> old_frozen;
+  {
+    std::unique_lock<std::mutex> writer(writer_);
+    {
+      auto lock = WriteLock();
+      // A recording withdrawn (or withdrawn and added again) since the sources
+      // were taken no longer maps into the old base or the frozen delta: its
+      // copy in the new base is dead. The delta's slots move down.
+      const std::size_t merged = nbase + nfrozen;
+      const auto fresh_refs = static_cast<std::uint32_t>(fresh->refs.size());
+      std::unordered_map<std::uint64_t, std::uint32_t> slots;
+      slots.reserve(slot_of_.size());
+      for (std::uint32_t s = 0; s < fresh_refs; ++s) {
+        const std::uint64_t id = fresh->refs[s].ref_id;
+        auto it = slot_of_.find(id);
+        if (it != slot_of_.end() && it->second < merged) {
+          slots[id] = s;
+        } else {
+          fresh->live[s] = false;
+        }
+      }
+      for (const auto& [id, slot] : slot_of_) {
+        if (slot >= merged) slots[id] = slot - static_cast<std::uint32_t>(merged) + fresh_refs;
+      }
+      old_base = std::exchange(base_, std::move(fresh));
+      old_frozen = std::move(frozen_);
+      slot_of_ = std::move(slots);
+      dead_positions_ = base_->values.size() + delta_->positions - live_positions_;
+      ++merges_;
+    }
+    merging_ = false;
+  }
+  merge_done_.notify_all();
+  // The old segments are freed here, outside every lock.
 }
 
 std::size_t Index::size() const {
@@ -304,19 +374,23 @@ IndexStats Index::Stats() const {
   s.recordings = slot_of_.size();
   s.positions = live_positions_;
   s.base_positions = base_->values.size();
-  s.delta_positions = delta_->positions;
   s.dead_positions = dead_positions_;
   s.base_key_bits = base_->key_bits;
   s.entry_bits = base_->entry_bits;
   s.posting_bytes =
       base_->bucket_start.capacity() * sizeof(std::uint32_t) + base_->packed.capacity();
-  for (const auto& [k, v] : delta_->postings)
-    s.posting_bytes += v.capacity() * sizeof(std::uint32_t);
   s.value_bytes = base_->values.capacity() * sizeof(std::uint32_t);
-  for (const auto& r : delta_->refs) s.value_bytes += r.values.capacity() * sizeof(std::uint32_t);
-  s.memory_bytes = base_->MemoryBytes() + delta_->MemoryBytes() +
-                   slot_of_.bucket_count() * sizeof(void*) + slot_of_.size() * 32;
+  s.memory_bytes =
+      base_->MemoryBytes() + slot_of_.bucket_count() * sizeof(void*) + slot_of_.size() * 32;
+  for (const DeltaSegment* d : {frozen_.get(), delta_.get()}) {
+    if (d == nullptr) continue;
+    s.delta_positions += d->positions;
+    for (const auto& [k, v] : d->postings) s.posting_bytes += v.capacity() * sizeof(std::uint32_t);
+    for (const auto& r : d->refs) s.value_bytes += r.values.capacity() * sizeof(std::uint32_t);
+    s.memory_bytes += d->MemoryBytes();
+  }
   s.merges = merges_;
+  s.merging = frozen_ != nullptr;
   return s;
 }
 

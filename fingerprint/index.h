@@ -10,21 +10,27 @@
 //
 // Structure: an immutable base (CSR posting lists, bit-packed) plus a small
 // mutable delta (hash map) for run-time additions and tombstones for
-// withdrawals; the delta is merged into a new base when it grows past a
-// fraction of the base. The merge builds the new base while queries keep
-// running on the old one; only the final swap excludes readers.
+// withdrawals. When the delta grows past a fraction of the base it is frozen
+// and merged into a new base on a background thread, while queries keep
+// running on the old base and the frozen delta and Add goes on into a fresh
+// delta; only the final swap excludes readers and writers, briefly. (Merging
+// on the caller's thread stalled the registry's writer for seconds at 100k
+// recordings.)
 //
 // Thread safety: all methods may be called concurrently from any threads.
 // Add/Remove/Compact serialise among themselves; queries (Matcher::Find) hold a
 // shared lock for the duration of one query.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -51,6 +57,9 @@ struct IndexOptions {
   // max(merge_min_positions, merge_fraction * base positions) positions.
   std::size_t merge_min_positions = std::size_t{1} << 21;
   double merge_fraction = 0.25;
+  // Tests only: called on the merge thread after the new base is built and
+  // before it replaces the old one, so that a test can act during a merge.
+  std::function<void()> before_merge_swap;
 };
 
 // Sizes, for metrics and benchmarks.
@@ -58,7 +67,7 @@ struct IndexStats {
   std::size_t recordings = 0;       // live references
   std::size_t positions = 0;        // live indexed sub-fingerprints
   std::size_t base_positions = 0;   // in the CSR base (live or tombstoned)
-  std::size_t delta_positions = 0;  // in the mutable delta (live or tombstoned)
+  std::size_t delta_positions = 0;  // in the delta and a frozen one being merged (live or dead)
   std::size_t dead_positions = 0;   // tombstoned, reclaimed at the next merge
   int base_key_bits = 0;            // buckets in the base: 2^base_key_bits
   int entry_bits = 0;               // bits per packed posting entry in the base
@@ -66,11 +75,13 @@ struct IndexStats {
   std::size_t value_bytes = 0;      // reference sub-fingerprints kept for verification
   std::size_t memory_bytes = 0;     // everything, including bookkeeping
   std::size_t merges = 0;           // merges since construction
+  bool merging = false;             // a background merge is running
 };
 
 // A point in an index's history. Matcher::Find can report the one it searched,
 // and Matcher::FindAddedSince searches only what was added after it: the
-// delta slots from `delta_refs` on, unless a merge (`merges` changed)
+// delta slots (a frozen delta's, then the delta's) from `delta_refs` on,
+// unless a merge (`merges` changed)
 // renumbered the slots, in which case it searches everything.
 struct IndexMark {
   std::size_t merges = 0;
@@ -103,9 +114,13 @@ class Index {
 
   bool Contains(std::uint64_t ref_id) const;
 
-  // Merges the delta and drops tombstones now (e.g. after the start-up load,
-  // so that queries run on one compact base). Ends a bulk load.
+  // Merges the delta and drops tombstones now and returns when done (e.g.
+  // after the start-up load, so that queries run on one compact base). Ends a
+  // bulk load.
   void Compact();
+
+  // Returns once no background merge is running (tests, benchmarks).
+  void WaitForMerge();
 
   // Start-up: until the next Compact(), Add only stores the values (no
   // postings, no intermediate merges), so loading N positions costs one base
@@ -121,8 +136,12 @@ class Index {
  private:
   friend class Matcher;
 
-  void MergeLocked(std::unique_lock<std::mutex>& writer);  // REQUIRES: writer_ held
-  bool RemoveLocked(std::uint64_t ref_id);                 // REQUIRES: writer_ and mu_ held
+  // REQUIRES: writer_ held and no merge running. Freezes the delta and starts
+  // merging it on merger_.
+  void StartMergeLocked();
+  void RunMerge();                                                // the body of merger_
+  void WaitForMergeLocked(std::unique_lock<std::mutex>& writer);  // REQUIRES: writer_ held
+  bool RemoveLocked(std::uint64_t ref_id);                        // REQUIRES: writer_ and mu_ held
 
   // glibc's shared_mutex prefers readers: back-to-back queries would starve
   // Add/Remove forever. Both sides pass a turnstile; a writer holds it while it
@@ -134,13 +153,19 @@ class Index {
   std::mutex writer_;             // serialises Add/Remove/Compact
   mutable std::mutex turnstile_;  // see ReadLock
   mutable std::shared_mutex mu_;  // readers: queries; writer: mutation of the members below
+  // Slots: base refs first, then the frozen delta's (while a merge runs),
+  // then the delta's. Freezing does not renumber; the end of a merge does.
   std::unique_ptr<internal::BaseSegment> base_;
+  std::unique_ptr<internal::DeltaSegment> frozen_;  // being merged; null when no merge runs
   std::unique_ptr<internal::DeltaSegment> delta_;
   std::unordered_map<std::uint64_t, std::uint32_t> slot_of_;  // live ref_id -> slot
   std::size_t live_positions_ = 0;
   std::size_t dead_positions_ = 0;
   std::size_t merges_ = 0;
   bool bulk_load_ = false;
+  bool merging_ = false;                // guarded by writer_
+  std::condition_variable merge_done_;  // with writer_
+  std::thread merger_;                  // started and joined under writer_
 };
 
 }  // namespace signet::fp

@@ -132,11 +132,19 @@ double Overlap(double a0, double a1, double b0, double b1) {
   return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
 }
 
-// Read access to an Index's segments; valid while the caller holds its shared lock.
+// Read access to an Index's segments; valid while the caller holds its shared
+// lock. Slots: the base's refs, then the frozen delta's (while a merge runs),
+// then the delta's; "delta slot" d counts across the frozen delta and the
+// delta, and a delta position is base positions + (d << 16 | offset).
 class View {
  public:
-  View(const internal::BaseSegment& base, const internal::DeltaSegment& delta)
-      : base_(base), delta_(delta), nbase_refs_(static_cast<std::uint32_t>(base.refs.size())) {}
+  View(const internal::BaseSegment& base, const internal::DeltaSegment* frozen,
+       const internal::DeltaSegment& delta)
+      : base_(base),
+        frozen_(frozen),
+        delta_(delta),
+        nbase_refs_(static_cast<std::uint32_t>(base.refs.size())),
+        nfrozen_refs_(frozen ? static_cast<std::uint32_t>(frozen->refs.size()) : 0) {}
 
   // Restricts Vote to the delta slots from `first_delta_slot` on (the
   // recordings added after an IndexMark).
@@ -150,19 +158,34 @@ class View {
       const auto& r = base_.refs[slot];
       return {base_.values.data() + r.start, r.length};
     }
-    return delta_.refs[slot - nbase_refs_].values;
+    return DeltaRef(slot - nbase_refs_).values;
   }
   bool Live(std::uint32_t slot) const {
-    return slot < nbase_refs_ ? base_.live[slot] : delta_.live[slot - nbase_refs_];
+    if (slot < nbase_refs_) return base_.live[slot];
+    const std::uint32_t d = slot - nbase_refs_;
+    return d < nfrozen_refs_ ? frozen_->live[d] : delta_.live[d - nfrozen_refs_];
   }
   std::uint64_t RefId(std::uint32_t slot) const {
-    return slot < nbase_refs_ ? base_.refs[slot].ref_id : delta_.refs[slot - nbase_refs_].ref_id;
+    return slot < nbase_refs_ ? base_.refs[slot].ref_id : DeltaRef(slot - nbase_refs_).ref_id;
   }
 
   // Appends one vote per posting of every informative query position.
   void Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow, std::size_t max_list,
             std::vector<std::uint64_t>& votes) const {
     const std::uint64_t nbase = base_.values.size();
+    // A delta segment's postings, its slots counted from `first_slot`.
+    auto vote_delta = [&](const internal::DeltaSegment& d, std::uint32_t first_slot,
+                          std::uint32_t key, std::size_t i) {
+      if (d.postings.empty()) return;
+      auto it = d.postings.find(key);
+      if (it == d.postings.end() || it->second.size() > max_list) return;
+      for (const std::uint32_t packed : it->second) {
+        const std::uint64_t slot = first_slot + (packed >> 16);
+        if (slot < first_delta_slot_) continue;
+        const std::uint64_t pos = nbase + (slot << 16) + (packed & 0xffff);
+        votes.push_back((pos + kBias - i) << 16 | i);
+      }
+    };
     for (std::size_t i = 0; i < q.size(); ++i) {
       if (qlow[i]) continue;
       const std::uint32_t key = IndexKey(q[i]);
@@ -174,14 +197,8 @@ class View {
           votes.push_back((pos + kBias - i) << 16 | i);
         }
       }
-      if (delta_.postings.empty()) continue;
-      auto it = delta_.postings.find(key);
-      if (it == delta_.postings.end() || it->second.size() > max_list) continue;
-      for (const std::uint32_t packed : it->second) {
-        if ((packed >> 16) < first_delta_slot_) continue;
-        const std::uint64_t pos = nbase + (std::uint64_t{packed >> 16} << 16) + (packed & 0xffff);
-        votes.push_back((pos + kBias - i) << 16 | i);
-      }
+      if (frozen_ != nullptr) vote_delta(*frozen_, 0, key, i);
+      vote_delta(delta_, nfrozen_refs_, key, i);
     }
   }
 
@@ -203,9 +220,15 @@ class View {
   }
 
  private:
+  const internal::DeltaRef& DeltaRef(std::uint32_t d) const {
+    return d < nfrozen_refs_ ? frozen_->refs[d] : delta_.refs[d - nfrozen_refs_];
+  }
+
   const internal::BaseSegment& base_;
+  const internal::DeltaSegment* frozen_;
   const internal::DeltaSegment& delta_;
   std::uint32_t nbase_refs_;
+  std::uint32_t nfrozen_refs_;
   bool with_base_ = true;
   std::uint32_t first_delta_slot_ = 0;
 };
@@ -347,8 +370,9 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
   std::unordered_map<std::uint64_t, Match> by_ref;
   {
     const auto lock = index_.ReadLock();
-    View view(*index_.base_, *index_.delta_);
-    if (searched) *searched = {index_.merges_, index_.delta_->refs.size()};
+    View view(*index_.base_, index_.frozen_.get(), *index_.delta_);
+    const std::size_t frozen_refs = index_.frozen_ ? index_.frozen_->refs.size() : 0;
+    if (searched) *searched = {index_.merges_, frozen_refs + index_.delta_->refs.size()};
     if (since && since->merges == index_.merges_) {
       view.OnlyDeltaFrom(static_cast<std::uint32_t>(since->delta_refs));
     }

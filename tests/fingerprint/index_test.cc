@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -130,12 +131,13 @@ TEST(Index, AddRemoveReplaceAcrossDeltaAndBase) {
   for (std::uint64_t id = 0; id < 20; ++id) {
     recs.push_back(gen.Recording(800));
     ASSERT_TRUE(index.Add(id, recs.back()).ok());
+    if (id == 18) index.Compact();  // 0-18 in the base, 19 in the delta
   }
   EXPECT_EQ(index.size(), 20u);
   EXPECT_EQ(index.positions(), 20u * 800);
-  EXPECT_GE(index.Stats().merges, 1u);
-  EXPECT_GT(index.Stats().delta_positions, 0u);  // the last ones are still in the delta
-  for (std::uint64_t id : {0u, 19u}) {           // one in the base, one in the delta
+  EXPECT_GE(index.Stats().merges, 2u);  // at least one in the background, then Compact's
+  EXPECT_EQ(index.Stats().delta_positions, 800u);
+  for (std::uint64_t id : {0u, 19u}) {  // one in the base, one in the delta
     std::uint64_t got = 99;
     ASSERT_EQ(FindRef(matcher, std::span(recs[id]).subspan(300, 80), &got), 1u);
     EXPECT_EQ(got, id);
@@ -158,6 +160,80 @@ TEST(Index, AddRemoveReplaceAcrossDeltaAndBase) {
   EXPECT_EQ(s.base_positions, 18u * 800);
   ASSERT_EQ(FindRef(matcher, std::span(recs[0]).subspan(100, 80), &got), 1u);
   EXPECT_EQ(got, 5u);
+}
+
+std::vector<std::uint64_t> RefIds(const std::vector<Match>& found) {
+  std::vector<std::uint64_t> ids;
+  for (const Match& m : found) ids.push_back(m.ref_id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// A merge runs on its own thread: while it is held just before its swap,
+// Add, Remove, replace and queries go on against the old base, the frozen
+// delta and a fresh delta; after the swap every change made meanwhile holds.
+TEST(Index, AddRemoveAndQueriesGoOnDuringABackgroundMerge) {
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  IndexOptions opt;
+  opt.merge_min_positions = 4000;
+  std::atomic<int> merges_seen{0};
+  opt.before_merge_swap = [&entered, &merges_seen, released] {
+    if (merges_seen++ > 0) return;  // only the first merge is held
+    entered.set_value();
+    released.wait();
+  };
+  Index index(opt);
+  Matcher matcher(index);
+  SyntheticFingerprints gen(8);
+  std::vector<std::vector<std::uint32_t>> recs;
+  for (int i = 0; i < 10; ++i) recs.push_back(gen.Recording(800));
+  for (std::uint64_t id = 0; id < 6; ++id) ASSERT_TRUE(index.Add(id, recs[id]).ok());
+  entered.get_future().wait();  // the sixth Add froze 0-5 and the merge is held
+  EXPECT_TRUE(index.Stats().merging);
+  EXPECT_EQ(index.Stats().merges, 0u);
+
+  IndexMark mark;
+  std::uint64_t got = 99;
+  EXPECT_EQ(RefIds(matcher.Find(std::span(recs[3]).subspan(200, 80), &mark)),
+            std::vector<std::uint64_t>{3});  // from the frozen delta
+  ASSERT_TRUE(index.Add(6, recs[6]).ok());   // into the new delta, not blocked
+  ASSERT_TRUE(index.Add(7, recs[7]).ok());
+  EXPECT_TRUE(index.Remove(1));             // withdrawn from the frozen delta
+  ASSERT_TRUE(index.Add(2, recs[8]).ok());  // replaced: frozen copy dead, new one in the delta
+  auto check = [&] {
+    EXPECT_EQ(FindRef(matcher, std::span(recs[6]).subspan(100, 80), &got), 1u);
+    EXPECT_EQ(got, 6u);
+    EXPECT_EQ(FindRef(matcher, std::span(recs[3]).subspan(100, 80), &got), 1u);
+    EXPECT_EQ(got, 3u);
+    EXPECT_EQ(FindRef(matcher, std::span(recs[1]).subspan(100, 80), &got), 0u);
+    EXPECT_EQ(FindRef(matcher, std::span(recs[2]).subspan(100, 80), &got), 0u);
+    EXPECT_EQ(FindRef(matcher, std::span(recs[8]).subspan(100, 80), &got), 1u);
+    EXPECT_EQ(got, 2u);
+    EXPECT_EQ(index.size(), 7u);
+    EXPECT_EQ(index.positions(), 7u * 800);
+  };
+  check();
+  // Only what was added after the mark (freezing did not renumber).
+  auto q = std::vector<std::uint32_t>(recs[3].begin() + 200, recs[3].begin() + 280);
+  q.insert(q.end(), recs[7].begin() + 300, recs[7].begin() + 380);
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, mark)), std::vector<std::uint64_t>{7});
+
+  release.set_value();
+  index.WaitForMerge();
+  const IndexStats s = index.Stats();
+  EXPECT_FALSE(s.merging);
+  EXPECT_EQ(s.merges, 1u);
+  // The new base was built from 0-5 as frozen; 1 and the old 2 died meanwhile.
+  EXPECT_EQ(s.base_positions, 6u * 800);
+  EXPECT_EQ(s.dead_positions, 2u * 800);
+  EXPECT_EQ(s.delta_positions, 3u * 800);  // 6, 7 and the new 2
+  check();
+  // The merge renumbered the slots: everything is searched again.
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, mark)), (std::vector<std::uint64_t>{3, 7}));
+  index.Compact();
+  EXPECT_EQ(index.Stats().dead_positions, 0u);
+  check();
 }
 
 TEST(Index, BulkLoadIsFoundAfterCompact) {
@@ -234,6 +310,7 @@ TEST(Index, ConcurrentAddRemoveWhileQuerying) {
   }
   done = true;
   for (auto& t : readers) t.join();
+  index.WaitForMerge();
   EXPECT_GT(queries.load(), 0);
   EXPECT_EQ(misses.load(), 0);
   EXPECT_GE(index.Stats().merges, 1u);
