@@ -188,7 +188,8 @@ Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
   std::unique_lock<std::mutex> writer(writer_);
   // Delta slots are 16 bits in a posting: a full delta must be frozen first,
   // which waits for a running merge (rare: 65,536 recordings in one delta).
-  if (delta_->refs.size() >= internal::kMaxDeltaRefs) {
+  // A bulk load stores no postings, so it may grow past that.
+  if (!bulk_load_ && delta_->refs.size() >= internal::kMaxDeltaRefs) {
     WaitForMergeLocked(writer);
     StartMergeLocked();
   }

@@ -236,6 +236,27 @@ TEST(Index, AddRemoveAndQueriesGoOnDuringABackgroundMerge) {
   check();
 }
 
+// Delta postings hold the slot in 16 bits: the 65,537th recording in one
+// delta freezes it (a merge), and every recording stays findable.
+TEST(Index, AFullDeltaIsMergedBeforeItOverflows) {
+  IndexOptions opt;
+  opt.merge_min_positions = std::size_t{1} << 30;  // only the slot limit triggers
+  Index index(opt);
+  Matcher matcher(index);
+  constexpr std::uint64_t kRecordings = internal::kMaxDeltaRefs + 3;
+  auto rec = [](std::uint64_t id) { return SyntheticFingerprints(1000 + id).Recording(48); };
+  for (std::uint64_t id = 0; id < kRecordings; ++id) ASSERT_TRUE(index.Add(id, rec(id)).ok());
+  index.WaitForMerge();
+  EXPECT_EQ(index.Stats().merges, 1u);
+  EXPECT_EQ(index.size(), kRecordings);
+  for (std::uint64_t id :
+       {std::uint64_t{0}, std::uint64_t{40000}, kRecordings - 4, kRecordings - 1}) {
+    std::uint64_t got = 99;
+    ASSERT_EQ(FindRef(matcher, rec(id), &got), 1u) << id;
+    EXPECT_EQ(got, id);
+  }
+}
+
 TEST(Index, BulkLoadIsFoundAfterCompact) {
   Index index;
   Matcher matcher(index);
