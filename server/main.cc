@@ -4,11 +4,13 @@
 // drains in-flight requests and closes the registry before exiting 0.
 #include <fmt/core.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
+#include <optional>
 
 #include "api/api.h"
 #include "crypto/ed25519.h"
@@ -16,6 +18,7 @@
 #include "registry/registry.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/line_writer.h"
 
 namespace {
 
@@ -36,6 +39,9 @@ Result<signet::crypto::SecretKey> LoadOrCreateKey(const std::filesystem::path& p
 }
 
 int Run(int argc, char** argv) {
+  // A reader of stdout/stderr that goes away must not kill the server: writes
+  // fail with EPIPE instead (sockets already send with MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
   auto loaded =
       signet::server::LoadConfig(argc, argv, [](const char* n) { return std::getenv(n); });
   if (!loaded.ok()) {
@@ -84,12 +90,12 @@ int Run(int argc, char** argv) {
   }
 
   signet::api::Api api(**registry, &*signer, config.api);
-  std::mutex log_mu;
+  // The access log is written by a thread of its own: a slow reader of stderr
+  // must not stall the I/O threads (server/line_writer.h).
+  std::optional<signet::server::LineWriter> access_log;
   if (config.access_log) {
-    config.server.access_log = [&log_mu](std::string_view line) {
-      std::lock_guard lock(log_mu);
-      std::fwrite(line.data(), 1, line.size(), stderr);
-    };
+    access_log.emplace(STDERR_FILENO);
+    config.server.access_log = [&access_log](std::string_view line) { access_log->Write(line); };
   }
   signet::server::HttpServer server(config.server, api);
   if (Status st = server.Listen(config.listen_host, config.listen_port); !st.ok()) {
@@ -110,6 +116,11 @@ int Run(int argc, char** argv) {
 
   server.Run();
   registry->reset();  // flushes and closes RocksDB after every handler returned
+  if (access_log) access_log->Close();
+  if (access_log && access_log->dropped() > 0) {
+    fmt::print(stderr, "signetd: {} access log lines dropped: stderr did not keep up\n",
+               access_log->dropped());
+  }
   fmt::print("signetd: stopped\n");
   return 0;
 }
