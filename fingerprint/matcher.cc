@@ -368,6 +368,8 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
                                    IndexMark* searched) const {
   // Per reference: the accepted segments of the best variant.
   std::unordered_map<std::uint64_t, Match> by_ref;
+  const auto speed_variants = static_cast<std::size_t>(std::count_if(
+      variants.begin(), variants.end(), [](const QueryVariant& v) { return v.speed != 1.0; }));
   {
     const auto lock = index_.ReadLock();
     View view(*index_.base_, index_.frozen_.get(), *index_.delta_);
@@ -384,11 +386,16 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
         return a.segment.false_positive_probability < b.segment.false_positive_probability;
       });
       std::unordered_map<std::uint64_t, Match> here;
-      const auto chances = static_cast<double>(variants.size());
+      // The query itself is judged as if alone; the speed variants are a family
+      // of looks with a bar of its own, shared among them (Bonferroni).
+      const double chances = variant.speed == 1.0 ? 1.0 : static_cast<double>(speed_variants);
+      const double threshold = variant.speed == 1.0
+                                   ? options_.max_false_positive_rate
+                                   : options_.max_false_positive_rate_speed_variant;
       for (FoundSegment& f : found) {
         f.segment.false_positive_probability =
             std::min(1.0, f.segment.false_positive_probability * chances);
-        if (f.segment.false_positive_probability > options_.max_false_positive_rate) break;
+        if (f.segment.false_positive_probability > threshold) break;
         Segment s = f.segment;
         s.query_start /= variant.speed;
         s.query_end /= variant.speed;

@@ -133,6 +133,29 @@ TEST_F(MatcherTest, VariantTimesAreMappedBackBySpeed) {
   EXPECT_NEAR(found[0].segments[0].ref_start, 400 * kStep, 1.0);
 }
 
+TEST_F(MatcherTest, SpeedVariantsHaveTheirOwnBarAndLeaveTheQueryAlone) {
+  const auto q = FlipBits(Slice(12, 300, 80), 0.08, 9);
+  const auto alone = Matcher(index_).Find(q);
+  ASSERT_EQ(alone.size(), 1u);
+  // The query's own probability is not multiplied by the variants beside it.
+  const QueryVariant with_variants[] = {{q, 1.0}, {unrelated_, 0.97}, {unrelated_, 1.03}};
+  const auto found = Matcher(index_).Find(with_variants);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_DOUBLE_EQ(found[0].false_positive_probability, alone[0].false_positive_probability);
+  // The same evidence through a speed variant is held to the variants' bar,
+  // times the number of variants.
+  const QueryVariant as_variant[] = {{unrelated_, 1.0}, {q, 1.03}, {unrelated_, 0.97}};
+  MatchOptions strict;
+  strict.max_false_positive_rate_speed_variant = alone[0].false_positive_probability;  // < 2x it
+  EXPECT_TRUE(Matcher(index_, strict).Find(as_variant).empty());
+  strict.max_false_positive_rate_speed_variant = 2.5 * alone[0].false_positive_probability;
+  const auto via_variant = Matcher(index_, strict).Find(as_variant);
+  ASSERT_EQ(via_variant.size(), 1u);
+  EXPECT_DOUBLE_EQ(via_variant[0].false_positive_probability,
+                   2 * alone[0].false_positive_probability);
+  EXPECT_DOUBLE_EQ(via_variant[0].speed, 1.03);
+}
+
 std::vector<std::uint64_t> RefIds(const std::vector<Match>& found) {
   std::vector<std::uint64_t> ids;
   for (const Match& m : found) ids.push_back(m.ref_id);

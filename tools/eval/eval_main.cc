@@ -253,6 +253,9 @@ int main(int argc, char** argv) {
                  "also query the audio slowed down by these factors, e.g. 1.03,0.97")
       ->delimiter(',');
   app.add_option("--fp-rate", fp_rate, "MatchOptions::max_false_positive_rate");
+  double fp_rate_speed = signet::fp::MatchOptions{}.max_false_positive_rate_speed_variant;
+  app.add_option("--fp-rate-speed", fp_rate_speed,
+                 "MatchOptions::max_false_positive_rate_speed_variant");
   app.add_flag("--calibrate", calibrate, "print unrelated-pair score distributions instead");
   signet::fp::ScoreModel model;
   app.add_option("--null-ber", model.null_ber, "ScoreModel override");
@@ -464,6 +467,7 @@ int main(int argc, char** argv) {
   // ---- matching ---------------------------------------------------------------
   signet::fp::MatchOptions options;
   options.max_false_positive_rate = fp_rate;
+  options.max_false_positive_rate_speed_variant = fp_rate_speed;
   options.score_model = model;
   Matcher matcher(index, options);
   struct Cell {
