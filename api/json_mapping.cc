@@ -156,6 +156,7 @@ bj::object WorkMatchJson(const registry::WorkMatch& m) {
   o["work"] = WorkJson(m.work);
   o["artist"] = bj::object{{"id", m.work.artist}, {"display_name", m.artist_display_name}};
   o["score"] = m.score;
+  o["speed"] = m.speed;
   bj::array segs;
   for (const auto& s : m.segments) segs.emplace_back(SegmentJson(s));
   o["segments"] = std::move(segs);

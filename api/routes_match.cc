@@ -73,9 +73,20 @@ Response AcoustIdError(int http_status, int code, std::string_view message) {
 
 }  // namespace
 
-Response Api::PostMatch(const Request& request, const Params&) const {
+Response Api::PostMatch(const Request& request, const Params& p) const {
   std::string_view type = MediaType(request);
+  bool speed_variants = !options_.speed_variants.empty();
+  for (const auto& [k, v] : p.target.query) {
+    if (k != "speed_variants") continue;
+    if (v != "on" && v != "off") {
+      return Response::Problem(Status::InvalidArgument(
+          "speed_variants must be \"on\" or \"off\" (audio queries: also look for copies "
+          "played up to 6 % faster or slower)"));
+    }
+    speed_variants = speed_variants && v == "on";
+  }
   std::vector<std::uint32_t> values;
+  std::vector<fp::SpeedVariant> variants;
   bj::object query;
   if (type == "application/json") {
     if (request.body.size() > options_.max_fingerprint_request_bytes) {
@@ -104,13 +115,24 @@ Response Api::PostMatch(const Request& request, const Params&) const {
     limits.max_input_bytes = options_.max_audio_bytes;
     limits.max_duration_seconds = options_.max_audio_seconds;
     limits.max_decode_time = options_.max_audio_decode_time;
-    auto fpr = fp::FingerprintBuffer(
-        std::span(reinterpret_cast<const std::uint8_t*>(request.body.data()), request.body.size()),
-        limits);
+    const std::span<const double> speeds = speed_variants
+                                               ? std::span<const double>(options_.speed_variants)
+                                               : std::span<const double>();
+    auto fpr = fp::FingerprintAudioAtSpeeds(
+        fp::AudioSource::Bytes(std::span(reinterpret_cast<const std::uint8_t*>(request.body.data()),
+                                         request.body.size())),
+        limits, speeds, options_.speed_variant_seconds);
     if (!fpr.ok()) return Response::Problem(fpr.status());
-    values = std::move(fpr->fingerprint.values);
+    values = std::move(fpr->original.fingerprint.values);
+    variants = std::move(fpr->variants);
     query["source"] = "audio";
-    query["duration"] = fpr->duration_seconds;
+    query["duration"] = fpr->original.duration_seconds;
+    if (speed_variants) {
+      bj::array sv;
+      for (double s : speeds) sv.emplace_back(s);
+      query["speed_variants"] = std::move(sv);
+      query["speed_variant_seconds"] = fpr->variant_seconds;
+    }
   } else {
     return Response::Problem(
         415, "unsupported media type",
@@ -123,7 +145,11 @@ Response Api::PostMatch(const Request& request, const Params&) const {
         Status::InvalidArgument("the fingerprint is empty; send at least a few seconds of audio"));
   }
   query["fingerprint_length"] = values.size();
-  auto matches = registry_.Match(values);
+  std::vector<fp::QueryVariant> renderings = {{values, 1.0}};
+  for (const fp::SpeedVariant& v : variants) {
+    if (!v.values.empty()) renderings.push_back({v.values, v.speed});
+  }
+  auto matches = registry_.Match(renderings);
   if (!matches.ok()) return Response::Problem(matches.status());
   bj::array out;
   for (const auto& m : *matches) out.emplace_back(json::WorkMatchJson(m));

@@ -3,6 +3,7 @@
 #include <chromaprint.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -99,6 +100,54 @@ Result<FingerprintResult> FingerprintAudio(const AudioSource& source, const Deco
   result.fingerprint = std::move(raw).value();
   result.duration_seconds = std::max(info->container_duration_seconds, 0.0);
   return result;
+}
+
+Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& source,
+                                                          const DecodeLimits& limits,
+                                                          std::span<const double> speeds,
+                                                          double max_variant_seconds) {
+  for (double s : speeds) {
+    if (!(s > 0.5 && s < 2.0) || s == 1.0) {
+      return Status::InvalidArgument("a speed variant must lie in (0.5, 2) and not be 1, not " +
+                                     std::to_string(s));
+    }
+  }
+  DecodeOptions options;
+  options.sample_rate = kChromaprintSampleRate;
+  options.channels = 1;
+  options.limits = limits;
+  const std::size_t keep =
+      speeds.empty()
+          ? 0
+          : static_cast<std::size_t>(std::max(0.0, max_variant_seconds) * kChromaprintSampleRate);
+  Session session;
+  std::vector<std::int16_t> kept;  // mono 11025 Hz: the first `keep` samples
+  auto info = DecodeAudioStream(source, options, [&](const PcmBlock& block) {
+    if (!session.started())
+      SIGNET_RETURN_IF_ERROR(session.Start(block.sample_rate, block.channels));
+    if (kept.size() < keep) {
+      const std::size_t n = std::min(block.samples.size(), keep - kept.size());
+      kept.insert(kept.end(), block.samples.begin(), block.samples.begin() + n);
+    }
+    return session.Feed(block.samples);
+  });
+  if (!info.ok()) return info.status().WithContext(source.Describe());
+  auto raw = session.Finish();
+  if (!raw.ok()) return raw.status().WithContext(source.Describe());
+  SpeedVariantFingerprints out;
+  out.original.fingerprint = std::move(raw).value();
+  out.original.duration_seconds = std::max(info->container_duration_seconds, 0.0);
+  out.variant_seconds = static_cast<double>(kept.size()) / kChromaprintSampleRate;
+  for (double s : speeds) {
+    SpeedVariant v;
+    v.speed = s;
+    Session vs;
+    SIGNET_RETURN_IF_ERROR(vs.Start(static_cast<int>(std::lround(kChromaprintSampleRate / s)), 1));
+    SIGNET_RETURN_IF_ERROR(vs.Feed(kept));
+    if (auto vr = vs.Finish(); vr.ok()) v.values = std::move(vr->values);  // else too short
+    out.variants.push_back(std::move(v));
+  }
+  return out;
 }
 
 Result<FingerprintResult> FingerprintFile(const std::string& path, const DecodeLimits& limits) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "fingerprint/audio_decoder.h"
@@ -46,6 +47,30 @@ Result<FingerprintResult> FingerprintBuffer(std::span<const std::uint8_t> bytes,
                                             const DecodeLimits& limits = {});
 // REQUIRES: pcm.sample_rate > 0 and 1 <= pcm.channels <= 8 (else kInvalidArgument).
 Result<FingerprintResult> FingerprintPcm(const Pcm& pcm);
+
+// A query's audio heard at other speeds, for finding copies that were sped up
+// or slowed down (tempo and pitch together, as a record played fast). For each
+// s in `speeds` the decoded audio is relabelled at 11025 / s Hz, so that a copy
+// playing s times faster lines up with the registered recording again, and
+// fingerprinted (matcher.h, QueryVariant). The audio is decoded once;
+// `original` is exactly what FingerprintAudio returns. Variants cover the
+// first `max_variant_seconds` of the audio (each costs a fingerprinting run),
+// which `variant_seconds` reports.
+struct SpeedVariant {
+  double speed = 1.0;
+  std::vector<std::uint32_t> values;  // empty when that much audio is too short
+};
+struct SpeedVariantFingerprints {
+  FingerprintResult original;
+  std::vector<SpeedVariant> variants;  // in the order of `speeds`
+  double variant_seconds = 0;
+};
+// Errors: those of FingerprintAudio; kInvalidArgument for a speed outside
+// (0.5, 2) or equal to 1.
+Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& source,
+                                                          const DecodeLimits& limits,
+                                                          std::span<const double> speeds,
+                                                          double max_variant_seconds);
 
 // fpcalc's text output for one file: "DURATION=<int>\nFINGERPRINT=<string>\n".
 std::string FormatFpcalcText(const FingerprintResult& result);

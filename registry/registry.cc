@@ -985,8 +985,8 @@ class Registry::Impl {
     return m;
   }
 
-  Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query) const {
-    std::vector<fp::Match> found = MakeMatcher().Find(query);
+  Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants) const {
+    std::vector<fp::Match> found = MakeMatcher().Find(variants);
     std::vector<WorkMatch> out;
     for (const fp::Match& fm : found) {
       std::string id;
@@ -1004,6 +1004,7 @@ class Registry::Impl {
       if (w->withdrawn) continue;
       SIGNET_ASSIGN_OR_RETURN(WorkMatch m, Describe(std::move(*w)));
       m.score = fm.score;
+      m.speed = fm.speed;
       for (const auto& s : fm.segments) {
         m.segments.push_back(
             {s.query_start, s.query_end, s.ref_start, s.ref_end, s.bit_error_rate});
@@ -1032,7 +1033,8 @@ class Registry::Impl {
       }
     }
     if (req.fingerprint) {
-      SIGNET_ASSIGN_OR_RETURN(auto matched, Match(*req.fingerprint));
+      const fp::QueryVariant query{*req.fingerprint, 1.0};
+      SIGNET_ASSIGN_OR_RETURN(auto matched, Match(std::span<const fp::QueryVariant>(&query, 1)));
       for (auto& m : matched) {
         bool seen = false;
         for (const auto& e : works) seen = seen || e.work.id == m.work.id;
@@ -1209,7 +1211,12 @@ Result<std::vector<Dispute>> Registry::ListDisputes(std::string_view cursor, std
 }
 Result<Dispute> Registry::GetDispute(std::string_view id) const { return impl_->GetDispute(id); }
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> query) const {
-  return impl_->Match(query);
+  const fp::QueryVariant v{query, 1.0};
+  return impl_->Match(std::span<const fp::QueryVariant>(&v, 1));
+}
+
+Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants) const {
+  return impl_->Match(variants);
 }
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
   return impl_->CheckItem(request);

@@ -190,6 +190,9 @@ struct WorkMatch {
   Work work;
   std::string artist_display_name;
   double score = 0;
+  // Speed at which the query holds the work: 1 as registered, 1.03 when the
+  // query plays it 3 % faster (found by a speed variant of the query audio).
+  double speed = 1.0;
   std::vector<MatchSegment> segments;
   std::vector<Dispute> disputes;  // open disputes on this work
   EffectiveTerms terms;           // in force now
@@ -261,6 +264,9 @@ class Registry {
 
   // Works found in a raw query fingerprint (live works only), best first.
   Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query) const;
+  // The same with speed variants of the query (fingerprint/matcher.h); times
+  // in the segments are the original query's.
+  Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants) const;
   // The dataset check for one item: by sha256 (exact) and/or fingerprint.
   Result<CheckResult> CheckItem(const CheckRequest& request) const;
 

@@ -135,6 +135,34 @@ const std::vector<Key>& Keys() {
        NumberKey<double>(
            "max_audio_seconds", [](Config& c) -> double& { return c.api.max_audio_seconds; }, 1.0,
            6 * 3600.0)},
+      {"speed_variants",
+       "speeds at which POST /v1/match also hears audio queries, comma-separated, each in "
+       "(0.5, 2) and not 1, or \"off\" (default 0.94,0.95,...,0.99,1.01,...,1.06)",
+       [](Config& c, std::string_view v) -> Status {
+         std::vector<double> speeds;
+         if (v != "off") {
+           for (std::size_t at = 0; at <= v.size();) {
+             const std::size_t comma = std::min(v.find(',', at), v.size());
+             auto s = Number<double>("each of speed_variants", v.substr(at, comma - at), 0.5, 2.0);
+             if (!s.ok()) return s.status();
+             if (*s == 0.5 || *s == 2.0 || *s == 1.0) {
+               return Status::InvalidArgument(
+                   "each of speed_variants must lie in (0.5, 2) and not be 1 (the query itself "
+                   "is always matched)");
+             }
+             speeds.push_back(*s);
+             at = comma + 1;
+           }
+         }
+         c.api.speed_variants = std::move(speeds);
+         return Status::Ok();
+       }},
+      {"speed_variant_seconds",
+       "audio (from its start) that the speed variants cover; each variant costs one more "
+       "fingerprinting run (default 120)",
+       NumberKey<double>(
+           "speed_variant_seconds",
+           [](Config& c) -> double& { return c.api.speed_variant_seconds; }, 5.0, 6 * 3600.0)},
       {"max_check_line_bytes", "one NDJSON item of POST /v1/check (default 1 MiB)",
        NumberKey<std::size_t>(
            "max_check_line_bytes",

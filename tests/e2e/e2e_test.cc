@@ -265,6 +265,47 @@ TEST_F(E2ETest, MatchFindsRealRecordingsAndExcerpts) {
   EXPECT_EQ(matches[0].at("work").at("id").as_string(), (*works_)[2].id);
 }
 
+// A copy played 4 % faster (tempo and pitch, as a record at the wrong speed):
+// found through the server's speed variants of the query audio, with its speed
+// and times in the query's own seconds.
+TEST_F(E2ETest, MatchFindsASpedUpCopyAndSaysHowFast) {
+  const CorpusWork& battle = (*works_)[0];
+  fs::path wav = TempDir("faster.wav");
+  std::string cmd = "ffmpeg -loglevel error -y -ss 60 -t 15 -i '" +
+                    (kMusic / battle.file).string() +
+                    "' -af aresample=44100,asetrate=45864,aresample=44100 '" + wav.string() + "'";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "ffmpeg could not make the copy";
+  std::ifstream in(wav, std::ios::binary);
+  std::string audio((std::istreambuf_iterator<char>(in)), {});
+  fs::remove(wav);
+
+  HttpReply r = Post("/v1/match", audio, "audio/wav");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ExpectDeclared(r, "post", "/v1/match");
+  bj::value doc = bj::parse(r.body);
+  EXPECT_EQ(doc.at("query").at("speed_variants").as_array().size(), 12u);
+  EXPECT_NEAR(doc.at("query").at("speed_variant_seconds").to_number<double>(), 14.4, 0.2);
+  auto matches = doc.at("matches").as_array();
+  ASSERT_FALSE(matches.empty()) << r.body;
+  EXPECT_EQ(matches[0].at("work").at("id").as_string(), battle.id);
+  EXPECT_NEAR(matches[0].at("speed").to_number<double>(), 1.04, 0.011) << r.body;
+  const auto& seg = matches[0].at("segments").as_array()[0];
+  // 14.4 s of query hold ~15 s of the recording, from 60 s in.
+  EXPECT_NEAR(seg.at("ref_start").to_number<double>(), 60, 6) << r.body;
+  EXPECT_LE(seg.at("query_end").to_number<double>(), 14.4 + 0.5) << r.body;
+
+  // Off: cheaper, and the answer says no variants were heard.
+  r = Post("/v1/match?speed_variants=off", audio, "audio/wav");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(bj::parse(r.body).at("query").as_object().contains("speed_variants"));
+  for (const auto& m : bj::parse(r.body).at("matches").as_array()) {
+    EXPECT_EQ(m.at("speed").to_number<double>(), 1.0);
+  }
+  r = Post("/v1/match?speed_variants=fast", audio, "audio/wav");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("speed_variants"), std::string::npos);
+}
+
 TEST_F(E2ETest, CheckStreamsVerdictsOverTheWireWithAReceipt) {
   TestConnection c(server_->port());
   ASSERT_TRUE(

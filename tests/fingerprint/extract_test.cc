@@ -107,6 +107,42 @@ TEST(Extract, BufferAndPcmEntryPointsAgreeWithFile) {
   EXPECT_NEAR(from_pcm->duration_seconds, file->duration_seconds, 0.05);
 }
 
+TEST(Extract, SpeedVariantsDecodeOnceAndLeaveTheOriginalExact) {
+  SIGNET_REQUIRE_CORPUS_AND("");
+  const auto path = CorpusDir() / "knolls.ogg";
+  auto file = FingerprintFile(path.string());
+  ASSERT_TRUE(file.ok());
+  const double speeds[] = {0.97, 1.04};
+  auto v = FingerprintAudioAtSpeeds(AudioSource::File(path.string()), {}, speeds, 20);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->original.fingerprint, file->fingerprint);
+  EXPECT_EQ(v->original.duration_seconds, file->duration_seconds);
+  EXPECT_NEAR(v->variant_seconds, 20, 0.01);
+  ASSERT_EQ(v->variants.size(), 2u);
+  // Each variant is the first 20 s relabelled at 11025 / speed: slowed down by
+  // 1.04 it lasts 20.8 s, so it has ~4 % more sub-fingerprints than 20 s would.
+  auto pcm = DecodeAudio(AudioSource::File(path.string()));
+  ASSERT_TRUE(pcm.ok());
+  pcm->samples.resize(20 * 11025);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(v->variants[k].speed, speeds[k]);
+    Pcm relabelled = *pcm;
+    relabelled.sample_rate = static_cast<int>(std::lround(11025 / speeds[k]));
+    auto expected = FingerprintPcm(relabelled);
+    ASSERT_TRUE(expected.ok());
+    EXPECT_EQ(v->variants[k].values, expected->fingerprint.values) << speeds[k];
+  }
+  EXPECT_GT(v->variants[1].values.size(), v->variants[0].values.size());
+
+  const double bad[] = {1.0};
+  EXPECT_EQ(FingerprintAudioAtSpeeds(AudioSource::File(path.string()), {}, bad, 20).status().code(),
+            Status::Code::kInvalidArgument);
+  auto none = FingerprintAudioAtSpeeds(AudioSource::File(path.string()), {}, {}, 20);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->variants.empty());
+  EXPECT_EQ(none->variant_seconds, 0);
+}
+
 TEST(Extract, TimingIsChromaprints) {
   const FingerprintTiming t = GetFingerprintTiming();
   EXPECT_NEAR(1.0 / t.item_seconds, 8.08, 0.01);

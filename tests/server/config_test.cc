@@ -53,6 +53,23 @@ TEST(ConfigTest, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(c->config.api.max_audio_seconds, 60);
 }
 
+TEST(ConfigTest, SpeedVariantsAreAListOrOff) {
+  auto c = Load({"--set", "speed_variants=0.97,1.03", "--set", "speed_variant_seconds=30"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->config.api.speed_variants, (std::vector<double>{0.97, 1.03}));
+  EXPECT_EQ(c->config.api.speed_variant_seconds, 30);
+  auto off = Load({"--set", "speed_variants=off"});
+  ASSERT_TRUE(off.ok());
+  EXPECT_TRUE(off->config.api.speed_variants.empty());
+  EXPECT_EQ(Load({}).value().config.api.speed_variants.size(), 12u);
+  for (const char* bad : {"speed_variants=1.0", "speed_variants=0.97,,1.03", "speed_variants=2",
+                          "speed_variants=fast", "speed_variants="}) {
+    auto r = Load({"--set", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("speed_variants"), std::string::npos) << bad;
+  }
+}
+
 TEST(ConfigTest, MistakesNameWhatIsWrong) {
   auto bad_port = Load({"--listen", "127.0.0.1:99999"});
   ASSERT_FALSE(bad_port.ok());
