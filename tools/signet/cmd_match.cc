@@ -1,6 +1,7 @@
 // signet match FILE: which registered works a recording contains, where, how
 // confidently, whose they are, whether they are disputed, and their terms.
 #include <boost/json/serialize.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -40,6 +41,10 @@ void PrintMatch(std::size_t n, const json::object& m) {
   std::printf("%zu. \"%s\" by %s (%s)\n", n, Field(m, work, "title").c_str(), artist_name.c_str(),
               artist_id.c_str());
   std::printf("   work %s  score %.2f\n", id.c_str(), JsonNumber(m, "score"));
+  if (const double speed = JsonNumber(m, "speed"); speed > 0 && speed != 1.0) {
+    std::printf("   played %.0f %% %s than registered (speed %.2f); times below are this file's\n",
+                std::abs(speed - 1) * 100, speed > 1 ? "faster" : "slower", speed);
+  }
   if (const json::array* segs = JsonArray(m, "segments")) {
     for (const auto& s : *segs) {
       if (!s.is_object()) continue;
@@ -138,11 +143,12 @@ void AddMatchCommand(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print the server's JSON answer");
   cmd->add_flag("--local", args->local,
                 "Fingerprint here and send only the fingerprint (private, smaller; the "
-                "server then cannot find sped-up or pitch-shifted copies)");
+                "server then cannot find sped-up or slowed-down copies)");
   cmd->footer(
-      "By default the audio itself is sent, so that the registry can also try sped-up\n"
-      "and pitch-shifted variants (files over 64 MiB, or that the server finds too long,\n"
-      "are fingerprinted here instead). Each match shows score, matched segments (query and\n"
+      "By default the audio itself is sent, so that the registry can also hear it up to\n"
+      "6 % faster or slower and find sped-up or slowed-down copies (files over 64 MiB, or\n"
+      "that the server finds too long, are fingerprinted here instead). Each match shows score, "
+      "matched segments (query and\n"
       "reference time ranges), artist, credits, identifiers, disputes and terms.\n\n"
       "Examples:\n"
       "  signet match clip.mp3\n"
