@@ -15,6 +15,7 @@
 #include "fingerprint/index_internal.h"
 #include "fingerprint/matcher.h"
 #include "fingerprint/synthetic.h"
+#include "tests/fingerprint/match_test_util.h"
 
 namespace signet::fp {
 namespace {
@@ -162,12 +163,7 @@ TEST(Index, AddRemoveReplaceAcrossDeltaAndBase) {
   EXPECT_EQ(got, 5u);
 }
 
-std::vector<std::uint64_t> RefIds(const std::vector<Match>& found) {
-  std::vector<std::uint64_t> ids;
-  for (const Match& m : found) ids.push_back(m.ref_id);
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
+using testing::RefIds;
 
 // A merge runs on its own thread: while it is held just before its swap,
 // Add, Remove, replace and queries go on against the old base, the frozen

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "fingerprint/synthetic.h"
+#include "tests/fingerprint/match_test_util.h"
 
 namespace signet::fp {
 namespace {
@@ -156,12 +157,7 @@ TEST_F(MatcherTest, SpeedVariantsHaveTheirOwnBarAndLeaveTheQueryAlone) {
   EXPECT_DOUBLE_EQ(via_variant[0].speed, 1.03);
 }
 
-std::vector<std::uint64_t> RefIds(const std::vector<Match>& found) {
-  std::vector<std::uint64_t> ids;
-  for (const Match& m : found) ids.push_back(m.ref_id);
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
+using testing::RefIds;
 
 TEST_F(MatcherTest, FindAddedSinceSearchesOnlyWhatWasIndexedAfterTheMark) {
   // A query holding an indexed work (1003) and two that are not indexed yet.
