@@ -343,7 +343,10 @@ std::size_t CheckStream(std::uint16_t port, const std::vector<std::string>& line
       at += needle.size();
     }
     bool done = carry.find("\"summary\"") != std::string::npos;
-    carry.erase(0, carry.size() > needle.size() ? carry.size() - needle.size() : 0);
+    // Keep one byte less than the needle: a needle split by the read is
+    // completed next time, and a whole one already counted is not kept.
+    const std::size_t keep = needle.size() - 1;
+    carry.erase(0, carry.size() > keep ? carry.size() - keep : 0);
     if (done) break;
   }
   *seconds = Since(start);
