@@ -18,6 +18,7 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -152,7 +153,15 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spec.title = "Fuzz work";
   spec.values = registry::testing::RandomFingerprint(1, 400);
   if (auto w = world->registry->Submit(artist.RegisterWork(spec)); !w.ok()) Die("work", w.status());
-  world->api = std::make_unique<api::Api>(*world->registry, world->signer.get());
+  // Shorter audio limits than signetd's defaults keep one input well inside
+  // libFuzzer's 10 s timeout (an input may decode to long audio, which is then
+  // fingerprinted once plus once per speed variant); the limits themselves
+  // are tested in tests/faults (audio bombs).
+  api::ApiOptions options;
+  options.max_audio_seconds = 120;
+  options.max_audio_decode_time = std::chrono::seconds(3);
+  options.speed_variant_seconds = 15;
+  world->api = std::make_unique<api::Api>(*world->registry, world->signer.get(), options);
   return 0;
 }
 
