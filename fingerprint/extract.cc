@@ -83,23 +83,10 @@ FingerprintTiming GetFingerprintTiming() {
 }
 
 Result<FingerprintResult> FingerprintAudio(const AudioSource& source, const DecodeLimits& limits) {
-  DecodeOptions options;
-  options.sample_rate = kChromaprintSampleRate;
-  options.channels = 1;
-  options.limits = limits;
-  Session session;
-  auto info = DecodeAudioStream(source, options, [&session](const PcmBlock& block) {
-    if (!session.started())
-      SIGNET_RETURN_IF_ERROR(session.Start(block.sample_rate, block.channels));
-    return session.Feed(block.samples);
-  });
-  if (!info.ok()) return info.status().WithContext(source.Describe());
-  auto raw = session.Finish();
-  if (!raw.ok()) return raw.status().WithContext(source.Describe());
-  FingerprintResult result;
-  result.fingerprint = std::move(raw).value();
-  result.duration_seconds = std::max(info->container_duration_seconds, 0.0);
-  return result;
+  // The same decode-and-fingerprint pass, with no speed variants to keep audio for.
+  SIGNET_ASSIGN_OR_RETURN(SpeedVariantFingerprints v,
+                          FingerprintAudioAtSpeeds(source, limits, {}, 0));
+  return std::move(v.original);
 }
 
 Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& source,
