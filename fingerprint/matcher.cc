@@ -288,12 +288,11 @@ std::vector<FoundSegment> FindVariant(const View& view, std::span<const std::uin
   for (std::size_t k = 0; k < votes.size();) {
     const std::uint64_t d = votes[k] >> 16;
     std::size_t e = k;
-    bool several = false;
+    while (e < votes.size() && (votes[e] >> 16) == d) ++e;
+    // Votes of one diagonal are sorted by query position: first != last
+    // means more than one position.
     const auto position = static_cast<std::uint32_t>(votes[k] & 0xffff);
-    while (e < votes.size() && (votes[e] >> 16) == d) {
-      several = several || (votes[e] & 0xffff) != position;
-      ++e;
-    }
+    const bool several = (votes[e - 1] & 0xffff) != position;
     const auto count = static_cast<std::uint32_t>(e - k);
     if (!clusters.empty() && clusters.back().last_diag + 1 >= d) {
       Cluster& c = clusters.back();
