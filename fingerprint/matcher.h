@@ -7,10 +7,11 @@
 //                rate computed; segments are the stretches where a sliding-window
 //                error rate stays low, so one query can hold several works at
 //                several offsets (mixes, stitched tracks, repeats);
-//   4. score     each segment gets a calibrated false-positive probability from
-//                its length and error rate (a model fitted on unrelated real
-//                recordings); segments below MatchOptions::max_false_positive_rate
-//                are kept and grouped per work, best first.
+//   4. score     each segment gets an E-value (the contract below): the
+//                expected number of unrelated registered works that would
+//                match this well, from a null model fitted on unrelated real
+//                recordings; segments with E <= MatchOptions::max_e_value are
+//                kept and grouped per work, best first.
 // Query variants (a speed-changed rendering of the query audio) enter at stage
 // 1 with their time scale; all reported times are in the original query's and
 // the reference's own seconds.
@@ -20,6 +21,7 @@
 // threads, also while the Index is being modified.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -32,6 +34,47 @@ namespace signet::fp {
 // Chromaprint's step between sub-fingerprints: 1365 samples at 11025 Hz.
 inline constexpr double kSecondsPerPosition = 1365.0 / 11025.0;
 
+// E-values: the contract of every print's matcher (Chromaprint here, the
+// landmark print beside it), so that a fusion of prints keeps one threshold.
+//
+//   E = p x N x V
+//
+//   p  per-pair tail probability: the probability that one unrelated
+//      (query, reference) pair of these lengths yields evidence at least this
+//      strong through one look, wherever it lies (for Chromaprint:
+//      ScoreModel::PairProbability, fitted and checked on brute-force
+//      unrelated pairs, fingerprint/EVALUATION.md);
+//   N  references searched: the live recordings of the index, or
+//      MatchOptions::min_references when larger;
+//   V  looks at the registry made for this query: every variant of every
+//      print (the query and its 12 speed variants are 13 looks; a fusion adds
+//      the other print's looks through MatchOptions::other_looks).
+//
+// E is the expected number of unrelated registered works that would match
+// this query this well (Bonferroni over references and looks, so E bounds
+// the expected false works per query whatever the registry's size). The
+// default threshold keeps matches with E <= 1e-3: at most one false work per
+// thousand queries, at any registry size. score = -log10(E): 3 is the
+// threshold, 6 one false work per million queries; scores of different
+// prints and registries are on one scale.
+inline double EValue(double pair_probability, double references, double looks) {
+  return pair_probability * std::max(1.0, references) * std::max(1.0, looks);
+}
+// -log10(E), finite for E = 0.
+double ScoreOfEValue(double e_value);
+
+// What the null model knows of one aligned stretch besides its own error
+// rate: the same query positions against the reference shifted by 2-7.5 s
+// either way (unrelated alignments of these two recordings). Droning or
+// static music errs little at every shift, so the shifts say how surprising
+// the alignment really is. The upper quartile, not the median: a true match
+// of loop-based music also matches at shifts of its period, and those may be
+// up to half the shifts (EVALUATION.md, "Null model").
+struct ShiftedBackground {
+  int shifts = 0;               // shifted alignments measured (0: not measured)
+  double upper_quartile = 0.5;  // of their bit error rates
+};
+
 struct Segment {
   // Seconds from the start of the query and of the reference recording,
   // counted as Chromaprint positions * kSecondsPerPosition (both sides share
@@ -40,52 +83,63 @@ struct Segment {
   double ref_start = 0, ref_end = 0;
   double bit_error_rate = 0;      // over the informative positions of the segment
   int informative_positions = 0;  // positions that are not near-silent/static on either side
-  // Estimated probability that a query of this length unrelated to the
-  // reference produces a segment at least this good against it.
-  double false_positive_probability = 1;
+  // p of the E-value contract for this query and this reference.
+  double pair_probability = 1;
+  // E of the contract (Matcher::Find; AlignSegments leaves it equal to
+  // pair_probability: one reference, one look).
+  double e_value = 1;
+  ShiftedBackground background;  // what pair_probability was computed with
 };
 
 struct Match {
   std::uint64_t ref_id = 0;
-  // -log10(false_positive_probability), so higher is better and 6 means "one
-  // in a million unrelated query/reference pairs score this well".
-  double score = 0;
-  double false_positive_probability = 1;  // of the best segment
+  double e_value = 1;  // of the best segment
+  double score = 0;    // -log10(e_value)
   // Speed at which the query contains the work, from the query variant that
   // matched (1.0: as registered; 1.03: the query holds it sped up by 3 %).
   double speed = 1.0;
   std::vector<Segment> segments;  // ordered by query_start
 };
 
-// The null model behind false_positive_probability (INDEX.md, "Calibration"):
-// against an unrelated reference, the bit error rate of a segment of L
-// informative positions is ~ Normal(null_ber, null_sigma / sqrt(L)) (sigma is
-// large because neighbouring sub-fingerprints share most of their audio); a
-// query/reference pair of Q and R positions offers about tests_per_position *
-// (Q + R) / L * sqrt(min(Q, R) / L) independent chances. Fitted on unrelated
-// corpus recordings with `signet-eval --calibrate` (INDEX.md has the table).
+// The null model behind pair_probability: against an unrelated reference,
+// the bit error rate of a segment of L informative positions is about
+// Normal(mu, sigma(L)), where sigma(L) = null_sigma * (L / 32)^sigma_growth /
+// sqrt(L) (neighbouring sub-fingerprints share most of their audio, and the
+// spread shrinks slower than 1/sqrt(L)); for this pair mu = min(null_ber,
+// background median) and sigma = max(sigma(L), background spread). A pair of
+// Q and R positions offers about tests_per_position * (Q + R) / L *
+// sqrt(min(Q, R) / L) independent chances (diagonals times placements).
+// Fitted and checked with `signet-eval --calibrate` (EVALUATION.md).
 struct ScoreModel {
   double null_ber = 0.42;
   double null_sigma = 0.23;
+  double sigma_growth = 0.0;
   double tests_per_position = 2.0;
+  double correlated_positions = 0.0;
+  // Background shifts needed before they count (fewer: the model alone).
+  int min_background_shifts = 8;
 
-  // Probability that a query of `query_positions` unrelated to a reference of
-  // `ref_positions` yields a segment this good somewhere against it.
-  double FalsePositiveProbability(double bit_error_rate, int informative_positions,
-                                  int query_positions, int ref_positions) const;
+  // One look at one placement: P(BER <= bit_error_rate) for an unrelated
+  // alignment of L informative positions.
+  double Tail(double bit_error_rate, int informative_positions,
+              const ShiftedBackground& background = {}) const;
+  // Independent chances a pair of Q and R positions offers a segment of L.
+  double Chances(int informative_positions, int query_positions, int ref_positions) const;
+  // min(1, Tail x Chances): p of the E-value contract.
+  double PairProbability(double bit_error_rate, int informative_positions, int query_positions,
+                         int ref_positions, const ShiftedBackground& background = {}) const;
 };
 
 struct MatchOptions {
-  // Per query and per reference. The default threshold: at 1e-6 a catalogue of
-  // 100k works still sees ~0.1 false matches per query at most. Calibration and
-  // how the probability is estimated: INDEX.md.
-  double max_false_positive_rate = 1e-6;
-  // The same for segments found only by a speed-changed query variant
-  // (speed != 1). Stricter: each variant is another look at the catalogue,
-  // and on the corpus a 1e-6 bar let in 1 of 60 unregistered 30 s queries
-  // and borderline matches of passages the Wesnoth tracks share (INDEX.md,
-  // "Speed-changed copies"); true speed-changed copies score far below it.
-  double max_false_positive_rate_speed_variant = 1e-9;
+  // Matches with E-value above this are dropped: at 1e-3 at most one false
+  // work per thousand queries, whatever the registry's size.
+  double max_e_value = 1e-3;
+  // E-values count at least this many references searched, so that a small
+  // or growing registry reports on a fixed scale (the eval uses 1e6).
+  double min_references = 0;
+  // Looks at the registry made for this query by other prints (a fusion
+  // passes the landmark print's variants here), added to the query variants.
+  double other_looks = 0;
   std::size_t max_matches = 16;
   // Candidates (reference, diagonal) verified per query variant.
   std::size_t max_candidates = 48;
@@ -102,10 +156,8 @@ using MatcherOptions = MatchOptions;
 // down by that factor (e.g. its PCM relabelled at sample_rate / speed), so
 // that a copy sped up by 3 % lines up with the reference again at speed 1.03.
 // Variant time t is query time t / speed; reference times are unchanged.
-// Each speed variant is another chance of a false match: Find multiplies their
-// segments' false-positive probabilities by the number of variants with
-// speed != 1 and holds them to max_false_positive_rate_speed_variant; the
-// query itself (speed 1) is judged exactly as without variants.
+// Each variant is another look at the registry: E-values count every variant
+// passed to Find (V of the contract), the query itself included.
 struct QueryVariant {
   std::span<const std::uint32_t> values;
   double speed = 1.0;
@@ -113,16 +165,21 @@ struct QueryVariant {
 
 // Stage 3 on its own, for calibration, brute-force baselines and tests: the
 // segments where `query` matches `ref` on the diagonal
-// ref position = query position + diagonal, scored with `model`.
+// ref position = query position + diagonal, scored with `model` (one
+// reference, one look: e_value = pair_probability).
 std::vector<Segment> AlignSegments(std::span<const std::uint32_t> query,
                                    std::span<const std::uint32_t> ref, int diagonal,
                                    const ScoreModel& model = {});
 
 // Brute force over every diagonal (calibration, baselines): the segment of
-// `query` against `ref` with the lowest false-positive probability; a
-// default Segment (no informative positions) when there is none.
+// `query` against `ref` with the lowest pair_probability; a default Segment
+// (no informative positions) when there is none.
 Segment BestSegmentAnyDiagonal(std::span<const std::uint32_t> query,
                                std::span<const std::uint32_t> ref, const ScoreModel& model = {});
+// Every segment of every diagonal (what the brute-force calibration refits).
+std::vector<Segment> SegmentsAnyDiagonal(std::span<const std::uint32_t> query,
+                                         std::span<const std::uint32_t> ref,
+                                         const ScoreModel& model = {});
 
 class Matcher {
  public:

@@ -108,6 +108,15 @@ TEST_F(EvalSmoke, ChromaprintFindsSpedUpCopiesThroughItsVariants) {
   EXPECT_NEAR(found[0].speed, 1.04, 0.006);
 }
 
+TEST_F(EvalSmoke, ChromaprintFindsReverberatedCopies) {
+  const auto m = Chromaprint(false);
+  for (const char* deg : {"reverb_50", "reverb_80"}) {
+    const auto found = MatchDegraded(*m, deg, Excerpt("heroes_rite", 100, 10));
+    ASSERT_FALSE(found.empty()) << deg;
+    EXPECT_EQ(found[0].ref_id, 2u) << deg;
+  }
+}
+
 TEST_F(EvalSmoke, UnregisteredMusicAndSpeechMatchNothing) {
   const auto m = Chromaprint(true);
   EXPECT_TRUE(MatchDegraded(*m, "mp3_64k", Excerpt("sad", 20, 10)).empty());

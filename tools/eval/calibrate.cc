@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -12,7 +13,6 @@
 
 #include "fingerprint/extract.h"
 #include "tools/eval/degrade.h"
-#include "tools/eval/timing.h"
 
 namespace signet::eval {
 namespace {
@@ -24,10 +24,26 @@ struct CalQuery {
   std::vector<std::uint32_t> fp;
 };
 
+// A segment as the null model sees it, for refits.
+struct Seen {
+  double ber;
+  int positions;
+  fp::ShiftedBackground background;
+};
+
 struct PairResult {
   std::size_t query, ref;
-  fp::Segment best;  // informative_positions == 0: no segment at all
+  fp::Segment best;        // informative_positions == 0: no segment at all
+  std::vector<Seen> seen;  // every segment any model of the grid could score below 0.5
 };
+
+double PairP(const PairResult& p, int nq, int nr, const fp::ScoreModel& m) {
+  double best = 1;
+  for (const Seen& s : p.seen) {
+    best = std::min(best, m.PairProbability(s.ber, s.positions, nq, nr, s.background));
+  }
+  return best;
+}
 
 constexpr double kThresholds[] = {1e-1, 1e-2, 1e-3, 1e-4, 1e-5};
 
@@ -41,15 +57,20 @@ void PrintRow(const std::string& label, const std::vector<const PairResult*>& ro
   if (rows.empty()) return;
   fmt::print("{:<34} {:>7}", label, rows.size());
   for (double x : kThresholds) {
-    const auto k = std::count_if(rows.begin(), rows.end(), [&](const PairResult* p) {
-      return p->best.false_positive_probability < x;
-    });
+    const auto k = std::count_if(rows.begin(), rows.end(),
+                                 [&](const PairResult* p) { return p->best.pair_probability < x; });
     fmt::print(" {:>9.2e}", static_cast<double>(k) / static_cast<double>(rows.size()));
   }
   const PairResult* m = *std::min_element(rows.begin(), rows.end(), [](auto* a, auto* b) {
-    return a->best.false_positive_probability < b->best.false_positive_probability;
+    return a->best.pair_probability < b->best.pair_probability;
   });
-  fmt::print(" {:>9.1e} {:>6.3f}\n", m->best.false_positive_probability, m->best.bit_error_rate);
+  fmt::print(" {:>9.1e} {:>6.3f}\n", m->best.pair_probability, m->best.bit_error_rate);
+}
+
+double WallMs() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -136,13 +157,13 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
   for (std::size_t q = 0; q < queries.size(); ++q) {
     if (queries[q].fp.empty()) continue;
     const bool same_album = queries[q].set == "same-album";
-    for (std::size_t i : registered) pairs.push_back({q, i, {}});
+    for (std::size_t i : registered) pairs.push_back({q, i, {}, {}});
     if (same_album) continue;
     for (std::size_t i : negatives) {
-      if (recs[i].set != queries[q].set) pairs.push_back({q, i, {}});
+      if (recs[i].set != queries[q].set) pairs.push_back({q, i, {}, {}});
     }
   }
-  const double t0 = CpuMs();
+  const double t0 = WallMs();
   next = 0;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
@@ -160,10 +181,11 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
   const auto& m = options.model;
   fmt::print(
       "\nnull model: brute force over every diagonal, {} unrelated pairs ({} queries), "
-      "{:.0f} s CPU on this thread\nScoreModel: null_ber {} null_sigma {} tests_per_position {}\n"
+      "{:.0f} s wall\nScoreModel: null_ber {} null_sigma {} sigma_growth {} "
+      "tests_per_position {}\n"
       "P(<x): fraction of pairs whose best segment's tail probability is below x (calibrated: "
       "<= x)\n\n",
-      pairs.size(), queries.size(), (CpuMs() - t0) / 1e3, m.null_ber, m.null_sigma,
+      pairs.size(), queries.size(), (WallMs() - t0) / 1e3, m.null_ber, m.null_sigma, m.sigma_growth,
       m.tests_per_position);
   std::vector<const PairResult*> unrelated, same;
   for (const auto& p : pairs) {
@@ -201,12 +223,41 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
     }
     PrintRow(len, rows);
   }
+  // Refits: the same segments scored by a grid of models around the given one.
+  fmt::print(
+      "\nrefit grid over the unrelated pairs: P(p < x) / x (calibrated: <= 1; '-': no pair "
+      "below x)\n{:>6} {:>6} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8}\n",
+      "sigma", "growth", "corr", "tests", "x=1e-2", "x=1e-3", "x=1e-4", "x=1e-5");
+  for (double corr : {0.0, 4.0, 8.0, 12.0}) {
+    for (double growth : {0.0, 0.1, 0.2}) {
+      for (double tests : {2.0, 8.0}) {
+        fp::ScoreModel g = options.model;
+        g.correlated_positions = corr;
+        g.sigma_growth = growth;
+        g.tests_per_position = tests;
+        std::vector<double> ps;
+        ps.reserve(unrelated.size());
+        for (auto* p : unrelated) {
+          ps.push_back(PairP(*p, static_cast<int>(queries[p->query].fp.size()),
+                             static_cast<int>(recs[p->ref].fp.size()), g));
+        }
+        fmt::print("{:>6} {:>6} {:>5} {:>6}", g.null_sigma, growth, corr, tests);
+        for (double x : {1e-2, 1e-3, 1e-4, 1e-5}) {
+          const auto k = std::count_if(ps.begin(), ps.end(), [&](double v) { return v < x; });
+          fmt::print(" {:>8}", k == 0
+                                   ? std::string("-")
+                                   : fmt::format("{:.2f}", static_cast<double>(k) /
+                                                               static_cast<double>(ps.size()) / x));
+        }
+        fmt::print("\n");
+      }
+    }
+  }
   if (verbose) {
     std::vector<const PairResult*> all(unrelated);
     all.insert(all.end(), same.begin(), same.end());
-    std::sort(all.begin(), all.end(), [](auto* a, auto* b) {
-      return a->best.false_positive_probability < b->best.false_positive_probability;
-    });
+    std::sort(all.begin(), all.end(),
+              [](auto* a, auto* b) { return a->best.pair_probability < b->best.pair_probability; });
     fmt::print("\nbest-scoring pairs:\n");
     for (std::size_t k = 0; k < std::min<std::size_t>(25, all.size()); ++k) {
       const auto& p = *all[k];
@@ -216,7 +267,7 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
           "{:.1e}\n",
           q.length, q.deg, recs[q.source].set + "/" + recs[q.source].name, q.start, recs[p.ref].set,
           recs[p.ref].name, p.best.query_start, p.best.query_end, p.best.ref_start, p.best.ref_end,
-          p.best.bit_error_rate, p.best.informative_positions, p.best.false_positive_probability);
+          p.best.bit_error_rate, p.best.informative_positions, p.best.pair_probability);
     }
   }
   return 0;

@@ -135,19 +135,26 @@ int main(int argc, char** argv) {
                  "signetd's 12 (0.94-1.06); 'none'")
       ->delimiter(',');
   app.add_option("--speed-variant-seconds", mopt.speed_variant_seconds);
-  app.add_option("--fp-rate", mopt.match.max_false_positive_rate,
-                 "MatchOptions::max_false_positive_rate");
-  app.add_option("--fp-rate-speed", mopt.match.max_false_positive_rate_speed_variant,
-                 "MatchOptions::max_false_positive_rate_speed_variant");
+  app.add_option("--filler", mopt.filler_recordings,
+                 "chromaprint: synthetic 3-minute recordings indexed beside the corpus (an index "
+                 "of registry size: 100000 gives 24-bit keys)");
+  app.add_option("--max-e-value", mopt.match.max_e_value, "MatchOptions::max_e_value");
+  mopt.match.min_references = 1e6;
+  app.add_option("--as-if-references", mopt.match.min_references,
+                 "E-values count at least this many registered works (MatchOptions::"
+                 "min_references; 0: the index's own count)");
   app.add_flag("--calibrate", calibrate,
                "measure the null model on brute-force unrelated pairs instead (EVALUATION.md)");
   app.add_option("--calibration-queries", copt.queries_per_cell,
                  "--calibrate: unrelated excerpts per (set, length, degradation)");
   app.add_option("--calibration-degradations", copt.degradations)->delimiter(',');
+  app.add_option("--calibration-lengths", copt.lengths)->delimiter(',');
   signet::fp::ScoreModel& model = mopt.match.score_model;
   app.add_option("--null-ber", model.null_ber, "ScoreModel override");
   app.add_option("--null-sigma", model.null_sigma, "ScoreModel override");
   app.add_option("--tests-per-position", model.tests_per_position, "ScoreModel override");
+  app.add_option("--sigma-growth", model.sigma_growth, "ScoreModel override");
+  app.add_option("--correlated-positions", model.correlated_positions, "ScoreModel override");
   app.add_flag("--verbose", verbose, "print wrong matches and the unrelated pairs that score well");
   std::string footer = "Degradations (each applied to the excerpt; ../shared/corpus/README.md):\n";
   for (const auto& d : DegradationCatalogue())
@@ -392,14 +399,17 @@ int main(int argc, char** argv) {
     c.ms.push_back(CpuMs() - t0);
     c.prep_ms.push_back(q.prep_ms);
     ++c.n;
+    auto name_of = [&](std::uint64_t id) {
+      return id < recs.size() ? recs[id].name : std::string("synthetic filler");
+    };
     auto correct_for = [&](const Match& m, const Expect& e) {
-      return Siblings(recs[m.ref_id].name, recs[e.rec].name);
+      return Siblings(name_of(m.ref_id), recs[e.rec].name);
     };
     bool any_wrong = false;
     for (const Match& m : found) {
       bool ok = false;
       for (const Expect& e : q.expect) ok = ok || correct_for(m, e);
-      if (q.background != SIZE_MAX && Siblings(recs[m.ref_id].name, recs[q.background].name))
+      if (q.background != SIZE_MAX && Siblings(name_of(m.ref_id), recs[q.background].name))
         ok = true;
       if (ok) continue;
       any_wrong = true;
@@ -409,7 +419,7 @@ int main(int argc, char** argv) {
             "  {}: {} {} from {} @{:.1f}: {} score {:.1f} speed {:.2f} seg q {:.1f}-{:.1f} "
             "r {:.1f} ber {:.3f} n {}\n",
             q.expect.empty() ? "false positive" : "wrong", q.length, q.deg, recs[q.source].name,
-            q.source_start, recs[m.ref_id].name, m.score, m.speed, s.query_start, s.query_end,
+            q.source_start, name_of(m.ref_id), m.score, m.speed, s.query_start, s.query_end,
             s.ref_start, s.bit_error_rate, s.informative_positions);
       }
     }

@@ -4,6 +4,7 @@
 
 #include "fingerprint/extract.h"
 #include "fingerprint/index.h"
+#include "fingerprint/synthetic.h"
 
 namespace signet::eval {
 namespace {
@@ -13,15 +14,27 @@ namespace {
 class ChromaprintMatcher : public EvalMatcher {
  public:
   explicit ChromaprintMatcher(const EvalMatcherOptions& options)
-      : options_(options), matcher_(index_, options.match) {}
+      : options_(options), matcher_(index_, options.match) {
+    if (options.filler_recordings > 0) index_.BeginBulkLoad();
+  }
 
   std::string Describe() const override {
-    return fmt::format("chromaprint: {} speed variants over {} s, max false-positive rate {:g}",
-                       options_.speed_variants.size(), options_.speed_variant_seconds,
-                       options_.match.max_false_positive_rate);
+    return fmt::format(
+        "chromaprint: {} speed variants over {} s, max E-value {:g} counting at least {:g} "
+        "references; index: {} recordings ({} synthetic filler), {}-bit keys",
+        options_.speed_variants.size(), options_.speed_variant_seconds, options_.match.max_e_value,
+        options_.match.min_references, index_.size(), options_.filler_recordings,
+        index_.Stats().base_key_bits);
   }
   Status Register(const Reference& ref) override { return index_.Add(ref.id, ref.chromaprint); }
-  void Finish() override { index_.Compact(); }
+  void Finish() override {
+    constexpr std::uint64_t kFillerIds = std::uint64_t{1} << 40;
+    fp::SyntheticFingerprints gen(20240611);
+    for (std::size_t k = 0; k < options_.filler_recordings; ++k) {
+      (void)index_.Add(kFillerIds + k, gen.Recording(1450));
+    }
+    index_.Compact();
+  }
 
   Result<std::unique_ptr<PreparedQuery>> Prepare(
       std::span<const std::uint8_t> audio) const override {

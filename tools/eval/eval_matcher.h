@@ -60,6 +60,12 @@ struct EvalMatcherOptions {
   // does for audio queries).
   std::vector<double> speed_variants;
   double speed_variant_seconds = 120;
+  // Chromaprint: this many synthetic 3-minute recordings (fingerprint/
+  // synthetic.h) indexed beside the corpus, so that the index has the key
+  // width and posting lists of a large registry (at 100k recordings a key is
+  // all 24 bits; at the corpus's 33 it is the first 12). They are never
+  // expected and count as wrong when matched.
+  std::size_t filler_recordings = 0;
 };
 
 // The names --matcher accepts.
