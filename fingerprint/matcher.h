@@ -114,8 +114,8 @@ struct ScoreModel {
   double null_ber = 0.42;
   double null_sigma = 0.23;
   double sigma_growth = 0.0;
-  double tests_per_position = 2.0;
-  double correlated_positions = 0.0;
+  double tests_per_position = 4.0;
+  double correlated_positions = 8.0;
   // Background shifts needed before they count (fewer: the model alone).
   int min_background_shifts = 8;
 

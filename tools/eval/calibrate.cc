@@ -168,8 +168,26 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       for (std::size_t k; (k = next++) < pairs.size();) {
-        pairs[k].best = fp::BestSegmentAnyDiagonal(queries[pairs[k].query].fp,
-                                                   recs[pairs[k].ref].fp, options.model);
+        const auto& q = queries[pairs[k].query].fp;
+        const auto& r = recs[pairs[k].ref].fp;
+        const int nq = static_cast<int>(q.size()), nr = static_cast<int>(r.size());
+        // The loosest model of the refit grid: a segment it scores above 0.5
+        // scores above 0.5 under every model of the grid.
+        fp::ScoreModel loose = options.model;
+        loose.correlated_positions = 0;
+        loose.sigma_growth = 0;
+        loose.tests_per_position = 1;
+        for (const fp::Segment& seg : fp::SegmentsAnyDiagonal(q, r, options.model)) {
+          if (seg.pair_probability < pairs[k].best.pair_probability ||
+              pairs[k].best.informative_positions == 0) {
+            pairs[k].best = seg;
+          }
+          if (loose.PairProbability(seg.bit_error_rate, seg.informative_positions, nq, nr,
+                                    seg.background) < 0.5) {
+            pairs[k].seen.push_back(
+                {seg.bit_error_rate, seg.informative_positions, seg.background});
+          }
+        }
       }
     });
   }
@@ -230,7 +248,7 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
       "sigma", "growth", "corr", "tests", "x=1e-2", "x=1e-3", "x=1e-4", "x=1e-5");
   for (double corr : {0.0, 4.0, 8.0, 12.0}) {
     for (double growth : {0.0, 0.1, 0.2}) {
-      for (double tests : {2.0, 8.0}) {
+      for (double tests : {2.0, 4.0, 8.0, 16.0}) {
         fp::ScoreModel g = options.model;
         g.correlated_positions = corr;
         g.sigma_growth = growth;
