@@ -1,8 +1,10 @@
 #include "server/http_session.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
+#include "server/framing.h"
 #include "server/stream_session.h"
 
 namespace signet::server {
@@ -53,9 +55,8 @@ class HttpSession {
     http::request_parser<http::empty_body> head;  // fresh per request
     head.header_limit(t_.opts.header_limit);
     head.body_limit(boost::none);  // the route's limit applies once it is known
-    c_.stream.expires_after(t_.opts.header_timeout);
-    auto [ec, n] = co_await http::async_read_header(c_.stream, buffer_, head, kNoThrow);
-    if (ec) co_return co_await HeadFailed(ec, ex);
+    const std::optional<Next> refused = co_await ReadHead(head, ex);
+    if (refused) co_return *refused;
 
     const auto& req = head.get();
     ex.method = std::string(req.method_string());
@@ -93,24 +94,66 @@ class HttpSession {
     co_return true;
   }
 
-  awaitable<Next> HeadFailed(const beast::error_code& ec, const Exchange& ex) {
-    if (ec == http::error::header_limit) {
-      co_await Write(
-          ex,
-          api::Response::Problem(431, "request header fields too large",
-                                 "the request line and headers exceed " +
-                                     std::to_string(t_.opts.header_limit) +
-                                     " bytes; send a shorter target or fewer/smaller headers"),
-          false);
+  // Reads the request head into buffer_, checks its framing (server/framing.h)
+  // and parses it into `head`. nullopt when the request can be served; else
+  // how the connection goes on (any answer is written).
+  awaitable<std::optional<Next>> ReadHead(http::request_parser<http::empty_body>& head,
+                                          const Exchange& ex) {
+    c_.stream.expires_after(t_.opts.header_timeout);
+    std::size_t size = 0;
+    for (;;) {
+      SkipEmptyLines();
+      const std::string_view bytes = Buffered();
+      size = FindHeadEnd(bytes);
+      if (size > t_.opts.header_limit || (size == 0 && bytes.size() > t_.opts.header_limit)) {
+        co_await Write(
+            ex,
+            api::Response::Problem(431, "request header fields too large",
+                                   "the request line and headers exceed " +
+                                       std::to_string(t_.opts.header_limit) +
+                                       " bytes; send a shorter target or fewer/smaller headers"),
+            false);
+        co_return Next::kDrainAndClose;
+      }
+      if (size > 0) break;
+      auto [ec, n] = co_await c_.stream.async_read_some(buffer_.prepare(4096), kNoThrow);
+      if (ec) co_return Next::kClose;  // end of stream, timeout, reset: nobody to answer
+      buffer_.commit(n);
+    }
+    const FramingCheck framing = CheckRequestFraming(Buffered().substr(0, size));
+    if (!framing.ok) {
+      co_await Write(ex,
+                     api::Response::Problem(
+                         framing.status, framing.status == 501 ? "not implemented" : "bad request",
+                         framing.detail),
+                     false);
       co_return Next::kDrainAndClose;
     }
-    // End of stream, timeout, reset or cancellation: nobody to answer.
-    if (!IsHttpError(ec) || ec == http::error::end_of_stream) co_return Next::kClose;
-    co_await Write(ex,
-                   api::Response::Problem(400, "bad request",
-                                          "the request is not valid HTTP/1.1: " + ec.message()),
-                   false);
-    co_return Next::kDrainAndClose;
+    beast::error_code ec;
+    const std::size_t used = head.put(net::buffer(buffer_.data().data(), size), ec);
+    if (!ec && !head.is_header_done()) ec = http::error::partial_message;
+    if (ec) {
+      co_await Write(ex,
+                     api::Response::Problem(400, "bad request",
+                                            "the request is not valid HTTP/1.1: " + ec.message()),
+                     false);
+      co_return Next::kDrainAndClose;
+    }
+    buffer_.consume(used);
+    co_return std::nullopt;
+  }
+
+  // A server SHOULD ignore empty lines before a request line (RFC 9112 2.2):
+  // some clients send an extra CRLF after a body.
+  void SkipEmptyLines() {
+    std::string_view b = Buffered();
+    std::size_t skip = 0;
+    while (b.size() >= skip + 2 && b[skip] == '\r' && b[skip + 1] == '\n') skip += 2;
+    buffer_.consume(skip);
+  }
+
+  std::string_view Buffered() const {
+    return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
   }
 
   awaitable<Next> RateLimited(const Exchange& ex, int retry_after, bool keep, bool has_body) {
