@@ -38,11 +38,11 @@ std::string AccessLog::Line(std::chrono::system_clock::time_point time, std::str
 }
 
 void AccessLog::Record(std::string_view remote, const Exchange& exchange, int status,
-                       std::size_t bytes) {
+                       std::size_t bytes, std::string_view refusal) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.start).count();
-  if (!exchange.method.empty()) {
-    handler_.Observe({exchange.method, exchange.route, status, seconds});
+  if (!exchange.method.empty() || !refusal.empty()) {
+    handler_.Observe({exchange.method, exchange.route, status, seconds, refusal});
   }
   if (!sink_) return;
   sink_(Line(std::chrono::system_clock::now(), remote, exchange, status, bytes, seconds * 1000));

@@ -35,8 +35,10 @@ class AccessLog {
   // `handler` must outlive the log; an empty sink writes no lines.
   AccessLog(api::Handler& handler, Sink sink) : handler_(handler), sink_(std::move(sink)) {}
 
-  // Counts the exchange and writes its line. `bytes` is the body sent.
-  void Record(std::string_view remote, const Exchange& exchange, int status, std::size_t bytes);
+  // Counts the exchange and writes its line. `bytes` is the body sent;
+  // `refusal` is why the transport refused it, if it did (api::Completed).
+  void Record(std::string_view remote, const Exchange& exchange, int status, std::size_t bytes,
+              std::string_view refusal = {});
 
   // The line for one exchange, ending with '\n'.
   static std::string Line(std::chrono::system_clock::time_point time, std::string_view remote,

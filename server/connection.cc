@@ -1,6 +1,8 @@
 #include "server/connection.h"
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 
 namespace signet::server {
 
@@ -68,7 +70,8 @@ void CopyHeaders(const api::Headers& from, http::fields& to) {
 }
 
 awaitable<bool> WriteResponse(Connection& c, std::chrono::milliseconds timeout, AccessLog& log,
-                              const Exchange& exchange, api::Response res, bool keep) {
+                              const Exchange& exchange, api::Response res, bool keep,
+                              std::string_view refusal) {
   http::response<http::string_body> msg;
   msg.version(11);
   msg.result(static_cast<unsigned>(res.status));
@@ -78,18 +81,31 @@ awaitable<bool> WriteResponse(Connection& c, std::chrono::milliseconds timeout, 
   msg.keep_alive(keep);
   msg.prepare_payload();
   c.stream.expires_after(timeout);
-  auto [ec, n] = co_await http::async_write(c.stream, msg, kNoThrow);
-  log.Record(c.remote, exchange, res.status, bytes);
+  beast::error_code ec;
+  if (exchange.method == "HEAD") {
+    // The head GET would send, Content-Length included, without the body.
+    http::response_serializer<http::string_body> sr{msg};
+    std::tie(ec, std::ignore) = co_await http::async_write_header(c.stream, sr, kNoThrow);
+    log.Record(c.remote, exchange, res.status, 0, refusal);
+    co_return !ec;
+  }
+  std::tie(ec, std::ignore) = co_await http::async_write(c.stream, msg, kNoThrow);
+  log.Record(c.remote, exchange, res.status, bytes, refusal);
   co_return !ec;
 }
 
-awaitable<void> LingeringClose(Connection& c) {
+awaitable<void> LingeringClose(Connection& c, std::uint64_t max_bytes,
+                               std::chrono::milliseconds max_time) {
   beast::error_code ec;
   c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  std::array<char, 8192> sink;
-  std::size_t total = 0;
-  c.stream.expires_after(std::chrono::milliseconds(500));
-  while (!ec && total < (1u << 20)) {
+  std::array<char, 65536> sink;
+  std::uint64_t total = 0;
+  const auto deadline = std::chrono::steady_clock::now() + max_time;
+  while (!ec && total < max_bytes) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    c.stream.expires_after(
+        std::min<std::chrono::steady_clock::duration>(left, std::chrono::seconds(5)));
     auto [rec, n] = co_await c.stream.async_read_some(net::buffer(sink), kNoThrow);
     ec = rec;
     total += n;

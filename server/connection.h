@@ -89,13 +89,17 @@ class ConnectionSet {
 void CopyHeaders(const api::Headers& from, http::fields& to);
 
 // Writes an ordinary response within `timeout` and records it in the access
-// log. False when the write failed.
+// log (`refusal`: why the transport refused the request, if it did). The
+// answer to a HEAD request is the head alone. False when the write failed.
 awaitable<bool> WriteResponse(Connection& c, std::chrono::milliseconds timeout, AccessLog& log,
-                              const Exchange& exchange, api::Response res, bool keep);
+                              const Exchange& exchange, api::Response res, bool keep,
+                              std::string_view refusal = {});
 
-// Shuts our side, then reads and discards what the client is still sending
-// for a moment, so the kernel does not answer it with a RST that would
-// destroy the response before the client reads it; then closes.
-awaitable<void> LingeringClose(Connection& c);
+// Shuts our side, then reads and discards what the client is still sending,
+// up to `max_bytes` for at most `max_time` (each read waits 5 s at most), so
+// the kernel does not answer it with a RST that would destroy the response
+// before the client reads it (nginx's lingering close); then closes.
+awaitable<void> LingeringClose(Connection& c, std::uint64_t max_bytes,
+                               std::chrono::milliseconds max_time);
 
 }  // namespace signet::server

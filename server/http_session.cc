@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "server/framing.h"
 #include "server/stream_session.h"
@@ -63,8 +65,13 @@ class HttpSession {
     ex.target = std::string(req.target());
     bool keep = req.keep_alive() && !t_.stopping;
     const bool has_body = head.chunked() || head.content_length().value_or(0) > 0;
+    std::vector<std::string_view> forwarded;
+    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+      forwarded.push_back(it->value());
+    }
+    client_ = t_.opts.trusted_proxies.ClientFor(c_.ip, forwarded);
 
-    if (auto retry = t_.limiter.Acquire(c_.ip))
+    if (auto retry = t_.limiter.Acquire(client_))
       co_return co_await RateLimited(ex, *retry, keep, has_body);
 
     const api::RouteInfo info = t_.handler.Classify(ex.method, ex.target);
@@ -73,12 +80,17 @@ class HttpSession {
       co_await Write(ex, TooLarge(info.body_limit), false);
       co_return Next::kDrainAndClose;
     }
+    // The body's memory is reserved before a byte of it is read.
+    MemoryBudget::Reservation body_memory(t_.body_memory);
+    if (!info.streaming && !body_memory.GrowTo(head.content_length().value_or(0))) {
+      co_return co_await BodyMemorySpent(ex, *head.content_length());
+    }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       const bool sent = co_await SendContinue(req.version());
       if (!sent) co_return Next::kClose;
     }
     if (info.streaming) co_return co_await Stream(std::move(head), ex, keep, has_body);
-    co_return co_await Ordinary(std::move(head), ex, info, keep);
+    co_return co_await Ordinary(std::move(head), ex, info, keep, body_memory);
   }
 
  private:
@@ -162,7 +174,7 @@ class HttpSession {
         "this client sent more than " + FormatRate() + "; wait Retry-After seconds");
     res.headers.Set("Retry-After", std::to_string(retry_after));
     // The body is not read: the connection cannot go on after it.
-    const bool ok = co_await Write(ex, std::move(res), keep && !has_body);
+    const bool ok = co_await Write(ex, std::move(res), keep && !has_body, "rate");
     if (has_body) co_return Next::kDrainAndClose;
     co_return ok&& keep ? Next::kServe : Next::kClose;
   }
@@ -174,29 +186,72 @@ class HttpSession {
     co_return !ec;
   }
 
+  // Refuses a body that does not fit in what is left of the memory budget
+  // (or could never fit: 413).
+  awaitable<Next> BodyMemorySpent(const Exchange& ex, std::uint64_t bytes) {
+    if (bytes > t_.body_memory.limit()) {
+      co_await Write(ex, TooLarge(t_.body_memory.limit()), false, "body_memory");
+      co_return Next::kDrainAndClose;
+    }
+    api::Response busy = api::Response::Problem(
+        503, "server busy",
+        "the server is holding as many request bodies in memory as it allows (" +
+            std::to_string(t_.body_memory.limit() >> 20) +
+            " MiB together); retry after Retry-After seconds");
+    busy.headers.Set("Retry-After", "2");
+    co_await Write(ex, std::move(busy), false, "body_memory");
+    co_return Next::kDrainAndClose;
+  }
+
   awaitable<Next> Stream(http::request_parser<http::empty_body>&& head, Exchange& ex, bool keep,
                          bool has_body) {
+    const Next refused = has_body ? Next::kDrainAndClose : Next::kClose;
     if (t_.streams >= static_cast<std::size_t>(std::max(1, t_.opts.stream_threads))) {
       api::Response busy = api::Response::Problem(
           503, "too many streams",
-          "the server is running as many streaming requests as it allows; retry shortly");
-      busy.headers.Set("Retry-After", "1");
-      co_await Write(ex, std::move(busy), false);
-      co_return has_body ? Next::kDrainAndClose : Next::kClose;
+          "the server is running all " + std::to_string(t_.opts.stream_threads) +
+              " streaming requests it allows; a stream ends after at most its item interval "
+              "without an item or its total duration (see /openapi.json, POST /v1/check); "
+              "retry after Retry-After seconds");
+      busy.headers.Set("Retry-After", "5");
+      co_await Write(ex, std::move(busy), false, "streams");
+      co_return refused;
+    }
+    if (!t_.limiter.OpenStream(client_)) {
+      api::Response limited = api::Response::Problem(
+          429, "too many streams",
+          "this client already runs " + std::to_string(t_.opts.rate.max_streams_per_client) +
+              " streaming requests, as many as one client may; send more items per stream, "
+              "or wait for one to end and retry after Retry-After seconds");
+      limited.headers.Set("Retry-After", "5");
+      co_await Write(ex, std::move(limited), false, "streams_per_client");
+      co_return refused;
     }
     api::Request request = ToApiRequest(head.get(), c_);
     const bool ok =
         co_await ServeStream(t_, c_, buffer_, std::move(head), std::move(request), ex, keep);
+    t_.limiter.CloseStream(client_);
     if (!ok) co_return Next::kDrainAndClose;
     co_return keep ? Next::kServe : Next::kClose;
   }
 
   awaitable<Next> Ordinary(http::request_parser<http::empty_body>&& head, Exchange& ex,
-                           const api::RouteInfo& info, bool keep) {
+                           const api::RouteInfo& info, bool keep,
+                           MemoryBudget::Reservation& body_memory) {
     http::request_parser<http::string_body> parser{std::move(head)};
     parser.body_limit(info.body_limit);
     c_.stream.expires_after(t_.opts.body_timeout);
-    auto [ec, n] = co_await http::async_read(c_.stream, buffer_, parser, kNoThrow);
+    beast::error_code ec;
+    // Read piece by piece so a chunked body reserves memory as it grows.
+    while (!ec && !parser.is_done()) {
+      std::tie(ec, std::ignore) =
+          co_await http::async_read_some(c_.stream, buffer_, parser, kNoThrow);
+      const std::uint64_t have = parser.get().body().capacity();
+      if (!ec && have > body_memory.held() &&
+          !body_memory.GrowTo(std::max(have, body_memory.held() + (1u << 20)))) {
+        co_return co_await BodyMemorySpent(ex, have);
+      }
+    }
     if (ec == http::error::body_limit) {
       co_await Write(ex, TooLarge(info.body_limit), false);
       co_return Next::kDrainAndClose;
@@ -231,8 +286,10 @@ class HttpSession {
     }
   }
 
-  awaitable<bool> Write(const Exchange& ex, api::Response res, bool keep) {
-    return WriteResponse(c_, t_.opts.write_timeout, t_.access_log, ex, std::move(res), keep);
+  awaitable<bool> Write(const Exchange& ex, api::Response res, bool keep,
+                        std::string_view refusal = {}) {
+    return WriteResponse(c_, t_.opts.write_timeout, t_.access_log, ex, std::move(res), keep,
+                         refusal);
   }
 
   std::string FormatRate() const {
@@ -246,6 +303,7 @@ class HttpSession {
   Transport& t_;
   Connection& c_;
   beast::flat_buffer buffer_;
+  std::string client_;  // who the current request counts against (trusted_proxies)
 };
 
 }  // namespace
@@ -261,7 +319,7 @@ awaitable<void> RunHttpSession(Transport& t, std::shared_ptr<Connection> c, std:
     c->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     c->stream.socket().close(ec);
   } else {
-    co_await LingeringClose(*c);
+    co_await LingeringClose(*c, t.opts.linger_bytes, t.opts.linger_time);
   }
   if (c->counted_per_client) t.limiter.CloseConnection(c->ip);
   t.connections.Remove(id);

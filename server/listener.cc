@@ -46,33 +46,40 @@ awaitable<void> Listener::Accept() {
     c->remote = c->ip + ":" + std::to_string(ep.port());
     auto ex = c->stream.get_executor();
     if (t_.connections.size() >= t_.opts.max_connections) {
-      net::co_spawn(ex,
-                    Reject(c, 503, "server busy",
-                           "the server has reached its connection limit; retry shortly"),
-                    net::detached);
+      net::co_spawn(
+          ex,
+          Reject(c, 503, "server busy",
+                 "the server has reached its connection limit; retry shortly", "connections"),
+          net::detached);
       continue;
     }
-    if (!t_.limiter.OpenConnection(c->ip)) {
-      net::co_spawn(ex,
-                    Reject(c, 429, "too many connections",
-                           "this client has too many open connections; close some or reuse "
-                           "them with keep-alive"),
-                    net::detached);
-      continue;
+    // A trusted proxy carries many clients' connections: not limited per address.
+    if (!t_.opts.trusted_proxies.Contains(c->ip)) {
+      if (!t_.limiter.OpenConnection(c->ip)) {
+        net::co_spawn(ex,
+                      Reject(c, 429, "too many connections",
+                             "this client has more than " +
+                                 std::to_string(t_.opts.rate.max_connections_per_client) +
+                                 " open connections; close some or reuse them with keep-alive",
+                             "connections_per_client"),
+                      net::detached);
+        continue;
+      }
+      c->counted_per_client = true;
     }
-    c->counted_per_client = true;
     const std::uint64_t id = t_.connections.Add(c);
     net::co_spawn(ex, RunHttpSession(t_, std::move(c), id), net::detached);
   }
 }
 
-awaitable<void> Listener::Reject(std::shared_ptr<Connection> c, int status, std::string_view title,
-                                 std::string_view detail) {
+awaitable<void> Listener::Reject(std::shared_ptr<Connection> c, int status, std::string title,
+                                 std::string detail, std::string refusal) {
   api::Response res = api::Response::Problem(status, title, detail);
   res.headers.Set("Retry-After", "1");
   const Exchange none;  // a named local: GCC 12 mishandles temporaries bound in co_await
-  co_await WriteResponse(*c, t_.opts.write_timeout, t_.access_log, none, std::move(res), false);
-  co_await LingeringClose(*c);
+  co_await WriteResponse(*c, t_.opts.write_timeout, t_.access_log, none, std::move(res), false,
+                         refusal);
+  co_await LingeringClose(*c, t_.opts.linger_bytes, t_.opts.linger_time);
 }
 
 }  // namespace signet::server

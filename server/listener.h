@@ -31,8 +31,9 @@ class Listener {
 
  private:
   awaitable<void> Accept();
-  awaitable<void> Reject(std::shared_ptr<Connection> c, int status, std::string_view title,
-                         std::string_view detail);
+  // Coroutine parameters are owned: a view would dangle once the caller moves on.
+  awaitable<void> Reject(std::shared_ptr<Connection> c, int status, std::string title,
+                         std::string detail, std::string refusal);
 
   Transport& t_;
   tcp::acceptor acceptor_;

@@ -17,6 +17,7 @@
 #include "server/access_log.h"
 #include "server/connection.h"
 #include "server/http_server.h"
+#include "server/memory_budget.h"
 #include "server/rate_limiter.h"
 
 namespace signet::server {
@@ -31,6 +32,7 @@ struct Transport {
         commit_workers(static_cast<std::size_t>(std::max(1, opts.commit_threads))),
         limiter(opts.rate),
         connections(ioc),
+        body_memory(opts.max_body_memory),
         access_log(h, opts.access_log) {}
 
   const ServerOptions opts;
@@ -41,6 +43,7 @@ struct Transport {
   net::thread_pool commit_workers;  // handlers that wait for a durable commit
   RateLimiter limiter;
   ConnectionSet connections;
+  MemoryBudget body_memory;  // ordinary request bodies in flight
   AccessLog access_log;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> streams{0};  // streaming handlers running

@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -76,6 +77,32 @@ inline void FillDisk(const fs::path& path) {
     }
   }
   std::fclose(f);
+}
+
+// A canonical 44-byte WAV header for PCM `data_bytes` long.
+inline std::string WavHeader(std::uint32_t rate, std::uint16_t channels, std::uint16_t bits,
+                             std::uint32_t data_bytes) {
+  std::string h;
+  auto u32 = [&h](std::uint32_t x) {
+    for (int i = 0; i < 4; ++i) h.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+  };
+  auto u16 = [&h](std::uint16_t x) {
+    h.push_back(static_cast<char>(x & 0xff));
+    h.push_back(static_cast<char>(x >> 8));
+  };
+  h += "RIFF";
+  u32(36 + data_bytes);
+  h += "WAVEfmt ";
+  u32(16);
+  u16(1);
+  u16(channels);
+  u32(rate);
+  u32(rate * channels * bits / 8);
+  u16(static_cast<std::uint16_t>(channels * bits / 8));
+  u16(bits);
+  h += "data";
+  u32(data_bytes);
+  return h;
 }
 
 }  // namespace signet::faults
