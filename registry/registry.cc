@@ -16,6 +16,7 @@
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
 #include "fingerprint/index.h"
+#include "registry/keys.h"
 #include "registry/log_signer.h"
 #include "registry/records.h"
 #include "registry/rocksdb_store.h"
@@ -23,37 +24,21 @@
 
 namespace signet::registry {
 
-Micros SystemNowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string_view DisputeStateName(DisputeState s) {
-  return s == DisputeState::kOpen ? "open" : "resolved";
-}
-
 namespace {
 
 namespace merkle = crypto::merkle;
-using records::U64Key;
-
-constexpr std::string_view kMetaTreeSize = "tree_size";
-constexpr std::string_view kMetaCheckpoint = "checkpoint";
-constexpr std::string_view kMetaCounters = "counters";
-constexpr std::string_view kMetaLastAccepted = "last_accepted_at";
+using keys::U64Key;
 
 // A stored Merkle node, or why there is none.
 Result<crypto::Digest> ToNode(const Result<std::optional<std::string>>& v, std::uint32_t level,
                               std::uint64_t index) {
   if (!v.ok()) return v.status();
-  if (!*v || (*v)->size() != 32) {
+  std::optional<crypto::Digest> d = *v ? keys::ParseNodeValue(**v) : std::nullopt;
+  if (!d) {
     return Status::Internal("log node (" + std::to_string(level) + ", " + std::to_string(index) +
                             ") is missing from the database");
   }
-  crypto::Digest d;
-  std::copy((*v)->begin(), (*v)->end(), d.begin());
-  return d;
+  return *d;
 }
 
 // Writes pending over the committed Store (and over a parent overlay): the
@@ -91,7 +76,7 @@ class Overlay {
 
   merkle::NodeReader Reader() const {
     return [this](std::uint32_t level, std::uint64_t index) {
-      return ToNode(Get(Column::kLogNodes, records::NodeKey(level, index)), level, index);
+      return ToNode(Get(Column::kLogNodes, keys::NodeKey(level, index)), level, index);
     };
   }
 
@@ -103,7 +88,7 @@ class Overlay {
 
 merkle::NodeReader StoreReader(const Store* store) {
   return [store](std::uint32_t level, std::uint64_t index) {
-    return ToNode(store->Get(Column::kLogNodes, records::NodeKey(level, index)), level, index);
+    return ToNode(store->Get(Column::kLogNodes, keys::NodeKey(level, index)), level, index);
   };
 }
 
@@ -114,28 +99,6 @@ Result<std::optional<T>> GetRecord(const Overlay& o, Column c, std::string_view 
   if (!v) return std::optional<T>();
   SIGNET_ASSIGN_OR_RETURN(T t, decode(*v));
   return std::optional<T>(std::move(t));
-}
-
-std::string DisputeIdFor(std::string_view work_x, std::string_view work_y) {
-  const auto [lo, hi] = std::minmax(work_x, work_y);
-  std::string data = "signet.dispute.v1\n";
-  data.append(lo).append("\n").append(hi);
-  const crypto::Digest d = crypto::Sha256(data);
-  return "dp_" + crypto::HexEncode(crypto::ByteView(d.data(), 16));
-}
-
-std::string ArtistWorksKey(std::string_view artist, std::string_view work) {
-  std::string k(artist);
-  k.push_back('/');
-  k.append(work);
-  return k;
-}
-
-std::string HistoryKey(std::string_view work, std::uint64_t log_index) {
-  std::string k(work);
-  k.push_back('/');
-  k += U64Key(log_index);
-  return k;
 }
 
 void EraseId(std::vector<std::string>& v, std::string_view id) {
@@ -163,12 +126,12 @@ class Registry::Impl {
 
   Status Init() {
     const auto t0 = std::chrono::steady_clock::now();
-    SIGNET_ASSIGN_OR_RETURN(auto size_v, store_->Get(Column::kMeta, kMetaTreeSize));
+    SIGNET_ASSIGN_OR_RETURN(auto size_v, store_->Get(Column::kMeta, keys::kTreeSize));
     std::uint64_t size = 0;
     if (size_v) {
-      SIGNET_ASSIGN_OR_RETURN(size, records::ParseU64Key(*size_v));
+      SIGNET_ASSIGN_OR_RETURN(size, keys::ParseU64Key(*size_v));
     }
-    SIGNET_ASSIGN_OR_RETURN(auto cp_v, store_->Get(Column::kMeta, kMetaCheckpoint));
+    SIGNET_ASSIGN_OR_RETURN(auto cp_v, store_->Get(Column::kMeta, keys::kCheckpoint));
     SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, merkle::RootHash(size, StoreReader(store_.get())));
     if (cp_v) {
       auto parsed = signer_.OpenCheckpoint(*cp_v);
@@ -189,27 +152,27 @@ class Registry::Impl {
     } else {
       SIGNET_ASSIGN_OR_RETURN(checkpoint_, signer_.SignCheckpoint(0, root));
       WriteSet ws;
-      ws.Put(Column::kMeta, std::string(kMetaTreeSize), U64Key(0));
-      ws.Put(Column::kMeta, std::string(kMetaCheckpoint), checkpoint_);
+      ws.Put(Column::kMeta, std::string(keys::kTreeSize), U64Key(0));
+      ws.Put(Column::kMeta, std::string(keys::kCheckpoint), checkpoint_);
       SIGNET_RETURN_IF_ERROR(store_->Write(ws));
     }
     if (size > 0) {
       // The last leaf must hash the envelope stored for it.
-      SIGNET_ASSIGN_OR_RETURN(auto leaf, store_->Get(Column::kLogLeaves, U64Key(size - 1)));
+      SIGNET_ASSIGN_OR_RETURN(auto leaf, store_->Get(Column::kLogLeaves, keys::LeafKey(size - 1)));
       SIGNET_ASSIGN_OR_RETURN(crypto::Digest node, StoreReader(store_.get())(0, size - 1));
       if (!leaf || merkle::LeafHash(*leaf) != node) {
         return Status::Internal("the last log entry does not match its leaf hash; corrupt data");
       }
     }
     tree_size_ = committed_size_ = size;
-    SIGNET_ASSIGN_OR_RETURN(auto counters_v, store_->Get(Column::kMeta, kMetaCounters));
+    SIGNET_ASSIGN_OR_RETURN(auto counters_v, store_->Get(Column::kMeta, keys::kCounters));
     if (counters_v) {
       SIGNET_ASSIGN_OR_RETURN(counters_, records::DecodeCounters(*counters_v));
     }
     committed_counters_ = counters_;
-    SIGNET_ASSIGN_OR_RETURN(auto last_v, store_->Get(Column::kMeta, kMetaLastAccepted));
+    SIGNET_ASSIGN_OR_RETURN(auto last_v, store_->Get(Column::kMeta, keys::kLastAcceptedAt));
     if (last_v) {
-      SIGNET_ASSIGN_OR_RETURN(auto last, records::ParseU64Key(*last_v));
+      SIGNET_ASSIGN_OR_RETURN(auto last, keys::ParseU64Key(*last_v));
       last_accepted_ = static_cast<Micros>(last);
     }
 
@@ -219,7 +182,7 @@ class Registry::Impl {
     Status decode_status;
     SIGNET_RETURN_IF_ERROR(store_->Scan(
         Column::kFingerprints, "", "", [&](std::string_view key, std::string_view value) {
-          auto ref = records::ParseU64Key(key);
+          auto ref = keys::ParseU64Key(key);
           auto rec = records::DecodeFingerprint(value);
           if (!ref.ok() || !rec.ok()) {
             decode_status = ref.ok() ? rec.status() : ref.status();
@@ -391,10 +354,10 @@ class Registry::Impl {
                           : Result<std::string>(root.status());
       if (cp.ok()) {
         checkpoint = std::move(*cp);
-        txn.Put(Column::kMeta, std::string(kMetaTreeSize), U64Key(tree_size_));
-        txn.Put(Column::kMeta, std::string(kMetaCheckpoint), checkpoint);
-        txn.Put(Column::kMeta, std::string(kMetaCounters), records::EncodeCounters(counters_));
-        txn.Put(Column::kMeta, std::string(kMetaLastAccepted),
+        txn.Put(Column::kMeta, std::string(keys::kTreeSize), U64Key(tree_size_));
+        txn.Put(Column::kMeta, std::string(keys::kCheckpoint), checkpoint);
+        txn.Put(Column::kMeta, std::string(keys::kCounters), records::EncodeCounters(counters_));
+        txn.Put(Column::kMeta, std::string(keys::kLastAcceptedAt),
                 U64Key(static_cast<std::uint64_t>(last_accepted_)));
         WriteSet ws;
         txn.AppendTo(ws);
@@ -487,7 +450,8 @@ class Registry::Impl {
   }
 
   void AddHistory(Overlay& o, std::string_view work_id, const HistoryEntry& h) {
-    o.Put(Column::kWorkHistory, HistoryKey(work_id, h.log_index), records::EncodeHistoryEntry(h));
+    o.Put(Column::kWorkHistory, keys::WorkHistoryKey(work_id, h.log_index),
+          records::EncodeHistoryEntry(h));
   }
 
   // Opens (or reopens) the dispute between `earlier` and `later`.
@@ -495,7 +459,7 @@ class Registry::Impl {
                       std::string reason, double score, Micros now, std::uint64_t log_index,
                       std::optional<Dispute> previous) {
     Dispute d = previous ? std::move(*previous) : Dispute{};
-    d.id = DisputeIdFor(earlier.id, later.id);
+    d.id = keys::DisputeIdFor(earlier.id, later.id);
     d.work_a = earlier.id;
     d.artist_a = earlier.artist;
     d.work_b = later.id;
@@ -547,7 +511,7 @@ class Registry::Impl {
     const std::uint64_t log_index = tree_size_;
     SIGNET_ASSIGN_OR_RETURN(auto dup, o.Get(Column::kStatementIds, p.statement_id));
     if (dup) {
-      SIGNET_ASSIGN_OR_RETURN(auto at, records::ParseU64Key(*dup));
+      SIGNET_ASSIGN_OR_RETURN(auto at, keys::ParseU64Key(*dup));
       return Status::AlreadyExists("this statement was already accepted at log index " +
                                    std::to_string(at));
     }
@@ -614,7 +578,7 @@ class Registry::Impl {
         const auto& b = std::get<ArtistDefaultTermsBody>(st.body);
         artist.default_terms = b.terms;
         o.Put(Column::kTermsHistory,
-              records::TermsHistoryKey(records::TermsOwnerArtist(artist.id), now, log_index),
+              keys::TermsHistoryKey(keys::TermsOwnerArtist(artist.id), now, log_index),
               records::EncodeTermsRecord({b.terms, log_index, now}));
         break;
       }
@@ -631,7 +595,7 @@ class Registry::Impl {
         w.terms = b.terms;
         w.updated_at = now;
         o.Put(Column::kTermsHistory,
-              records::TermsHistoryKey(records::TermsOwnerWork(w.id), now, log_index),
+              keys::TermsHistoryKey(keys::TermsOwnerWork(w.id), now, log_index),
               records::EncodeTermsRecord({b.terms, log_index, now}));
         o.Put(Column::kWorks, w.id, records::EncodeWork(w));
         AddHistory(o, w.id, h);
@@ -647,11 +611,11 @@ class Registry::Impl {
         --counters_.works;
         ++counters_.withdrawn_works;
         if (artist.work_count > 0) --artist.work_count;
-        SIGNET_ASSIGN_OR_RETURN(auto fpv,
-                                o.Get(Column::kFingerprints, U64Key(w.register_log_index)));
+        SIGNET_ASSIGN_OR_RETURN(
+            auto fpv, o.Get(Column::kFingerprints, keys::FingerprintKey(w.register_log_index)));
         if (!fpv) return Status::Internal("work " + w.id + " has no stored fingerprint");
         SIGNET_ASSIGN_OR_RETURN(auto fpr, records::DecodeFingerprint(*fpv));
-        o.Put(Column::kFingerprints, U64Key(w.register_log_index),
+        o.Put(Column::kFingerprints, keys::FingerprintKey(w.register_log_index),
               records::EncodeFingerprint(w.id, false, fpr.values));
         index_changes.removed.push_back(w.register_log_index);
         // A withdrawn work no longer claims the recording: its disputes end.
@@ -683,7 +647,7 @@ class Registry::Impl {
         if (other->withdrawn) {
           return Status::FailedPrecondition("work " + b.other_work + " is withdrawn");
         }
-        const std::string did = DisputeIdFor(mine.id, other->id);
+        const std::string did = keys::DisputeIdFor(mine.id, other->id);
         SIGNET_ASSIGN_OR_RETURN(
             auto previous, GetRecord<Dispute>(o, Column::kDisputes, did, records::DecodeDispute));
         if (previous && previous->state == DisputeState::kOpen) {
@@ -732,10 +696,9 @@ class Registry::Impl {
     const crypto::Digest leaf = merkle::LeafHash(p.envelope_json);
     SIGNET_ASSIGN_OR_RETURN(auto nodes, merkle::AppendLeaf(log_index, leaf, o.Reader()));
     for (const auto& n : nodes) {
-      o.Put(Column::kLogNodes, records::NodeKey(n.level, n.index),
-            std::string(reinterpret_cast<const char*>(n.hash.data()), n.hash.size()));
+      o.Put(Column::kLogNodes, keys::NodeKey(n.level, n.index), keys::NodeValue(n.hash));
     }
-    o.Put(Column::kLogLeaves, U64Key(log_index), p.envelope_json);
+    o.Put(Column::kLogLeaves, keys::LeafKey(log_index), p.envelope_json);
     o.Put(Column::kStatementIds, p.statement_id, U64Key(log_index));
     return acc;
   }
@@ -774,9 +737,9 @@ class Registry::Impl {
       ++counters_.works;
       if (existing) --counters_.withdrawn_works;
       ++artist.work_count;
-      o.Put(Column::kFingerprints, U64Key(ref),
+      o.Put(Column::kFingerprints, keys::FingerprintKey(ref),
             records::EncodeFingerprint(w.id, true, b.fingerprint_values));
-      o.Put(Column::kArtistWorks, ArtistWorksKey(artist.id, w.id), "");
+      o.Put(Column::kArtistWorks, keys::ArtistWorksKey(artist.id, w.id), "");
       if (w.sha256) {
         SIGNET_ASSIGN_OR_RETURN(auto sha_owner, o.Get(Column::kSha256, *w.sha256));
         if (!sha_owner) o.Put(Column::kSha256, *w.sha256, w.id);
@@ -804,7 +767,7 @@ class Registry::Impl {
         SIGNET_ASSIGN_OR_RETURN(auto other,
                                 GetRecord<Work>(o, Column::kWorks, other_id, records::DecodeWork));
         if (!other || other->withdrawn || other->artist == artist.id) continue;
-        const std::string did = DisputeIdFor(w.id, other->id);
+        const std::string did = keys::DisputeIdFor(w.id, other->id);
         SIGNET_ASSIGN_OR_RETURN(
             auto previous, GetRecord<Dispute>(o, Column::kDisputes, did, records::DecodeDispute));
         if (previous && previous->state == DisputeState::kOpen) continue;
@@ -830,7 +793,7 @@ class Registry::Impl {
 
   Result<crypto::Receipt> MakeReceipt(std::uint64_t index, std::uint64_t size,
                                       const std::string& checkpoint) const {
-    SIGNET_ASSIGN_OR_RETURN(auto leaf, store_->Get(Column::kLogLeaves, U64Key(index)));
+    SIGNET_ASSIGN_OR_RETURN(auto leaf, store_->Get(Column::kLogLeaves, keys::LeafKey(index)));
     if (!leaf) return Status::Internal("log entry " + std::to_string(index) + " is missing");
     crypto::Receipt r;
     r.leaf_index = index;
@@ -868,7 +831,7 @@ class Registry::Impl {
                                             std::size_t limit, Page* page) const {
     SIGNET_ASSIGN_OR_RETURN(Artist a, GetArtist(artist_id));
     limit = std::clamp<std::size_t>(limit, 1, 1000);
-    const std::string prefix = std::string(artist_id) + "/";
+    const std::string prefix = keys::ArtistWorksPrefix(artist_id);
     std::string start = prefix;
     if (!cursor.empty()) start.append(cursor).push_back('\0');
     std::vector<std::string> ids;
@@ -893,7 +856,7 @@ class Registry::Impl {
 
   Result<std::optional<records::TermsRecord>> TermsRecordAt(std::string_view owner,
                                                             Micros at) const {
-    const std::string upper = records::TermsHistoryKey(owner, at, ~0ULL);
+    const std::string upper = keys::TermsHistoryKey(owner, at, ~0ULL);
     SIGNET_ASSIGN_OR_RETURN(auto e,
                             store_->FindLastAtOrBefore(Column::kTermsHistory, owner, upper));
     if (!e) return std::optional<records::TermsRecord>();
@@ -906,8 +869,8 @@ class Registry::Impl {
     TermsAnswer a;
     a.work_id = w.id;
     a.at = at;
-    SIGNET_ASSIGN_OR_RETURN(auto wt, TermsRecordAt(records::TermsOwnerWork(w.id), at));
-    SIGNET_ASSIGN_OR_RETURN(auto dt, TermsRecordAt(records::TermsOwnerArtist(w.artist), at));
+    SIGNET_ASSIGN_OR_RETURN(auto wt, TermsRecordAt(keys::TermsOwnerWork(w.id), at));
+    SIGNET_ASSIGN_OR_RETURN(auto dt, TermsRecordAt(keys::TermsOwnerArtist(w.artist), at));
     if (wt) {
       a.work_terms = wt->terms;
       a.work_terms_log_index = wt->log_index;
@@ -926,7 +889,7 @@ class Registry::Impl {
     SIGNET_ASSIGN_OR_RETURN(Work w, GetWork(work_id));
     std::vector<HistoryEntry> out;
     Status st;
-    SIGNET_RETURN_IF_ERROR(store_->Scan(Column::kWorkHistory, w.id + "/", "",
+    SIGNET_RETURN_IF_ERROR(store_->Scan(Column::kWorkHistory, keys::WorkHistoryPrefix(w.id), "",
                                         [&](std::string_view, std::string_view v) {
                                           auto h = records::DecodeHistoryEntry(v);
                                           if (!h.ok()) {
@@ -1069,7 +1032,7 @@ class Registry::Impl {
       return Status::NotFound("log entry " + std::to_string(index) + " does not exist (log size " +
                               std::to_string(LogSize()) + ")");
     }
-    SIGNET_ASSIGN_OR_RETURN(auto v, store_->Get(Column::kLogLeaves, U64Key(index)));
+    SIGNET_ASSIGN_OR_RETURN(auto v, store_->Get(Column::kLogLeaves, keys::LeafKey(index)));
     if (!v) return Status::Internal("log entry " + std::to_string(index) + " is missing");
     return std::move(*v);
   }
