@@ -18,9 +18,11 @@
 #include "fingerprint/index.h"
 #include "registry/keys.h"
 #include "registry/log_signer.h"
+#include "registry/overlay.h"
 #include "registry/records.h"
 #include "registry/rocksdb_store.h"
 #include "registry/store.h"
+#include "registry/transparency_log.h"
 
 namespace signet::registry {
 
@@ -29,76 +31,10 @@ namespace {
 namespace merkle = crypto::merkle;
 using keys::U64Key;
 
-// A stored Merkle node, or why there is none.
-Result<crypto::Digest> ToNode(const Result<std::optional<std::string>>& v, std::uint32_t level,
-                              std::uint64_t index) {
-  if (!v.ok()) return v.status();
-  std::optional<crypto::Digest> d = *v ? keys::ParseNodeValue(**v) : std::nullopt;
-  if (!d) {
-    return Status::Internal("log node (" + std::to_string(level) + ", " + std::to_string(index) +
-                            ") is missing from the database");
-  }
-  return *d;
-}
-
-// Writes pending over the committed Store (and over a parent overlay): the
-// writer applies each statement in its own Overlay and merges it into the
-// group's only when the statement is accepted, so a rejected statement leaves
-// nothing behind.
-class Overlay {
- public:
-  Overlay(const Store* store, Overlay* parent) : store_(store), parent_(parent) {}
-
-  Result<std::optional<std::string>> Get(Column c, std::string_view key) const {
-    auto it = writes_.find({c, std::string(key)});
-    if (it != writes_.end()) return it->second;
-    if (parent_) return parent_->Get(c, key);
-    return store_->Get(c, key);
-  }
-  void Put(Column c, std::string key, std::string value) {
-    writes_[{c, std::move(key)}] = std::move(value);
-  }
-  void Delete(Column c, std::string key) { writes_[{c, std::move(key)}] = std::nullopt; }
-
-  void MergeIntoParent() {
-    for (auto& [k, v] : writes_) parent_->writes_[k] = std::move(v);
-    writes_.clear();
-  }
-  void AppendTo(WriteSet& ws) const {
-    for (const auto& [k, v] : writes_) {
-      if (v) {
-        ws.Put(k.first, k.second, *v);
-      } else {
-        ws.Delete(k.first, k.second);
-      }
-    }
-  }
-
-  merkle::NodeReader Reader() const {
-    return [this](std::uint32_t level, std::uint64_t index) {
-      return ToNode(Get(Column::kLogNodes, keys::NodeKey(level, index)), level, index);
-    };
-  }
-
- private:
-  const Store* store_;
-  Overlay* parent_;
-  std::map<std::pair<Column, std::string>, std::optional<std::string>> writes_;
-};
-
-merkle::NodeReader StoreReader(const Store* store) {
-  return [store](std::uint32_t level, std::uint64_t index) {
-    return ToNode(store->Get(Column::kLogNodes, keys::NodeKey(level, index)), level, index);
-  };
-}
-
 template <typename T>
 Result<std::optional<T>> GetRecord(const Overlay& o, Column c, std::string_view key,
                                    Result<T> (*decode)(std::string_view)) {
-  SIGNET_ASSIGN_OR_RETURN(auto v, o.Get(c, key));
-  if (!v) return std::optional<T>();
-  SIGNET_ASSIGN_OR_RETURN(T t, decode(*v));
-  return std::optional<T>(std::move(t));
+  return o.GetRecord<T>(c, key, decode);
 }
 
 void EraseId(std::vector<std::string>& v, std::string_view id) {
@@ -126,45 +62,8 @@ class Registry::Impl {
 
   Status Init() {
     const auto t0 = std::chrono::steady_clock::now();
-    SIGNET_ASSIGN_OR_RETURN(auto size_v, store_->Get(Column::kMeta, keys::kTreeSize));
-    std::uint64_t size = 0;
-    if (size_v) {
-      SIGNET_ASSIGN_OR_RETURN(size, keys::ParseU64Key(*size_v));
-    }
-    SIGNET_ASSIGN_OR_RETURN(auto cp_v, store_->Get(Column::kMeta, keys::kCheckpoint));
-    SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, merkle::RootHash(size, StoreReader(store_.get())));
-    if (cp_v) {
-      auto parsed = signer_.OpenCheckpoint(*cp_v);
-      if (!parsed.ok()) {
-        return Status::Internal("the stored checkpoint cannot be read with this server key (" +
-                                parsed.status().message() +
-                                "); start signetd with the key that created this data directory");
-      }
-      if (parsed->size != size || parsed->root != root) {
-        return Status::Internal(
-            "the log in the database does not match its signed checkpoint (stored size " +
-            std::to_string(parsed->size) + ", recomputed size " + std::to_string(size) +
-            "); the data directory is corrupt");
-      }
-      checkpoint_ = *cp_v;
-    } else if (size != 0) {
-      return Status::Internal("the database has log entries but no checkpoint; it is corrupt");
-    } else {
-      SIGNET_ASSIGN_OR_RETURN(checkpoint_, signer_.SignCheckpoint(0, root));
-      WriteSet ws;
-      ws.Put(Column::kMeta, std::string(keys::kTreeSize), U64Key(0));
-      ws.Put(Column::kMeta, std::string(keys::kCheckpoint), checkpoint_);
-      SIGNET_RETURN_IF_ERROR(store_->Write(ws));
-    }
-    if (size > 0) {
-      // The last leaf must hash the envelope stored for it.
-      SIGNET_ASSIGN_OR_RETURN(auto leaf, store_->Get(Column::kLogLeaves, keys::LeafKey(size - 1)));
-      SIGNET_ASSIGN_OR_RETURN(crypto::Digest node, StoreReader(store_.get())(0, size - 1));
-      if (!leaf || merkle::LeafHash(*leaf) != node) {
-        return Status::Internal("the last log entry does not match its leaf hash; corrupt data");
-      }
-    }
-    tree_size_ = committed_size_ = size;
+    SIGNET_ASSIGN_OR_RETURN(log_, TransparencyLog::Open(store_.get(), std::move(signer_)));
+    tree_size_ = committed_size_ = log_->Size();
     SIGNET_ASSIGN_OR_RETURN(auto counters_v, store_->Get(Column::kMeta, keys::kCounters));
     if (counters_v) {
       SIGNET_ASSIGN_OR_RETURN(counters_, records::DecodeCounters(*counters_v));
@@ -285,7 +184,7 @@ class Registry::Impl {
     if (!r.ok()) return r;
     // The writer named the tree and checkpoint; the proof is read here, on the
     // caller's thread, from nodes that are durable and never change.
-    auto receipt = MakeReceipt(r->log_index, r->receipt.tree_size, r->receipt.checkpoint);
+    auto receipt = log_->MakeReceipt(r->log_index, r->receipt.tree_size, r->receipt.checkpoint);
     if (!receipt.ok()) {
       return receipt.status().WithContext("statement stored but its receipt failed");
     }
@@ -349,13 +248,9 @@ class Registry::Impl {
     Status commit = Status::Ok();
     std::string checkpoint;
     if (accepted > 0) {
-      auto root = merkle::RootHash(tree_size_, txn.Reader());
-      auto cp = root.ok() ? signer_.SignCheckpoint(tree_size_, *root)
-                          : Result<std::string>(root.status());
+      auto cp = log_->SignTree(txn, tree_size_);
       if (cp.ok()) {
         checkpoint = std::move(*cp);
-        txn.Put(Column::kMeta, std::string(keys::kTreeSize), U64Key(tree_size_));
-        txn.Put(Column::kMeta, std::string(keys::kCheckpoint), checkpoint);
         txn.Put(Column::kMeta, std::string(keys::kCounters), records::EncodeCounters(counters_));
         txn.Put(Column::kMeta, std::string(keys::kLastAcceptedAt),
                 U64Key(static_cast<std::uint64_t>(last_accepted_)));
@@ -392,7 +287,7 @@ class Registry::Impl {
       {
         std::unique_lock lock(state_mu_);
         committed_size_ = tree_size_;
-        checkpoint_ = checkpoint;
+        log_->Publish(tree_size_, checkpoint);
         committed_counters_ = counters_;
         ++commit_groups_;
       }
@@ -693,12 +588,7 @@ class Registry::Impl {
     acc.artist = std::move(artist);
 
     // The log leaf and the Merkle nodes it completes go into the same batch.
-    const crypto::Digest leaf = merkle::LeafHash(p.envelope_json);
-    SIGNET_ASSIGN_OR_RETURN(auto nodes, merkle::AppendLeaf(log_index, leaf, o.Reader()));
-    for (const auto& n : nodes) {
-      o.Put(Column::kLogNodes, keys::NodeKey(n.level, n.index), keys::NodeValue(n.hash));
-    }
-    o.Put(Column::kLogLeaves, keys::LeafKey(log_index), p.envelope_json);
+    SIGNET_RETURN_IF_ERROR(TransparencyLog::AppendLeaf(o, log_index, p.envelope_json));
     o.Put(Column::kStatementIds, p.statement_id, U64Key(log_index));
     return acc;
   }
@@ -789,20 +679,6 @@ class Registry::Impl {
     o.Put(Column::kWorks, w.id, records::EncodeWork(w));
     AddHistory(o, w.id, h);
     return w;
-  }
-
-  Result<crypto::Receipt> MakeReceipt(std::uint64_t index, std::uint64_t size,
-                                      const std::string& checkpoint) const {
-    SIGNET_ASSIGN_OR_RETURN(auto leaf, store_->Get(Column::kLogLeaves, keys::LeafKey(index)));
-    if (!leaf) return Status::Internal("log entry " + std::to_string(index) + " is missing");
-    crypto::Receipt r;
-    r.leaf_index = index;
-    r.tree_size = size;
-    r.leaf_hash = merkle::LeafHash(*leaf);
-    SIGNET_ASSIGN_OR_RETURN(r.inclusion_proof,
-                            merkle::InclusionProof(index, size, StoreReader(store_.get())));
-    r.checkpoint = checkpoint;
-    return r;
   }
 
   // ---- read path ----------------------------------------------------------
@@ -1015,59 +891,7 @@ class Registry::Impl {
     return out;
   }
 
-  // ---- log side -----------------------------------------------------------
-
-  std::string Checkpoint() const {
-    std::shared_lock lock(state_mu_);
-    return checkpoint_;
-  }
-  std::string VerifierKey() const { return signer_.VerifierKey(); }
-  std::uint64_t LogSize() const {
-    std::shared_lock lock(state_mu_);
-    return committed_size_;
-  }
-
-  Result<std::string> LogEntry(std::uint64_t index) const {
-    if (index >= LogSize()) {
-      return Status::NotFound("log entry " + std::to_string(index) + " does not exist (log size " +
-                              std::to_string(LogSize()) + ")");
-    }
-    SIGNET_ASSIGN_OR_RETURN(auto v, store_->Get(Column::kLogLeaves, keys::LeafKey(index)));
-    if (!v) return Status::Internal("log entry " + std::to_string(index) + " is missing");
-    return std::move(*v);
-  }
-
-  Result<std::vector<crypto::Digest>> InclusionProof(std::uint64_t index,
-                                                     std::uint64_t size) const {
-    if (index >= size || size > LogSize()) {
-      return Status::InvalidArgument(
-          "inclusion proof needs index < size <= " + std::to_string(LogSize()) + " (the log size)");
-    }
-    return merkle::InclusionProof(index, size, StoreReader(store_.get()));
-  }
-
-  Result<std::vector<crypto::Digest>> ConsistencyProof(std::uint64_t old_size,
-                                                       std::uint64_t new_size) const {
-    if (old_size > new_size || new_size > LogSize()) {
-      return Status::InvalidArgument(
-          "consistency proof needs old <= new <= " + std::to_string(LogSize()) + " (the log size)");
-    }
-    return merkle::ConsistencyProof(old_size, new_size, StoreReader(store_.get()));
-  }
-
-  Result<crypto::Receipt> ReceiptFor(std::uint64_t index) const {
-    std::uint64_t size;
-    std::string cp;
-    {
-      std::shared_lock lock(state_mu_);
-      size = committed_size_;
-      cp = checkpoint_;
-    }
-    if (index >= size) {
-      return Status::NotFound("log entry " + std::to_string(index) + " does not exist");
-    }
-    return MakeReceipt(index, size, cp);
-  }
+  const TransparencyLog& log() const { return *log_; }
 
   Stats GetStats(bool with_memory) const {
     Stats s;
@@ -1093,7 +917,8 @@ class Registry::Impl {
  private:
   std::unique_ptr<Store> store_;
   RegistryOptions options_;
-  LogSigner signer_;
+  LogSigner signer_;  // until Init hands it to log_
+  std::unique_ptr<TransparencyLog> log_;
 
   // The fingerprint index and its ref id -> work id map (ref id = log index of
   // the work's first registration). refs_mu_ guards refs_ and orders index
@@ -1110,7 +935,6 @@ class Registry::Impl {
   // Committed state for readers.
   mutable std::shared_mutex state_mu_;
   std::uint64_t committed_size_ = 0;
-  std::string checkpoint_;
   records::Counters committed_counters_;
   std::uint64_t commit_groups_ = 0;
   double open_seconds_ = 0;
@@ -1184,20 +1008,22 @@ Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant>
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
   return impl_->CheckItem(request);
 }
-std::string Registry::Checkpoint() const { return impl_->Checkpoint(); }
-std::string Registry::VerifierKey() const { return impl_->VerifierKey(); }
-std::uint64_t Registry::LogSize() const { return impl_->LogSize(); }
-Result<std::string> Registry::LogEntry(std::uint64_t index) const { return impl_->LogEntry(index); }
+std::string Registry::Checkpoint() const { return impl_->log().Checkpoint(); }
+std::string Registry::VerifierKey() const { return impl_->log().VerifierKey(); }
+std::uint64_t Registry::LogSize() const { return impl_->log().Size(); }
+Result<std::string> Registry::LogEntry(std::uint64_t index) const {
+  return impl_->log().Leaf(index);
+}
 Result<std::vector<crypto::Digest>> Registry::InclusionProof(std::uint64_t index,
                                                              std::uint64_t size) const {
-  return impl_->InclusionProof(index, size);
+  return impl_->log().InclusionProof(index, size);
 }
 Result<std::vector<crypto::Digest>> Registry::ConsistencyProof(std::uint64_t old_size,
                                                                std::uint64_t new_size) const {
-  return impl_->ConsistencyProof(old_size, new_size);
+  return impl_->log().ConsistencyProof(old_size, new_size);
 }
 Result<crypto::Receipt> Registry::ReceiptFor(std::uint64_t index) const {
-  return impl_->ReceiptFor(index);
+  return impl_->log().ReceiptFor(index);
 }
 Stats Registry::GetStats(bool with_index_memory) const {
   return impl_->GetStats(with_index_memory);
