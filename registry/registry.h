@@ -26,7 +26,8 @@
 //   NotFound            unknown id on the read side (404)
 //   Unavailable/IoError storage failure (503/500)
 //
-// The values it takes and answers with are in registry/model.h.
+// The values it takes and answers with are in registry/model.h; the units
+// behind it are listed in registry/STORAGE.md ("Who owns what").
 //
 // Thread safety: all methods are thread-safe. Destroying the Registry while
 // calls are in flight is a bug: stop the callers first.
