@@ -355,7 +355,10 @@ TEST(ConnectionFloodTest, TenThousandSocketsFromOneAddressDoNotLockOthersOut) {
       connected, ok, ms[ms.size() / 2], ms.back());
   EXPECT_GE(connected, 9000u);
   EXPECT_EQ(ok, 50);
-  EXPECT_LT(ms.back(), 1000.0);
+  // Answered while the sockets are held, not after they time out (30 s); the
+  // bound is loose because the accept loop is refusing thousands meanwhile
+  // (release: max ~10 ms; under ASan on a loaded machine up to ~2 s).
+  EXPECT_LT(ms.back(), 5000.0);
   HttpReply metrics = testing::Fetch(server.port(), "GET", "/metrics");
   EXPECT_NE(metrics.body.find("signet_http_refusals_total{reason=\"connections_per_client\"}"),
             std::string::npos)
