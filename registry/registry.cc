@@ -16,18 +16,13 @@
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
 #include "fingerprint/index.h"
+#include "protocol/ids.h"
 #include "registry/log_signer.h"
 #include "registry/records.h"
 #include "registry/rocksdb_store.h"
 #include "registry/store.h"
 
 namespace signet::registry {
-
-Micros SystemNowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string_view DisputeStateName(DisputeState s) {
   return s == DisputeState::kOpen ? "open" : "resolved";
@@ -36,6 +31,7 @@ std::string_view DisputeStateName(DisputeState s) {
 namespace {
 
 namespace merkle = crypto::merkle;
+using protocol::DisputeIdFor;
 using records::U64Key;
 
 constexpr std::string_view kMetaTreeSize = "tree_size";
@@ -114,14 +110,6 @@ Result<std::optional<T>> GetRecord(const Overlay& o, Column c, std::string_view 
   if (!v) return std::optional<T>();
   SIGNET_ASSIGN_OR_RETURN(T t, decode(*v));
   return std::optional<T>(std::move(t));
-}
-
-std::string DisputeIdFor(std::string_view work_x, std::string_view work_y) {
-  const auto [lo, hi] = std::minmax(work_x, work_y);
-  std::string data = "signet.dispute.v1\n";
-  data.append(lo).append("\n").append(hi);
-  const crypto::Digest d = crypto::Sha256(data);
-  return "dp_" + crypto::HexEncode(crypto::ByteView(d.data(), 16));
 }
 
 std::string ArtistWorksKey(std::string_view artist, std::string_view work) {
@@ -567,11 +555,12 @@ class Registry::Impl {
       SIGNET_RETURN_IF_ERROR(Authorize(p, artist));
       if (st.seq <= artist.last_seq) {
         return Status::FailedPrecondition(
-            "seq " + std::to_string(st.seq) + " is not greater than " +
-            std::to_string(artist.last_seq) +
-            ", the last seq accepted from this artist (replayed or reordered statement); "
-            "use seq " +
-            std::to_string(artist.last_seq + 1) + " or higher");
+                   "seq " + std::to_string(st.seq) + " is not greater than " +
+                   std::to_string(artist.last_seq) +
+                   ", the last seq accepted from this artist (replayed or reordered statement); "
+                   "use seq " +
+                   std::to_string(artist.last_seq + 1) + " or higher")
+            .WithField("seq");
       }
     }
 
@@ -603,8 +592,9 @@ class Registry::Impl {
         for (const auto& k : artist.previous_keys) used = used || k == b.new_public_key;
         if (used) {
           return Status::FailedPrecondition(
-              "artist.rotate_key: field \"new_public_key\" was already used by this artist; "
-              "generate a fresh key");
+                     "artist.rotate_key: field \"new_public_key\" was already used by this artist; "
+                     "generate a fresh key")
+              .WithField("new_public_key");
         }
         artist.previous_keys.push_back(artist.current_key);
         artist.current_key = b.new_public_key;
@@ -1198,9 +1188,10 @@ Result<Work> Registry::GetWork(std::string_view id) const { return impl_->GetWor
 Result<TermsAnswer> Registry::TermsAt(std::string_view work_id, Micros at) const {
   return impl_->TermsAt(work_id, at);
 }
-Result<std::string> Registry::ExportTerms(std::string_view work_id, ExportFormat format) const {
+Result<std::string> Registry::ExportTerms(std::string_view work_id, ExportFormat format,
+                                          std::string_view location) const {
   SIGNET_ASSIGN_OR_RETURN(TermsAnswer a, impl_->TermsAt(work_id, impl_->Now()));
-  return registry::ExportTerms(a.effective, format, "/v1/works/" + a.work_id);
+  return registry::ExportTerms(a.effective, format, location);
 }
 Result<std::vector<HistoryEntry>> Registry::WorkHistory(std::string_view work_id) const {
   return impl_->WorkHistory(work_id);

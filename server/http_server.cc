@@ -1,7 +1,5 @@
 #include "server/http_server.h"
 
-#include <time.h>
-
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "api/problem.h"
+#include "protocol/time.h"
 #include "server/stream_pipe.h"
 
 namespace signet::server {
@@ -112,19 +111,6 @@ std::string JsonString(std::string_view s) {
     }
   }
   return out + "\"";
-}
-
-std::string NowRfc3339() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
 }
 
 // A protocol error of the parser (as opposed to a socket error or timeout).
@@ -519,10 +505,12 @@ class HttpServer::Impl {
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.3f", seconds * 1000);
     std::string line =
-        "{\"time\":\"" + NowRfc3339() + "\",\"remote\":" + JsonString(c.remote) +
-        ",\"method\":" + JsonString(ex.method) + ",\"target\":" + JsonString(ex.target) +
-        ",\"route\":" + JsonString(ex.route) + ",\"status\":" + std::to_string(status) +
-        ",\"bytes\":" + std::to_string(bytes) + ",\"duration_ms\":" + dur + "}\n";
+        "{\"time\":\"" +
+        protocol::FormatRfc3339Utc(protocol::SystemNowMicros(), protocol::TimeFraction::kMillis) +
+        "\",\"remote\":" + JsonString(c.remote) + ",\"method\":" + JsonString(ex.method) +
+        ",\"target\":" + JsonString(ex.target) + ",\"route\":" + JsonString(ex.route) +
+        ",\"status\":" + std::to_string(status) + ",\"bytes\":" + std::to_string(bytes) +
+        ",\"duration_ms\":" + dur + "}\n";
     opts_.access_log(line);
   }
 

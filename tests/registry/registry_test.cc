@@ -407,7 +407,7 @@ TEST_F(RegistryTest, TermsHistoryAndInheritance) {
   // History is kept: the earlier answer is unchanged.
   EXPECT_EQ(value(at(t0 + 25 * kSecond), Purpose::kAiGenerativeTraining), "constrained");
 
-  auto exported = reg_->ExportTerms(work, ExportFormat::kAipref);
+  auto exported = reg_->ExportTerms(work, ExportFormat::kAipref, "/v1/works/" + work);
   ASSERT_TRUE(exported.ok());
   EXPECT_EQ(*exported, "all=y, train-ai=y, train-genai=y");
   EXPECT_EQ(reg_->TermsAt("wk_00000000000000000000000000000000", now_).status().code(),
