@@ -197,6 +197,46 @@ TEST_F(ApiTest, BadStatementsAreRefusedWithTheReason) {
   EXPECT_EQ(r.status, 409) << r.body;
 }
 
+// RFC 9457 extension members: "code" names the Status code (telling apart the
+// two kinds of 409) and "field" the offending field's path, so a client never
+// has to read "detail" to decide what to do.
+TEST_F(ApiTest, ProblemsNameTheCodeAndTheOffendingField) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  Submit(alice.Register());
+  WorkSpec spec;
+  spec.values = RandomFingerprint(5, 400);
+  spec.isrc = "XX";
+  Response r = Call("POST", "/v1/statements", alice.RegisterWork(spec));
+  ASSERT_EQ(r.status, 400) << r.body;
+  bj::object p = Json(r);
+  EXPECT_EQ(p["code"].as_string(), "invalid_argument");
+  EXPECT_EQ(p["field"].as_string(), "isrc");
+  EXPECT_EQ(p["title"].as_string(), "invalid argument");
+
+  spec.isrc.reset();
+  spec.credits_json = R"([{"name":"A","role":"x"},{"name":"B","role":"y"},{"name":"C","role":7}])";
+  p = Json(Call("POST", "/v1/statements", alice.RegisterWork(spec)));
+  EXPECT_EQ(p["field"].as_string(), "credits[2].role");
+
+  // A stale seq and a second registration are both 409, told apart by code.
+  alice.set_last_seq(0);
+  r = Call("POST", "/v1/statements", alice.SetDefaultTerms("{}"));
+  ASSERT_EQ(r.status, 409) << r.body;
+  p = Json(r);
+  EXPECT_EQ(p["code"].as_string(), "failed_precondition");
+  EXPECT_EQ(p["field"].as_string(), "seq");
+  r = Call("POST", "/v1/statements", alice.Register());
+  ASSERT_EQ(r.status, 409) << r.body;
+  p = Json(r);
+  EXPECT_EQ(p["code"].as_string(), "already_exists");
+  EXPECT_FALSE(p.contains("field"));
+
+  // Transport-level answers have neither.
+  p = Json(Call("GET", "/v1/nothing"));
+  EXPECT_FALSE(p.contains("code"));
+  EXPECT_FALSE(p.contains("field"));
+}
+
 TEST_F(ApiTest, WorksTermsHistoryAndPagination) {
   TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
   Submit(alice.Register());
