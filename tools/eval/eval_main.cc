@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "fingerprint/audio_decoder.h"
 #include "fingerprint/extract.h"
 #include "fingerprint/index.h"
@@ -321,8 +322,12 @@ int main(int argc, char** argv) {
              stats.positions, static_cast<double>(stats.posting_bytes) / stats.positions,
              stats.memory_bytes / 1e6);
 
-  char tmpl[] = "/tmp/signet-eval-XXXXXX";
-  const std::string tmp = mkdtemp(tmpl);
+  auto scratch = signet::TempDir::Create("signet-eval");
+  if (!scratch.ok()) {
+    fmt::print(stderr, "{}\n", scratch.status().ToString());
+    return 1;
+  }
+  const std::string tmp = scratch->path().string();
 
   // ---- the queries -----------------------------------------------------------
   struct Job {
@@ -413,7 +418,6 @@ int main(int argc, char** argv) {
     }
     for (auto& t : pool) t.join();
   }
-  fs::remove_all(tmp);
 
   if (calibrate) {
     // Brute force: every unregistered query against every registered
