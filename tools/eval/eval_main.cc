@@ -7,7 +7,7 @@
 // and mixes in-process on the 44.1 kHz stereo PCM), fingerprints them with the
 // library and prints per (length, degradation): top-1 recall, segment accuracy,
 // false positives and latency. --calibrate instead prints the brute-force
-// score distribution of unrelated query/reference pairs (INDEX.md).
+// score distribution of unrelated query/reference pairs (fingerprint/EVALUATION.md).
 //
 // Reproducible: the same seed, corpus and options give the same table (query
 // generation runs on two threads but each query has its own seed; matching

@@ -3,7 +3,7 @@
 // against a brute-force scan measured in the same run, plus start-up (build)
 // time. With --corpus it first compares the generator with real fingerprints
 // (bit frequencies, neighbour flips, posting-list lengths per lookup).
-// Single thread. Figures are quoted in fingerprint/INDEX.md.
+// Single thread. Figures are quoted in fingerprint/EVALUATION.md.
 #include <fmt/format.h>
 #include <time.h>
 
