@@ -27,7 +27,7 @@ std::string ProblemToJson(const Problem& p) {
   json::object o;
   o["type"] = p.type;
   o["title"] = p.title;
-  o["status"] = p.status;
+  if (p.status != 0) o["status"] = p.status;
   o["detail"] = p.detail;
   if (!p.code.empty()) o["code"] = p.code;
   if (!p.field.empty()) o["field"] = p.field;

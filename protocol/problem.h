@@ -30,7 +30,7 @@ inline constexpr std::string_view kProblemContentType = "application/problem+jso
 struct Problem {
   std::string type = "about:blank";
   std::string title;
-  int status = 0;  // the HTTP status
+  int status = 0;  // the HTTP status; 0: absent
   std::string detail;
   std::string code;   // "" when absent
   std::string field;  // "" when absent

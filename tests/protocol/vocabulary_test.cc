@@ -162,6 +162,11 @@ TEST(ProblemTest, AbsentMembersStayEmptyAndWrongTypesAreRefused) {
   EXPECT_EQ(plain->status, 409);
   EXPECT_TRUE(plain->code.empty());
   EXPECT_TRUE(plain->field.empty());
+  // Found by the fuzzer: a document without "status" survives its own JSON.
+  auto no_status = ParseProblem(R"({"title":"x","code":"internal"})");
+  ASSERT_TRUE(no_status.ok());
+  EXPECT_EQ(no_status->status, 0);
+  EXPECT_EQ(ParseProblem(ProblemToJson(*no_status)).value(), *no_status);
   EXPECT_FALSE(ParseProblem(R"({"field": 3})").ok());
   EXPECT_FALSE(ParseProblem(R"({"status": "400"})").ok());
   EXPECT_FALSE(ParseProblem("[]").ok());
