@@ -139,8 +139,12 @@ Response Api::ExportTerms(const Request&, const Params& p) const {
   std::optional<registry::ExportFormat> format;
   if (name) format = protocol::ParseExportFormat(*name);
   if (!format) {
+    std::string names;
+    for (protocol::ExportFormat f : protocol::kAllExportFormats) {
+      names += (names.empty() ? "" : ", ") + std::string(protocol::ExportFormatName(f));
+    }
     return Response::Problem(
-        Status::InvalidArgument("parameter \"format\" must be one of tdmrep, cawg, plus, aipref"));
+        Status::InvalidArgument("parameter \"format\" must be one of " + names));
   }
   auto text = registry_.ExportTerms(id, *format, WorkPath(id));
   if (!text.ok()) return Response::Problem(text.status());
