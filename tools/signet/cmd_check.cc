@@ -263,6 +263,14 @@ int RunCheck(const CheckArgs& a) {
     }
     const auto* verdict = std::get_if<protocol::CheckVerdictLine>(&*parsed);
     const auto* error = std::get_if<protocol::CheckErrorLine>(&*parsed);
+    if (error && std::holds_alternative<std::monostate>(error->id)) {
+      // The server ended the stream early (its progress rule or duration cap,
+      // api/openapi.json): the summary follows; the files not answered are
+      // reported as such.
+      std::fprintf(stderr, "signet check: the registry ended the check early: %s\n",
+                   error->detail.empty() ? "no detail" : error->detail.c_str());
+      return Status::Ok();
+    }
     const protocol::CheckItemId& id = verdict ? verdict->id : error->id;
     const std::optional<std::size_t> index = ItemIndex(id, files.size());
     if (!index) {
