@@ -87,7 +87,7 @@ TEST_F(RouterTest, UnknownPathsAre404AndOtherMethods405WithAllow) {
             std::string::npos);
   Response wrong = Get("/v1/works/wk_1", "DELETE");
   EXPECT_EQ(wrong.status, 405);
-  EXPECT_EQ(wrong.headers.Get("Allow").value_or(""), "GET, PUT");
+  EXPECT_EQ(wrong.headers.Get("Allow").value_or(""), "GET, HEAD, PUT");
   Response bad = Get("/v1/works/%zz");
   EXPECT_EQ(bad.status, 400);
 }
