@@ -1,23 +1,14 @@
 #include "server/access_log.h"
 
 #include <fmt/format.h>
-#include <time.h>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
+#include "protocol/time.h"
+
 namespace signet::server {
 namespace {
-
-std::string Rfc3339Millis(std::chrono::system_clock::time_point time) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(time);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-}
 
 std::string Quoted(std::string_view s) {
   return boost::json::serialize(boost::json::string(s.begin(), s.end()));
@@ -33,8 +24,11 @@ std::string AccessLog::Line(std::chrono::system_clock::time_point time, std::str
   return fmt::format(
       "{{\"time\":\"{}\",\"remote\":{},\"method\":{},\"target\":{},\"route\":{},\"status\":{},"
       "\"bytes\":{},\"duration_ms\":{:.3f}}}\n",
-      Rfc3339Millis(time), Quoted(remote), Quoted(exchange.method), Quoted(exchange.target),
-      Quoted(exchange.route), status, bytes, duration_ms);
+      protocol::FormatRfc3339Utc(
+          std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count(),
+          protocol::TimeFraction::kMillis),
+      Quoted(remote), Quoted(exchange.method), Quoted(exchange.target), Quoted(exchange.route),
+      status, bytes, duration_ms);
 }
 
 void AccessLog::Record(std::string_view remote, const Exchange& exchange, int status,
