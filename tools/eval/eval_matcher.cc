@@ -4,7 +4,7 @@
 
 #include "fingerprint/extract.h"
 #include "fingerprint/index.h"
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 
 namespace signet::eval {
 namespace {
