@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -29,7 +31,21 @@ struct Seen {
   double ber;
   int positions;
   fp::ShiftedBackground background;
+  long query_first, query_end, diagonal;  // positions
 };
+
+long PositionOf(double seconds) { return std::lround(seconds / fp::kSecondsPerPosition); }
+
+// Mean bits changed between neighbouring values over [a, b): music changes
+// ~4 per step, near-static sound under 1.
+double MeanChanges(std::span<const std::uint32_t> v, long a, long b) {
+  a = std::max(0L, a);
+  b = std::min(static_cast<long>(v.size()), b);
+  if (b - a < 2) return 0;
+  int changes = 0;
+  for (long i = a; i + 1 < b; ++i) changes += std::popcount(v[i] ^ v[i + 1]);
+  return static_cast<double>(changes) / static_cast<double>(b - a - 1);
+}
 
 struct PairResult {
   std::size_t query, ref;
@@ -184,8 +200,9 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
           }
           if (loose.PairProbability(seg.bit_error_rate, seg.informative_positions, nq, nr,
                                     seg.background) < 0.5) {
-            pairs[k].seen.push_back(
-                {seg.bit_error_rate, seg.informative_positions, seg.background});
+            const long qa = PositionOf(seg.query_start), qb = PositionOf(seg.query_end);
+            pairs[k].seen.push_back({seg.bit_error_rate, seg.informative_positions, seg.background,
+                                     qa, qb, PositionOf(seg.ref_start) - qa});
           }
         }
       }
@@ -195,6 +212,40 @@ int RunCalibration(const std::vector<Recording>& recs, const std::vector<std::si
   auto set_of = [&](const PairResult& p) {
     return recs[p.ref].set == "wesnoth" ? std::string("wesnoth") : recs[p.ref].set;
   };
+
+  if (!options.dump_path.empty()) {
+    std::FILE* f = std::fopen(options.dump_path.c_str(), "w");
+    if (f == nullptr) {
+      fmt::print(stderr, "cannot write {}\n", options.dump_path);
+      return 2;
+    }
+    fmt::print(f,
+               "pair,query_set,ref_set,length,degradation,nq,nr,ber,positions,q_first,q_end,"
+               "diagonal,shifts,bg_q3,q_changes,r_changes\n");
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+      const auto& p = pairs[k];
+      const auto& q = queries[p.query];
+      const auto& r = recs[p.ref].fp;
+      for (const Seen& s : p.seen) {
+        fmt::print(f, "{},{},{},{},{},{},{},{:.5f},{},{},{},{},{},{:.5f},{:.3f},{:.3f}\n", k, q.set,
+                   recs[p.ref].set, q.length, q.deg, q.fp.size(), r.size(), s.ber, s.positions,
+                   s.query_first, s.query_end, s.diagonal, s.background.shifts,
+                   s.background.upper_quartile, MeanChanges(q.fp, s.query_first, s.query_end),
+                   MeanChanges(r, s.query_first + s.diagonal, s.query_end + s.diagonal));
+      }
+    }
+    std::fclose(f);
+    // Every pair, also those without a segment: the denominators.
+    f = std::fopen((options.dump_path + ".pairs").c_str(), "w");
+    if (f == nullptr) return 2;
+    fmt::print(f, "pair,query_set,ref_set,length,degradation,nq,nr,query_source\n");
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+      const auto& q = queries[pairs[k].query];
+      fmt::print(f, "{},{},{},{},{},{},{},{}\n", k, q.set, recs[pairs[k].ref].set, q.length, q.deg,
+                 q.fp.size(), recs[pairs[k].ref].fp.size(), recs[q.source].name);
+    }
+    std::fclose(f);
+  }
 
   const auto& m = options.model;
   fmt::print(

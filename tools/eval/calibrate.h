@@ -28,6 +28,9 @@ struct CalibrationOptions {
   // Full tracks: only the first this many degradations (each track once per degradation).
   std::size_t full_degradations = 2;
   fp::ScoreModel model;
+  // When set: every segment of the refit grid's loosest model, one CSV row
+  // each (for fitting model forms offline).
+  std::string dump_path;
 };
 
 // Prints the tables; returns the process exit status.

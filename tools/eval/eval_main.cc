@@ -150,6 +150,8 @@ int main(int argc, char** argv) {
                  "--calibrate: unrelated excerpts per (set, length, degradation)");
   app.add_option("--calibration-degradations", copt.degradations)->delimiter(',');
   app.add_option("--calibration-lengths", copt.lengths)->delimiter(',');
+  app.add_option("--calibration-dump", copt.dump_path,
+                 "--calibrate: write every scored segment of the unrelated pairs to this CSV");
   signet::fp::ScoreModel& model = mopt.match.score_model;
   app.add_option("--null-ber", model.null_ber, "ScoreModel override");
   app.add_option("--null-sigma", model.null_sigma, "ScoreModel override");
@@ -440,6 +442,26 @@ int main(int argc, char** argv) {
       hit = !found.empty() && correct_for(found[0], q.expect[0]);
     }
     if (hit) ++c.top1;
+    if (verbose) {
+      // What the matcher said about the expected work (present when it was
+      // found below the bar, or with a loose --max-e-value for diagnosis).
+      const auto it = std::find_if(found.begin(), found.end(),
+                                   [&](const Match& m) { return correct_for(m, q.expect[0]); });
+      std::string seen = "not returned";
+      if (it != found.end() && !it->segments.empty()) {
+        const auto best =
+            std::min_element(it->segments.begin(), it->segments.end(),
+                             [](const auto& a, const auto& b) { return a.e_value < b.e_value; });
+        seen = fmt::format(
+            "score {:.2f} speed {:.2f} seg q {:.1f}-{:.1f} r {:.1f} ber {:.3f} n {} bg q3 {:.3f} "
+            "({} shifts)",
+            it->score, it->speed, best->query_start, best->query_end, best->ref_start,
+            best->bit_error_rate, best->informative_positions, best->background.upper_quartile,
+            best->background.shifts);
+      }
+      fmt::print("  {}: {} {} from {} @{:.1f}: {}\n", hit ? "hit" : "miss", q.length, q.deg,
+                 recs[q.source].name, q.source_start, seen);
+    }
     // Segment accuracy: for every expected work, a found segment on the right
     // alignment (or a repeat of the passage) whose union of query ranges has
     // boundaries within 2 s of the expected ones.
