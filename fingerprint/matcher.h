@@ -146,6 +146,17 @@ struct MatchOptions {
   // Posting lists longer than this are skipped as uninformative (values that
   // occur everywhere).
   std::size_t max_posting_list = 4096;
+  // Multi-probe: besides its key, a query position also looks up the keys one
+  // bit flip away in the probe_bits weakest bits of the key (of the base's
+  // bucket prefix: 12-24 bits by index size; of the delta's 24). Reverb flips
+  // 6-22 % of key bits, so at 24 bits the exact key survives at ~5 % of a
+  // reverb 80 copy's positions and within one flip at ~28 % (EVALUATION.md,
+  // "Chromaprint candidates under reverb"). 0: exact keys only.
+  int probe_bits = 8;
+  // Probes are made at no more than this many informative positions per
+  // query variant, evenly spread, so that long queries (registrations' dispute
+  // search, full tracks), which have votes enough, cost about what they did.
+  std::size_t max_probed_positions = 128;
   ScoreModel score_model;
 };
 // The name the registry first coded against.

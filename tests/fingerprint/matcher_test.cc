@@ -156,6 +156,26 @@ TEST_F(MatcherTest, EValueCountsReferencesAndLooks) {
 
 using testing::RefIds;
 
+TEST_F(MatcherTest, MultiProbeFindsAQueryWhoseEveryKeyHasItsWeakestBitFlipped) {
+  // A work registered at run time sits in the delta under its full 24-bit
+  // keys. A copy whose every position differs in the key bit reverb flips
+  // most (the key's last, value bit 10) shares no exact key with it.
+  const auto work = SyntheticFingerprints(601).Recording(800);
+  ASSERT_TRUE(index_.Add(3001, work).ok());
+  std::vector<std::uint32_t> q(work.begin() + 300, work.begin() + 380);
+  for (auto& v : q) v ^= std::uint32_t{1} << 10;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    ASSERT_NE(IndexKey(q[i]), IndexKey(work[300 + i]));
+  }
+  MatchOptions exact;
+  exact.probe_bits = 0;
+  EXPECT_TRUE(Matcher(index_, exact).Find(q).empty());
+  const auto found = Matcher(index_).Find(q);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0].ref_id, 3001u);
+  EXPECT_NEAR(found[0].segments[0].bit_error_rate, 1.0 / 32, 0.01);
+}
+
 TEST_F(MatcherTest, FindAddedSinceSearchesOnlyWhatWasIndexedAfterTheMark) {
   // A query holding an indexed work (1003) and two that are not indexed yet.
   const auto later_a = SyntheticFingerprints(501).Recording(600);

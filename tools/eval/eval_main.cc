@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cmath>
@@ -32,6 +33,7 @@
 
 #include "common/temp_dir.h"
 #include "fingerprint/extract.h"
+#include "fingerprint/index.h"
 #include "fingerprint/matcher.h"
 #include "tools/eval/calibrate.h"
 #include "tools/eval/corpus.h"
@@ -70,10 +72,58 @@ struct Query {
   std::size_t source = 0;  // the (first) recording the query was cut from
   double source_start = 0;
   std::string how;
+  // --brute-force: the plain query's best segment against its source over
+  // every diagonal, and how the index keys fared on that alignment.
+  struct BruteForce {
+    bool found = false;  // a segment below kBruteForceBer
+    int positions = 0;   // informative query positions of that segment
+    int exact = 0;       // ... whose 24-bit key equals the reference's on the diagonal
+    int exact3 = 0;      // ... on one of the diagonals d-1, d, d+1
+    int within1 = 0;     // ... within one key bit on one of them
+    std::array<int, signet::fp::kIndexKeyBits> flips{};  // per key bit (0: most robust)
+  } bf;
 };
+
+// What the brute-force check counts as findable (issue 11's measure).
+constexpr double kBruteForceBer = 0.30;
+
+Query::BruteForce BruteForceCheck(std::span<const std::uint32_t> q,
+                                  std::span<const std::uint32_t> ref) {
+  using signet::fp::IndexKey;
+  Query::BruteForce bf;
+  const signet::fp::Segment s = signet::fp::BestSegmentAnyDiagonal(q, ref);
+  if (s.informative_positions == 0 || s.bit_error_rate >= kBruteForceBer) return bf;
+  bf.found = true;
+  const long d = std::lround((s.ref_start - s.query_start) / kStep);
+  const long a = std::lround(s.query_start / kStep), b = std::lround(s.query_end / kStep);
+  const std::vector<bool> low = signet::fp::LowInformationMask(q);
+  const long nr = static_cast<long>(ref.size());
+  for (long i = std::max(0L, a); i < std::min<long>(b, static_cast<long>(q.size())); ++i) {
+    if (low[i] || i + d < 0 || i + d >= nr) continue;
+    ++bf.positions;
+    const std::uint32_t k = IndexKey(q[i]);
+    const std::uint32_t x = k ^ IndexKey(ref[i + d]);
+    bf.exact += x == 0;
+    bool e3 = false, w1 = false;
+    for (long dd = -1; dd <= 1; ++dd) {
+      if (i + d + dd < 0 || i + d + dd >= nr) continue;
+      const int bits = std::popcount(k ^ IndexKey(ref[i + d + dd]));
+      e3 = e3 || bits == 0;
+      w1 = w1 || bits <= 1;
+    }
+    bf.exact3 += e3;
+    bf.within1 += w1;
+    for (int j = 0; j < signet::fp::kIndexKeyBits; ++j) {
+      bf.flips[j] += (x >> (signet::fp::kIndexKeyBits - 1 - j)) & 1;
+    }
+  }
+  return bf;
+}
 
 struct Cell {
   int n = 0, top1 = 0, seg_ok = 0, fp_queries = 0, wrong = 0;
+  int bf_found = 0, bf_missed = 0;  // --brute-force: findable, and of those not top-1
+  Query::BruteForce bf;             // summed over the findable queries
   std::vector<double> ms, prep_ms;
 };
 
@@ -105,7 +155,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> negative = {"hyperrogue-music", "singularity-music", "supertux-data"};
   std::uint64_t seed = 42;
   int per_cell = 40, per_cell_full = 8, negative_per_cell = -1, holdout = 8, threads = 2;
-  bool calibrate = false, verbose = false;
+  bool calibrate = false, verbose = false, brute_force = false;
   std::string matcher_name = "chromaprint";
   std::vector<std::string> lengths = {"5", "10", "30", "full"};
   std::vector<std::string> degs = DefaultDegradations();
@@ -140,6 +190,12 @@ int main(int argc, char** argv) {
                  "chromaprint: synthetic 3-minute recordings indexed beside the corpus (an index "
                  "of registry size: 100000 gives 24-bit keys)");
   app.add_option("--max-e-value", mopt.match.max_e_value, "MatchOptions::max_e_value");
+  app.add_option("--probe-bits", mopt.match.probe_bits, "MatchOptions::probe_bits (0: exact keys)");
+  app.add_option("--max-probed-positions", mopt.match.max_probed_positions,
+                 "MatchOptions::max_probed_positions");
+  app.add_flag("--delta", mopt.in_delta,
+               "chromaprint: leave the registered works in the index's delta, as works registered "
+               "while signetd runs are (full 24-bit keys whatever the index's size)");
   mopt.match.min_references = 1e6;
   app.add_option("--as-if-references", mopt.match.min_references,
                  "E-values count at least this many registered works (MatchOptions::"
@@ -158,6 +214,9 @@ int main(int argc, char** argv) {
   app.add_option("--tests-per-position", model.tests_per_position, "ScoreModel override");
   app.add_option("--sigma-growth", model.sigma_growth, "ScoreModel override");
   app.add_option("--correlated-positions", model.correlated_positions, "ScoreModel override");
+  app.add_flag("--brute-force", brute_force,
+               "also align each registered query's plain fingerprint with its source over every "
+               "diagonal: bf% findable (BER < 0.30), bf_miss of those not top-1, and key survival");
   app.add_flag("--verbose", verbose, "print wrong matches and the unrelated pairs that score well");
   std::string footer = "Degradations (each applied to the excerpt; ../shared/corpus/README.md):\n";
   for (const auto& d : DegradationCatalogue())
@@ -382,6 +441,10 @@ int main(int argc, char** argv) {
             return;
           }
           q.prepared = std::move(prepared).value();
+          if (brute_force && job.kind == Kind::kRegistered && scale == 1.0) {
+            auto plain = signet::fp::FingerprintBuffer(degraded->file);
+            if (plain.ok()) q.bf = BruteForceCheck(plain->fingerprint.values, recs[a].fp);
+          }
         }
       });
     }
@@ -442,6 +505,15 @@ int main(int argc, char** argv) {
       hit = !found.empty() && correct_for(found[0], q.expect[0]);
     }
     if (hit) ++c.top1;
+    if (q.bf.found) {
+      ++c.bf_found;
+      c.bf_missed += !hit;
+      c.bf.positions += q.bf.positions;
+      c.bf.exact += q.bf.exact;
+      c.bf.exact3 += q.bf.exact3;
+      c.bf.within1 += q.bf.within1;
+      for (std::size_t j = 0; j < c.bf.flips.size(); ++j) c.bf.flips[j] += q.bf.flips[j];
+    }
     if (verbose) {
       // What the matcher said about the expected work (present when it was
       // found below the bar, or with a loose --max-e-value for diagnosis).
@@ -507,6 +579,28 @@ int main(int argc, char** argv) {
                  c.fp_queries, Percentile(c.prep_ms, 0.5), Percentile(c.ms, 0.5),
                  Percentile(c.ms, 0.99));
     }
+  }
+  if (brute_force) {
+    fmt::print(
+        "\nbrute force (plain query vs its source, every diagonal; cells with timing kept):\n"
+        "{:>6} {:<18} {:>5} {:>5} {:>8} {:>7} {:>7} {:>7}  key bit flip % (bit 0 most robust)\n",
+        "length", "degradation", "n", "bf%", "bf_miss", "exact", "exact3", "within1");
+    for (const auto& len : len_order) {
+      for (const auto& deg : deg_order) {
+        auto it = cells.find({len, deg});
+        if (it == cells.end() || it->second.bf_found == 0) continue;
+        const Cell& c = it->second;
+        const double np = std::max(1, c.bf.positions);
+        std::string flips;
+        for (int f : c.bf.flips) flips += fmt::format(" {:.0f}", 100.0 * f / np);
+        fmt::print("{:>6} {:<18} {:>5} {:>5.0f} {:>8} {:>7.3f} {:>7.3f} {:>7.3f} {}\n", len, deg,
+                   c.n, 100.0 * c.bf_found / c.n, c.bf_missed, c.bf.exact / np, c.bf.exact3 / np,
+                   c.bf.within1 / np, flips);
+      }
+    }
+    fmt::print(
+        "exact / exact3 / within1: fraction of the segment's informative positions whose 24-bit "
+        "key equals the reference's on the diagonal / on d-1..d+1 / within one bit there.\n");
   }
   fmt::print(
       "\nunregistered queries matched: {} of {}\n"

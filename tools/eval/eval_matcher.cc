@@ -21,12 +21,21 @@ class ChromaprintMatcher : public EvalMatcher {
   std::string Describe() const override {
     return fmt::format(
         "chromaprint: {} speed variants over {} s, max E-value {:g} counting at least {:g} "
-        "references; index: {} recordings ({} synthetic filler), {}-bit keys",
+        "references; index: {} recordings ({} synthetic filler), {}-bit keys{}; probes {} bits "
+        "at up to {} positions",
         options_.speed_variants.size(), options_.speed_variant_seconds, options_.match.max_e_value,
         options_.match.min_references, index_.size(), options_.filler_recordings,
-        index_.Stats().base_key_bits);
+        index_.Stats().base_key_bits,
+        options_.in_delta ? ", the corpus in the delta (24 bits)" : "", options_.match.probe_bits,
+        options_.match.max_probed_positions);
   }
-  Status Register(const Reference& ref) override { return index_.Add(ref.id, ref.chromaprint); }
+  Status Register(const Reference& ref) override {
+    if (options_.in_delta) {
+      later_.push_back({ref.id, {ref.chromaprint.begin(), ref.chromaprint.end()}});
+      return Status::Ok();
+    }
+    return index_.Add(ref.id, ref.chromaprint);
+  }
   void Finish() override {
     constexpr std::uint64_t kFillerIds = std::uint64_t{1} << 40;
     fp::SyntheticFingerprints gen(20240611);
@@ -34,6 +43,8 @@ class ChromaprintMatcher : public EvalMatcher {
       (void)index_.Add(kFillerIds + k, gen.Recording(1450));
     }
     index_.Compact();
+    for (const auto& [id, values] : later_) (void)index_.Add(id, values);
+    later_.clear();
   }
 
   Result<std::unique_ptr<PreparedQuery>> Prepare(
@@ -61,6 +72,7 @@ class ChromaprintMatcher : public EvalMatcher {
   };
 
   EvalMatcherOptions options_;
+  std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> later_;  // in_delta
   fp::Index index_;
   fp::Matcher matcher_;
 };

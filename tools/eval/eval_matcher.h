@@ -66,6 +66,10 @@ struct EvalMatcherOptions {
   // all 24 bits; at the corpus's 33 it is the first 12). They are never
   // expected and count as wrong when matched.
   std::size_t filler_recordings = 0;
+  // Chromaprint: the corpus is added after the filler's Compact, so it stays
+  // in the delta as works registered while signetd runs do (their keys are
+  // the full 24 bits at any index size).
+  bool in_delta = false;
 };
 
 // The names --matcher accepts.

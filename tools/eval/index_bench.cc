@@ -117,7 +117,12 @@ int main(int argc, char** argv) {
   double query_seconds = 10;
   double flip = 0.1;
   std::string corpus;
+  std::vector<int> probe_bits = {0, signet::fp::MatchOptions{}.probe_bits};
   app.add_option("--seed", seed);
+  app.add_option("--probe-bits", probe_bits,
+                 "MatchOptions::probe_bits settings measured on the same index and queries (the "
+                 "first is the baseline)")
+      ->delimiter(',');
   app.add_option("--sizes", sizes)->delimiter(',');
   app.add_option("--queries", queries);
   app.add_option("--brute-queries", brute_queries, "queries for the brute-force scan");
@@ -160,9 +165,9 @@ int main(int argc, char** argv) {
              Ms(g0, Clock::now()) / 1000);
   const auto qlen = static_cast<std::size_t>(query_seconds * 8.077);
 
-  fmt::print("{:>7} {:>8} {:>13} {:>9} {:>10} {:>10} {:>8} {:>8} {:>7} {:>11}\n", "recs", "hours",
-             "build_s(cpu)", "MB/hour", "post_B/pos", "total_B/pos", "p50_ms", "p99_ms", "recall",
-             "brute_ms");
+  fmt::print("{:>7} {:>8} {:>13} {:>9} {:>10} {:>10} {:>6} {:>8} {:>8} {:>7} {:>9} {:>11}\n",
+             "recs", "hours", "build_s(cpu)", "MB/hour", "post_B/pos", "total_B/pos", "probes",
+             "p50_ms", "p99_ms", "recall", "miss_p99", "brute_ms");
   for (const std::size_t n : sizes) {
     Index index;
     const auto b0 = Clock::now();
@@ -176,9 +181,6 @@ int main(int argc, char** argv) {
     const double build_cpu_s = (CpuMs() - c0) / 1000;
     const auto st = index.Stats();
     const double hours = static_cast<double>(st.positions) * signet::fp::kSecondsPerPosition / 3600;
-    Matcher matcher(index);
-    std::vector<double> ms;
-    int hits = 0;
     std::vector<std::pair<std::size_t, Fp>> qs;
     for (int k = 0; k < queries; ++k) {
       const std::size_t r = rng() % n;
@@ -187,11 +189,32 @@ int main(int argc, char** argv) {
                                     recs[r].begin() + static_cast<long>(start + qlen)),
                                  flip, rng));
     }
-    for (const auto& [r, q] : qs) {
-      const double t0 = CpuMs();
-      const auto found = matcher.Find(q);
-      ms.push_back(CpuMs() - t0);
-      if (!found.empty() && found[0].ref_id == r) ++hits;
+    // Misses: queries of music that is not indexed (what most queries are).
+    std::vector<Fp> misses;
+    for (int k = 0; k < queries; ++k) misses.push_back(gen.Recording(qlen));
+    struct Run {
+      int probes;
+      std::vector<double> ms, miss_ms;
+      int hits = 0;
+    };
+    std::vector<Run> runs;
+    for (const int probes : probe_bits) {
+      signet::fp::MatchOptions options;
+      options.probe_bits = probes;
+      Matcher matcher(index, options);
+      Run run{probes, {}, {}};
+      for (const auto& [r, q] : qs) {
+        const double t0 = CpuMs();
+        const auto found = matcher.Find(q);
+        run.ms.push_back(CpuMs() - t0);
+        if (!found.empty() && found[0].ref_id == r) ++run.hits;
+      }
+      for (const auto& q : misses) {
+        const double t0 = CpuMs();
+        (void)matcher.Find(q);
+        run.miss_ms.push_back(CpuMs() - t0);
+      }
+      runs.push_back(std::move(run));
     }
     // Brute force over a sample of the references, scaled to all of them.
     const std::size_t scan = std::min<std::size_t>(n, 1000);
@@ -202,19 +225,23 @@ int main(int argc, char** argv) {
     }
     const double brute =
         (CpuMs() - f0) / brute_queries * static_cast<double>(n) / static_cast<double>(scan);
-    fmt::print(
-        "{:>7} {:>8.0f} {:>6.1f}({:>5.1f}) {:>9.2f} {:>10.2f} {:>10.2f} {:>8.3f} {:>8.3f} "
-        "{:>6.1f}% "
-        "{:>10.0f}{} brute recall {}/{}\n",
-        n, hours, build_s, build_cpu_s, static_cast<double>(st.memory_bytes) / 1e6 / hours,
-        static_cast<double>(st.posting_bytes) / static_cast<double>(st.positions),
-        static_cast<double>(st.memory_bytes) / static_cast<double>(st.positions),
-        Percentile(ms, 0.5), Percentile(ms, 0.99), 100.0 * hits / queries, brute,
-        scan < n ? " (scaled from 1k)" : "", brute_hits, brute_queries);
+    for (const Run& run : runs) {
+      fmt::print(
+          "{:>7} {:>8.0f} {:>6.1f}({:>5.1f}) {:>9.2f} {:>10.2f} {:>10.2f} {:>6} {:>8.3f} {:>8.3f} "
+          "{:>6.1f}% {:>9.3f} {:>10.0f}{} brute recall {}/{}\n",
+          n, hours, build_s, build_cpu_s, static_cast<double>(st.memory_bytes) / 1e6 / hours,
+          static_cast<double>(st.posting_bytes) / static_cast<double>(st.positions),
+          static_cast<double>(st.memory_bytes) / static_cast<double>(st.positions), run.probes,
+          Percentile(run.ms, 0.5), Percentile(run.ms, 0.99), 100.0 * run.hits / queries,
+          Percentile(run.miss_ms, 0.99), brute, scan < n ? " (scaled from 1k)" : "", brute_hits,
+          brute_queries);
+    }
   }
   fmt::print(
       "\nqueries: {} s ({} positions), each bit flipped with p={}; latency of Matcher::Find, "
-      "one thread, thread CPU time. build: BeginBulkLoad, Add of every recording, Compact (wall, "
+      "one thread, thread CPU time; miss_p99: the same for queries of unindexed synthetic music. "
+      "probes: MatchOptions::probe_bits (0: exact keys only). build: BeginBulkLoad, Add of every "
+      "recording, Compact (wall, "
       "CPU). "
       "brute_ms: best-BER scan of every diagonal of every reference.\n",
       query_seconds, qlen, flip);
