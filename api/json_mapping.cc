@@ -75,6 +75,7 @@ protocol::WorkMatch Wire(const registry::WorkMatch& m) {
   o.work = Wire(m.work);
   o.artist = {m.work.artist, m.artist_display_name};
   o.score = m.score;
+  o.e_value = m.e_value;
   o.speed = m.speed;
   for (const auto& s : m.segments) {
     o.segments.push_back({s.query_start, s.query_end, s.ref_start, s.ref_end, s.bit_error_rate});

@@ -146,7 +146,10 @@ struct ArtistRef {
 struct WorkMatch {
   Work work;
   ArtistRef artist;
-  double score = 0;
+  double score = 0;  // -log10(e_value)
+  // Expected unrelated works matching this well per query, over the whole
+  // registry and every look (fingerprint/EVALUATION.md); 0 for a sha256 identity.
+  double e_value = 1;
   double speed = 1.0;  // 1.03: the query plays the work 3 % faster
   std::vector<Segment> segments;
   std::vector<Dispute> disputes;  // open disputes on the work

@@ -345,6 +345,7 @@ Result<WorkMatch> DecodeWorkMatch(const json::value& v, const std::string& path)
   SIGNET_ASSIGN_OR_RETURN(m.artist.id, ar.Str("id"));
   SIGNET_ASSIGN_OR_RETURN(m.artist.display_name, ar.Str("display_name"));
   SIGNET_ASSIGN_OR_RETURN(m.score, o.Num("score"));
+  SIGNET_ASSIGN_OR_RETURN(m.e_value, o.Num("e_value"));
   SIGNET_ASSIGN_OR_RETURN(m.speed, o.Num("speed"));
   SIGNET_ASSIGN_OR_RETURN(m.segments, ArrayOf(o, "segments", DecodeSegment));
   SIGNET_ASSIGN_OR_RETURN(m.disputes, ArrayOf(o, "disputes", DecodeDispute));

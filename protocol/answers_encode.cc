@@ -237,6 +237,7 @@ json::object ToJson(const WorkMatch& m) {
   o["work"] = ToJson(m.work);
   o["artist"] = json::object{{"id", m.artist.id}, {"display_name", m.artist.display_name}};
   o["score"] = m.score;
+  o["e_value"] = m.e_value;
   o["speed"] = m.speed;
   json::array segs;
   for (const auto& s : m.segments) segs.emplace_back(SegmentJson(s));

@@ -35,6 +35,7 @@ Result<std::vector<WorkMatch>> MatchWorks(const Queries& queries, const WorkInde
     if (w->withdrawn) continue;
     SIGNET_ASSIGN_OR_RETURN(WorkMatch m, Describe(queries, std::move(*w)));
     m.score = f.match.score;
+    m.e_value = f.match.e_value;
     m.speed = f.match.speed;
     for (const auto& s : f.match.segments) {
       m.segments.push_back({s.query_start, s.query_end, s.ref_start, s.ref_end, s.bit_error_rate});
@@ -59,6 +60,7 @@ Result<CheckResult> CheckItem(const Queries& queries, const WorkIndex& index,
       if (!w.withdrawn) {
         SIGNET_ASSIGN_OR_RETURN(WorkMatch m, Describe(queries, std::move(w)));
         m.score = 1.0;
+        m.e_value = 0;
         works.push_back(std::move(m));
       }
     }

@@ -142,7 +142,10 @@ struct MatchSegment {
 struct WorkMatch {
   Work work;
   std::string artist_display_name;
-  double score = 0;
+  double score = 0;  // -log10(e_value)
+  // Expected unrelated works matching this well per query (fp::Match); 0 for
+  // a sha256 identity.
+  double e_value = 1;
   // Speed at which the query holds the work: 1 as registered, 1.03 when the
   // query plays it 3 % faster (found by a speed variant of the query audio).
   double speed = 1.0;

@@ -141,6 +141,7 @@ TEST(AnswersTest, AcceptedTermsAndMatchAnswersRoundTrip) {
   wm.work = SomeWork();
   wm.artist = {wm.work.artist, "Ada"};
   wm.score = 42.5;
+  wm.e_value = 3.2e-43;
   wm.speed = 1.05;
   wm.segments = {{1, 9.5, 20, 28.5, 0.125}};
   wm.disputes = {SomeDispute(false)};
