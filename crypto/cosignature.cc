@@ -160,4 +160,31 @@ Result<std::string> AppendSignatureLines(std::string_view signed_note,
   return out;
 }
 
+std::string AddCheckpointRequest(std::uint64_t old_size, std::span<const Digest> proof,
+                                 std::string_view signed_checkpoint) {
+  std::string out = "old " + std::to_string(old_size) + "\n";
+  for (const Digest& h : proof) out += Base64Encode(ByteView(h)) + "\n";
+  out += "\n";
+  out += signed_checkpoint;
+  return out;
+}
+
+Result<std::uint64_t> ParseTlogSize(std::string_view body) {
+  if (body.ends_with('\n')) body.remove_suffix(1);
+  std::uint64_t v = 0;
+  const bool digits = !body.empty() && body.size() <= 20 &&
+                      body.find_first_not_of("0123456789") == std::string_view::npos &&
+                      (body.size() == 1 || body[0] != '0');
+  if (digits) {
+    for (char c : body) {
+      const auto d = static_cast<std::uint64_t>(c - '0');
+      if (v > (~std::uint64_t{0} - d) / 10) return Status::InvalidArgument("tree size overflows");
+      v = v * 10 + d;
+    }
+    return v;
+  }
+  return Status::InvalidArgument("a text/x.tlog.size answer is a decimal tree size and \\n, got \"" +
+                                 std::string(body.substr(0, 40)) + "\"");
+}
+
 }  // namespace signet::crypto::cosig

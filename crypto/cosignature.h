@@ -109,4 +109,14 @@ Result<WitnessedCheckpoint> OpenWitnessedCheckpoint(std::string_view signed_note
 Result<std::string> AppendSignatureLines(std::string_view signed_note,
                                          std::string_view signature_lines);
 
+// ---- the tlog-witness add-checkpoint exchange (https://c2sp.org/tlog-witness)
+
+// The request body: "old <old_size>\n", one base64 line per proof hash, an
+// empty line, the signed checkpoint. REQUIRES: proof.size() <= 63.
+std::string AddCheckpointRequest(std::uint64_t old_size, std::span<const Digest> proof,
+                                 std::string_view signed_checkpoint);
+// A 409 answer's body ("<size>\n", Content-Type text/x.tlog.size): the size
+// of the latest checkpoint the witness cosigned.
+Result<std::uint64_t> ParseTlogSize(std::string_view body);
+
 }  // namespace signet::crypto::cosig

@@ -31,5 +31,7 @@ void AddCheckCommand(CLI::App& app);
 // of receipts, log consistency and statement signatures.
 void AddKeygenCommand(CLI::App& app);
 void AddVerifyCommand(CLI::App& app);
+// signet mirror: a verified local copy of the log through its tiles (cmd_mirror.cc).
+void AddMirrorCommand(CLI::App& app);
 
 }  // namespace signet::cli

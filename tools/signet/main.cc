@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   signet::cli::AddCheckCommand(app);
   signet::cli::AddKeygenCommand(app);
   signet::cli::AddVerifyCommand(app);
+  signet::cli::AddMirrorCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
