@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "crypto/dsse.h"
+#include "crypto/tiles.h"
 
 namespace signet::cli {
 namespace fs = std::filesystem;
@@ -120,6 +121,34 @@ Result<json::object> ArtistSession::FetchArtist() {
   return ParseJsonObject(*body, "GET /v1/artists");
 }
 
+namespace {
+
+// Refused here, before the registry refuses it, with what it means for the artist.
+Status StatementTooLarge(std::string_view type, const std::string& envelope,
+                         const json::object& body) {
+  std::string what = "the signed " + std::string(type) + " statement is " +
+                     std::to_string(envelope.size()) +
+                     " bytes; the registry's log holds statements of at most 65535 bytes (C2SP "
+                     "tlog-tiles entry bundles prefix each entry with a 16-bit length)";
+  if (type == "work.register") {
+    const json::value* d = body.if_contains("duration");
+    const double seconds = d && d->is_number() ? d->to_number<double>() : 0;
+    what +=
+        ". A registration carries the whole recording's fingerprint, about 40 bytes per "
+        "second, which bounds recordings to about 25 minutes";
+    if (seconds > 0) {
+      what += "; this one is " + std::to_string(static_cast<int>(seconds / 60)) + " min " +
+              std::to_string(static_cast<int>(seconds) % 60) + " s";
+    }
+    what +=
+        ". Register a longer recording as parts of at most 20 minutes "
+        "(ffmpeg -ss START -t 1200 -i IN -c copy PART.ogg)";
+  }
+  return Status::ResourceExhausted(what);
+}
+
+}  // namespace
+
 Result<Submitted> ArtistSession::Submit(std::string_view type, const json::object& body) {
   for (int attempt = 0;; ++attempt) {
     if (!last_seq_) {
@@ -133,6 +162,8 @@ Result<Submitted> ArtistSession::Submit(std::string_view type, const json::objec
     const std::uint64_t seq = *last_seq_ + 1;
     const std::string envelope =
         SignStatement(key_, StatementPayload(type, artist_id_, seq, NowRfc3339Utc(), body));
+    if (envelope.size() > crypto::tiles::kMaxEntryBytes)
+      return StatementTooLarge(type, envelope, body);
     SIGNET_ASSIGN_OR_RETURN(client::Response r,
                             http_->Request("POST", "/v1/statements", "application/json", envelope));
     Status st = client::StatusFromResponse(r);
