@@ -312,6 +312,11 @@ TEST(LogE2E, AWitnessRefusesAForkedSignetd) {
     Populate(a.port(), ada, 9);
     witnessed = WaitWitnessed(a.port(), 10);
     ASSERT_FALSE(witnessed.empty());
+    CommandRun m =
+        Command(Q(SIGNET_CLI_BIN) +
+                " mirror -q --server http://127.0.0.1:" + std::to_string(a.port()) + " --out " +
+                Q((dir.path() / "mirror").string()) + " --key " + Q(honest.vkey_file().string()));
+    EXPECT_EQ(m.status, 0) << m.output;
     EXPECT_EQ(a.Stop(), 0);
   }
   // The same server key (LogSetup's default seed), another history: a split
@@ -330,6 +335,24 @@ TEST(LogE2E, AWitnessRefusesAForkedSignetd) {
   EXPECT_EQ(b.Stop(), 0);
   EXPECT_NE(b.StderrText().find("not consistent with what it cosigned"), std::string::npos)
       << b.StderrText();
+  {
+    // The fork served without witnesses: a mirror of the honest log finds it
+    // out, exits 1 and keeps its copy.
+    SignetdProcess unwitnessed(SIGNETD_BIN, forked.data, forked.Env({}, 0));
+    ASSERT_TRUE(unwitnessed.Start()) << unwitnessed.StderrText();
+    const std::string before = [&] {
+      std::ifstream in(dir.path() / "mirror" / "checkpoint");
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    }();
+    CommandRun m = Command(Q(SIGNET_CLI_BIN) + " mirror -q --server http://127.0.0.1:" +
+                           std::to_string(unwitnessed.port()) + " --out " +
+                           Q((dir.path() / "mirror").string()));
+    EXPECT_EQ(m.status, 1) << m.output;
+    EXPECT_NE(m.output.find("INCONSISTENT"), std::string::npos) << m.output;
+    std::ifstream after(dir.path() / "mirror" / "checkpoint");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(after), {}), before);
+    EXPECT_EQ(unwitnessed.Stop(), 0);
+  }
   // The witness still holds the honest checkpoint (its monitoring endpoint).
   const crypto::Digest origin_hash = crypto::Sha256(kOrigin);
   const std::string hash_hex = crypto::HexEncode(crypto::ByteView(origin_hash));
