@@ -183,8 +183,9 @@ Result<std::uint64_t> ParseTlogSize(std::string_view body) {
     }
     return v;
   }
-  return Status::InvalidArgument("a text/x.tlog.size answer is a decimal tree size and \\n, got \"" +
-                                 std::string(body.substr(0, 40)) + "\"");
+  return Status::InvalidArgument(
+      "a text/x.tlog.size answer is a decimal tree size and \\n, got \"" +
+      std::string(body.substr(0, 40)) + "\"");
 }
 
 }  // namespace signet::crypto::cosig

@@ -24,8 +24,7 @@ crypto::PublicKey KeyOf(std::uint8_t b) {
 }
 
 struct Keys {
-  crypto::note::Verifier log =
-      crypto::note::Verifier::Create("fuzz.test/log", KeyOf(1)).value();
+  crypto::note::Verifier log = crypto::note::Verifier::Create("fuzz.test/log", KeyOf(1)).value();
   cosig::WitnessPolicy policy{{cosig::CosignatureVerifier::Create("w1.test", KeyOf(2)).value(),
                                cosig::CosignatureVerifier::Create("w2.test", KeyOf(3)).value(),
                                cosig::CosignatureVerifier::Create("w3.test", KeyOf(4)).value()},
@@ -39,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view all(reinterpret_cast<const char*>(data), size);
   const std::size_t nul = all.find('\0');
   const std::string_view note = all.substr(0, nul);
-  const std::string_view extra = nul == std::string_view::npos ? std::string_view() : all.substr(nul + 1);
+  const std::string_view extra =
+      nul == std::string_view::npos ? std::string_view() : all.substr(nul + 1);
 
   auto witnessed = cosig::OpenWitnessedCheckpoint(note, keys.log, keys.policy);
   if (witnessed.ok()) {
