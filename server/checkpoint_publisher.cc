@@ -109,21 +109,29 @@ Result<std::string> CheckpointPublisher::Cosign(Witness& w, const std::string& c
       last = res.status().WithContext(who);
       retry = true;
     } else if (res->status == 200) {
-      Result<std::string> cosigned = crypto::cosig::AppendSignatureLines(checkpoint, res->body);
-      Result<crypto::note::Note> parsed = cosigned.ok()
-                                              ? crypto::note::Parse(*cosigned)
-                                              : Result<crypto::note::Note>(cosigned.status());
-      auto mine = parsed.ok()
-                      ? crypto::cosig::VerifyCosignatures(*parsed, std::span(&w.config.key, 1))
-                      : Result<std::vector<crypto::cosig::Cosignature>>(parsed.status());
-      if (!mine.ok() || mine->empty()) {
-        return Status::Unauthenticated(
-            who + " answered without a valid cosignature by its key " + w.config.key.ToText() +
-            (mine.ok() ? std::string() : ": " + mine.status().message()));
+      // Keep only this witness's verified cosignatures: a line under another
+      // witness's name that did not verify would make the published
+      // checkpoint malformed for everyone who trusts that witness.
+      std::string mine;
+      std::string_view rest = res->body;
+      while (!rest.empty()) {
+        const std::size_t nl = rest.find('\n');
+        const std::string line(rest.substr(0, nl == std::string_view::npos ? rest.size() : nl + 1));
+        rest.remove_prefix(line.size());
+        Result<std::string> one = crypto::cosig::AppendSignatureLines(checkpoint, line);
+        Result<crypto::note::Note> parsed =
+            one.ok() ? crypto::note::Parse(*one) : Result<crypto::note::Note>(one.status());
+        if (!parsed.ok()) continue;
+        auto by_it = crypto::cosig::VerifyCosignatures(*parsed, std::span(&w.config.key, 1));
+        if (by_it.ok() && !by_it->empty()) mine += line;
+      }
+      if (mine.empty()) {
+        return Status::Unauthenticated(who + " answered without a valid cosignature by its key " +
+                                       w.config.key.ToText());
       }
       w.size = size;
       ++w.cosignatures;
-      return res->body;
+      return mine;
     } else if (res->status == 409 && res->content_type.starts_with("text/x.tlog.size")) {
       Result<std::uint64_t> theirs = crypto::cosig::ParseTlogSize(res->body);
       if (!theirs.ok()) return theirs.status().WithContext(who);

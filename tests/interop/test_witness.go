@@ -24,6 +24,9 @@
 //
 // Each -log is a log verifier key whose name is the log's origin. On start it
 // prints "vkey <witness verifier key>" and "listening on http://HOST:PORT".
+// For tests of the log's side only, -forge VKEY makes it misbehave: every
+// answer also carries a line under that other witness's name and key id whose
+// signature is zeros.
 package main
 
 import (
@@ -91,6 +94,7 @@ type witness struct {
 	keyID    [4]byte
 	stateDir string
 	logs     map[string]note.Verifier // origin -> log key
+	forged   string                   // a bogus line to add to every answer (-forge)
 
 	mu sync.Mutex // held from the old-size check to the state write
 }
@@ -308,7 +312,7 @@ func (w *witness) addCheckpoint(rw http.ResponseWriter, req *http.Request) {
 	}
 	log.Printf("add-checkpoint: 200 %s size %d (from %d)", origin, c.size, r.oldSize)
 	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	io.WriteString(rw, line)
+	io.WriteString(rw, w.forged+line)
 }
 
 func (w *witness) monitoringCheckpoint(rw http.ResponseWriter, req *http.Request) {
@@ -352,6 +356,7 @@ func main() {
 	name := flag.String("name", "witness.test/w1", "the witness's key name")
 	var logKeys multiFlag
 	flag.Var(&logKeys, "log", "verifier key of a log to witness (its name is the origin); repeatable")
+	forge := flag.String("forge", "", "TESTS ONLY: also answer a bogus line under this witness vkey's name and id")
 	flag.Parse()
 	if *stateDir == "" || len(logKeys) == 0 {
 		fmt.Fprintln(os.Stderr, "usage: test_witness -state DIR -log VKEY [-log VKEY]... [-listen ADDR] [-name NAME]")
@@ -385,6 +390,14 @@ func main() {
 			log.Fatalf("-log %q: %v", k, err)
 		}
 		w.logs[v.Name()] = v
+	}
+	if *forge != "" {
+		parts := strings.SplitN(*forge, "+", 3)
+		id, err := hex.DecodeString(parts[1])
+		if len(parts) != 3 || err != nil || len(id) != 4 {
+			log.Fatalf("-forge %q: not a vkey", *forge)
+		}
+		w.forged = fmt.Sprintf("\u2014 %s %s\n", parts[0], base64.StdEncoding.EncodeToString(append(id, make([]byte, 72)...)))
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -13,11 +13,13 @@
 namespace signet::testing {
 
 WitnessProcess::WitnessProcess(std::filesystem::path binary, std::filesystem::path state_dir,
-                               std::string name, std::vector<std::string> log_vkeys)
+                               std::string name, std::vector<std::string> log_vkeys,
+                               std::vector<std::string> extra_args)
     : binary_(std::move(binary)),
       state_dir_(std::move(state_dir)),
       name_(std::move(name)),
-      log_vkeys_(std::move(log_vkeys)) {}
+      log_vkeys_(std::move(log_vkeys)),
+      extra_args_(std::move(extra_args)) {}
 
 WitnessProcess::~WitnessProcess() {
   if (pid_ > 0) {
@@ -35,6 +37,7 @@ bool WitnessProcess::Start() {
     args.push_back("-log");
     args.push_back(k);
   }
+  for (const auto& a : extra_args_) args.push_back(a);
   const std::string log_path = state_dir_.string() + ".log";
   pid_ = ::fork();
   if (pid_ == 0) {

@@ -16,8 +16,9 @@ namespace signet::testing {
 
 class WitnessProcess {
  public:
+  // `extra_args` are passed on (e.g. {"-forge", VKEY} for a misbehaving witness).
   WitnessProcess(std::filesystem::path binary, std::filesystem::path state_dir, std::string name,
-                 std::vector<std::string> log_vkeys);
+                 std::vector<std::string> log_vkeys, std::vector<std::string> extra_args = {});
   ~WitnessProcess();  // SIGKILL if still running
   WitnessProcess(const WitnessProcess&) = delete;
   WitnessProcess& operator=(const WitnessProcess&) = delete;
@@ -34,6 +35,7 @@ class WitnessProcess {
   std::filesystem::path binary_, state_dir_;
   std::string name_;
   std::vector<std::string> log_vkeys_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::string vkey_, url_;
 };

@@ -111,9 +111,11 @@ class WitnessTest : public ::testing::Test {
  protected:
   std::unique_ptr<WitnessProcess> StartWitness(const std::string& name,
                                                std::vector<std::string> log_keys,
-                                               const std::string& state = "") {
-    auto w = std::make_unique<WitnessProcess>(
-        TEST_WITNESS_BIN, dir_.path() / (state.empty() ? name : state), name, std::move(log_keys));
+                                               const std::string& state = "",
+                                               std::vector<std::string> extra = {}) {
+    auto w = std::make_unique<WitnessProcess>(TEST_WITNESS_BIN,
+                                              dir_.path() / (state.empty() ? name : state), name,
+                                              std::move(log_keys), std::move(extra));
     EXPECT_TRUE(w->Start()) << name;
     return w;
   }
@@ -246,6 +248,25 @@ TEST_F(WitnessTest, QuorumCountsOnlyWitnessesThatCosigned) {
   EXPECT_FALSE(cp.ok()) << "one cosignature does not satisfy 2 of 2";
   policy.required = 1;
   EXPECT_TRUE(crypto::cosig::OpenWitnessedCheckpoint(log.published(), log.key(), policy).ok());
+}
+
+TEST_F(WitnessTest, AWitnessCannotSlipInALineUnderAnotherWitnessName) {
+  MemoryLog log(1);
+  log.Grow(4);
+  auto w2 = StartWitness("w2.test", {log.key().ToText()});
+  // w1 answers its cosignature plus a bogus line under w2's name and key id.
+  auto w1 = StartWitness("w1.test", {log.key().ToText()}, "", {"-forge", w2->vkey()});
+  CheckpointPublisher pub(log.Access(), log.key(), Options({ConfigFor(*w1)}, 1));
+  Status st = pub.PublishOnce();
+  ASSERT_TRUE(st.ok()) << st.message();
+  // The published checkpoint stays verifiable by everyone who trusts w2.
+  crypto::cosig::WitnessPolicy policy{{*crypto::cosig::CosignatureVerifier::Parse(w1->vkey()),
+                                       *crypto::cosig::CosignatureVerifier::Parse(w2->vkey())},
+                                      1};
+  auto cp = crypto::cosig::OpenWitnessedCheckpoint(log.published(), log.key(), policy);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString() << "\n" << log.published();
+  ASSERT_EQ(cp->cosignatures.size(), 1u);
+  EXPECT_EQ(cp->cosignatures[0].witness, "w1.test");
 }
 
 TEST(WitnessSetting, ParsesNameKeyAndUrl) {
