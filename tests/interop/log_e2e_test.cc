@@ -175,6 +175,7 @@ TEST(LogE2E, GoTlogReadsTheTilesOfARealSignetdAndRecomputesItsRoot) {
                           Q(setup.vkey_file().string()) + " -old-checkpoint " +
                           Q((dir.path() / "old.checkpoint").string()));
   EXPECT_EQ(go.status, 0) << go.output;
+  std::printf("%s", go.output.c_str());  // what Go checked, for the log
   EXPECT_NE(go.output.find("size 300: TreeHash over"), std::string::npos) << go.output;
   EXPECT_NE(go.output.find("300 entries hash to their leaves, consistent with size 141"),
             std::string::npos)
@@ -293,6 +294,7 @@ TEST(LogE2E, WitnessesCosignAndVerifiersRequireKOfN) {
   ASSERT_FALSE(WaitWitnessed(port, 31).empty());
   CommandRun m2 = Command(mirror);
   EXPECT_EQ(m2.status, 0) << m2.output;
+  std::printf("%s", m2.output.c_str());
   EXPECT_NE(m2.output.find("from size 21 to 31"), std::string::npos) << m2.output;
   EXPECT_NE(m2.output.find("10 entries verified"), std::string::npos) << m2.output;
   EXPECT_NE(m2.output.find("2 cosignatures"), std::string::npos) << m2.output;
@@ -349,6 +351,7 @@ TEST(LogE2E, AWitnessRefusesAForkedSignetd) {
                            Q((dir.path() / "mirror").string()));
     EXPECT_EQ(m.status, 1) << m.output;
     EXPECT_NE(m.output.find("INCONSISTENT"), std::string::npos) << m.output;
+    std::printf("%s", m.output.c_str());
     std::ifstream after(dir.path() / "mirror" / "checkpoint");
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(after), {}), before);
     EXPECT_EQ(unwitnessed.Stop(), 0);
