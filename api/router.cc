@@ -45,6 +45,12 @@ bool Fits(const std::vector<std::string>& tmpl, const Segments& segs) {
   return true;
 }
 
+// HEAD is served wherever GET is (RFC 9110 9.3.2): the same handler, and the
+// transport sends the head alone.
+bool Serves(const std::string& route_method, std::string_view method) {
+  return route_method == method || (method == "HEAD" && route_method == "GET");
+}
+
 }  // namespace
 
 std::optional<std::string_view> Target::Query(std::string_view name) const {
@@ -120,10 +126,11 @@ Router::Found Router::Find(std::string_view method, std::string_view target) con
   std::string allow;
   for (const Route& r : routes_) {
     if (!Fits(r.segments, segs)) continue;
-    if (r.method != method) {
+    if (!Serves(r.method, method)) {
       if (allow.find(r.method) == std::string::npos) {
         if (!allow.empty()) allow += ", ";
         allow += r.method;
+        if (r.method == "GET") allow += ", HEAD";
       }
       continue;
     }
@@ -162,7 +169,7 @@ RouteInfo Router::Classify(std::string_view method, std::string_view target) con
   // our templates, so decoding is not needed to pick the route.
   std::vector<std::string> segs = SplitTemplate(path.empty() ? "/" : path);
   for (const Route& r : routes_) {
-    if (r.method != method || !Fits(r.segments, segs)) continue;
+    if (!Serves(r.method, method) || !Fits(r.segments, segs)) continue;
     info.route = r.path_template;
     info.streaming = static_cast<bool>(r.stream_fn);
     if (!info.streaming) info.body_limit = r.body_limit;
