@@ -3,9 +3,11 @@
 // and the directory layout are in tools/signet/mirror.h; this file wires
 // HTTP and prints the outcome. Exit status 0 when the copy is verified and up
 // to date, 1 on any inconsistency (nothing is committed) or error.
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "tools/signet/cli_common.h"
 #include "tools/signet/commands.h"
@@ -39,7 +41,14 @@ int RunMirror(const MirrorArgs& a) {
   if (!http.ok()) return ReportError("mirror", http.status());
   client::HttpClient& c = **http;
   auto fetch = [&c](std::string_view path) -> Result<std::string> {
-    return c.Get("/v1/log/" + std::string(path));
+    // A registry's per-client rate limit (429) is waited out, a few times.
+    for (int attempt = 0;; ++attempt) {
+      Result<std::string> body = c.Get("/v1/log/" + std::string(path));
+      if (body.ok() || body.status().code() != Status::Code::kResourceExhausted || attempt == 5) {
+        return body;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
   };
   Result<MirrorResult> r = UpdateMirror(options, fetch);
   if (!r.ok()) return ReportError("mirror", r.status());
