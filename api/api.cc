@@ -5,8 +5,12 @@
 #include <boost/json.hpp>
 
 #include "api/json_mapping.h"
+#include "common/embedded_file.h"
 
 namespace signet::api {
+
+// api/openapi.json, embedded by api/CMakeLists.txt (cmake/SignetEmbed.cmake).
+std::span<const EmbeddedFile> EmbeddedOpenApi();
 
 namespace bj = boost::json;
 
@@ -83,6 +87,8 @@ Response Api::MetricsText(const Request&, const Params&) const {
   };
   return Response::Text(200, metrics_.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");
 }
+
+std::string_view Api::OpenApiDocument() { return EmbeddedOpenApi().front().content; }
 
 Response Api::OpenApi(const Request&, const Params&) const {
   return Response::Json(200, std::string(OpenApiDocument()));
