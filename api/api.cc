@@ -26,8 +26,10 @@ Api::Api(registry::Registry& registry, const crypto::note::Signer* receipt_signe
   router_.Add("GET", "/openapi.json", bind(&Api::OpenApi), small);
   router_.Add("POST", "/v1/statements", bind(&Api::PostStatement), options_.max_statement_bytes);
   router_.MarkWaitsForCommit("POST", "/v1/statements");
+  router_.Add("GET", "/v1/artists", bind(&Api::SearchArtists), small);
   router_.Add("GET", "/v1/artists/{id}", bind(&Api::GetArtist), small);
   router_.Add("GET", "/v1/artists/{id}/works", bind(&Api::ListArtistWorks), small);
+  router_.Add("GET", "/v1/works", bind(&Api::SearchWorks), small);
   router_.Add("GET", "/v1/works/{id}", bind(&Api::GetWork), small);
   router_.Add("GET", "/v1/works/{id}/terms", bind(&Api::GetTerms), small);
   router_.Add("GET", "/v1/works/{id}/terms/export", bind(&Api::ExportTerms), small);

@@ -115,6 +115,10 @@ int Run(int argc, char** argv) {
              std::filesystem::absolute(config.data_dir).string(), created ? "created" : "loaded",
              (config.data_dir / "server.key").string(), config.log_origin, stats.statements,
              stats.indexed_works);
+  if (stats.search_index_backfilled_works > 0) {
+    fmt::print("signetd: search index built for the {} works already stored ({:.1f} s)\n",
+               stats.search_index_backfilled_works, stats.search_index_backfill_seconds);
+  }
   std::fflush(stdout);
 
   server.Run();
