@@ -508,6 +508,12 @@ class WebAppTest(unittest.TestCase):
             out.consistency = await c.verifyConsistency(2, 3, n01, root, [leaves[2]]);
             out.consistency_bad = await c.verifyConsistency(2, 3, n01, root, [leaves[0]]);
             out.artist_id = await c.artistIdFor(pk);
+            // A verifier key whose base64 holds '+' (the separator of its parts).
+            const plusKey = new Uint8Array(32).fill(0xfb);
+            const id = (await c.noteKeyId('log.example/x', plusKey)).toString(16).padStart(8, '0');
+            const keyText = 'log.example/x+' + id + '+' + c.toBase64(c.concat(new Uint8Array([1]), plusKey));
+            out.plus_in_key = keyText.split('+').length > 3;
+            out.parsed_name = (await c.parseVerifierKey(keyText)).name;
             done(out);
           })().catch((e) => done({error: String(e)}));
         """)
@@ -522,6 +528,8 @@ class WebAppTest(unittest.TestCase):
         self.assertTrue(result["consistency"])
         self.assertFalse(result["consistency_bad"])
         self.assertRegex(result["artist_id"], r"^ar_[a-z2-7]{24}$")
+        self.assertTrue(result["plus_in_key"])
+        self.assertEqual(result["parsed_name"], "log.example/x")
 
     def test_artist_page_lists_works_and_proves_the_registration(self):
         self.open("/artist/" + self.fixture.ada)

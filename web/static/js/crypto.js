@@ -249,7 +249,9 @@ const EM_DASH = '\u2014';
 // {name, keyId (number), publicKey (bytes), text}.
 export async function parseVerifierKey(text) {
   const trimmed = text.trim();
-  const parts = trimmed.split('+');
+  // name+hash+key: the key's base64 may hold '+' itself, so split twice only.
+  const m = trimmed.match(/^([^+]+)\+([^+]+)\+(.+)$/);
+  const parts = m ? [m[1], m[2], m[3]] : [];
   if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) {
     throw new Error('a verifier key looks like name+0123abcd+base64');
   }
