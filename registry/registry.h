@@ -145,7 +145,7 @@ class Registry {
   Stats GetStats(bool with_index_memory = false) const;
 
  private:
-  class Impl;
+  struct Impl;
   explicit Registry(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
