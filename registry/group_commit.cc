@@ -132,7 +132,17 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     last_accepted_ = now;
     ++tree_size_;
     ++accepted;
-    if (r->index.add_ref) added.push_back(*r->index.add_ref);
+    if (r->index.add_ref) {
+      // A work withdrawn and registered again in one group stays indexed: its
+      // pending removal is cancelled, and as it was indexed before the group,
+      // a failed write must not take it out either.
+      const auto pending = std::find(removed.begin(), removed.end(), *r->index.add_ref);
+      if (pending != removed.end()) {
+        removed.erase(pending);
+      } else {
+        added.push_back(*r->index.add_ref);
+      }
+    }
     if (r->index.remove_ref) removed.push_back(*r->index.remove_ref);
     results[i] = std::move(r->accepted);
   }
