@@ -67,8 +67,9 @@ std::string TermsHistoryKey(std::string_view owner, Micros accepted_at, std::uin
 // One list per search condition, its entries the ids in byte order:
 //   t/<title token prefix>/<work id>        n/<artist name token prefix>/<work id>
 //   i/<ISRC>/<work id>   w/<ISWC>/<work id>  a/<artist name token prefix>/<artist id>
-// Token prefixes are 1..search::kMaxPrefix code points of the tokens of
-// registry/search_text.h; identifiers are canonical.
+// Token prefixes are search::kMinPrefix..kMaxPrefix code points of the
+// tokens of registry/search_text.h (shorter tokens whole); identifiers are
+// canonical.
 std::string SearchTitleList(std::string_view token_prefix);
 std::string SearchWorkArtistList(std::string_view token_prefix);
 std::string SearchIsrcList(std::string_view isrc);

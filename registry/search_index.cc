@@ -13,7 +13,8 @@
 namespace signet::registry::search {
 namespace {
 
-// One list per distinct prefix (1..kMaxPrefix code points) of every token.
+// One list per distinct prefix (kMinPrefix..kMaxPrefix code points) of every
+// token, and per shorter token.
 using ListFn = std::string (*)(std::string_view);
 
 void AddPrefixKeys(ListFn list, std::string_view text, std::string_view id,
@@ -21,8 +22,11 @@ void AddPrefixKeys(ListFn list, std::string_view text, std::string_view id,
   std::set<std::string_view> prefixes;
   const std::vector<std::string> tokens = Tokens(text);
   for (const std::string& t : tokens) {
-    const std::size_t n = std::min(CodePointCount(t), kMaxPrefix);
-    for (std::size_t k = 1; k <= n; ++k) prefixes.insert(CodePointPrefix(t, k));
+    const std::size_t length = CodePointCount(t);
+    if (length < kMinPrefix) prefixes.insert(t);
+    for (std::size_t k = kMinPrefix; k <= std::min(length, kMaxPrefix); ++k) {
+      prefixes.insert(CodePointPrefix(t, k));
+    }
   }
   for (std::string_view p : prefixes) out.push_back(list(p).append(id));
 }
@@ -90,12 +94,14 @@ void AddTokenLists(ListFn list, const std::vector<std::string>& tokens, std::vec
   }
 }
 
-// Every query word begins some word of `text`.
+// Every query word begins some word of `text` (is one, if shorter than
+// kMinPrefix), as the index has it.
 bool WordsBegin(const std::vector<std::string>& query, std::string_view text) {
   const std::vector<std::string> words = Tokens(text);
   for (const std::string& q : query) {
+    const bool whole = CodePointCount(q) < kMinPrefix;
     bool found = false;
-    for (const std::string& w : words) found = found || w.starts_with(q);
+    for (const std::string& w : words) found = found || (whole ? w == q : w.starts_with(q));
     if (!found) return false;
   }
   return true;

@@ -38,9 +38,13 @@
 namespace signet::registry::search {
 
 // Bump when WorkKeys, ArtistKeys or search_text.h change what is stored.
-inline constexpr std::string_view kIndexVersion = "1";
-// Token prefixes are indexed up to this many code points; longer query
-// tokens are looked up by their first kMaxPrefix and checked in full.
+inline constexpr std::string_view kIndexVersion = "2";
+// Token prefixes of kMinPrefix..kMaxPrefix code points are indexed, and
+// words shorter than kMinPrefix whole: a one-letter query word finds
+// one-letter words only (as a beginning it would match most of the catalogue
+// and cost an entry per word). Longer query words are looked up by their
+// first kMaxPrefix code points and checked in full.
+inline constexpr std::size_t kMinPrefix = 2;
 inline constexpr std::size_t kMaxPrefix = 24;
 
 // The `search` keys that a work, owned by an artist called

@@ -12,7 +12,7 @@
 //     without spaces between words give one token per run, found by its
 //     beginning.
 // A query token matches a title token it is a prefix of ("loyal" matches
-// "loyalists"). Changing these rules changes what is stored: bump
+// "loyalists"; one letter matches only itself, search_index.h). Changing these rules changes what is stored: bump
 // search::kIndexVersion (search_index.h) so that existing data directories
 // are re-indexed at open.
 //

@@ -108,6 +108,11 @@ TEST_F(SearchTest, TitleWordsMatchAsBeginningsInAnyOrderAndAllMustBeFound) {
   EXPECT_EQ(Titles(Title("elegie")), (std::vector<std::string>{"\u00c9l\u00e9gie pour Ada"}));
   EXPECT_TRUE(Titles(Title("loyalistss")).empty());
   EXPECT_TRUE(Titles(Title("oyal")).empty()) << "a word is found by its beginning only";
+  // One letter finds one-letter words, not every word that begins with it.
+  Work(ada_, "A Day in the Life", 6);
+  EXPECT_EQ(Titles(Title("a")), (std::vector<std::string>{"A Day in the Life"}));
+  EXPECT_EQ(Titles(Title("a da")), (std::vector<std::string>{"A Day in the Life"}));
+  EXPECT_TRUE(Titles(Title("l")).empty());
   // A query word longer than the indexed prefixes is checked in full.
   Work(ada_, "Supercalifragilisticexpialidocious Overture", 5);
   EXPECT_EQ(Titles(Title("supercalifragilisticexpialidocious")).size(), 1u);
