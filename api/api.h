@@ -11,6 +11,7 @@
 // outlive it. Thread safety: all members may be called from many threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,6 +42,12 @@ struct ApiOptions {
                                         1.01, 1.02, 1.03, 1.04, 1.05, 1.06};
   double speed_variant_seconds = 120;
   std::size_t max_check_line_bytes = 1 << 20;  // one NDJSON item of /v1/check
+  // A /v1/check stream holds one of the few stream slots, so it must make
+  // progress: it ends (with an error line and the summary) when no item has
+  // arrived for check_item_timeout (blank lines are not items) or when it has
+  // run for check_max_duration. Documented in api/openapi.json.
+  std::chrono::milliseconds check_item_timeout{std::chrono::seconds(120)};
+  std::chrono::milliseconds check_max_duration{std::chrono::hours(6)};
   std::size_t default_page_size = 100;
   std::size_t max_page_size = 1000;
 };

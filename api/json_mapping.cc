@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "common/strict_json.h"
 #include "fingerprint/codec.h"
 
 namespace signet::api::json {
@@ -205,14 +206,13 @@ Response JsonResponse(int status, const bj::value& value) {
 
 Result<bj::object> ParseObject(std::string_view body, std::string_view what) {
   if (body.empty()) return Status::InvalidArgument(fmt::format("the body is empty; send {}", what));
-  boost::system::error_code ec;
-  bj::parse_options opts;
-  opts.max_depth = 32;
-  bj::value v = bj::parse(body, ec, {}, opts);
-  if (ec) {
-    return Status::InvalidArgument(
-        fmt::format("the body is not valid JSON ({}); send {}", ec.message(), what));
+  // The strict reader statements use: a duplicate key is refused, not
+  // resolved to its last value (another reader might take the first).
+  auto parsed = ParseStrictJson(body, body.size(), "the body", 32);
+  if (!parsed.ok()) {
+    return Status::InvalidArgument(fmt::format("{}; send {}", parsed.status().message(), what));
   }
+  bj::value v = std::move(*parsed);
   if (!v.is_object()) {
     return Status::InvalidArgument(fmt::format("the body must be a JSON object: {}", what));
   }

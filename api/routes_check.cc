@@ -9,6 +9,14 @@
 //    "fingerprint": "<fpcalc FINGERPRINT=>" | [raw ints], "sha256": "<hex of the file>"}
 // (at least one of fingerprint and sha256). Blank lines are skipped.
 //
+// Progress: a stream holds one of the server's few stream slots, so it ends
+// when no item has arrived for check_item_timeout (default 120 s; blank lines
+// and partial lines do not count) or when it has run for check_max_duration
+// (default 6 h). It ends with an error line {"line", "error": {"status": 408,
+// "detail"}} and then the summary (and receipt) of the items answered so far;
+// send the remaining items in a new request. Before the first item, the
+// answer is an ordinary 408 problem.
+//
 // Response: 200 application/x-ndjson, chunked, one line per item in input
 // order, written as soon as the item is checked:
 //   {"id", "line", "verdict": allowed|notAllowed|constrained|disputed|unregistered,
@@ -44,6 +52,7 @@
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "api/problem.h"
+#include "common/strict_json.h"
 #include "crypto/checkpoint.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
@@ -57,7 +66,20 @@ namespace {
 // reported once and skipped up to its newline, so memory stays bounded.
 class LineSplitter {
  public:
-  LineSplitter(BodyReader& body, std::size_t max_line) : body_(body), max_line_(max_line) {}
+  using Clock = std::chrono::steady_clock;
+  LineSplitter(BodyReader& body, std::size_t max_line, std::chrono::milliseconds item_timeout,
+               std::chrono::milliseconds max_duration)
+      : body_(body),
+        max_line_(max_line),
+        item_timeout_(item_timeout),
+        deadline_(Clock::now() + max_duration),
+        last_item_(Clock::now()) {}
+
+  // An item arrived: the progress clock starts again.
+  void ItemArrived() { last_item_ = Clock::now(); }
+  // Set when Next failed because the stream broke the progress rule (the
+  // client is still there to be told), as opposed to the body failing.
+  bool out_of_time() const { return out_of_time_; }
 
   struct Line {
     std::string text;
@@ -98,6 +120,7 @@ class LineSplitter {
       }
       auto more = body_.Read(piece_);
       if (!more.ok()) return more.status();
+      if (Status late = CheckProgress(); !late.ok()) return late;
       if (!*more) {
         eof_ = true;
       } else {
@@ -107,8 +130,29 @@ class LineSplitter {
   }
 
  private:
+  Status CheckProgress() {
+    const auto now = Clock::now();
+    if (now > deadline_) {
+      out_of_time_ = true;
+      return Status::Unavailable(
+          "the stream ran longer than the server's limit for one /v1/check request; send the "
+          "remaining items in a new request");
+    }
+    if (now - last_item_ > item_timeout_) {
+      out_of_time_ = true;
+      return Status::Unavailable(fmt::format(
+          "no item arrived for {} s (blank lines do not count); a stream must keep sending "
+          "items, or end its body",
+          std::chrono::duration_cast<std::chrono::seconds>(item_timeout_).count()));
+    }
+    return Status::Ok();
+  }
+
   BodyReader& body_;
   std::size_t max_line_;
+  std::chrono::milliseconds item_timeout_;
+  Clock::time_point deadline_, last_item_;
+  bool out_of_time_ = false;
   std::string buffer_, piece_;
   std::size_t scan_from_ = 0;
   bool skipping_ = false;
@@ -175,8 +219,8 @@ Result<registry::CheckRequest> ParseItem(const std::string& text, const CheckOpt
   req.licences = opts.licences;
   for (const auto& [k, v] : *obj) {
     if (k == "id") {
-      if (!v.is_string() && !v.is_int64() && !v.is_uint64()) {
-        return Status::InvalidArgument("\"id\" must be a string or an integer");
+      if (!v.is_string() && !IntegerIn(v, 0, kMaxJsonInteger)) {
+        return Status::InvalidArgument("\"id\" must be a string or an integer from 0 to 2^53");
       }
       if (v.is_string() && v.as_string().size() > 1024) {
         return Status::InvalidArgument("\"id\" may be at most 1024 characters");
@@ -246,11 +290,15 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
       opts.receipt = v == "1" || v == "true";
     }
   }
-  LineSplitter lines(body, options_.max_check_line_bytes);
+  LineSplitter lines(body, options_.max_check_line_bytes, options_.check_item_timeout,
+                     options_.check_max_duration);
   std::optional<LineSplitter::Line> first;
   // Skip leading blank lines; an options line may come first.
   for (;;) {
     auto next = lines.Next();
+    if (!next.ok() && lines.out_of_time()) {
+      return Response::Problem(408, "request timeout", next.status().message());
+    }
     if (!next.ok()) return Response::Problem(next.status());
     if (!next->has_value()) break;
     if ((*next)->too_long || !(*next)->text.empty()) {
@@ -294,6 +342,7 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
     return out.Write(std::move(s)).ok();
   };
   auto process = [&](const LineSplitter::Line& line) {
+    lines.ItemArrived();
     bj::value id;
     Status status;
     if (line.too_long) {
@@ -325,6 +374,15 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
   for (;;) {
     ++line_no;
     auto next = lines.Next();
+    if (!next.ok() && lines.out_of_time()) {
+      // The client is there but too slow: say so, then close the answer with
+      // the summary of what was answered.
+      bj::object o;
+      o["line"] = line_no;
+      o["error"] = bj::object{{"status", 408}, {"detail", next.status().message()}};
+      if (!emit(o)) return {};
+      break;
+    }
     if (!next.ok()) return {};  // the client went away or stalled: nobody to answer
     if (!next->has_value()) break;
     if (!(*next)->too_long && (*next)->text.find_first_not_of(" \t") == std::string::npos) continue;

@@ -467,9 +467,10 @@ int main(int argc, char** argv) {
     load.seconds = 1e-9;
   }
 
-  testing::SignetdProcess server(a.signetd, data,
-                                 {"SIGNET_ACCESS_LOG=0", "SIGNET_IO_THREADS=1",
-                                  "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
+  testing::SignetdProcess server(
+      a.signetd, data,
+      {"SIGNET_ACCESS_LOG=0", "SIGNET_RATE_LIMIT=0", "SIGNET_MAX_CONNECTIONS_PER_CLIENT=0",
+       "SIGNET_IO_THREADS=1", "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
   auto open_start = Clock::now();
   if (a.port == 0 && !server.Start()) {
     std::fprintf(stderr, "signetd did not start: %s\n", server.StderrText().c_str());

@@ -528,13 +528,12 @@ Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micr
     return r.Error("artist", "must be an artist id as returned by artist registration");
   }
   SIGNET_ASSIGN_OR_RETURN(const json::value* seq, r.Require("seq"));
-  constexpr std::uint64_t kMaxSeq = (1ULL << 53);  // exact in every JSON implementation
-  if (seq->is_uint64() && seq->get_uint64() >= 1 && seq->get_uint64() <= kMaxSeq) {
-    st.seq = seq->get_uint64();
-  } else if (seq->is_int64() && seq->get_int64() >= 1) {
-    st.seq = static_cast<std::uint64_t>(seq->get_int64());
+  // Boost.JSON reads 2^53+1 .. 2^63-1 as int64: both integer kinds are
+  // bounded, or a seq near 2^63 would leave the artist no next seq to write.
+  if (auto n = IntegerIn(*seq, 1, kMaxJsonInteger)) {
+    st.seq = *n;
   } else {
-    return r.Error("seq", "must be an integer from 1 to 2^53");
+    return r.Error("seq", "must be an integer from 1 to 2^53 (9007199254740992)");
   }
   SIGNET_ASSIGN_OR_RETURN(std::string issued, r.RequiredString("issued_at", 40));
   auto t = ParseRfc3339Utc(issued);

@@ -149,7 +149,7 @@ TEST_F(ApiTest, UnknownPathsAnd405AreProblems) {
   EXPECT_NE(Detail(r).find("/openapi.json"), std::string::npos);
   r = Call("DELETE", "/v1/works/wk_00000000000000000000000000000000");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(r.headers.Get("Allow").value_or(""), "GET");
+  EXPECT_EQ(r.headers.Get("Allow").value_or(""), "GET, HEAD");
   r = Call("GET", "/v2/lookup?%zz");
   EXPECT_EQ(r.status, 400);
 }
@@ -488,7 +488,8 @@ TEST_F(ApiTest, HealthMetricsAndOpenApi) {
   Response h = Call("GET", "/healthz");
   EXPECT_EQ(h.status, 200);
   EXPECT_EQ(Json(h)["status"].as_string(), "ok");
-  api_->Observe({"GET", "/healthz", 200, 0.002});
+  api_->Observe({"GET", "/healthz", 200, 0.002, ""});
+  api_->Observe({"", "", 429, 0.001, "connections_per_client"});
   Response m = Call("GET", "/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(
@@ -499,6 +500,11 @@ TEST_F(ApiTest, HealthMetricsAndOpenApi) {
                         "healthz\",le=\"0.0025\"} 1"),
             std::string::npos);
   EXPECT_NE(m.body.find("signet_log_size 0"), std::string::npos);
+  // A refusal at accept counts as a refusal, not as a request of some route.
+  EXPECT_NE(m.body.find("signet_http_refusals_total{reason=\"connections_per_client\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_EQ(m.body.find("method=\"\""), std::string::npos);
 
   // Every route the router serves is in the document, with its method.
   Response doc = Call("GET", "/openapi.json");

@@ -244,6 +244,16 @@ int RunCheck(const CheckArgs& a) {
       report.SetSummary(o);
       return Status::Ok();
     }
+    if (!o.contains("id") && o.contains("error")) {
+      // The server ended the stream early (its progress rule or duration cap,
+      // api/openapi.json): the summary follows; the files not answered are
+      // reported as such.
+      const json::object* error = o.at("error").if_object();
+      const json::value* detail = error ? error->if_contains("detail") : nullptr;
+      std::fprintf(stderr, "signet check: the registry ended the check early: %s\n",
+                   detail && detail->is_string() ? detail->as_string().c_str() : "no detail");
+      return Status::Ok();
+    }
     const std::string id = JsonString(o, "id");
     char* end = nullptr;
     const unsigned long long index = std::strtoull(id.c_str(), &end, 10);
