@@ -86,9 +86,11 @@ export function table(caption, headers, rows, className) {
     h('table', {class: className},
       caption ? h('caption', {}, caption) : null,
       h('thead', {}, h('tr', {}, headers.map((x) => h('th', {scope: 'col'}, x)))),
+      // Each cell's content in one box: on a phone a cell is a two-column
+      // grid of its column name and that box.
       h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0
-        ? h('th', {scope: 'row', 'data-label': headers[i]}, c)
-        : h('td', {'data-label': headers[i]}, c))))))));
+        ? h('th', {scope: 'row', 'data-label': headers[i]}, h('div', {}, c))
+        : h('td', {'data-label': headers[i]}, h('div', {}, c)))))))));
 }
 
 // A definition list from [term, value] pairs; pairs whose value is empty are left out.

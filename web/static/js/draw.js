@@ -98,14 +98,32 @@ export function termsTimelineDrawing(width, {spans, marks, title}) {
   const x1 = width - 12;
   const rowH = 24;
   const top = 40;
-  // Time runs linearly from the first statement to the last; the terms in
-  // force since the last one fill a tail at the right that ends "now", so a
-  // recent change stays visible however long the history before it is.
-  const t0 = spans.length ? spans[0].from : Date.now();
-  const tLast = spans.length ? spans[spans.length - 1].from : t0;
-  const tail = Math.max(36, Math.floor((x1 - x0) * 0.15));
-  const xLast = tLast > t0 ? x1 - tail : x0;
-  const x = (t) => (t >= tLast ? xLast + (t > tLast ? tail : 0) : x0 + ((xLast - x0) * (t - t0)) / (tLast - t0));
+  // Time runs from the first statement to now, each period between two
+  // statements at least minWidth wide and the rest of the width shared in
+  // proportion to time: a change made seconds after another, or seconds ago,
+  // stays visible next to years.
+  const now = Date.now();
+  const t0 = spans.length ? spans[0].from : now;
+  const ends = spans.map((sp, i) => (i + 1 < spans.length ? spans[i + 1].from : Math.max(now, sp.from)));
+  const minWidth = Math.min(14, (x1 - x0) / Math.max(1, spans.length));
+  const free = (x1 - x0) - minWidth * spans.length;
+  const total = Math.max(1, (ends.length ? ends[ends.length - 1] : now) - t0);
+  const starts = [];
+  let at = x0;
+  spans.forEach((sp, i) => {
+    starts.push(at);
+    at += minWidth + (free * (ends[i] - sp.from)) / total;
+  });
+  // The x of instant t: inside the period that holds it, proportionally.
+  const x = (t) => {
+    let i = spans.length - 1;
+    while (i > 0 && t < spans[i].from) i -= 1;
+    if (i < 0) return x0;
+    const a = starts[i];
+    const b = i + 1 < starts.length ? starts[i + 1] : x1;
+    const d = ends[i] - spans[i].from;
+    return d > 0 ? a + ((b - a) * Math.min(Math.max(t - spans[i].from, 0), d)) / d : a;
+  };
   const height = top + PURPOSES.length * rowH + 40;
   const titleId = uid('t');
   const descId = uid('d');
@@ -118,8 +136,8 @@ export function termsTimelineDrawing(width, {spans, marks, title}) {
     svg.append(s('text', {x: 4, y: y + 16, class: 'lane-label'}, short));
     spans.forEach((sp, i) => {
       const use = (sp.effective[key] || {}).use || 'unset';
-      const a = x(sp.from);
-      const b = i + 1 < spans.length ? x(spans[i + 1].from) : x1;
+      const a = starts[i];
+      const b = i + 1 < spans.length ? starts[i + 1] : x1;
       svg.append(s('rect', {x: a, y: y + 2, width: Math.max(1, b - a), height: rowH - 6, class: `span ${USE_CLASS[use] || 'use-unset'}`},
         s('title', {}, `${label}: ${use} from ${formatTime(new Date(sp.from).toISOString())}`)));
     });
