@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "crypto/ed25519.h"
+#include "registry/submission.h"
 
 namespace signet::api {
 namespace bj = boost::json;
@@ -64,7 +65,16 @@ Response Api::PostStatement(const Request& request, const Params&) const {
         "signed by the artist's key (signet register does this)"));
   }
   auto accepted = registry_.Submit(request.body);
-  if (!accepted.ok()) return Response::Problem(accepted.status());
+  if (!accepted.ok()) {
+    // A retry whose first attempt was accepted although its answer was lost:
+    // the same bytes are the same statement, so answer with its receipt.
+    const bool retry = request.headers.Get("Signet-Retry").value_or("") == "1";
+    if (retry && accepted.status().code() == Status::Code::kAlreadyExists) {
+      auto at = registry_.FindAccepted(request.body);
+      if (at.ok() && *at) return AlreadyAccepted(request.body, **at);
+    }
+    return Response::Problem(accepted.status());
+  }
   Response r = json::JsonResponse(201, json::AcceptedJson(*accepted));
   if (accepted->work_id) {
     r.headers.Set("Location", "/v1/works/" + *accepted->work_id);
@@ -73,6 +83,19 @@ Response Api::PostStatement(const Request& request, const Params&) const {
   } else {
     r.headers.Set("Location", "/v1/artists/" + accepted->artist_id);
   }
+  return r;
+}
+
+Response Api::AlreadyAccepted(std::string_view envelope_json, std::uint64_t log_index) const {
+  auto receipt = registry_.ReceiptFor(log_index);
+  if (!receipt.ok()) return Response::Problem(receipt.status());
+  bj::object o;
+  o["statement_id"] = registry::StatementIdOf(envelope_json);
+  o["log_index"] = log_index;
+  o["already_accepted"] = true;
+  o["receipt"] = json::ReceiptJson(*receipt);
+  Response r = json::JsonResponse(200, o);
+  r.headers.Set("Location", fmt::format("/v1/log/entries/{}", log_index));
   return r;
 }
 

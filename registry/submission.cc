@@ -8,6 +8,11 @@
 
 namespace signet::registry {
 
+std::string StatementIdOf(std::string_view envelope_json) {
+  const crypto::Digest id = crypto::Sha256(envelope_json);
+  return crypto::HexEncode(crypto::ByteView(id.data(), id.size()));
+}
+
 Result<Submission> ParseSubmission(std::string_view envelope_json, Micros now,
                                    Micros max_skew_micros) {
   Submission s;
@@ -22,8 +27,7 @@ Result<Submission> ParseSubmission(std::string_view envelope_json, Micros now,
                                    std::string(kStatementPayloadType) + "\"");
   }
   SIGNET_ASSIGN_OR_RETURN(s.statement, ParseStatement(s.envelope.payload, now, max_skew_micros));
-  const crypto::Digest id = crypto::Sha256(envelope_json);
-  s.statement_id = crypto::HexEncode(crypto::ByteView(id.data(), id.size()));
+  s.statement_id = StatementIdOf(envelope_json);
   return s;
 }
 

@@ -34,6 +34,9 @@ struct Submission {
   std::optional<EarlySearch> early_search;
 };
 
+// The statement id of these envelope bytes: lowercase hex SHA-256.
+std::string StatementIdOf(std::string_view envelope_json);
+
 // Parses the envelope and its payload (issued_at at most `max_skew_micros`
 // after `now`) and names the statement. InvalidArgument says what is wrong.
 Result<Submission> ParseSubmission(std::string_view envelope_json, Micros now,
