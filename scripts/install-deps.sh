@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Signet needs, and only those that are missing.
-# Usage: scripts/install-deps.sh build|test|fuzz
+# Usage: scripts/install-deps.sh build|test|fuzz|bench|cluster|all
 #   build  compilers, libraries and tools to build signetd and signet
 #   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
-#          sox, Go's sumdb packages for the log interop test, an AcoustID client)
+#          sox, Go's sumdb packages for the log interop test, an AcoustID client,
+#          nats-server for the cluster tests)
 #   fuzz   build + clang-14 and its libFuzzer runtime
+#   cluster build + nats-server (scripts/cluster.sh, docs/CLUSTER.md)
 # Idempotent: when nothing is missing it only runs dpkg-query and returns.
 set -euo pipefail
 
@@ -14,11 +16,14 @@ build_pkgs=(
   librocksdb-dev libsodium-dev libchromaprint-dev
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev
+  libnats-dev
 )
 test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
+  nats-server
 )
+cluster_pkgs=(nats-server)
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(wrk)
 
@@ -28,8 +33,9 @@ case "${1:-build}" in
   test) want+=("${test_pkgs[@]}") ;;
   fuzz) want+=("${fuzz_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  cluster) want+=("${cluster_pkgs[@]}") ;;
   all) want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|fuzz|bench|all" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|fuzz|bench|cluster|all" >&2; exit 2 ;;
 esac
 
 missing=()
