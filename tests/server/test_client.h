@@ -36,6 +36,8 @@ std::string BuildRequest(std::string_view method, std::string_view target, std::
 class TestConnection {
  public:
   explicit TestConnection(std::uint16_t port);
+  // Another loopback address, e.g. "127.0.0.21" (scripts/cluster.sh's nodes).
+  TestConnection(const std::string& ipv4, std::uint16_t port);
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
@@ -64,5 +66,9 @@ class TestConnection {
 HttpReply Fetch(std::uint16_t port, std::string_view method, std::string_view target,
                 std::string_view body = {},
                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+// The same to "http://IPV4:PORT" (a loopback address).
+HttpReply FetchUrl(std::string_view base_url, std::string_view method, std::string_view target,
+                   std::string_view body = {},
+                   const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace signet::testing
