@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -35,7 +36,9 @@ Result<double> ParseScoreBits(std::string_view s) {
     if (v < 0) return Status::InvalidArgument("stream record: a score is lowercase hex");
     u = (u << 4) | static_cast<std::uint64_t>(v);
   }
-  return std::bit_cast<double>(u);
+  const double d = std::bit_cast<double>(u);
+  if (!std::isfinite(d)) return Status::InvalidArgument("stream record: a score is not finite");
+  return d;
 }
 
 // Little-endian writer and bounds-checked reader of the search messages.
