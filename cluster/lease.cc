@@ -36,12 +36,20 @@ std::string Lease::Value(std::int64_t now_ms) const {
       bj::object{{"node", options_.node_id}, {"expires_ms", now_ms + options_.ttl.count()}});
 }
 
+void Lease::Renewed(std::uint64_t revision, Steady::time_point sent) {
+  revision_ = revision;
+  // From when the value was sent, not when the ack came: the others count the
+  // ttl from the expiry written in it. Less a sixth for clocks that differ
+  // between machines, so that this node stops before another may start.
+  renewed_ = sent;
+  held_until_ = (sent + options_.ttl - options_.ttl / 6).time_since_epoch().count();
+}
+
 void Lease::Take(std::uint64_t revision, std::int64_t now_ms) {
+  const auto sent = Steady::now();
   auto rev = KvSwap(kv_, key_, Value(now_ms), revision);
   if (!rev.ok()) return;  // someone else was quicker, or no quorum: look again next tick
-  revision_ = *rev;
-  renewed_ = Steady::now();
-  held_until_ = (renewed_ + options_.ttl).time_since_epoch().count();
+  Renewed(*rev, sent);
   held_ = true;
   std::lock_guard lock(holder_mu_);
   holder_ = options_.node_id;
@@ -51,11 +59,10 @@ void Lease::Tick() {
   const std::int64_t now_ms = options_.wall_ms();
   if (held_) {
     if (Steady::now() - renewed_ < options_.ttl / 3) return;
+    const auto sent = Steady::now();
     auto rev = KvSwap(kv_, key_, Value(now_ms), revision_);
     if (rev.ok()) {
-      revision_ = *rev;
-      renewed_ = Steady::now();
-      held_until_ = (renewed_ + options_.ttl).time_since_epoch().count();
+      Renewed(*rev, sent);
       return;
     }
     // Written by someone else: lost. Otherwise (no quorum) it lapses by

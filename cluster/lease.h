@@ -40,7 +40,8 @@ class Lease {
   // node takes over at once: a clean shutdown.
   void Release();
 
-  // Held and renewed within the last ttl.
+  // Held, and renewed less than 5/6 of a ttl ago (counted from when the
+  // renewal was sent).
   bool held() const;
   // The node holding the lease as last read ("" when nobody holds it).
   std::string holder() const;
@@ -48,6 +49,7 @@ class Lease {
  private:
   std::string Value(std::int64_t now_ms) const;
   void Take(std::uint64_t revision, std::int64_t now_ms);
+  void Renewed(std::uint64_t revision, std::chrono::steady_clock::time_point sent);
 
   kvStore* kv_;
   const std::string key_;
@@ -59,7 +61,7 @@ class Lease {
   Steady::time_point renewed_{};
 
   std::atomic<bool> held_{false};
-  std::atomic<std::int64_t> held_until_{0};  // steady ns: renewed_ + ttl
+  std::atomic<std::int64_t> held_until_{0};  // steady ns: renewed_ + 5/6 ttl
   mutable std::mutex holder_mu_;
   std::string holder_;
 };

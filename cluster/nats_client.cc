@@ -88,6 +88,9 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Connect(const Options& options) 
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), 200);
   if (s == NATS_OK) s = natsOptions_SetFailRequestsOnDisconnect(opts.get(), true);
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), 2000);
+  // Requests and publishes go out at once instead of waiting for the
+  // flusher: a match fan-out is latency, not bulk.
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts.get(), true);
   if (s == NATS_OK) s = natsOptions_SetPingInterval(opts.get(), 2000);
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts.get(), 2);
   if (s != NATS_OK) return FromNats(s, "setting NATS options");

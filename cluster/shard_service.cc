@@ -89,7 +89,6 @@ std::vector<Result<SearchReply>> ShardClient::Search(SearchKind kind, std::uint6
         }
       }
       if (tokens.empty()) break;
-      natsConnection_Flush(nats_.connection());
       call.cv.wait_for(lock, timeout_, [&] { return call.remaining == 0; });
       for (std::uint64_t t : tokens) waiting_.erase(t);  // unanswered: given up
       call.remaining = 0;

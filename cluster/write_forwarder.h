@@ -38,7 +38,7 @@ class WriteForwarder {
   struct Options {
     std::string subject;
     std::chrono::milliseconds deadline{std::chrono::seconds(10)};
-    std::chrono::milliseconds attempt_timeout{std::chrono::seconds(5)};
+    std::chrono::milliseconds attempt_timeout{std::chrono::seconds(2)};
   };
   // REQUIRES: `nats` outlives the forwarder.
   WriteForwarder(const NatsClient& nats, Options options)

@@ -167,6 +167,9 @@ Status GroupCommitter::Finish(Overlay& txn, const Rollback& rb) {
           keys::U64Key(static_cast<std::uint64_t>(last_accepted_)));
   WriteSet ws;
   txn.AppendTo(ws);
+  // Replicated, the stream's quorum holds the statements before this write:
+  // it need not wait for the disk (registry/store.h).
+  ws.set_sync(options_.replicator == nullptr);
   Status st = store_->Write(ws);
   if (!st.ok()) Undo(rb);  // nothing of the group is durable
   return st;

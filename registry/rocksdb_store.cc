@@ -155,7 +155,7 @@ Status RocksDbStore::Write(const WriteSet& batch) {
     }
   }
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = batch.sync();
   rocksdb::Status s = h_->db->Write(wo, &wb);
   if (!s.ok() && !s.IsInvalidArgument()) {
     // A failed WAL write (e.g. disk full) puts RocksDB in a read-only error

@@ -23,6 +23,7 @@ using testing::kTestNow;
 using testing::MemoryStore;
 using testing::RandomFingerprint;
 using testing::TestArtist;
+using testing::WorkSpec;
 using Code = Status::Code;
 
 // Keeps what it was asked to replicate; refuses when told to.
@@ -78,10 +79,15 @@ TEST_F(ReplicationTest, ReplicaApplyingTheDecidedStatementsIsByteIdentical) {
   const auto song = RandomFingerprint(7, 400);
   ASSERT_TRUE(sequencer_->Submit(alice.Register()).ok());
   ASSERT_TRUE(sequencer_->Submit(bob.Register()).ok());
-  auto a = sequencer_->Submit(alice.RegisterWork({.title = "Song", .values = song}));
+  WorkSpec original;
+  original.title = "Song";
+  original.values = song;
+  auto a = sequencer_->Submit(alice.RegisterWork(original));
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   // Bob registers the same recording: the sequencer opens a dispute, with a score.
-  auto b = sequencer_->Submit(bob.RegisterWork({.title = "Copy", .values = song}));
+  WorkSpec copy = original;
+  copy.title = "Copy";
+  auto b = sequencer_->Submit(bob.RegisterWork(copy));
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   ASSERT_EQ(b->opened_disputes.size(), 1u);
   ASSERT_TRUE(sequencer_
@@ -117,7 +123,9 @@ TEST_F(ReplicationTest, ReplicaApplyingTheDecidedStatementsIsByteIdentical) {
 TEST_F(ReplicationTest, ReplicaRefusesGapsAndCheckpointsThatDoNotSignItsRoot) {
   TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
   ASSERT_TRUE(sequencer_->Submit(alice.Register()).ok());
-  ASSERT_TRUE(sequencer_->Submit(alice.RegisterWork({.values = RandomFingerprint(3, 200)})).ok());
+  WorkSpec work;
+  work.values = RandomFingerprint(3, 200);
+  ASSERT_TRUE(sequencer_->Submit(alice.RegisterWork(work)).ok());
   ASSERT_EQ(replicator_.stream.size(), 2u);
 
   std::vector<Replicated> gap(replicator_.stream.begin() + 1, replicator_.stream.end());
