@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/load_driver.h"
 #include "fingerprint/synthetic.h"
 #include "registry/testing/statements.h"
 #include "tests/cluster/loopback_cluster.h"
@@ -59,16 +60,6 @@ struct Args {
   std::size_t single = 300;
   std::string setups = "single,2x2,1x4,4x2";
 };
-
-double Since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
 
 std::vector<std::uint32_t> Recording(std::size_t i, std::size_t values) {
   return fp::SyntheticFingerprints(0xC1u + i).Recording(values);
@@ -120,60 +111,30 @@ class Client {
   std::vector<std::unique_ptr<testing::TestConnection>> conns_;
 };
 
-struct Figures {
-  std::size_t ok = 0, total = 0, found = 0;
-  double seconds = 0, p50 = 0, p99 = 0;
-  std::string first_error;
-  double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
-};
+using bench::Rate;
 
-// `work(client, n)` returns the body to send or "" to stop; `judge(reply, client, n)`
-// says (ok, found).
+// `work(client, n)` returns the body to send or "" to stop; `judge(reply,
+// client, n)` says (ok, found).
 template <typename Work, typename Judge>
-Figures Drive(const std::vector<Endpoint>& nodes, int clients, double seconds,
-              const std::string& target, Work work, Judge judge) {
-  std::mutex mu;
-  std::vector<double> lat;
-  Figures f;
-  const auto start = Clock::now();
-  const auto end = start + std::chrono::duration<double>(seconds);
-  std::vector<std::thread> pool;
-  for (int c = 0; c < clients; ++c) {
-    pool.emplace_back([&, c] {
-      Client client(nodes, static_cast<std::size_t>(c));
-      std::vector<double> mine;
-      std::size_t ok = 0, found = 0;
-      std::string err;
-      for (std::size_t n = 0; Clock::now() < end; ++n) {
-        const std::string body = work(c, n);
-        if (body.empty()) break;
-        const auto t0 = Clock::now();
-        auto r = client.Post(target, body);
-        mine.push_back(Since(t0) * 1000);
-        auto [good, hit] = r ? judge(*r, c, n) : std::pair<bool, bool>{false, false};
-        ok += good;
-        found += hit;
-        if (!good && err.empty())
-          err = r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "no answer";
-      }
-      std::lock_guard lock(mu);
-      lat.insert(lat.end(), mine.begin(), mine.end());
-      f.ok += ok;
-      f.found += found;
-      if (f.first_error.empty()) f.first_error = err;
-    });
-  }
-  for (auto& t : pool) t.join();
-  f.seconds = Since(start);
-  f.total = lat.size();
-  f.p50 = Percentile(lat, 0.5);
-  f.p99 = Percentile(lat, 0.99);
-  return f;
+Rate Drive(const std::vector<Endpoint>& nodes, int clients, double seconds,
+           const std::string& target, Work work, Judge judge) {
+  return bench::RunClients(clients, seconds, [&](int c) {
+    auto client = std::make_shared<Client>(nodes, static_cast<std::size_t>(c));
+    return [&, c, client](std::size_t n) -> std::optional<bench::Outcome> {
+      const std::string body = work(c, n);
+      if (body.empty()) return std::nullopt;
+      auto r = client->Post(target, body);
+      if (!r) return bench::Outcome{false, false, "no answer"};
+      auto [ok, found] = judge(*r, c, n);
+      return bench::Outcome{ok, found,
+                            ok ? "" : std::to_string(r->status) + " " + r->body.substr(0, 200)};
+    };
+  });
 }
 
 struct Row {
   std::string setup;
-  Figures writes, matches, single;
+  Rate writes, matches, single;
 };
 
 Row Measure(const std::string& setup, const std::vector<Endpoint>& nodes, const Args& a) {
@@ -246,9 +207,10 @@ Row Measure(const std::string& setup, const std::vector<Endpoint>& nodes, const 
   return row;
 }
 
-std::string Cell(const Figures& f, const char* unit) {
+std::string Cell(const Rate& f, const char* unit) {
   char b[160];
-  std::snprintf(b, sizeof b, "%.0f %s, p50 %.1f ms, p99 %.1f ms", f.rate(), unit, f.p50, f.p99);
+  std::snprintf(b, sizeof b, "%.0f %s, p50 %.1f ms, p99 %.1f ms", f.per_second(), unit, f.p50_ms,
+                f.p99_ms);
   return b;
 }
 
@@ -323,16 +285,16 @@ int main(int argc, char** argv) {
       "1 client |\n|---|---|---|---|---|\n",
       a.clients, a.clients, a.seconds);
   for (const Row& r : rows) {
-    std::printf(
-        "| %s | %s (%zu/%zu ok) | %s | %.1f%% | p50 %.2f ms, p99 %.2f ms |\n", r.setup.c_str(),
-        Cell(r.writes, "/s").c_str(), r.writes.ok, r.writes.total, Cell(r.matches, "req/s").c_str(),
-        r.matches.total
-            ? 100.0 * static_cast<double>(r.matches.found) / static_cast<double>(r.matches.total)
-            : 0.0,
-        r.single.p50, r.single.p99);
-    if (!r.writes.first_error.empty() || !r.matches.first_error.empty()) {
-      std::printf("|   first refusal: %s %s | | | | |\n", r.writes.first_error.c_str(),
-                  r.matches.first_error.c_str());
+    std::printf("| %s | %s (%zu/%zu ok) | %s | %.1f%% | p50 %.2f ms, p99 %.2f ms |\n",
+                r.setup.c_str(), Cell(r.writes, "/s").c_str(), r.writes.ok, r.writes.requests,
+                Cell(r.matches, "req/s").c_str(),
+                r.matches.requests ? 100.0 * static_cast<double>(r.matches.found) /
+                                         static_cast<double>(r.matches.requests)
+                                   : 0.0,
+                r.single.p50_ms, r.single.p99_ms);
+    if (!r.writes.other.empty() || !r.matches.other.empty()) {
+      std::printf("|   first refusal: %s %s | | | | |\n", r.writes.other.c_str(),
+                  r.matches.other.c_str());
     }
   }
   if (rows.size() > 1) {
@@ -340,9 +302,9 @@ int main(int argc, char** argv) {
     for (std::size_t i = 1; i < rows.size(); ++i) {
       std::printf("%s vs %s: writes %.2fx, match throughput %.2fx, 1-client match p50 %.2fx\n",
                   rows[i].setup.c_str(), base.setup.c_str(),
-                  rows[i].writes.rate() / std::max(1e-9, base.writes.rate()),
-                  rows[i].matches.rate() / std::max(1e-9, base.matches.rate()),
-                  rows[i].single.p50 / std::max(1e-9, base.single.p50));
+                  rows[i].writes.per_second() / std::max(1e-9, base.writes.per_second()),
+                  rows[i].matches.per_second() / std::max(1e-9, base.matches.per_second()),
+                  rows[i].single.p50_ms / std::max(1e-9, base.single.p50_ms));
     }
   }
   return 0;
