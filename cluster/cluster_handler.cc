@@ -44,9 +44,9 @@ class DecoratedStream : public api::ResponseStream {
 }  // namespace
 
 void ClusterHandler::Decorate(api::Headers& headers, int status) const {
-  const NodeHealth h = node_.health();
-  headers.Set("Signet-Log-Size", std::to_string(h.log_size));
-  headers.Set("Signet-Stream-Head", std::to_string(std::max(h.stream_head, h.log_size)));
+  const std::uint64_t size = node_.registry().LogSize();
+  headers.Set("Signet-Log-Size", std::to_string(size));
+  headers.Set("Signet-Stream-Head", std::to_string(std::max(node_.stream_head(), size)));
   if (status == 503 && !headers.Get("Retry-After")) headers.Set("Retry-After", "1");
 }
 

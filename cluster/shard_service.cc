@@ -58,7 +58,8 @@ void ShardClient::OnReply(natsConnection*, natsSubscription*, natsMsg* raw, void
 
 std::vector<Result<SearchReply>> ShardClient::Search(SearchKind kind, std::uint64_t as_of,
                                                      std::span<const fp::QueryVariant> variants,
-                                                     std::span<const std::uint32_t> shards) {
+                                                     std::span<const std::uint32_t> shards,
+                                                     const std::function<void()>& meanwhile) {
   Call call;
   call.slots.resize(shards.size());
   // A replica that timed out or refused (behind, stopping) gets a second
@@ -66,8 +67,12 @@ std::vector<Result<SearchReply>> ShardClient::Search(SearchKind kind, std::uint6
   auto retry = [](const std::optional<Result<SearchReply>>& slot) {
     return !slot || (slot->ok() && !(*slot)->ok);
   };
+  std::vector<std::string> requests;  // encoded once, outside the lock
+  for (std::uint32_t k : shards) requests.push_back(EncodeSearchRequest(kind, k, as_of, variants));
+  bool ran = false;  // meanwhile, exactly once
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::vector<std::uint64_t> tokens;
+    const auto sent = std::chrono::steady_clock::now();
     {
       std::unique_lock lock(mu_);
       for (std::size_t i = 0; i < shards.size(); ++i) {
@@ -77,11 +82,10 @@ std::vector<Result<SearchReply>> ShardClient::Search(SearchKind kind, std::uint6
         waiting_[token] = {&call, i};
         tokens.push_back(token);
         ++call.remaining;
-        const std::string data = EncodeSearchRequest(kind, shards[i], as_of, variants);
         const std::string reply = inbox_ + "." + std::to_string(token);
         natsStatus s = natsConnection_PublishRequest(
-            nats_.connection(), Subject(prefix_, shards[i]).c_str(), reply.c_str(), data.data(),
-            static_cast<int>(data.size()));
+            nats_.connection(), Subject(prefix_, shards[i]).c_str(), reply.c_str(),
+            requests[i].data(), static_cast<int>(requests[i].size()));
         if (s != NATS_OK) {
           waiting_.erase(token);
           --call.remaining;
@@ -89,11 +93,18 @@ std::vector<Result<SearchReply>> ShardClient::Search(SearchKind kind, std::uint6
         }
       }
       if (tokens.empty()) break;
-      call.cv.wait_for(lock, timeout_, [&] { return call.remaining == 0; });
+      if (meanwhile && !ran) {
+        ran = true;
+        lock.unlock();
+        meanwhile();
+        lock.lock();
+      }
+      call.cv.wait_until(lock, sent + timeout_, [&] { return call.remaining == 0; });
       for (std::uint64_t t : tokens) waiting_.erase(t);  // unanswered: given up
       call.remaining = 0;
     }
   }
+  if (meanwhile && !ran) meanwhile();
   std::vector<Result<SearchReply>> out;
   for (std::size_t i = 0; i < shards.size(); ++i) {
     auto& slot = call.slots[i];

@@ -44,9 +44,12 @@ class ShardClient {
 
   // One request per shard of `shards`; the answers in the same order. A shard
   // whose replicas are all gone is Unavailable ("no live replica").
+  // `meanwhile` (optional) runs on this thread once the requests are out,
+  // while the replicas search: the caller's own shards.
   std::vector<Result<SearchReply>> Search(SearchKind kind, std::uint64_t as_of,
                                           std::span<const fp::QueryVariant> variants,
-                                          std::span<const std::uint32_t> shards);
+                                          std::span<const std::uint32_t> shards,
+                                          const std::function<void()>& meanwhile = {});
 
   static std::string Subject(const std::string& prefix, std::uint32_t shard) {
     return prefix + "." + std::to_string(shard) + ".search";

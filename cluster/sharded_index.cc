@@ -125,15 +125,20 @@ registry::FoundWorks ShardedIndex::SearchAll(SearchKind kind, std::uint64_t as_o
   for (std::uint32_t k = 0; k < options_.shards; ++k) {
     if (!Local(k)) remote.push_back(k);
   }
-  // The other shards are asked first, so that they search while this node
-  // searches its own.
+  // This node's own shards are searched while the others' replicas search.
+  auto search_local = [&] {
+    for (const auto& [k, index] : local_) {
+      std::vector<registry::WorkIndex::Found> found = index->Find(variants);
+      out.found.insert(out.found.end(), std::make_move_iterator(found.begin()),
+                       std::make_move_iterator(found.end()));
+      ++out.coverage.shards_searched;
+    }
+  };
   std::vector<Result<SearchReply>> replies;
-  if (!remote.empty() && client_) replies = client_->Search(kind, as_of, variants, remote);
-  for (const auto& [k, index] : local_) {
-    std::vector<registry::WorkIndex::Found> found = index->Find(variants);
-    out.found.insert(out.found.end(), std::make_move_iterator(found.begin()),
-                     std::make_move_iterator(found.end()));
-    ++out.coverage.shards_searched;
+  if (!remote.empty() && client_) {
+    replies = client_->Search(kind, as_of, variants, remote, search_local);
+  } else {
+    search_local();
   }
   for (std::size_t i = 0; i < remote.size(); ++i) {
     if (i >= replies.size()) {
