@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "bench/load_driver.h"
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "registry/testing/statements.h"
 #include "tests/cluster/loopback_cluster.h"
 #include "tests/e2e/signetd_process.h"
@@ -245,8 +245,11 @@ int main(int argc, char** argv) {
       const fs::path data =
           fs::temp_directory_path() / ("signet_cluster_bench_" + std::to_string(::getpid()));
       fs::remove_all(data);
-      testing::SignetdProcess server(fs::path(SIGNET_BINARY_DIR) / "server" / "signetd", data,
-                                     {"SIGNET_ACCESS_LOG=0"});
+      // The per-client limits off, as in the cluster below: all the load
+      // comes from one address.
+      testing::SignetdProcess server(
+          fs::path(SIGNET_BINARY_DIR) / "server" / "signetd", data,
+          {"SIGNET_ACCESS_LOG=0", "SIGNET_RATE_LIMIT=0", "SIGNET_MAX_CONNECTIONS_PER_CLIENT=0"});
       if (!server.Start()) {
         std::fprintf(stderr, "signetd did not start: %s\n", server.StderrText().c_str());
         return 1;
@@ -261,6 +264,7 @@ int main(int argc, char** argv) {
     o.nodes = 4;
     o.shards = shards;
     o.shards_per_node = shards * replicas / 4;
+    o.settings = {"rate_limit=0", "max_connections_per_client=0"};
     std::string error;
     auto cluster = testing::LoopbackCluster::Up("bench_" + s, o, &error);
     if (!cluster) {

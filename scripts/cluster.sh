@@ -12,8 +12,9 @@
 #                                      line: nats-1..3, signetd-1..4
 #   scripts/cluster.sh stop DIR NAME   SIGTERM one process and wait for it
 #
-# DIR/nodes.json = {"nats": [{"url", "pid", "name"}], "signetd": [{"url", "pid", "name"}]};
-# each process logs to DIR/NAME.log and keeps its data in DIR/NAME/.
+# DIR/nodes.json = {"nats": [{"url", "pid"}, ...], "signetd": [{"url", "pid"}, ...]}, entry i
+# (0-based) being nats-(i+1) and signetd-(i+1); pid 0 for a stopped process. Each process
+# logs to DIR/NAME.log and keeps its data in DIR/NAME/.
 #
 # Environment:
 #   SIGNET_BUILD           build directory with server/signetd and tools/signet/signet
@@ -89,7 +90,7 @@ import json, os, sys
 d, n = sys.argv[1], int(sys.argv[2])
 def entry(name):
     pid = open(os.path.join(d, name + ".pid")).read().strip() if os.path.exists(os.path.join(d, name + ".pid")) else "0"
-    return {"name": name, "url": open(os.path.join(d, name + ".url")).read().strip(), "pid": int(pid)}
+    return {"url": open(os.path.join(d, name + ".url")).read().strip(), "pid": int(pid)}
 out = {"nats": [entry("nats-%d" % i) for i in (1, 2, 3)],
        "signetd": [entry("signetd-%d" % i) for i in range(1, n + 1)]}
 tmp = os.path.join(d, "nodes.json.tmp")

@@ -76,16 +76,17 @@ bool LoopbackCluster::ReadNodes() {
   boost::system::error_code ec;
   bj::value v = bj::parse(text.str(), ec);
   if (ec || !v.is_object()) return false;
-  auto read = [&](const char* key, std::vector<Process>& out) {
+  // Entry i of "nats" is nats-(i+1), of "signetd" signetd-(i+1) (scripts/cluster.sh).
+  auto read = [&](const char* key, const char* prefix, std::vector<Process>& out) {
     out.clear();
     for (const bj::value& p : v.as_object().at(key).as_array()) {
       const bj::object& o = p.as_object();
-      out.push_back({std::string(o.at("name").as_string()), std::string(o.at("url").as_string()),
+      out.push_back({prefix + std::to_string(out.size() + 1), std::string(o.at("url").as_string()),
                      static_cast<pid_t>(o.at("pid").to_number<std::int64_t>())});
     }
   };
-  read("nats", nats_);
-  read("signetd", signetd_);
+  read("nats", "nats-", nats_);
+  read("signetd", "signetd-", signetd_);
   return nats_.size() == 3 && !signetd_.empty();
 }
 

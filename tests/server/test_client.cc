@@ -87,9 +87,23 @@ struct TestConnection::Impl {
 
 TestConnection::TestConnection(std::uint16_t port) : TestConnection("127.0.0.1", port) {}
 
-TestConnection::TestConnection(const std::string& ipv4, std::uint16_t port)
+TestConnection::TestConnection(std::uint16_t port, std::string_view source_ip)
+    : TestConnection("127.0.0.1", port, source_ip) {}
+
+TestConnection::TestConnection(const std::string& ipv4, std::uint16_t port,
+                               std::string_view source_ip)
     : impl_(std::make_unique<Impl>()) {
   impl_->fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (!source_ip.empty()) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, std::string(source_ip).c_str(), &src.sin_addr) != 1 ||
+        ::bind(impl_->fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+      ::close(impl_->fd);
+      impl_->fd = -1;
+      return;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -216,6 +230,13 @@ HttpReply Fetch(std::uint16_t port, std::string_view method, std::string_view ta
                 std::string_view body,
                 const std::vector<std::pair<std::string, std::string>>& headers) {
   TestConnection c(port);
+  return FetchOn(c, method, target, body, headers);
+}
+
+HttpReply FetchFrom(std::string_view source_ip, std::uint16_t port, std::string_view method,
+                    std::string_view target, std::string_view body,
+                    const std::vector<std::pair<std::string, std::string>>& headers) {
+  TestConnection c(port, source_ip);
   return FetchOn(c, method, target, body, headers);
 }
 

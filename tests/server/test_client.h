@@ -36,8 +36,11 @@ std::string BuildRequest(std::string_view method, std::string_view target, std::
 class TestConnection {
  public:
   explicit TestConnection(std::uint16_t port);
-  // Another loopback address, e.g. "127.0.0.21" (scripts/cluster.sh's nodes).
-  TestConnection(const std::string& ipv4, std::uint16_t port);
+  // From `source_ip` (another loopback address such as 127.0.0.2, to stand
+  // for another client); "" lets the kernel choose.
+  TestConnection(std::uint16_t port, std::string_view source_ip);
+  // To another loopback address, e.g. "127.0.0.21" (scripts/cluster.sh's nodes).
+  TestConnection(const std::string& ipv4, std::uint16_t port, std::string_view source_ip = "");
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
@@ -70,5 +73,10 @@ HttpReply Fetch(std::uint16_t port, std::string_view method, std::string_view ta
 HttpReply FetchUrl(std::string_view base_url, std::string_view method, std::string_view target,
                    std::string_view body = {},
                    const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// The same from `source_ip` (see TestConnection).
+HttpReply FetchFrom(std::string_view source_ip, std::uint16_t port, std::string_view method,
+                    std::string_view target, std::string_view body = {},
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace signet::testing
