@@ -194,6 +194,9 @@ struct CheckVerdictLine {
   Verdict verdict = Verdict::kUnregistered;
   std::string reason;
   std::vector<CheckWork> works;
+  // As MatchAnswer's: set when part of a sharded index was not searched (only
+  // a notAllowed verdict is given then; anything else is an error line).
+  std::optional<double> searched_fraction;
   friend bool operator==(const CheckVerdictLine&, const CheckVerdictLine&) = default;
 };
 

@@ -459,6 +459,9 @@ Result<CheckLine> DecodeCheckLine(const json::value& v, const std::string& path)
   SIGNET_ASSIGN_OR_RETURN(l.verdict, VerdictOf(o));
   SIGNET_ASSIGN_OR_RETURN(l.reason, o.Str("reason"));
   SIGNET_ASSIGN_OR_RETURN(l.works, ArrayOf(o, "works", DecodeCheckWork));
+  if (o.Has("searched_fraction")) {
+    SIGNET_ASSIGN_OR_RETURN(l.searched_fraction, o.Num("searched_fraction"));
+  }
   return CheckLine(std::move(l));
 }
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "cluster/shard_map.h"
@@ -320,6 +321,31 @@ TEST(ClusterTest, MatchesStayCompleteWithOneReplicaPerShardAndSayPartialWithNone
     EXPECT_TRUE(a.partial) << "shard 0 has no live replica";
     EXPECT_DOUBLE_EQ(a.fraction, 0.5);
     EXPECT_EQ(a.works.count(id), cluster::ShardOf(id, 2) == 1 ? 1u : 0u) << id;
+  }
+  // A check cannot clear an item from half the index: every item whose
+  // verdict is not already the strictest is an error line, to be sent again.
+  {
+    std::string lines;
+    for (const auto& [id, values] : works) {
+      bj::array fp;
+      for (auto v : values) fp.emplace_back(v);
+      lines += bj::serialize(bj::object{{"id", id}, {"fingerprint", fp}}) + "\n";
+    }
+    HttpReply r = FetchUrl(cluster->signetd()[asker].url, "POST", "/v1/check?purpose=ai_training",
+                           lines, {{"Content-Type", "application/x-ndjson"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::size_t errors = 0;
+    std::istringstream in(r.body);
+    for (std::string line; std::getline(in, line);) {
+      bj::value v = bj::parse(line);
+      if (!v.as_object().contains("id")) continue;  // the summary
+      EXPECT_FALSE(v.as_object().contains("verdict")) << line;
+      if (auto* e = v.as_object().if_contains("error")) {
+        EXPECT_EQ(e->at("status").to_number<int>(), 503) << line;
+        ++errors;
+      }
+    }
+    EXPECT_EQ(errors, works.size()) << r.body;
   }
   // A registration needs a complete dispute search: refused, not accepted blind.
   if (cluster->Alive(cluster->signetd()[*seq].name)) {
