@@ -6,7 +6,7 @@
 #          sox, Go's sumdb packages for the log interop test, an AcoustID client,
 #          nats-server for the cluster tests)
 #   fuzz   build + clang-14 and its libFuzzer runtime
-#   cluster build + nats-server (scripts/cluster.sh, docs/CLUSTER.md)
+#   cluster build + nats-server, curl, python3 (scripts/cluster.sh, docs/CLUSTER.md)
 # Idempotent: when nothing is missing it only runs dpkg-query and returns.
 set -euo pipefail
 
@@ -23,7 +23,7 @@ test_pkgs=(
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
   nats-server
 )
-cluster_pkgs=(nats-server)
+cluster_pkgs=(nats-server curl python3)  # scripts/cluster.sh waits with curl, writes nodes.json with python3
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(wrk)
 
