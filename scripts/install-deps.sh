@@ -4,6 +4,7 @@
 #   build  compilers, libraries and tools to build signetd and signet
 #   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
 #          sox, Go's sumdb packages for the log interop test, an AcoustID client,
+#          Chromium with its WebDriver and Selenium for the web app's browser tests,
 #          nats-server for the cluster tests)
 #   fuzz   build + clang-14 and its libFuzzer runtime
 #   cluster build + nats-server, curl, python3 (scripts/cluster.sh, docs/CLUSTER.md)
@@ -22,6 +23,7 @@ test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
   nats-server
+  chromium chromium-driver python3-selenium
 )
 cluster_pkgs=(nats-server curl python3)  # scripts/cluster.sh waits with curl, writes nodes.json with python3
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)

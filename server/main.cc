@@ -1,8 +1,10 @@
 // signetd: the Signet registry server. Wires the configuration, the server's
 // log key (created in the data directory on first start, mode 0600), the
 // registry (or, with cluster.nats_urls, a cluster node around it:
-// docs/CLUSTER.md), the API and the HTTP transport; runs until SIGINT/SIGTERM,
-// then drains in-flight requests and closes the registry before exiting 0.
+// docs/CLUSTER.md), the witness publisher (when witnesses are configured), the
+// API, the web app in front of it and the HTTP transport; runs until
+// SIGINT/SIGTERM, then drains in-flight requests, stops the publisher and closes
+// the registry before exiting 0.
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 #include <nats/nats.h>
@@ -13,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "api/api.h"
@@ -21,9 +24,11 @@
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "registry/registry.h"
+#include "server/checkpoint_publisher.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/line_writer.h"
+#include "web/web_app.h"
 
 namespace {
 
@@ -112,11 +117,39 @@ int Run(int argc, char** argv) {
   }
   signet::registry::Registry& registry = node ? node->registry() : *standalone;
 
+  // Witnesses cosign a checkpoint every checkpoint_interval_ms (crypto/LOG.md).
+  // One machine only for now: a cluster node's registry is written by the
+  // stream alone, and which node publishes the witnessed checkpoint (and how it
+  // reaches the others) is not designed yet (docs/CLUSTER.md).
+  if (node && !config.witnessing.witnesses.empty()) {
+    fmt::print(stderr,
+               "signetd: witnesses are not supported in cluster mode yet; unset the witness "
+               "settings or cluster.nats_urls\n");
+    return 1;
+  }
+  std::unique_ptr<signet::server::CheckpointPublisher> publisher;
+  if (!config.witnessing.witnesses.empty()) {
+    signet::registry::Registry& r = registry;
+    signet::server::PublisherLog log;
+    log.latest_checkpoint = [&r] { return r.Checkpoint(); };
+    log.consistency_proof = [&r](std::uint64_t o, std::uint64_t n) {
+      return r.ConsistencyProof(o, n);
+    };
+    log.published_checkpoint = [&r] { return r.WitnessedCheckpoint(); };
+    log.publish = [&r](const std::string& note) { return r.PublishWitnessedCheckpoint(note); };
+    config.witnessing.report = [](const std::string& m) { fmt::print(stderr, "signetd: {}\n", m); };
+    publisher = std::make_unique<signet::server::CheckpointPublisher>(
+        std::move(log), signer->verifier(), config.witnessing);
+    config.api.witnessed_checkpoint = true;
+    config.api.extra_gauges = [p = publisher.get()] { return p->Gauges(); };
+  }
+
   signet::api::Api api(registry, &*signer, config.api);
   std::optional<signet::cluster::ClusterHandler> cluster_handler;
   if (node) cluster_handler.emplace(api, *node);
   signet::api::Handler& handler =
       cluster_handler ? static_cast<signet::api::Handler&>(*cluster_handler) : api;
+  signet::web::WebApp app(handler);  // GET / and the app's files; everything else is the API's
   // The access log is written by a thread of its own: a slow reader of stderr
   // must not stall the I/O threads (server/line_writer.h).
   std::optional<signet::server::LineWriter> access_log;
@@ -124,7 +157,7 @@ int Run(int argc, char** argv) {
     access_log.emplace(STDERR_FILENO);
     config.server.access_log = [&access_log](std::string_view line) { access_log->Write(line); };
   }
-  signet::server::HttpServer server(config.server, handler);
+  signet::server::HttpServer server(config.server, app);
   if (Status st = server.Listen(config.listen_host, config.listen_port); !st.ok()) {
     fmt::print(stderr, "signetd: {}\n", st.message());
     return 1;
@@ -150,9 +183,20 @@ int Run(int argc, char** argv) {
                config.cluster.name, node->health().shard_map.shards,
                fmt::join(node->health().indexed, ","));
   }
+  if (publisher) {
+    fmt::print("signetd: {} witnesses, {} cosignatures required, a checkpoint every {} ms\n",
+               config.witnessing.witnesses.size(), config.witnessing.quorum,
+               config.witnessing.interval.count());
+    publisher->Start();
+  }
+  if (stats.search_index_backfilled_works > 0) {
+    fmt::print("signetd: search index built for the {} works already stored ({:.1f} s)\n",
+               stats.search_index_backfilled_works, stats.search_index_backfill_seconds);
+  }
   std::fflush(stdout);
 
   server.Run();
+  if (publisher) publisher->Stop();
   // Flushes and closes RocksDB after every handler returned; a cluster node
   // first gives its lease up and stops following the stream.
   if (node) node->Stop();
