@@ -86,6 +86,8 @@ class Api : public Handler {
   Response OpenApi(const Request&, const Params&) const;
   // Registry reads and writes (routes_registry.cc).
   Response PostStatement(const Request&, const Params&) const;
+  // A retried statement that is in the log already: 200 with its receipt.
+  Response AlreadyAccepted(std::string_view envelope_json, std::uint64_t log_index) const;
   Response GetArtist(const Request&, const Params&) const;
   Response ListArtistWorks(const Request&, const Params&) const;
   Response GetWork(const Request&, const Params&) const;

@@ -268,6 +268,7 @@ protocol::CheckVerdictLine VerdictLine(const protocol::CheckItemId& id, std::uin
                        w.match.artist_display_name, w.match.score, w.verdict.verdict,
                        w.verdict.reason, !w.match.disputes.empty()});
   }
+  if (!r.coverage.complete()) o.searched_fraction = r.coverage.fraction();
   return o;
 }
 

@@ -25,6 +25,14 @@ namespace bj = boost::json;
 
 namespace {
 
+// A search of part of the index (a cluster with shards down, docs/CLUSTER.md)
+// says so; a complete one carries no header.
+void SetCoverageHeader(Response& r, const registry::SearchCoverage& coverage) {
+  if (!coverage.complete()) {
+    r.headers.Set("Signet-Searched-Fraction", fmt::format("{}", coverage.fraction()));
+  }
+}
+
 std::string_view MediaType(const Request& r) {
   std::string_view ct = r.headers.Get("Content-Type").value_or("");
   ct = ct.substr(0, ct.find(';'));
@@ -151,10 +159,14 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
   for (const fp::SpeedVariant& v : variants) {
     if (!v.values.empty()) renderings.push_back({v.values, v.speed});
   }
-  auto matches = registry_.Match(renderings);
+  registry::SearchCoverage coverage;
+  auto matches = registry_.Match(renderings, &coverage);
   if (!matches.ok()) return Response::Problem(matches.status());
   for (const auto& m : *matches) answer.matches.push_back(json::Wire(m));
-  return json::JsonResponse(200, protocol::ToJson(answer));
+  if (!coverage.complete()) answer.searched_fraction = coverage.fraction();
+  Response r = json::JsonResponse(200, protocol::ToJson(answer));
+  SetCoverageHeader(r, coverage);
+  return r;
 }
 
 Response Api::AcoustIdLookup(const Request& request, const Params& p) const {
@@ -219,7 +231,8 @@ Response Api::AcoustIdLookup(const Request& request, const Params& p) const {
   const bool recordings = has_meta("recordings");
   const bool recording_ids = recordings || has_meta("recordingids");
 
-  auto matches = registry_.Match(decoded->values);
+  registry::SearchCoverage coverage;
+  auto matches = registry_.Match(decoded->values, &coverage);
   if (!matches.ok()) return AcoustIdError(500, 5, matches.status().message());
   bj::array results;
   for (const auto& m : *matches) {
@@ -244,7 +257,9 @@ Response Api::AcoustIdLookup(const Request& request, const Params& p) const {
   bj::object o;
   o["status"] = "ok";
   o["results"] = std::move(results);
-  return json::JsonResponse(200, o);
+  Response r = json::JsonResponse(200, o);
+  SetCoverageHeader(r, coverage);
+  return r;
 }
 
 }  // namespace signet::api

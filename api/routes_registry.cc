@@ -7,12 +7,14 @@
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "crypto/ed25519.h"
+#include "crypto/receipt.h"
 #include "crypto/tiles.h"
 #include "protocol/answers_json.h"
 #include "protocol/ids.h"
 #include "protocol/terms.h"
 #include "protocol/time.h"
 #include "registry/identifiers.h"
+#include "registry/submission.h"
 
 namespace signet::api {
 namespace bj = boost::json;
@@ -75,6 +77,13 @@ Response Api::PostStatement(const Request& request, const Params&) const {
   }
   auto accepted = registry_.Submit(request.body);
   if (!accepted.ok()) {
+    // A retry whose first attempt was accepted although its answer was lost:
+    // the same bytes are the same statement, so answer with its receipt.
+    const bool retry = request.headers.Get("Signet-Retry").value_or("") == "1";
+    if (retry && accepted.status().code() == Status::Code::kAlreadyExists) {
+      auto at = registry_.FindAccepted(request.body);
+      if (at.ok() && *at) return AlreadyAccepted(request.body, **at);
+    }
     Response r = Response::Problem(accepted.status());
     if (request.body.size() > crypto::tiles::kMaxEntryBytes &&
         accepted.status().code() == Status::Code::kResourceExhausted) {
@@ -94,6 +103,19 @@ Response Api::PostStatement(const Request& request, const Params&) const {
   } else {
     r.headers.Set("Location", "/v1/artists/" + accepted->artist_id);
   }
+  return r;
+}
+
+Response Api::AlreadyAccepted(std::string_view envelope_json, std::uint64_t log_index) const {
+  auto receipt = registry_.ReceiptFor(log_index);
+  if (!receipt.ok()) return Response::Problem(receipt.status());
+  bj::object o;
+  o["statement_id"] = registry::StatementIdOf(envelope_json);
+  o["log_index"] = log_index;
+  o["already_accepted"] = true;
+  o["receipt"] = bj::parse(crypto::ReceiptToJson(*receipt));
+  Response r = json::JsonResponse(200, o);
+  r.headers.Set("Location", fmt::format("/v1/log/entries/{}", log_index));
   return r;
 }
 

@@ -49,6 +49,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/load_driver.h"
 #include "crypto/ed25519.h"
 #include "fingerprint/extract.h"
 #include "fingerprint/testing/synthetic.h"
@@ -207,66 +208,30 @@ Query MakeQuery(std::mt19937_64& rng, const Args& a, const Corpus& corpus) {
       r};
 }
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
-struct Rate {
-  std::size_t requests = 0, ok = 0, found = 0;
-  std::string other;  // the first answer that was not ok_status, for the report
-  double seconds = 0, p50_ms = 0, p99_ms = 0;
-};
+using bench::Rate;
 
 // C keep-alive clients sending `body_of(client, n)` for `seconds`; a reply
 // counts as ok when its status is `ok_status`; `found(reply, client, n)`.
 template <typename BodyFn, typename FoundFn>
 Rate Hammer(std::uint16_t port, int clients, double seconds, const std::string& target,
             int ok_status, BodyFn body_of, FoundFn found) {
-  std::mutex mu;
-  std::vector<double> lat;
-  Rate rate;
-  auto start = Clock::now();
-  auto end = start + std::chrono::duration<double>(seconds);
-  std::vector<std::thread> pool;
-  for (int c = 0; c < clients; ++c) {
-    pool.emplace_back([&, c] {
-      std::vector<double> mine;
-      std::size_t ok = 0, hits = 0;
-      std::string mine_other;
-      auto conn = std::make_unique<testing::TestConnection>(port);
-      for (std::size_t n = 0; Clock::now() < end; ++n) {
-        std::string body = body_of(c, n);
-        if (body.empty()) break;
-        auto t0 = Clock::now();
-        std::optional<testing::HttpReply> r;
-        if (conn->Send(testing::BuildRequest("POST", target, body,
-                                             {{"Content-Type", "application/json"}}))) {
-          r = conn->Read();
-        }
-        mine.push_back(Since(t0) * 1000);
-        if (!r || !r->keep_alive) conn = std::make_unique<testing::TestConnection>(port);
-        if (r && r->status == ok_status) {
-          ++ok;
-          if (found(*r, c, n)) ++hits;
-        } else if (mine_other.empty()) {
-          mine_other = r ? std::to_string(r->status) + " " + r->body.substr(0, 300) : "no answer";
-        }
+  return bench::RunClients(clients, seconds, [&](int c) {
+    auto conn = std::make_shared<std::unique_ptr<testing::TestConnection>>(
+        std::make_unique<testing::TestConnection>(port));
+    return [&, c, conn](std::size_t n) -> std::optional<bench::Outcome> {
+      std::string body = body_of(c, n);
+      if (body.empty()) return std::nullopt;
+      std::optional<testing::HttpReply> r;
+      if ((*conn)->Send(testing::BuildRequest("POST", target, body,
+                                              {{"Content-Type", "application/json"}}))) {
+        r = (*conn)->Read();
       }
-      std::lock_guard lock(mu);
-      lat.insert(lat.end(), mine.begin(), mine.end());
-      rate.ok += ok;
-      rate.found += hits;
-      if (rate.other.empty()) rate.other = mine_other;
-    });
-  }
-  for (auto& t : pool) t.join();
-  rate.seconds = Since(start);
-  rate.requests = lat.size();
-  rate.p50_ms = Percentile(lat, 0.50);
-  rate.p99_ms = Percentile(lat, 0.99);
-  return rate;
+      if (!r || !r->keep_alive) *conn = std::make_unique<testing::TestConnection>(port);
+      if (r && r->status == ok_status) return bench::Outcome{true, found(*r, c, n), ""};
+      return bench::Outcome{
+          false, false, r ? std::to_string(r->status) + " " + r->body.substr(0, 300) : "no answer"};
+    };
+  });
 }
 
 // The brute-force baseline: best bit error rate of the query at every

@@ -170,6 +170,9 @@ struct MatchQuery {
 struct MatchAnswer {
   MatchQuery query;
   std::vector<WorkMatch> matches;
+  // Set only when part of a sharded index could not be searched (cluster
+  // mode, docs/CLUSTER.md): "partial": true and the fraction of shards searched.
+  std::optional<double> searched_fraction;
   friend bool operator==(const MatchAnswer&, const MatchAnswer&) = default;
 };
 
@@ -194,6 +197,9 @@ struct CheckVerdictLine {
   Verdict verdict = Verdict::kUnregistered;
   std::string reason;
   std::vector<CheckWork> works;
+  // As MatchAnswer's: set when part of a sharded index was not searched (only
+  // a notAllowed verdict is given then; anything else is an error line).
+  std::optional<double> searched_fraction;
   friend bool operator==(const CheckVerdictLine&, const CheckVerdictLine&) = default;
 };
 

@@ -377,6 +377,9 @@ Result<MatchAnswer> DecodeMatchAnswer(const json::value& v, const std::string& p
   }
   SIGNET_ASSIGN_OR_RETURN(a.query.fingerprint_length, q.U64("fingerprint_length"));
   SIGNET_ASSIGN_OR_RETURN(a.matches, ArrayOf(o, "matches", DecodeWorkMatch));
+  if (o.Has("searched_fraction")) {
+    SIGNET_ASSIGN_OR_RETURN(a.searched_fraction, o.Num("searched_fraction"));
+  }
   return a;
 }
 
@@ -457,6 +460,9 @@ Result<CheckLine> DecodeCheckLine(const json::value& v, const std::string& path)
   SIGNET_ASSIGN_OR_RETURN(l.verdict, VerdictOf(o));
   SIGNET_ASSIGN_OR_RETURN(l.reason, o.Str("reason"));
   SIGNET_ASSIGN_OR_RETURN(l.works, ArrayOf(o, "works", DecodeCheckWork));
+  if (o.Has("searched_fraction")) {
+    SIGNET_ASSIGN_OR_RETURN(l.searched_fraction, o.Num("searched_fraction"));
+  }
   return CheckLine(std::move(l));
 }
 

@@ -78,6 +78,10 @@ json::object LineJson(const CheckVerdictLine& l) {
     works.emplace_back(std::move(wo));
   }
   o["works"] = std::move(works);
+  if (l.searched_fraction) {
+    o["partial"] = true;
+    o["searched_fraction"] = *l.searched_fraction;
+  }
   return o;
 }
 
@@ -267,6 +271,10 @@ json::object ToJson(const MatchAnswer& a) {
   json::object o;
   o["query"] = std::move(query);
   o["matches"] = std::move(matches);
+  if (a.searched_fraction) {
+    o["partial"] = true;
+    o["searched_fraction"] = *a.searched_fraction;
+  }
   return o;
 }
 

@@ -10,9 +10,21 @@
 
 namespace signet::registry {
 
+// One queued item: a submission to decide, or a batch another node decided.
 struct GroupCommitter::Pending {
-  Submission submission;
+  std::optional<Submission> submission;
   std::promise<Result<Accepted>> promise;
+  std::vector<Decided> decided;
+  std::promise<Status> applied;
+};
+
+// What a group changed in memory before its batch is durable.
+struct GroupCommitter::Rollback {
+  std::uint64_t start_size = 0;
+  records::Counters start_counters;
+  Micros start_last = 0;
+  std::vector<std::uint64_t> added;    // already indexed; removed again on failure
+  std::vector<std::uint64_t> removed;  // removed from the index after success
 };
 
 Result<GroupCommitter::State> GroupCommitter::LoadState(const Store& store) {
@@ -29,7 +41,7 @@ Result<GroupCommitter::State> GroupCommitter::LoadState(const Store& store) {
   return s;
 }
 
-GroupCommitter::GroupCommitter(Store* store, TransparencyLog* log, WorkIndex* index,
+GroupCommitter::GroupCommitter(Store* store, TransparencyLog* log, IndexBackend* index,
                                const StatementApplier* applier, Options options, State state)
     : store_(store),
       log_(log),
@@ -73,6 +85,19 @@ Result<Accepted> GroupCommitter::Submit(Submission s) {
   return r;
 }
 
+Status GroupCommitter::ApplyDecided(std::vector<Decided> batch) {
+  auto pending = std::make_unique<Pending>();
+  pending->decided = std::move(batch);
+  std::future<Status> future = pending->applied.get_future();
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return Status::Unavailable("the registry is shutting down");
+    queue_.push_back(std::move(pending));
+  }
+  queue_cv_.notify_one();
+  return future.get();
+}
+
 GroupCommitter::Committed GroupCommitter::committed() const {
   std::shared_lock lock(committed_mu_);
   return committed_;
@@ -85,22 +110,28 @@ void GroupCommitter::Loop() {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything answered
-      while (!queue_.empty() && group.size() < options_.max_group_size) {
+      // A decided batch goes alone; submissions group up to the next one.
+      do {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
-      }
+      } while (group.front()->submission && !queue_.empty() && queue_.front()->submission &&
+               group.size() < options_.max_group_size);
     }
-    CommitGroup(group);
+    if (group.front()->submission) {
+      CommitGroup(group);
+    } else {
+      group.front()->applied.set_value(ApplyBatch(group.front()->decided));
+    }
   }
 }
 
 Result<Applied> GroupCommitter::Accept(const Submission& s, Micros now, Overlay& o,
-                                       records::Counters& counters) {
-  SIGNET_ASSIGN_OR_RETURN(Decision d, applier_->Decide(s, o, tree_size_, now));
-  SIGNET_ASSIGN_OR_RETURN(Applied a, applier_->Apply(s, d, o, counters));
+                                       records::Counters& counters, Decision& decision) {
+  SIGNET_ASSIGN_OR_RETURN(decision, applier_->Decide(s, o, tree_size_, now));
+  SIGNET_ASSIGN_OR_RETURN(Applied a, applier_->Apply(s, decision, o, counters));
   if (a.index.add_ref) {
     // Indexed before the group is durable, so that the statements after it in
-    // the group find it; CommitGroup takes it out again if the write fails.
+    // the group find it; Finish takes it out again if the write fails.
     const auto& body = std::get<WorkRegisterBody>(s.statement.body);
     SIGNET_RETURN_IF_ERROR(
         index_->Add(*a.index.add_ref, *a.accepted.work_id, body.fingerprint_values));
@@ -108,69 +139,111 @@ Result<Applied> GroupCommitter::Accept(const Submission& s, Micros now, Overlay&
   return a;
 }
 
+void GroupCommitter::Track(const Applied& a, Rollback& rb) {
+  if (a.index.add_ref) {
+    // A work withdrawn and registered again in one group stays indexed: its
+    // pending removal is cancelled, and as it was indexed before the group,
+    // a failed write must not take it out either.
+    const auto pending = std::find(rb.removed.begin(), rb.removed.end(), *a.index.add_ref);
+    if (pending != rb.removed.end()) {
+      rb.removed.erase(pending);
+    } else {
+      rb.added.push_back(*a.index.add_ref);
+    }
+  }
+  if (a.index.remove_ref) rb.removed.push_back(*a.index.remove_ref);
+}
+
+void GroupCommitter::Undo(const Rollback& rb) {
+  index_->Remove(rb.added);
+  tree_size_ = rb.start_size;
+  counters_ = rb.start_counters;
+  last_accepted_ = rb.start_last;
+}
+
+Status GroupCommitter::Finish(Overlay& txn, const Rollback& rb) {
+  txn.Put(Column::kMeta, std::string(keys::kCounters), records::EncodeCounters(counters_));
+  txn.Put(Column::kMeta, std::string(keys::kLastAcceptedAt),
+          keys::U64Key(static_cast<std::uint64_t>(last_accepted_)));
+  WriteSet ws;
+  txn.AppendTo(ws);
+  // Replicated, the stream's quorum holds the statements before this write:
+  // it need not wait for the disk (registry/store.h).
+  ws.set_sync(options_.replicator == nullptr);
+  Status st = store_->Write(ws);
+  if (!st.ok()) Undo(rb);  // nothing of the group is durable
+  return st;
+}
+
+void GroupCommitter::Publish(const Rollback& rb, const std::string& checkpoint) {
+  index_->Remove(rb.removed);
+  log_->Publish(tree_size_, checkpoint);
+  std::unique_lock lock(committed_mu_);
+  committed_.tree_size = tree_size_;
+  committed_.counters = counters_;
+  ++committed_.commit_groups;
+}
+
 void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
+  if (options_.replicator) {
+    if (Status may = options_.replicator->MayDecide(tree_size_); !may.ok()) {
+      for (auto& p : group) p->promise.set_value(may);
+      return;
+    }
+  }
   Overlay txn(store_);
-  const std::uint64_t start_size = tree_size_;
-  const records::Counters start_counters = counters_;
-  const Micros start_last = last_accepted_;
-  std::vector<std::uint64_t> added;    // already indexed; removed again on failure
-  std::vector<std::uint64_t> removed;  // removed from the index after success
+  Rollback rb{tree_size_, counters_, last_accepted_, {}, {}};
   std::vector<std::optional<Result<Accepted>>> results(group.size());
-  std::size_t accepted = 0;
+  std::vector<Replicated> replicated;
+  std::string checkpoint;
 
   for (std::size_t i = 0; i < group.size(); ++i) {
+    const Submission& s = *group[i]->submission;
     const Micros now = std::max(options_.clock(), last_accepted_);
     Overlay stmt(store_, &txn);
     records::Counters counters = counters_;
-    Result<Applied> r = Accept(group[i]->submission, now, stmt, counters);
+    Decision decision;
+    Result<Applied> r = Accept(s, now, stmt, counters, decision);
     if (!r.ok()) {
       results[i] = r.status();
       continue;
+    }
+    if (options_.replicator) {
+      // Every statement travels with the checkpoint of the tree it ends, so
+      // that a replica serves a signed checkpoint for whatever size it has.
+      auto cp = log_->SignTree(stmt, tree_size_ + 1);
+      if (!cp.ok()) {
+        if (r->index.add_ref) index_->Remove(std::span(&*r->index.add_ref, 1));
+        results[i] = cp.status();
+        continue;
+      }
+      checkpoint = std::move(*cp);
+      replicated.push_back({s.envelope_json, decision, checkpoint});
     }
     stmt.MergeIntoParent();
     counters_ = counters;
     last_accepted_ = now;
     ++tree_size_;
-    ++accepted;
-    if (r->index.add_ref) {
-      // A work withdrawn and registered again in one group stays indexed: its
-      // pending removal is cancelled, and as it was indexed before the group,
-      // a failed write must not take it out either.
-      const auto pending = std::find(removed.begin(), removed.end(), *r->index.add_ref);
-      if (pending != removed.end()) {
-        removed.erase(pending);
-      } else {
-        added.push_back(*r->index.add_ref);
-      }
-    }
-    if (r->index.remove_ref) removed.push_back(*r->index.remove_ref);
+    Track(*r, rb);
     results[i] = std::move(r->accepted);
   }
 
   Status commit = Status::Ok();
-  std::string checkpoint;
-  if (accepted > 0) {
-    auto cp = log_->SignTree(txn, tree_size_);
-    if (cp.ok()) {
-      checkpoint = std::move(*cp);
-      txn.Put(Column::kMeta, std::string(keys::kCounters), records::EncodeCounters(counters_));
-      txn.Put(Column::kMeta, std::string(keys::kLastAcceptedAt),
-              keys::U64Key(static_cast<std::uint64_t>(last_accepted_)));
-      WriteSet ws;
-      txn.AppendTo(ws);
-      commit = store_->Write(ws);
+  if (tree_size_ > rb.start_size) {
+    if (options_.replicator) {
+      commit = options_.replicator->Replicate(replicated);
+      if (!commit.ok()) Undo(rb);
     } else {
+      auto cp = log_->SignTree(txn, tree_size_);
+      if (cp.ok()) checkpoint = std::move(*cp);
       commit = cp.status();
     }
+    if (commit.ok()) commit = Finish(txn, rb);
   }
 
   if (!commit.ok()) {
-    // Nothing of the group is durable: undo in-memory effects and tell
-    // every caller whose statement was accepted that it was not stored.
-    index_->Remove(added);
-    tree_size_ = start_size;
-    counters_ = start_counters;
-    last_accepted_ = start_last;
+    // Tell every caller whose statement was accepted that it was not stored
+    // here (with a replicator, it may be in the stream: retrying is safe).
     for (std::size_t i = 0; i < group.size(); ++i) {
       if (results[i]->ok()) results[i] = commit.WithContext("statement not stored");
       group[i]->promise.set_value(std::move(*results[i]));
@@ -178,14 +251,7 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     return;
   }
 
-  if (accepted > 0) {
-    index_->Remove(removed);
-    log_->Publish(tree_size_, checkpoint);
-    std::unique_lock lock(committed_mu_);
-    committed_.tree_size = tree_size_;
-    committed_.counters = counters_;
-    ++committed_.commit_groups;
-  }
+  if (tree_size_ > rb.start_size) Publish(rb, checkpoint);
   for (std::size_t i = 0; i < group.size(); ++i) {
     Result<Accepted>& r = *results[i];
     if (r.ok()) {  // Submit completes the receipt
@@ -194,6 +260,48 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     }
     group[i]->promise.set_value(std::move(r));
   }
+}
+
+Status GroupCommitter::ApplyBatch(std::vector<Decided>& batch) {
+  Overlay txn(store_);
+  Rollback rb{tree_size_, counters_, last_accepted_, {}, {}};
+  const std::string* checkpoint = nullptr;
+  Status st = Status::Ok();
+  for (Decided& d : batch) {
+    const std::uint64_t at = d.decision.log_index;
+    if (at < tree_size_) continue;  // applied already (this node decided it)
+    if (at > tree_size_) {
+      st = Status::FailedPrecondition("a replicated statement for log index " + std::to_string(at) +
+                                      " arrived when the log holds " + std::to_string(tree_size_));
+      break;
+    }
+    Overlay stmt(store_, &txn);
+    records::Counters counters = counters_;
+    Result<Applied> r = applier_->Apply(d.submission, d.decision, stmt, counters);
+    if (r.ok() && r->index.add_ref) {
+      const auto& body = std::get<WorkRegisterBody>(d.submission.statement.body);
+      st = index_->Add(*r->index.add_ref, *r->accepted.work_id, body.fingerprint_values);
+    }
+    if (!r.ok() || !st.ok()) {
+      st = (r.ok() ? st : r.status()).WithContext("replicated statement " + std::to_string(at));
+      break;
+    }
+    stmt.MergeIntoParent();
+    counters_ = counters;
+    last_accepted_ = std::max(last_accepted_, d.decision.accepted_at);
+    ++tree_size_;
+    Track(*r, rb);
+    checkpoint = &d.checkpoint;
+  }
+  if (st.ok() && checkpoint) st = log_->AdoptCheckpoint(txn, tree_size_, *checkpoint);
+  if (!st.ok()) {
+    Undo(rb);
+    return st;
+  }
+  if (!checkpoint) return Status::Ok();  // nothing new
+  SIGNET_RETURN_IF_ERROR(Finish(txn, rb));
+  Publish(rb, *checkpoint);
+  return Status::Ok();
 }
 
 }  // namespace signet::registry

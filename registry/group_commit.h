@@ -9,13 +9,22 @@
 // error and the in-memory state goes back to where the group started: tree
 // size, counters, acceptance clock and the index additions.
 //
+// Replicated (docs/CLUSTER.md): with a Replicator, a group is decided only
+// when the Replicator allows it, the checkpoint of the tree after each
+// statement is signed, and the group is stored in the replicated stream
+// before the local batch is written (a failure there rolls back like a failed
+// write). ApplyDecided is the other direction: statements another node
+// decided, applied in order without deciding them again; the writer verifies
+// that the sequencer's checkpoint signs the root it computed and stores it.
+// Both kinds go through the same queue and thread, in the order they came.
+//
 // It owns the `counters` and `last_accepted_at` meta keys, the acceptance
 // clock (never behind the previous statement, across restarts too) and the
-// index updates of applied statements (registry/work_index.h).
+// index updates of applied statements (registry/index_backend.h).
 //
-// Thread safety: Submit and committed() may be called from any thread.
-// Destroying it while Submit calls are in flight is a bug; the destructor
-// answers every queued statement, then stops the thread.
+// Thread safety: Submit, ApplyDecided and committed() may be called from any
+// thread. Destroying it while calls are in flight is a bug; the destructor
+// answers every queued item, then stops the thread.
 #pragma once
 
 #include <condition_variable>
@@ -30,20 +39,30 @@
 
 #include "common/status.h"
 #include "registry/applier.h"
+#include "registry/index_backend.h"
 #include "registry/model.h"
 #include "registry/records.h"
+#include "registry/replication.h"
 #include "registry/store.h"
 #include "registry/submission.h"
 #include "registry/transparency_log.h"
-#include "registry/work_index.h"
 
 namespace signet::registry {
+
+// A statement another node decided: parsed (ParseSubmission with now =
+// decision.accepted_at), its decision, and the checkpoint signed after it.
+struct Decided {
+  Submission submission;
+  Decision decision;
+  std::string checkpoint;
+};
 
 class GroupCommitter {
  public:
   struct Options {
-    Clock clock;                     // acceptance timestamps
-    std::size_t max_group_size = 1;  // statements per synced batch, >= 1
+    Clock clock;                       // acceptance timestamps
+    std::size_t max_group_size = 1;    // statements per synced batch, >= 1
+    Replicator* replicator = nullptr;  // null: one machine
   };
   // The writer's stored state, read once at Open.
   struct State {
@@ -52,9 +71,9 @@ class GroupCommitter {
   };
   static Result<State> LoadState(const Store& store);
 
-  // Starts the writer thread. REQUIRES: the four dependencies outlive it;
-  // `log` and `index` hold what `store` holds.
-  GroupCommitter(Store* store, TransparencyLog* log, WorkIndex* index,
+  // Starts the writer thread. REQUIRES: the four dependencies (and the
+  // replicator) outlive it; `log` and `index` hold what `store` holds.
+  GroupCommitter(Store* store, TransparencyLog* log, IndexBackend* index,
                  const StatementApplier* applier, Options options, State state);
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -63,6 +82,14 @@ class GroupCommitter {
   // Blocks until the statement is durably committed (answered with its
   // receipt, read on the caller's thread) or rejected.
   Result<Accepted> Submit(Submission s);
+
+  // Applies `batch` in order (entries below the current log size are skipped:
+  // already applied) in one synced batch; blocks until it is durable. Errors:
+  // FailedPrecondition when the batch does not continue the log (a gap),
+  // Internal when an entry does not apply or the checkpoint does not sign the
+  // root computed here (this replica and the stream disagree), the store's
+  // errors otherwise. Nothing of a failed batch is applied.
+  Status ApplyDecided(std::vector<Decided> batch);
 
   // What the last committed group left, for statistics.
   struct Committed {
@@ -74,14 +101,26 @@ class GroupCommitter {
 
  private:
   struct Pending;
+  struct Rollback;
   void Loop();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
+  Status ApplyBatch(std::vector<Decided>& batch);
   // Decides, applies and indexes one statement in `o`.
-  Result<Applied> Accept(const Submission& s, Micros now, Overlay& o, records::Counters& counters);
+  Result<Applied> Accept(const Submission& s, Micros now, Overlay& o, records::Counters& counters,
+                         Decision& decision);
+  // Records the index changes of an applied statement in `rb`, so that a
+  // failed write takes additions out again and removals happen only once the
+  // batch is durable.
+  static void Track(const Applied& a, Rollback& rb);
+  // Puts the in-memory state back to where the group started.
+  void Undo(const Rollback& rb);
+  // Writes the group's batch; on failure, Undo.
+  Status Finish(Overlay& txn, const Rollback& rb);
+  void Publish(const Rollback& rb, const std::string& checkpoint);
 
   Store* store_;
   TransparencyLog* log_;
-  WorkIndex* index_;
+  IndexBackend* index_;
   const StatementApplier* applier_;
   Options options_;
 

@@ -1,6 +1,7 @@
 #include "registry/matching.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 namespace signet::registry {
@@ -23,10 +24,13 @@ Result<WorkMatch> Describe(const Queries& queries, Work w) {
 
 }  // namespace
 
-Result<std::vector<WorkMatch>> MatchWorks(const Queries& queries, const WorkIndex& index,
-                                          std::span<const fp::QueryVariant> variants) {
+Result<std::vector<WorkMatch>> MatchWorks(const Queries& queries, const IndexBackend& index,
+                                          std::span<const fp::QueryVariant> variants,
+                                          SearchCoverage* coverage) {
+  SIGNET_ASSIGN_OR_RETURN(FoundWorks found, index.Find(variants));
+  if (coverage) *coverage = found.coverage;
   std::vector<WorkMatch> out;
-  for (WorkIndex::Found& f : index.Find(variants)) {
+  for (WorkIndex::Found& f : found.found) {
     auto w = queries.GetWork(f.work_id);
     if (!w.ok()) {
       if (w.status().code() == Status::Code::kNotFound) continue;  // not yet committed
@@ -47,12 +51,13 @@ Result<std::vector<WorkMatch>> MatchWorks(const Queries& queries, const WorkInde
   return out;
 }
 
-Result<CheckResult> CheckItem(const Queries& queries, const WorkIndex& index,
+Result<CheckResult> CheckItem(const Queries& queries, const IndexBackend& index,
                               const CheckRequest& req) {
   if (!req.fingerprint && !req.sha256) {
     return Status::InvalidArgument("a check item needs a fingerprint, a sha256, or both");
   }
   std::vector<WorkMatch> works;
+  SearchCoverage coverage;
   if (req.sha256) {
     SIGNET_ASSIGN_OR_RETURN(auto id, queries.WorkIdBySha256(*req.sha256));
     if (id) {
@@ -68,7 +73,8 @@ Result<CheckResult> CheckItem(const Queries& queries, const WorkIndex& index,
   if (req.fingerprint) {
     const fp::QueryVariant query{*req.fingerprint, 1.0};
     SIGNET_ASSIGN_OR_RETURN(
-        auto matched, MatchWorks(queries, index, std::span<const fp::QueryVariant>(&query, 1)));
+        auto matched,
+        MatchWorks(queries, index, std::span<const fp::QueryVariant>(&query, 1), &coverage));
     for (auto& m : matched) {
       bool seen = false;
       for (const auto& e : works) seen = seen || e.work.id == m.work.id;
@@ -76,6 +82,7 @@ Result<CheckResult> CheckItem(const Queries& queries, const WorkIndex& index,
     }
   }
   CheckResult out;
+  out.coverage = coverage;
   std::vector<VerdictResult> verdicts;
   for (auto& m : works) {
     VerdictResult v = DecideVerdict(m.terms, req.purpose, req.licences, !m.disputes.empty());
@@ -83,6 +90,16 @@ Result<CheckResult> CheckItem(const Queries& queries, const WorkIndex& index,
     out.works.push_back({std::move(m), std::move(v)});
   }
   out.verdict = CombineVerdicts(verdicts);
+  // More works can only make a verdict stricter, so a search of part of the
+  // registry (a cluster with a shard down) is final only when it is already
+  // the strictest; anything else could clear an item the rest would not.
+  if (!coverage.complete() && out.verdict.verdict != Verdict::kNotAllowed) {
+    return Status::Unavailable(
+        "only " + std::to_string(coverage.shards_searched) + " of " +
+        std::to_string(coverage.shards) +
+        " parts of the fingerprint index answered; a verdict from part of the registry could "
+        "clear this item wrongly, so check it again later");
+  }
   return out;
 }
 

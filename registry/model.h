@@ -7,6 +7,8 @@
 // Thread safety: values; no shared state.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -164,6 +166,18 @@ struct WorkMatch {
   EffectiveTerms terms;           // in force now
 };
 
+// How much of the fingerprint index a search covered: all of it on one
+// machine; in a cluster the shards that answered (docs/CLUSTER.md), so that an
+// answer from part of the registry says so instead of silently finding less.
+struct SearchCoverage {
+  std::size_t shards = 1;
+  std::size_t shards_searched = 1;
+  bool complete() const { return shards_searched >= shards; }
+  double fraction() const {
+    return shards == 0 ? 1.0 : static_cast<double>(shards_searched) / static_cast<double>(shards);
+  }
+};
+
 struct CheckRequest {
   std::optional<std::vector<std::uint32_t>> fingerprint;  // raw sub-fingerprints
   std::optional<std::string> sha256;                      // lowercase hex
@@ -179,6 +193,7 @@ struct CheckedWork {
 struct CheckResult {
   VerdictResult verdict;  // combined
   std::vector<CheckedWork> works;
+  SearchCoverage coverage;  // of the fingerprint search
 };
 
 struct Stats {

@@ -5,12 +5,13 @@
 // recordings) is done by whoever applies the statements, from the
 // IndexUpdate the applier returns, so the applier itself only reads.
 // WorkIndex (registry/work_index.h) is the implementation over the in-memory
-// index; tests use a fixed list; a sharded index can fan out.
+// index; tests use a fixed list; a sharded index fans out (cluster/).
 //
 // Thread safety: FindOverlaps may be called from several threads at once
 // (implementations say so).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -35,6 +36,10 @@ struct Overlap {
 struct EarlySearch {
   std::vector<fp::Match> matches;
   fp::IndexMark mark;
+  // A sharded index (cluster/): what the shards held elsewhere found, complete
+  // as of the registry's log size then, and when (steady clock) it was asked.
+  std::vector<Overlap> elsewhere;
+  std::chrono::steady_clock::time_point searched_at{};
 };
 
 class OverlapFinder {

@@ -7,15 +7,17 @@
 
 #include "registry/applier.h"
 #include "registry/group_commit.h"
+#include "registry/index_backend.h"
+#include "registry/keys.h"
 #include "registry/log_signer.h"
 #include "registry/matching.h"
 #include "registry/queries.h"
+#include "registry/replication.h"
 #include "registry/rocksdb_store.h"
 #include "registry/search_index.h"
 #include "registry/store.h"
 #include "registry/submission.h"
 #include "registry/transparency_log.h"
-#include "registry/work_index.h"
 
 namespace signet::registry {
 
@@ -24,13 +26,16 @@ struct Registry::Impl {
       : store(std::move(s)),
         options(std::move(o)),
         queries(*store),
-        index(options.index, options.matcher),
+        local(options.index_backend ? nullptr
+                                    : std::make_unique<LocalIndex>(options.index, options.matcher)),
+        index(options.index_backend ? *options.index_backend : *local),
         applier(index) {}
 
   std::unique_ptr<Store> store;
   RegistryOptions options;
   Queries queries;
-  WorkIndex index;
+  std::unique_ptr<LocalIndex> local;  // one machine: every live work
+  IndexBackend& index;
   StatementApplier applier;
   std::unique_ptr<TransparencyLog> log;
   double open_seconds = 0;          // time Open took (index rebuild included)
@@ -73,7 +78,8 @@ Result<std::unique_ptr<Registry>> Registry::Open(std::unique_ptr<Store> store,
   r.open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.writer = std::make_unique<GroupCommitter>(
       r.store.get(), r.log.get(), &r.index, &r.applier,
-      GroupCommitter::Options{r.options.clock, r.options.max_group_size}, state);
+      GroupCommitter::Options{r.options.clock, r.options.max_group_size, r.options.replicator},
+      state);
   return std::unique_ptr<Registry>(new Registry(std::move(impl)));
 }
 
@@ -88,10 +94,40 @@ Result<Accepted> Registry::Submit(std::string_view envelope_json) {
   // Only for a signature that checked out: unauthenticated bytes must not
   // cost a search.
   if (s.verified_with && s.statement.type == StatementType::kWorkRegister) {
-    s.early_search =
-        impl_->index.SearchEarly(std::get<WorkRegisterBody>(s.statement.body).fingerprint_values);
+    SIGNET_ASSIGN_OR_RETURN(
+        s.early_search,
+        impl_->index.SearchEarly(std::get<WorkRegisterBody>(s.statement.body).fingerprint_values));
   }
   return impl_->writer->Submit(std::move(s));
+}
+
+Result<std::optional<std::uint64_t>> Registry::FindAccepted(std::string_view envelope_json) const {
+  SIGNET_ASSIGN_OR_RETURN(auto at,
+                          impl_->store->Get(Column::kStatementIds, StatementIdOf(envelope_json)));
+  if (!at) return std::optional<std::uint64_t>();
+  SIGNET_ASSIGN_OR_RETURN(std::uint64_t index, keys::ParseU64Key(*at));
+  // Visible only once its group is published (the id is written with it).
+  if (index >= impl_->log->Size()) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(index);
+}
+
+Status Registry::ApplyReplicated(std::span<const Replicated> entries) {
+  const std::uint64_t size = impl_->log->Size();
+  std::vector<Decided> batch;
+  for (const Replicated& e : entries) {
+    if (e.decision.log_index < size) continue;  // applied already (decided here)
+    // Parsed as the sequencer parsed it, at the time it accepted it; on this
+    // thread rather than the writer's, as for Submit.
+    auto s = ParseSubmission(e.envelope_json, e.decision.accepted_at,
+                             static_cast<Micros>(impl_->options.max_clock_skew.count()));
+    if (!s.ok()) {
+      return Status::Internal("replicated statement " + std::to_string(e.decision.log_index) +
+                              " does not parse: " + s.status().message());
+    }
+    batch.push_back({std::move(*s), e.decision, e.checkpoint});
+  }
+  if (batch.empty()) return Status::Ok();
+  return impl_->writer->ApplyDecided(std::move(batch));
 }
 
 Result<Artist> Registry::GetArtist(std::string_view id) const {
@@ -132,12 +168,15 @@ Result<std::vector<Artist>> Registry::SearchArtists(std::string_view name, std::
   return search::FindArtists(*impl_->store, name, cursor, limit, page);
 }
 
-Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> query) const {
+Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> query,
+                                               SearchCoverage* coverage) const {
   const fp::QueryVariant v{query, 1.0};
-  return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1));
+  return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1),
+                    coverage);
 }
-Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants) const {
-  return MatchWorks(impl_->queries, impl_->index, variants);
+Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants,
+                                               SearchCoverage* coverage) const {
+  return MatchWorks(impl_->queries, impl_->index, variants, coverage);
 }
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
   return registry::CheckItem(impl_->queries, impl_->index, request);

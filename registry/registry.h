@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,7 +53,10 @@
 
 namespace signet::registry {
 
+class IndexBackend;
+class Replicator;
 class Store;
+struct Replicated;
 
 struct RegistryOptions {
   // C2SP checkpoint origin line, e.g. "signet.example.org/log". Required.
@@ -72,6 +76,12 @@ struct RegistryOptions {
   fp::IndexOptions index;
   // At most this many statements are committed in one synced batch.
   std::size_t max_group_size = 4096;
+  // A cluster (docs/CLUSTER.md, cluster/): where the fingerprint index lives
+  // (null: one WorkIndex of every live work, built here) and the replicated
+  // stream statements are stored in before RocksDB (null: one machine). Both
+  // must outlive the Registry.
+  IndexBackend* index_backend = nullptr;
+  Replicator* replicator = nullptr;
 };
 
 class Registry {
@@ -91,6 +101,17 @@ class Registry {
 
   // Blocks until the statement is durably committed (or rejected).
   Result<Accepted> Submit(std::string_view envelope_json);
+  // The log index of the statement these exact envelope bytes are, if it was
+  // accepted (its statement id is their SHA-256): a retried submission's
+  // answer.
+  Result<std::optional<std::uint64_t>> FindAccepted(std::string_view envelope_json) const;
+
+  // A replica (docs/CLUSTER.md): applies statements the sequencer decided, in
+  // log order, without deciding them again; entries below LogSize() are
+  // skipped. Blocks until they are durable. Errors: GroupCommitter::
+  // ApplyDecided (a gap, an entry that does not apply, a checkpoint that does
+  // not sign the root computed here).
+  Status ApplyReplicated(std::span<const Replicated> entries);
 
   Result<Artist> GetArtist(std::string_view artist_id) const;
   // Works of an artist ordered by work id, starting after `cursor` (empty: from
@@ -120,10 +141,14 @@ class Registry {
                                             std::size_t limit, Page* page) const;
 
   // Works found in a raw query fingerprint (live works only), best first.
-  Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query) const;
+  // `coverage` (optional): how much of the index was searched (all of it on
+  // one machine; a cluster may answer from some shards only).
+  Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query,
+                                       SearchCoverage* coverage = nullptr) const;
   // The same with speed variants of the query (fingerprint/matcher.h); times
   // in the segments are the original query's.
-  Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants) const;
+  Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants,
+                                       SearchCoverage* coverage = nullptr) const;
   // The dataset check for one item: by sha256 (exact) and/or fingerprint.
   Result<CheckResult> CheckItem(const CheckRequest& request) const;
 

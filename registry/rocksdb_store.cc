@@ -273,7 +273,7 @@ Status RocksDbStore::Write(const WriteSet& batch) {
     if (!s.ok()) return Translate(s, "building the write batch");
   }
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = batch.sync();
   rocksdb::Status s = h_->db->db->Write(wo, &wb);
   if (!s.ok() && !s.IsInvalidArgument()) {
     // A failed write (e.g. a background flush that met a full disk) puts

@@ -10,6 +10,11 @@
 //     either all of them are visible or none.
 //   - Write() returns OK only once the data is durable (synced to stable
 //     storage): an acknowledged write survives kill -9 and power loss.
+//     Except a WriteSet marked set_sync(false): a cluster node's batches,
+//     whose statements a quorum of the replicated stream already holds
+//     (docs/CLUSTER.md); they are still atomic and survive kill -9 (the OS
+//     keeps the log), and after a power loss the node applies the lost tail
+//     from the stream again.
 //
 // Thread safety: every method may be called from several threads at once.
 // Reads see committed writes; there is no read-your-writes inside a WriteSet
@@ -64,9 +69,13 @@ class WriteSet {
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
   void clear() { ops_.clear(); }
+  // Whether Write waits for stable storage (the default; see above).
+  bool sync() const { return sync_; }
+  void set_sync(bool sync) { sync_ = sync; }
 
  private:
   std::vector<Op> ops_;
+  bool sync_ = true;
 };
 
 class Store {

@@ -8,6 +8,11 @@
 
 namespace signet::registry {
 
+std::string StatementIdOf(std::string_view envelope_json) {
+  const crypto::Digest id = crypto::Sha256(envelope_json);
+  return crypto::HexEncode(crypto::ByteView(id.data(), id.size()));
+}
+
 Status EnvelopeTooLarge(std::size_t bytes) {
   return Status::ResourceExhausted(
       "the signed statement is " + std::to_string(bytes) +
@@ -33,8 +38,7 @@ Result<Submission> ParseSubmission(std::string_view envelope_json, Micros now,
                                    std::string(kStatementPayloadType) + "\"");
   }
   SIGNET_ASSIGN_OR_RETURN(s.statement, ParseStatement(s.envelope.payload, now, max_skew_micros));
-  const crypto::Digest id = crypto::Sha256(envelope_json);
-  s.statement_id = crypto::HexEncode(crypto::ByteView(id.data(), id.size()));
+  s.statement_id = StatementIdOf(envelope_json);
   return s;
 }
 

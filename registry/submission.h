@@ -35,6 +35,8 @@ struct Submission {
   std::optional<EarlySearch> early_search;
 };
 
+// The statement id of these envelope bytes: lowercase hex SHA-256.
+std::string StatementIdOf(std::string_view envelope_json);
 // The log serves its entries as C2SP tlog-tiles entry bundles, whose 16-bit
 // length prefix holds at most 65,535 bytes (crypto/tiles.h): a larger
 // envelope could never be served, so it is refused (registry/STATEMENTS.md).

@@ -284,6 +284,25 @@ Result<std::string> TransparencyLog::SignTree(Overlay& o, std::uint64_t size) co
   return checkpoint;
 }
 
+Status TransparencyLog::AdoptCheckpoint(Overlay& o, std::uint64_t size,
+                                        const std::string& checkpoint) const {
+  SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, merkle::RootHash(size, NodesOf(&o)));
+  auto parsed = signer_.OpenCheckpoint(checkpoint);
+  if (!parsed.ok()) {
+    return Status::Internal("the replicated checkpoint for log size " + std::to_string(size) +
+                            " does not verify with this log's key: " + parsed.status().message());
+  }
+  if (parsed->size != size || parsed->root != root) {
+    return Status::Internal("the replicated checkpoint signs log size " +
+                            std::to_string(parsed->size) +
+                            " with another root than the one computed here for size " +
+                            std::to_string(size) + "; this replica diverged from the sequencer");
+  }
+  o.Put(Column::kMeta, std::string(keys::kTreeSize), keys::U64Key(size));
+  o.Put(Column::kMeta, std::string(keys::kCheckpoint), checkpoint);
+  return Status::Ok();
+}
+
 void TransparencyLog::Publish(std::uint64_t size, std::string checkpoint) {
   std::unique_lock lock(mu_);
   size_ = size;

@@ -24,8 +24,8 @@
 // replaced by a smaller tree, nor by another root of the same size.
 //
 // Thread safety: the const methods may be called from any thread at once,
-// concurrently with the writer; AppendLeaf, SignTree and Publish are for the
-// one writer thread.
+// concurrently with the writer; AppendLeaf, SignTree, AdoptCheckpoint and
+// Publish are for the one writer thread.
 #pragma once
 
 #include <cstdint>
@@ -116,6 +116,12 @@ class TransparencyLog {
   // it and `tree_size` into `o`. Returns the checkpoint. REQUIRES: size >=
   // Size() (a checkpoint is never signed for a tree the log does not extend).
   Result<std::string> SignTree(Overlay& o, std::uint64_t size) const;
+  // A replica's SignTree (docs/CLUSTER.md): puts `checkpoint`, signed by the
+  // sequencer with this log's key, and `tree_size` into `o`, after checking
+  // that it verifies and signs exactly the root of the tree of `size` leaves
+  // that `o` sees. Internal when it does not: this replica and the sequencer
+  // disagree about the log.
+  Status AdoptCheckpoint(Overlay& o, std::uint64_t size, const std::string& checkpoint) const;
   // Once the batch holding SignTree's writes is durable: readers see the tree.
   void Publish(std::uint64_t size, std::string checkpoint);
 

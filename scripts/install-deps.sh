@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Signet needs, and only those that are missing.
-# Usage: scripts/install-deps.sh build|test|fuzz
+# Usage: scripts/install-deps.sh build|test|fuzz|bench|cluster|all
 #   build  compilers, libraries and tools to build signetd and signet
 #   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
 #          sox, Go's sumdb packages for the log interop test, an AcoustID client,
 #          espeak-ng for the eval's speech mixes, Chromium with its WebDriver and
-#          Selenium for the web app's browser tests)
+#          Selenium for the web app's browser tests, nats-server for the cluster tests)
 #   fuzz   build + clang-14 and its libFuzzer runtime
+#   cluster build + nats-server, curl, python3 (scripts/cluster.sh, docs/CLUSTER.md)
 # Idempotent: when nothing is missing it only runs dpkg-query and returns.
 set -euo pipefail
 
@@ -16,12 +17,14 @@ build_pkgs=(
   librocksdb-dev libsodium-dev libchromaprint-dev
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev
+  libnats-dev
 )
 test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
-  espeak-ng chromium chromium-driver python3-selenium
+  espeak-ng nats-server chromium chromium-driver python3-selenium
 )
+cluster_pkgs=(nats-server curl python3)  # scripts/cluster.sh waits with curl, writes nodes.json with python3
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(wrk)
 
@@ -31,8 +34,9 @@ case "${1:-build}" in
   test) want+=("${test_pkgs[@]}") ;;
   fuzz) want+=("${fuzz_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  all) want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|fuzz|bench|all" >&2; exit 2 ;;
+  cluster) want+=("${cluster_pkgs[@]}") ;;
+  all) want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}" "${cluster_pkgs[@]}") ;;
+  *) echo "usage: $0 build|test|fuzz|bench|cluster|all" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -37,6 +37,19 @@ std::function<Status(Config&, std::string_view)> NumberKey(const char* key, Fiel
   };
 }
 
+Status SetName(std::string& field, std::string_view key, std::string_view v) {
+  const bool ok =
+      !v.empty() && v.size() <= 64 &&
+      v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+          std::string_view::npos;
+  if (!ok) {
+    return Status::InvalidArgument(
+        fmt::format("{} must be 1-64 characters of A-Z, a-z, 0-9, _ and -, got \"{}\"", key, v));
+  }
+  field = std::string(v);
+  return Status::Ok();
+}
+
 template <typename Field>
 std::function<Status(Config&, std::string_view)> MillisKey(const char* key, Field field) {
   return [=](Config& c, std::string_view v) -> Status {
@@ -237,6 +250,58 @@ const std::vector<Key>& Keys() {
        "21600000: 6 h)",
        MillisKey(
            "check_max_duration_ms", [](Config & c) -> auto& { return c.api.check_max_duration; })},
+      // Cluster mode (docs/CLUSTER.md).
+      {"cluster.nats_urls",
+       "comma-separated NATS server URLs (nats://HOST:PORT); set: cluster mode, replicated "
+       "on NATS JetStream (default empty: one machine)",
+       [](Config& c, std::string_view v) -> Status {
+         std::vector<std::string> urls;
+         for (std::size_t at = 0; at <= v.size() && !v.empty();) {
+           const std::size_t comma = std::min(v.find(',', at), v.size());
+           std::string_view u = v.substr(at, comma - at);
+           if (!u.starts_with("nats://") || u.size() <= 7) {
+             return Status::InvalidArgument(
+                 fmt::format("cluster.nats_urls: \"{}\" is not a nats://HOST:PORT URL", u));
+           }
+           urls.emplace_back(u);
+           at = comma + 1;
+         }
+         c.cluster.nats_urls = std::move(urls);
+         return Status::Ok();
+       }},
+      {"cluster.node_id", "this node's name in the cluster, unique, [A-Za-z0-9_-] (required)",
+       [](Config& c, std::string_view v) {
+         return SetName(c.cluster.node_id, "cluster.node_id", v);
+       }},
+      {"cluster.name",
+       "prefix of the cluster's JetStream stream, buckets and subjects (default signet)",
+       [](Config& c, std::string_view v) { return SetName(c.cluster.name, "cluster.name", v); }},
+      {"cluster.shards", "fingerprint index shards, when the shard map is created (default 2)",
+       NumberKey<std::uint32_t>(
+           "cluster.shards", [](Config& c) -> std::uint32_t& { return c.cluster.shards; }, 1,
+           4096)},
+      {"cluster.shards_per_node", "shards this node indexes (default 1)",
+       NumberKey<std::uint32_t>(
+           "cluster.shards_per_node",
+           [](Config& c) -> std::uint32_t& { return c.cluster.shards_per_node; }, 1, 4096)},
+      {"cluster.stream_replicas",
+       "JetStream replicas of the stream and buckets: 3 survives one NATS server (default 3)",
+       NumberKey<int>(
+           "cluster.stream_replicas", [](Config& c) -> int& { return c.cluster.stream_replicas; },
+           1, 5)},
+      {"cluster.lease_ttl_ms",
+       "sequencer lease lifetime without renewal; renewed every third of it (default 3000)",
+       MillisKey(
+           "cluster.lease_ttl_ms", [](Config & c) -> auto& { return c.cluster.lease_ttl; })},
+      {"cluster.search_timeout_ms", "per shard request of a match fan-out (default 1000)",
+       MillisKey(
+           "cluster.search_timeout_ms",
+           [](Config & c) -> auto& { return c.cluster.search_timeout; })},
+      {"cluster.forward_timeout_ms",
+       "how long a write sent to a follower keeps trying to reach the sequencer (default 10000)",
+       MillisKey(
+           "cluster.forward_timeout_ms",
+           [](Config & c) -> auto& { return c.cluster.forward_timeout; })},
   };
   return keys;
 }
@@ -263,7 +328,10 @@ std::string Help() {
   std::string h =
       "usage: signetd [--data DIR] [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]...\n\n"
       "The Signet registry server. Settings (config file \"key = value\", environment\n"
-      "SIGNET_<KEY>, or --set key=value; later sources win: file < environment < flags):\n";
+      "SIGNET_<KEY> with '.' as '_', or --set key=value; later sources win: file <\n"
+      "environment < flags). The cluster.* keys run signetd as one node of a replicated,\n"
+      "sharded registry on NATS JetStream (docs/CLUSTER.md; scripts/cluster.sh up DIR\n"
+      "starts one on loopback):\n";
   for (const Key& k : Keys()) h += fmt::format("  {:<28} {}\n", k.name, k.help);
   return h;
 }
@@ -341,10 +409,17 @@ Result<LoadedConfig> LoadConfig(int argc, const char* const* argv, const GetEnv&
   }
   for (const Key& k : Keys()) {
     std::string env = "SIGNET_";
-    for (const char* p = k.name; *p; ++p) env += static_cast<char>(std::toupper(*p));
+    for (const char* p = k.name; *p; ++p) {
+      env += *p == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
+    }
     if (const char* v = getenv(env.c_str())) SIGNET_RETURN_IF_ERROR(Set(c, k.name, v, env));
   }
   for (const auto& [k, v] : flags) SIGNET_RETURN_IF_ERROR(Set(c, k, v, "--" + k));
+  if (c.clustered() && c.cluster.node_id.empty()) {
+    return Status::InvalidArgument(
+        "cluster.nats_urls is set but cluster.node_id is not; name this node (e.g. --set "
+        "cluster.node_id=n1)");
+  }
   if (!c.witnessing.witnesses.empty() && c.witnessing.quorum > c.witnessing.witnesses.size()) {
     return Status::InvalidArgument(
         fmt::format("witness_quorum is {} but only {} witnesses are configured",

@@ -3,7 +3,8 @@
 //
 // Sources, later ones winning: built-in defaults; the config file given with
 // --config (lines "key = value", '#' comments); environment variables
-// SIGNET_<KEY> (upper case, e.g. SIGNET_IO_THREADS); command-line flags
+// SIGNET_<KEY> (upper case, '.' as '_', e.g. SIGNET_IO_THREADS,
+// SIGNET_CLUSTER_NODE_ID); command-line flags
 // (--data, --listen, --set key=value). The keys, their meaning and defaults
 // are listed by `signetd --help` (kKeys in config.cc).
 //
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "cluster/node.h"
 #include "common/status.h"
 #include "server/checkpoint_publisher.h"
 #include "server/http_server.h"
@@ -33,6 +35,9 @@ struct Config {
   PublisherOptions witnessing;
   ServerOptions server;
   api::ApiOptions api;
+  // Cluster mode (docs/CLUSTER.md) when cluster.nats_urls is set.
+  cluster::ClusterOptions cluster;
+  bool clustered() const { return !cluster.nats_urls.empty(); }
 };
 
 // Result of parsing the command line: either a config to run with, or a text

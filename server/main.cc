@@ -1,10 +1,13 @@
 // signetd: the Signet registry server. Wires the configuration, the server's
 // log key (created in the data directory on first start, mode 0600), the
-// registry, the witness publisher (when witnesses are configured), the API, the
-// web app in front of it and the HTTP transport; runs until SIGINT/SIGTERM,
-// then drains in-flight requests, stops the publisher and closes the registry
-// before exiting 0.
+// registry (or, with cluster.nats_urls, a cluster node around it:
+// docs/CLUSTER.md), the witness publisher (when witnesses are configured), the
+// API, the web app in front of it and the HTTP transport; runs until
+// SIGINT/SIGTERM, then drains in-flight requests, stops the publisher and closes
+// the registry before exiting 0.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <nats/nats.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +19,8 @@
 #include <optional>
 
 #include "api/api.h"
+#include "cluster/cluster_handler.h"
+#include "cluster/node.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "registry/registry.h"
@@ -87,17 +92,44 @@ int Run(int argc, char** argv) {
   signet::registry::RegistryOptions ropts;
   ropts.log_origin = config.log_origin;
   ropts.server_key = std::make_shared<const signet::crypto::SecretKey>(std::move(*key));
-  auto registry = signet::registry::Registry::Open(config.data_dir / "registry", std::move(ropts));
-  if (!registry.ok()) {
-    fmt::print(stderr, "signetd: cannot open the registry in {}: {}\n",
-               (config.data_dir / "registry").string(), registry.status().ToString());
-    return 1;
+  // One machine, or one node of a cluster (docs/CLUSTER.md), which opens the
+  // registry with its replication and sharding hooks.
+  std::unique_ptr<signet::registry::Registry> standalone;
+  std::unique_ptr<signet::cluster::ClusterNode> node;
+  const std::filesystem::path registry_dir = config.data_dir / "registry";
+  if (config.clustered()) {
+    auto opened =
+        signet::cluster::ClusterNode::Open(config.cluster, std::move(ropts), registry_dir);
+    if (!opened.ok()) {
+      fmt::print(stderr, "signetd: cannot join the cluster as {}: {}\n", config.cluster.node_id,
+                 opened.status().ToString());
+      return 1;
+    }
+    node = std::move(*opened);
+  } else {
+    auto opened = signet::registry::Registry::Open(registry_dir, std::move(ropts));
+    if (!opened.ok()) {
+      fmt::print(stderr, "signetd: cannot open the registry in {}: {}\n", registry_dir.string(),
+                 opened.status().ToString());
+      return 1;
+    }
+    standalone = std::move(*opened);
   }
+  signet::registry::Registry& registry = node ? node->registry() : *standalone;
 
   // Witnesses cosign a checkpoint every checkpoint_interval_ms (crypto/LOG.md).
+  // One machine only for now: a cluster node's registry is written by the
+  // stream alone, and which node publishes the witnessed checkpoint (and how it
+  // reaches the others) is not designed yet (docs/CLUSTER.md).
+  if (node && !config.witnessing.witnesses.empty()) {
+    fmt::print(stderr,
+               "signetd: witnesses are not supported in cluster mode yet; unset the witness "
+               "settings or cluster.nats_urls\n");
+    return 1;
+  }
   std::unique_ptr<signet::server::CheckpointPublisher> publisher;
   if (!config.witnessing.witnesses.empty()) {
-    signet::registry::Registry& r = **registry;
+    signet::registry::Registry& r = registry;
     signet::server::PublisherLog log;
     log.latest_checkpoint = [&r] { return r.Checkpoint(); };
     log.consistency_proof = [&r](std::uint64_t o, std::uint64_t n) {
@@ -112,8 +144,12 @@ int Run(int argc, char** argv) {
     config.api.extra_gauges = [p = publisher.get()] { return p->Gauges(); };
   }
 
-  signet::api::Api api(**registry, &*signer, config.api);
-  signet::web::WebApp app(api);  // GET / and the app's files; everything else is the API's
+  signet::api::Api api(registry, &*signer, config.api);
+  std::optional<signet::cluster::ClusterHandler> cluster_handler;
+  if (node) cluster_handler.emplace(api, *node);
+  signet::api::Handler& handler =
+      cluster_handler ? static_cast<signet::api::Handler&>(*cluster_handler) : api;
+  signet::web::WebApp app(handler);  // GET / and the app's files; everything else is the API's
   // The access log is written by a thread of its own: a slow reader of stderr
   // must not stall the I/O threads (server/line_writer.h).
   std::optional<signet::server::LineWriter> access_log;
@@ -127,7 +163,13 @@ int Run(int argc, char** argv) {
     return 1;
   }
   server.HandleSignals();
-  auto stats = (*registry)->GetStats();
+  if (node) {
+    if (Status st = node->Serve(api); !st.ok()) {
+      fmt::print(stderr, "signetd: cluster: {}\n", st.message());
+      return 1;
+    }
+  }
+  auto stats = registry.GetStats();
   std::string host = config.listen_host.find(':') != std::string::npos
                          ? "[" + config.listen_host + "]"
                          : config.listen_host;
@@ -136,6 +178,11 @@ int Run(int argc, char** argv) {
              std::filesystem::absolute(config.data_dir).string(), created ? "created" : "loaded",
              (config.data_dir / "server.key").string(), config.log_origin, stats.statements,
              stats.indexed_works);
+  if (node) {
+    fmt::print("signetd: cluster node {} of {} ({} shards, indexing {})\n", config.cluster.node_id,
+               config.cluster.name, node->health().shard_map.shards,
+               fmt::join(node->health().indexed, ","));
+  }
   if (publisher) {
     fmt::print("signetd: {} witnesses, {} cosignatures required, a checkpoint every {} ms\n",
                config.witnessing.witnesses.size(), config.witnessing.quorum,
@@ -150,7 +197,12 @@ int Run(int argc, char** argv) {
 
   server.Run();
   if (publisher) publisher->Stop();
-  registry->reset();  // flushes and closes RocksDB after every handler returned
+  // Flushes and closes RocksDB after every handler returned; a cluster node
+  // first gives its lease up and stops following the stream.
+  if (node) node->Stop();
+  node.reset();
+  standalone.reset();
+  if (config.clustered()) nats_Close();
   if (access_log) access_log->Close();
   if (access_log && access_log->dropped() > 0) {
     fmt::print(stderr, "signetd: {} access log lines dropped: stderr did not keep up\n",

@@ -62,4 +62,13 @@ std::size_t MemoryStore::size(Column c) const {
   return columns_[static_cast<std::size_t>(c)].size();
 }
 
+MemoryStore::Contents MemoryStore::contents() const {
+  std::lock_guard lock(mu_);
+  Contents out;
+  for (std::size_t c = 0; c < kColumnCount; ++c) {
+    for (const auto& [k, v] : columns_[c]) out[{static_cast<int>(c), k}] = v;
+  }
+  return out;
+}
+
 }  // namespace signet::registry::testing

@@ -29,6 +29,10 @@ class MemoryStore : public Store {
   void set_fail_writes(bool fail) { fail_writes_ = fail; }
   // Number of entries in `c`.
   std::size_t size(Column c) const;
+  // Every entry of every column family, keyed by (column, key): two stores
+  // that hold the same bytes compare equal.
+  using Contents = std::map<std::pair<int, std::string>, std::string>;
+  Contents contents() const;
 
  private:
   mutable std::mutex mu_;

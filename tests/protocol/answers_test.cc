@@ -152,6 +152,12 @@ TEST(AnswersTest, AcceptedTermsAndMatchAnswersRoundTrip) {
   MatchAnswer bare;
   bare.query = {"fingerprint", std::nullopt, std::nullopt, std::nullopt, 80};
   EXPECT_EQ(RoundTrip(bare, MatchAnswerFromJson), bare);
+  EXPECT_FALSE(ToJson(bare).contains("partial"));
+  // A cluster with a shard down says how much of the index it searched.
+  MatchAnswer partial = bare;
+  partial.searched_fraction = 0.5;
+  EXPECT_EQ(RoundTrip(partial, MatchAnswerFromJson), partial);
+  EXPECT_TRUE(ToJson(partial).at("partial").as_bool());
 }
 
 TEST(AnswersTest, CheckLinesOfEveryKindRoundTrip) {
@@ -169,7 +175,9 @@ TEST(AnswersTest, CheckLinesOfEveryKindRoundTrip) {
   s.verdicts = {{"notAllowed", 1}};
   s.checkpoint_size = 9;
   s.receipt = CheckReceipt{"abc=", "note text"};
-  for (const CheckLine& line : {CheckLine(v), CheckLine(e), CheckLine(s)}) {
+  CheckVerdictLine partial = v;
+  partial.searched_fraction = 0.75;
+  for (const CheckLine& line : {CheckLine(v), CheckLine(e), CheckLine(s), CheckLine(partial)}) {
     EXPECT_EQ(RoundTrip(line, CheckLineFromJson), line);
   }
   CheckVerdictLine anonymous;  // an item sent without an id
@@ -178,7 +186,8 @@ TEST(AnswersTest, CheckLinesOfEveryKindRoundTrip) {
 }
 
 TEST(AnswersTest, DecodingNamesTheWrongMemberAndIgnoresUnknownOnes) {
-  json::object m = ToJson(MatchAnswer{{"fingerprint", {}, {}, {}, 80}, {WorkMatch{}}});
+  json::object m =
+      ToJson(MatchAnswer{{"fingerprint", {}, {}, {}, 80}, {WorkMatch{}}, std::nullopt});
   m["matches"].as_array()[0].as_object()["work"].as_object()["title"] = 5;
   auto bad = MatchAnswerFromJson(m);
   ASSERT_FALSE(bad.ok());

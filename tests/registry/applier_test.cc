@@ -46,22 +46,6 @@ class FixedFinder : public OverlapFinder {
   mutable bool saw_early = false;
 };
 
-using Dump = std::map<std::pair<int, std::string>, std::string>;
-
-Dump DumpStore(const Store& store) {
-  Dump out;
-  for (std::size_t c = 0; c < kColumnCount; ++c) {
-    EXPECT_TRUE(store
-                    .Scan(static_cast<Column>(c), "", "",
-                          [&](std::string_view k, std::string_view v) {
-                            out[{static_cast<int>(c), std::string(k)}] = std::string(v);
-                            return true;
-                          })
-                    .ok());
-  }
-  return out;
-}
-
 class ApplierTest : public ::testing::Test {
  protected:
   ApplierTest()
@@ -95,14 +79,14 @@ class ApplierTest : public ::testing::Test {
 
   // Expects a rejection with `code` whose message contains `says`, and no change.
   void MustReject(const std::string& envelope, Code code, std::string_view says) {
-    const Dump before = DumpStore(store_);
+    const MemoryStore::Contents before = store_.contents();
     const std::uint64_t size = size_;
     auto r = Submit(envelope);
     ASSERT_FALSE(r.ok()) << says;
     EXPECT_EQ(r.status().code(), code) << r.status().ToString();
     EXPECT_THAT(r.status().message(), HasSubstr(std::string(says)));
     EXPECT_EQ(size_, size);
-    EXPECT_EQ(DumpStore(store_), before);
+    EXPECT_EQ(store_.contents(), before);
   }
 
   Work StoredWork(const std::string& id) {
@@ -347,7 +331,7 @@ TEST_F(ApplierTest, DecidedStatementsReplayToByteIdenticalState) {
     ASSERT_TRUE(replica.Write(ws).ok());
   }
   EXPECT_EQ(must_not_search.calls, 0);
-  EXPECT_EQ(DumpStore(replica), DumpStore(store_));
+  EXPECT_EQ(replica.contents(), store_.contents());
   EXPECT_EQ(records::EncodeCounters(counters), records::EncodeCounters(counters_));
 }
 

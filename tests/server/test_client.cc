@@ -85,9 +85,13 @@ struct TestConnection::Impl {
   }
 };
 
-TestConnection::TestConnection(std::uint16_t port) : TestConnection(port, "") {}
+TestConnection::TestConnection(std::uint16_t port) : TestConnection("127.0.0.1", port) {}
 
 TestConnection::TestConnection(std::uint16_t port, std::string_view source_ip)
+    : TestConnection("127.0.0.1", port, source_ip) {}
+
+TestConnection::TestConnection(const std::string& ipv4, std::uint16_t port,
+                               std::string_view source_ip)
     : impl_(std::make_unique<Impl>()) {
   impl_->fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (!source_ip.empty()) {
@@ -103,7 +107,7 @@ TestConnection::TestConnection(std::uint16_t port, std::string_view source_ip)
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1) addr.sin_addr.s_addr = 0;
   if (::connect(impl_->fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(impl_->fd);
     impl_->fd = -1;
@@ -210,19 +214,41 @@ bool TestConnection::WaitClosed(std::chrono::milliseconds timeout) {
   }
 }
 
+namespace {
+
+HttpReply FetchOn(TestConnection& c, std::string_view method, std::string_view target,
+                  std::string_view body,
+                  const std::vector<std::pair<std::string, std::string>>& headers) {
+  if (!c.connected() || !c.Send(BuildRequest(method, target, body, headers, false))) return {};
+  auto r = c.Read();
+  return r ? std::move(*r) : HttpReply{};
+}
+
+}  // namespace
+
 HttpReply Fetch(std::uint16_t port, std::string_view method, std::string_view target,
                 std::string_view body,
                 const std::vector<std::pair<std::string, std::string>>& headers) {
-  return FetchFrom("", port, method, target, body, headers);
+  TestConnection c(port);
+  return FetchOn(c, method, target, body, headers);
 }
 
 HttpReply FetchFrom(std::string_view source_ip, std::uint16_t port, std::string_view method,
                     std::string_view target, std::string_view body,
                     const std::vector<std::pair<std::string, std::string>>& headers) {
   TestConnection c(port, source_ip);
-  if (!c.connected() || !c.Send(BuildRequest(method, target, body, headers, false))) return {};
-  auto r = c.Read();
-  return r ? std::move(*r) : HttpReply{};
+  return FetchOn(c, method, target, body, headers);
+}
+
+HttpReply FetchUrl(std::string_view base_url, std::string_view method, std::string_view target,
+                   std::string_view body,
+                   const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string_view hp = base_url.substr(base_url.find("://") + 3);
+  const std::size_t colon = hp.rfind(':');
+  std::uint16_t port = 0;
+  for (char ch : hp.substr(colon + 1)) port = static_cast<std::uint16_t>(port * 10 + (ch - '0'));
+  TestConnection c(std::string(hp.substr(0, colon)), port);
+  return FetchOn(c, method, target, body, headers);
 }
 
 }  // namespace signet::testing

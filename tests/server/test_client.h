@@ -39,6 +39,8 @@ class TestConnection {
   // From `source_ip` (another loopback address such as 127.0.0.2, to stand
   // for another client); "" lets the kernel choose.
   TestConnection(std::uint16_t port, std::string_view source_ip);
+  // To another loopback address, e.g. "127.0.0.21" (scripts/cluster.sh's nodes).
+  TestConnection(const std::string& ipv4, std::uint16_t port, std::string_view source_ip = "");
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
@@ -67,6 +69,10 @@ class TestConnection {
 HttpReply Fetch(std::uint16_t port, std::string_view method, std::string_view target,
                 std::string_view body = {},
                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+// The same to "http://IPV4:PORT" (a loopback address).
+HttpReply FetchUrl(std::string_view base_url, std::string_view method, std::string_view target,
+                   std::string_view body = {},
+                   const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // The same from `source_ip` (see TestConnection).
 HttpReply FetchFrom(std::string_view source_ip, std::uint16_t port, std::string_view method,

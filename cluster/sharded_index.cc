@@ -1,0 +1,243 @@
+#include "cluster/sharded_index.h"
+
+#include <algorithm>
+#include <set>
+
+#include "cluster/shard_map.h"
+#include "registry/records.h"
+
+namespace signet::cluster {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+fp::MatcherOptions ForShard(fp::MatcherOptions m, std::uint32_t shards) {
+  m.max_posting_list = std::max<std::size_t>(1, m.max_posting_list / shards);
+  return m;
+}
+
+// The store as one shard sees it: kFingerprints holds only that shard's works.
+class ShardView : public registry::Store {
+ public:
+  ShardView(const registry::Store& store, std::uint32_t shard, std::uint32_t shards)
+      : store_(store), shard_(shard), shards_(shards) {}
+  Result<std::optional<std::string>> Get(registry::Column c, std::string_view key) const override {
+    return store_.Get(c, key);
+  }
+  Status Scan(registry::Column c, std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    if (c != registry::Column::kFingerprints) return store_.Scan(c, prefix, start, visit);
+    return store_.Scan(c, prefix, start, [&](std::string_view k, std::string_view v) {
+      auto rec = registry::records::DecodeFingerprint(v);
+      // Undecodable entries go through: the index's own load reports them.
+      if (rec.ok() && ShardOf(rec->work_id, shards_) != shard_) return true;
+      return visit(k, v);
+    });
+  }
+  Result<std::optional<std::pair<std::string, std::string>>> FindLastAtOrBefore(
+      registry::Column c, std::string_view prefix, std::string_view upper) const override {
+    return store_.FindLastAtOrBefore(c, prefix, upper);
+  }
+  Status Write(const registry::WriteSet&) override {
+    return Status::Internal("a shard's view of the store is read-only");
+  }
+
+ private:
+  const registry::Store& store_;
+  std::uint32_t shard_, shards_;
+};
+
+}  // namespace
+
+ShardedIndex::ShardedIndex(Options options)
+    : options_(std::move(options)), recent_(options_.index, options_.matcher) {
+  for (std::uint32_t k : options_.mine) {
+    local_[k] = std::make_unique<registry::WorkIndex>(options_.index,
+                                                      ForShard(options_.matcher, options_.shards));
+  }
+}
+
+void ShardedIndex::Connect(ShardClient* client, std::function<std::uint64_t()> log_size) {
+  client_ = client;
+  log_size_ = std::move(log_size);
+}
+
+void ShardedIndex::set_sequencer(bool on) {
+  std::lock_guard lock(recent_mu_);
+  if (sequencer_ == on) return;
+  sequencer_ = on;
+  if (!on) {
+    std::vector<std::uint64_t> refs;
+    for (const auto& [at, ref] : recent_added_) refs.push_back(ref);
+    recent_.Remove(refs);
+    recent_added_.clear();
+  }
+}
+
+void ShardedIndex::TrimRecent() {
+  std::vector<std::uint64_t> old;
+  std::lock_guard lock(recent_mu_);
+  const auto cutoff = Steady::now() - options_.recent_horizon;
+  while (!recent_added_.empty() && recent_added_.front().first < cutoff) {
+    old.push_back(recent_added_.front().second);
+    recent_added_.pop_front();
+  }
+  // A ref added again since (withdrawn and registered again) stays.
+  std::erase_if(old, [&](std::uint64_t ref) {
+    return std::any_of(recent_added_.begin(), recent_added_.end(),
+                       [&](const auto& e) { return e.second == ref; });
+  });
+  recent_.Remove(old);
+}
+
+const registry::WorkIndex* ShardedIndex::Local(std::uint32_t shard) const {
+  auto it = local_.find(shard);
+  return it == local_.end() ? nullptr : it->second.get();
+}
+
+Status ShardedIndex::Load(const registry::Store& store) {
+  for (auto& [k, index] : local_) {
+    ShardView view(store, k, options_.shards);
+    SIGNET_RETURN_IF_ERROR(index->Load(view));
+  }
+  return Status::Ok();
+}
+
+Result<SearchReply> ShardedIndex::SearchShard(const SearchRequest& request) const {
+  const registry::WorkIndex* index = Local(request.shard);
+  if (!index) {
+    return Status::NotFound("this node does not index shard " + std::to_string(request.shard));
+  }
+  std::vector<fp::QueryVariant> views;
+  for (const auto& v : request.variants) views.push_back({v.values, v.speed});
+  SearchReply reply;
+  reply.found = index->Find(views);
+  return reply;
+}
+
+registry::FoundWorks ShardedIndex::SearchAll(SearchKind kind, std::uint64_t as_of,
+                                             std::span<const fp::QueryVariant> variants,
+                                             std::string* why_incomplete) const {
+  registry::FoundWorks out;
+  out.coverage.shards = options_.shards;
+  out.coverage.shards_searched = 0;
+  std::vector<std::uint32_t> remote;
+  for (std::uint32_t k = 0; k < options_.shards; ++k) {
+    if (!Local(k)) remote.push_back(k);
+  }
+  // This node's own shards are searched while the others' replicas search.
+  auto search_local = [&] {
+    for (const auto& [k, index] : local_) {
+      std::vector<registry::WorkIndex::Found> found = index->Find(variants);
+      out.found.insert(out.found.end(), std::make_move_iterator(found.begin()),
+                       std::make_move_iterator(found.end()));
+      ++out.coverage.shards_searched;
+    }
+  };
+  std::vector<Result<SearchReply>> replies;
+  if (!remote.empty() && client_) {
+    replies = client_->Search(kind, as_of, variants, remote, search_local);
+  } else {
+    search_local();
+  }
+  for (std::size_t i = 0; i < remote.size(); ++i) {
+    if (i >= replies.size()) {
+      if (why_incomplete) *why_incomplete += "shard " + std::to_string(remote[i]) + ": no client; ";
+      continue;
+    }
+    if (!replies[i].ok()) {
+      if (why_incomplete) *why_incomplete += replies[i].status().message() + "; ";
+      continue;
+    }
+    out.found.insert(out.found.end(), std::make_move_iterator(replies[i]->found.begin()),
+                     std::make_move_iterator(replies[i]->found.end()));
+    ++out.coverage.shards_searched;
+  }
+  // One index's order: by score, best first, at most max_matches.
+  std::stable_sort(out.found.begin(), out.found.end(),
+                   [](const auto& a, const auto& b) { return a.match.score > b.match.score; });
+  std::set<std::string> seen;
+  std::erase_if(out.found, [&](const auto& f) { return !seen.insert(f.work_id).second; });
+  if (out.found.size() > options_.matcher.max_matches) {
+    out.found.resize(options_.matcher.max_matches);
+  }
+  return out;
+}
+
+Result<registry::FoundWorks> ShardedIndex::Find(std::span<const fp::QueryVariant> variants) const {
+  return SearchAll(SearchKind::kMatch, 0, variants, nullptr);
+}
+
+Result<registry::EarlySearch> ShardedIndex::SearchEarly(
+    std::span<const std::uint32_t> values) const {
+  const std::uint64_t as_of = log_size_ ? log_size_() : 0;
+  registry::EarlySearch early;
+  // The recent index first: a work it holds is then either found here or
+  // was committed before as_of, and every replica searched below holds it.
+  if (sequencer_) early = recent_.SearchEarly(values);
+  const fp::QueryVariant query{values, 1.0};
+  std::string why;
+  registry::FoundWorks all =
+      SearchAll(SearchKind::kDispute, as_of, std::span<const fp::QueryVariant>(&query, 1), &why);
+  if (!all.coverage.complete()) {
+    return Status::Unavailable(
+        "the dispute check of this registration could not search the whole fingerprint index (" +
+        std::to_string(all.coverage.shards_searched) + " of " +
+        std::to_string(all.coverage.shards) + " shards answered: " + why +
+        "); it is refused rather than accepted with a dispute missed; retry");
+  }
+  for (auto& f : all.found) early.elsewhere.push_back({std::move(f.work_id), f.match.score});
+  early.searched_at = Steady::now();
+  return early;
+}
+
+Result<std::vector<registry::Overlap>> ShardedIndex::FindOverlaps(
+    std::span<const std::uint32_t> values, const registry::EarlySearch* early) const {
+  registry::EarlySearch fresh;
+  if (!early || Steady::now() - early->searched_at > options_.early_freshness) {
+    SIGNET_ASSIGN_OR_RETURN(fresh, SearchEarly(values));
+    early = &fresh;
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::vector<registry::Overlap> out, recent_.FindOverlaps(values, early));
+  out.insert(out.end(), early->elsewhere.begin(), early->elsewhere.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.score > b.score; });
+  return out;
+}
+
+Status ShardedIndex::Add(std::uint64_t ref, std::string work_id,
+                         std::span<const std::uint32_t> values) {
+  if (sequencer_) {
+    std::lock_guard lock(recent_mu_);
+    if (sequencer_) {
+      SIGNET_RETURN_IF_ERROR(recent_.Add(ref, work_id, values));
+      recent_added_.emplace_back(Steady::now(), ref);
+    }
+  }
+  auto it = local_.find(ShardOf(work_id, options_.shards));
+  if (it == local_.end()) return Status::Ok();
+  return it->second->Add(ref, std::move(work_id), values);
+}
+
+void ShardedIndex::Remove(std::span<const std::uint64_t> refs) {
+  for (auto& [k, index] : local_) index->Remove(refs);
+  recent_.Remove(refs);
+}
+
+std::size_t ShardedIndex::works() const {
+  std::size_t n = 0;
+  for (const auto& [k, index] : local_) n += index->works();
+  return n;
+}
+std::size_t ShardedIndex::positions() const {
+  std::size_t n = 0;
+  for (const auto& [k, index] : local_) n += index->positions();
+  return n;
+}
+std::size_t ShardedIndex::MemoryBytes() const {
+  std::size_t n = recent_.MemoryBytes();
+  for (const auto& [k, index] : local_) n += index->MemoryBytes();
+  return n;
+}
+
+}  // namespace signet::cluster

@@ -1,0 +1,98 @@
+// ShardedIndex: the registry's IndexBackend (registry/index_backend.h) in a
+// cluster (docs/CLUSTER.md "The fingerprint index is sharded by work"). It
+// holds one WorkIndex per shard this node indexes (the shard map's choice)
+// and reaches the other shards through a ShardClient:
+//
+//   Find         a query: the node's own shards searched here, the others by
+//                fan-out; merged by score, the best max_matches, as one index
+//                orders them; the coverage says which shards answered.
+//   SearchEarly  a work.register's dispute search on the submitter's thread:
+//                every shard "as of" this node's log size A (replicas wait
+//                until they applied A), plus, on the sequencer, the recent
+//                index of works it registered in the last ~20 s, which no
+//                replica may hold yet. Any shard missing: Unavailable.
+//   FindOverlaps the writer completes it with the recent index's additions
+//                since (as one machine does with FindAddedSince), or searches
+//                again when the early search is older than 5 s.
+//
+// max_posting_list (posting lists longer than it are skipped as
+// uninformative) depends on the index's size; each shard uses it divided by
+// the shard count so that it skips what the whole index would. Scores are per
+// query/reference pair (fingerprint/matcher.h) and need no correction.
+//
+// Thread safety: as IndexBackend; set_sequencer and TrimRecent from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "cluster/shard_service.h"
+#include "registry/index_backend.h"
+#include "registry/work_index.h"
+
+namespace signet::cluster {
+
+class ShardedIndex final : public registry::IndexBackend {
+ public:
+  struct Options {
+    std::uint32_t shards = 1;
+    std::vector<std::uint32_t> mine;  // the shards this node indexes
+    fp::IndexOptions index;
+    fp::MatcherOptions matcher;
+    std::chrono::seconds recent_horizon{20};
+    std::chrono::seconds early_freshness{5};
+  };
+  explicit ShardedIndex(Options options);
+
+  // REQUIRES: before any search; both outlive the index. `log_size` is the
+  // local registry's (committed) log size.
+  void Connect(ShardClient* client, std::function<std::uint64_t()> log_size);
+  // On while this node is the sequencer: works it registers go into the
+  // recent index as well. Off clears it.
+  void set_sequencer(bool on);
+  // Drops recent works older than the horizon; call every second or so.
+  void TrimRecent();
+
+  const std::vector<std::uint32_t>& mine() const { return options_.mine; }
+  std::uint32_t shards() const { return options_.shards; }
+  // A request of the ShardServer for one of mine().
+  Result<SearchReply> SearchShard(const SearchRequest& request) const;
+
+  Status Load(const registry::Store& store) override;
+  Result<registry::EarlySearch> SearchEarly(std::span<const std::uint32_t> values) const override;
+  Result<std::vector<registry::Overlap>> FindOverlaps(
+      std::span<const std::uint32_t> values, const registry::EarlySearch* early) const override;
+  Result<registry::FoundWorks> Find(std::span<const fp::QueryVariant> variants) const override;
+  Status Add(std::uint64_t ref, std::string work_id,
+             std::span<const std::uint32_t> values) override;
+  void Remove(std::span<const std::uint64_t> refs) override;
+  std::size_t works() const override;
+  std::size_t positions() const override;
+  std::size_t MemoryBytes() const override;
+
+ private:
+  // Every shard searched (here or by fan-out): the merged matches.
+  registry::FoundWorks SearchAll(SearchKind kind, std::uint64_t as_of,
+                                 std::span<const fp::QueryVariant> variants,
+                                 std::string* why_incomplete) const;
+  const registry::WorkIndex* Local(std::uint32_t shard) const;
+
+  const Options options_;
+  std::map<std::uint32_t, std::unique_ptr<registry::WorkIndex>> local_;
+  ShardClient* client_ = nullptr;
+  std::function<std::uint64_t()> log_size_;
+
+  std::atomic<bool> sequencer_{false};
+  registry::WorkIndex recent_;
+  std::mutex recent_mu_;  // guards recent_added_, orders clear with Add
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> recent_added_;
+};
+
+}  // namespace signet::cluster

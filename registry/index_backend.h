@@ -1,0 +1,98 @@
+// IndexBackend: where the registry's fingerprint index lives. Everything the
+// registry does with the index goes through it: the rebuild at Open, the
+// dispute search of a work.register (early on the submitter's thread, then
+// completed by the writer: OverlapFinder), the matches of queries, and the
+// additions and removals of applied statements.
+//
+// LocalIndex is one machine's backend, one WorkIndex (registry/work_index.h)
+// holding every live work; the Registry makes one unless RegistryOptions names
+// another. A cluster (cluster/sharded_index.h) indexes only some shards
+// locally and fans the rest out to other machines; its searches can fail or
+// cover less than the whole registry, which is why Find answers how much it
+// searched and why the early dispute search is a Result.
+//
+// Thread safety: every method may be called from any thread at once; Load only
+// before the others.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "fingerprint/index.h"
+#include "fingerprint/matcher.h"
+#include "registry/model.h"
+#include "registry/overlap_finder.h"
+#include "registry/store.h"
+#include "registry/work_index.h"
+
+namespace signet::registry {
+
+// The works a query contains and how much of the registry was searched.
+struct FoundWorks {
+  std::vector<WorkIndex::Found> found;  // the matcher's order, best first
+  SearchCoverage coverage;
+};
+
+class IndexBackend : public OverlapFinder {
+ public:
+  // Indexes the live entries of kFingerprints that this backend holds.
+  // REQUIRES: called once, before anything else.
+  virtual Status Load(const Store& store) = 0;
+
+  // The dispute search of a verified work.register so far. An error
+  // (Unavailable) when part of the index cannot be searched: the statement is
+  // refused rather than accepted with a dispute missed.
+  virtual Result<EarlySearch> SearchEarly(std::span<const std::uint32_t> values) const = 0;
+
+  // The works the query's variants contain (fingerprint/matcher.h Find),
+  // refs whose work has just been removed left out.
+  virtual Result<FoundWorks> Find(std::span<const fp::QueryVariant> variants) const = 0;
+
+  // An applied statement made a work live / withdrew it (registry/applier.h
+  // IndexUpdate). Add's errors: fingerprint/index.h.
+  virtual Status Add(std::uint64_t ref, std::string work_id,
+                     std::span<const std::uint32_t> values) = 0;
+  virtual void Remove(std::span<const std::uint64_t> refs) = 0;
+
+  // Sizes for statistics: works and positions indexed here; MemoryBytes walks
+  // the index's mutable part (ask rarely).
+  virtual std::size_t works() const = 0;
+  virtual std::size_t positions() const = 0;
+  virtual std::size_t MemoryBytes() const = 0;
+};
+
+class LocalIndex final : public IndexBackend {
+ public:
+  LocalIndex(fp::IndexOptions index, fp::MatcherOptions matcher)
+      : index_(std::move(index), std::move(matcher)) {}
+
+  Status Load(const Store& store) override { return index_.Load(store); }
+  Result<EarlySearch> SearchEarly(std::span<const std::uint32_t> values) const override {
+    return index_.SearchEarly(values);
+  }
+  Result<std::vector<Overlap>> FindOverlaps(std::span<const std::uint32_t> values,
+                                            const EarlySearch* early) const override {
+    return index_.FindOverlaps(values, early);
+  }
+  Result<FoundWorks> Find(std::span<const fp::QueryVariant> variants) const override {
+    return FoundWorks{index_.Find(variants), {}};
+  }
+  Status Add(std::uint64_t ref, std::string work_id,
+             std::span<const std::uint32_t> values) override {
+    return index_.Add(ref, std::move(work_id), values);
+  }
+  void Remove(std::span<const std::uint64_t> refs) override { index_.Remove(refs); }
+  std::size_t works() const override { return index_.works(); }
+  std::size_t positions() const override { return index_.positions(); }
+  std::size_t MemoryBytes() const override { return index_.MemoryBytes(); }
+
+ private:
+  WorkIndex index_;
+};
+
+}  // namespace signet::registry
