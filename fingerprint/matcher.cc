@@ -25,19 +25,14 @@ constexpr int kMinSegmentPositions = 8;
 constexpr double kBits = internal::kVerifyBits;
 // Diagonals need this many index hits to be verified.
 constexpr std::uint32_t kMinVotes = 2;
-// Votes are (virtual position - query position + kBias) << 16 | query position;
+// Votes (IndexView::Vote) carry the query position in their low 16 bits;
 // query fingerprints longer than 2^16 positions are cut (over 2 h of audio).
-constexpr std::uint64_t kBias = std::uint64_t{1} << 17;
-constexpr std::size_t kMaxQueryPositions = 0xffff;
-
-struct Candidate {
-  std::uint32_t slot;
-  int diagonal;
-  std::uint32_t votes;
-};
+using internal::IndexView;
+using internal::kMaxQueryPositions;
+using internal::RefWindow;
 
 struct FoundSegment {
-  std::uint32_t slot;
+  std::uint64_t slot;
   Segment segment;
 };
 
@@ -51,26 +46,30 @@ struct RefMask {
 // positions: the aligned reference range plus the context LowInformationMask
 // reads (flips 2 positions either way, a flip reaching one further back), so
 // that it equals the mask of the whole reference there.
-RefMask MaskFor(std::span<const std::uint32_t> r, long nq, long diag_lo, long diag_hi) {
-  const long nr = static_cast<long>(r.size());
+// The reference window [max(0, diag_lo - 3), min(nr, nq + diag_hi + 2)) it
+// reads must be decoded (MaskWindow).
+RefMask MaskFor(const RefWindow& r, long nq, long diag_lo, long diag_hi) {
+  const long nr = r.length;
   RefMask m;
   m.start = std::max<long>(0, diag_lo - 3);
   const long end = std::min<long>(nr, nq + diag_hi + 2);
-  if (end > m.start) {
-    m.low = LowInformationMask(
-        r.subspan(static_cast<std::size_t>(m.start), static_cast<std::size_t>(end - m.start)));
-  }
+  if (end > m.start) m.low = LowInformationMask(r.Span(m.start, end));
   return m;
+}
+
+// What MaskFor and Segments read for diagonals diag_lo..diag_hi.
+std::pair<long, long> MaskWindow(long nq, long diag_lo, long diag_hi) {
+  return {std::max<long>(0, diag_lo - 3), nq + diag_hi + 2};
 }
 
 // Segments of one aligned pair. `qlow` is the query's low-information mask,
 // `rmask` covers the aligned reference range (MaskFor).
 std::vector<Segment> Segments(std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
-                              std::span<const std::uint32_t> r, const RefMask& rmask, int diag,
+                              const RefWindow& r, const RefMask& rmask, int diag,
                               const ScoreModel& model) {
   std::vector<Segment> out;
   const long nq = static_cast<long>(q.size());
-  const long nr = static_cast<long>(r.size());
+  const long nr = r.length;
   const long i0 = std::max<long>(0, -diag);
   const long i1 = std::min<long>(nq, nr - diag);
   if (i1 - i0 < kMinSegmentPositions) return out;
@@ -136,9 +135,9 @@ std::vector<Segment> Segments(std::span<const std::uint32_t> q, const std::vecto
 constexpr int kSeedHalfWindow = 16;
 constexpr double kSeedBer = 0.38;
 
-bool SeedLooksAligned(std::span<const std::uint32_t> q, std::span<const std::uint32_t> r, long i,
-                      int diag) {
-  const long nq = static_cast<long>(q.size()), nr = static_cast<long>(r.size());
+// Reads the reference window SeedWindow gives.
+bool SeedLooksAligned(std::span<const std::uint32_t> q, const RefWindow& r, long i, int diag) {
+  const long nq = static_cast<long>(q.size()), nr = r.length;
   for (int dd = -1; dd <= 1; ++dd) {
     const long d = diag + dd;
     const long lo = std::max({0L, i - kSeedHalfWindow, -d});
@@ -153,113 +152,16 @@ bool SeedLooksAligned(std::span<const std::uint32_t> q, std::span<const std::uin
   return false;
 }
 
+std::pair<long, long> SeedWindow(long i, int diag) {
+  return {i - kSeedHalfWindow + diag - 1, i + kSeedHalfWindow + diag + 1};
+}
+
 double Overlap(double a0, double a1, double b0, double b1) {
   return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
 }
 
-// Read access to an Index's segments; valid while the caller holds its shared
-// lock. Slots: the base's refs, then the frozen delta's (while a merge runs),
-// then the delta's; "delta slot" d counts across the frozen delta and the
-// delta, and a delta position is base positions + (d << 16 | offset).
-class View {
- public:
-  View(const internal::BaseSegment& base, const internal::DeltaSegment* frozen,
-       const internal::DeltaSegment& delta)
-      : base_(base),
-        frozen_(frozen),
-        delta_(delta),
-        nbase_refs_(static_cast<std::uint32_t>(base.refs.size())),
-        nfrozen_refs_(frozen ? static_cast<std::uint32_t>(frozen->refs.size()) : 0) {}
-
-  // Restricts Vote to the delta slots from `first_delta_slot` on (the
-  // recordings added after an IndexMark).
-  void OnlyDeltaFrom(std::uint32_t first_delta_slot) {
-    with_base_ = false;
-    first_delta_slot_ = first_delta_slot;
-  }
-
-  std::span<const std::uint32_t> Values(std::uint32_t slot) const {
-    if (slot < nbase_refs_) {
-      const auto& r = base_.refs[slot];
-      return {base_.values.data() + r.start, r.length};
-    }
-    return DeltaRef(slot - nbase_refs_).values;
-  }
-  bool Live(std::uint32_t slot) const {
-    if (slot < nbase_refs_) return base_.live[slot];
-    const std::uint32_t d = slot - nbase_refs_;
-    return d < nfrozen_refs_ ? frozen_->live[d] : delta_.live[d - nfrozen_refs_];
-  }
-  std::uint64_t RefId(std::uint32_t slot) const {
-    return slot < nbase_refs_ ? base_.refs[slot].ref_id : DeltaRef(slot - nbase_refs_).ref_id;
-  }
-
-  // Appends one vote per posting of every informative query position.
-  void Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow, std::size_t max_list,
-            std::vector<std::uint64_t>& votes) const {
-    const std::uint64_t nbase = base_.values.size();
-    // A delta segment's postings, its slots counted from `first_slot`.
-    auto vote_delta = [&](const internal::DeltaSegment& d, std::uint32_t first_slot,
-                          std::uint32_t key, std::size_t i) {
-      if (d.postings.empty()) return;
-      auto it = d.postings.find(key);
-      if (it == d.postings.end() || it->second.size() > max_list) return;
-      for (const std::uint32_t packed : it->second) {
-        const std::uint64_t slot = first_slot + (packed >> 16);
-        if (slot < first_delta_slot_) continue;
-        const std::uint64_t pos = nbase + (slot << 16) + (packed & 0xffff);
-        votes.push_back((pos + kBias - i) << 16 | i);
-      }
-    };
-    for (std::size_t i = 0; i < q.size(); ++i) {
-      if (qlow[i]) continue;
-      const std::uint32_t key = IndexKey(q[i]);
-      const std::uint32_t b = base_.BucketOf(key);
-      const std::uint32_t lo = base_.bucket_start[b], hi = base_.bucket_start[b + 1];
-      if (with_base_ && hi - lo <= max_list) {
-        for (std::uint32_t e = lo; e < hi; ++e) {
-          const std::uint64_t pos = base_.Entry(e);
-          votes.push_back((pos + kBias - i) << 16 | i);
-        }
-      }
-      if (frozen_ != nullptr) vote_delta(*frozen_, 0, key, i);
-      vote_delta(delta_, nfrozen_refs_, key, i);
-    }
-  }
-
-  // The (slot, diagonal) a vote stands for.
-  Candidate Resolve(std::uint64_t vote, std::uint32_t count) const {
-    const std::uint64_t i = vote & 0xffff;
-    const std::uint64_t pos = (vote >> 16) - kBias + i;
-    std::uint32_t slot;
-    std::uint64_t offset;
-    if (pos < base_.values.size()) {
-      slot = base_.RefOfPosition(static_cast<std::uint32_t>(pos));
-      offset = pos - base_.refs[slot].start;
-    } else {
-      const std::uint64_t d = pos - base_.values.size();
-      slot = nbase_refs_ + static_cast<std::uint32_t>(d >> 16);
-      offset = d & 0xffff;
-    }
-    return {slot, static_cast<int>(static_cast<long>(offset) - static_cast<long>(i)), count};
-  }
-
- private:
-  const internal::DeltaRef& DeltaRef(std::uint32_t d) const {
-    return d < nfrozen_refs_ ? frozen_->refs[d] : delta_.refs[d - nfrozen_refs_];
-  }
-
-  const internal::BaseSegment& base_;
-  const internal::DeltaSegment* frozen_;
-  const internal::DeltaSegment& delta_;
-  std::uint32_t nbase_refs_;
-  std::uint32_t nfrozen_refs_;
-  bool with_base_ = true;
-  std::uint32_t first_delta_slot_ = 0;
-};
-
 // Stages 1-3 for one query variant: segments per slot, times in variant seconds.
-std::vector<FoundSegment> FindVariant(const View& view, std::span<const std::uint32_t> q,
+std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std::uint32_t> q,
                                       const MatchOptions& options) {
   std::vector<FoundSegment> found;
   if (q.size() > kMaxQueryPositions) q = q.first(kMaxQueryPositions);
@@ -315,16 +217,21 @@ std::vector<FoundSegment> FindVariant(const View& view, std::span<const std::uin
                     [](const Cluster& a, const Cluster& b) { return a.total > b.total; });
   clusters.resize(keep);
 
+  std::vector<std::uint32_t> buffer;
+  const long nq = static_cast<long>(q.size());
   for (const Cluster& c : clusters) {
-    const Candidate cand = view.Resolve(c.best_vote, c.total);
+    const internal::VoteTarget cand = view.Resolve(c.best_vote);
     if (!view.Live(cand.slot)) continue;
-    const auto ref = view.Values(cand.slot);
-    if (!SeedLooksAligned(q, ref, static_cast<long>(c.best_vote & 0xffff), cand.diagonal)) {
+    // The reference's values are decoded only where each step reads them.
+    const long seed_at = static_cast<long>(c.best_vote & 0xffff);
+    const auto [s0, s1] = SeedWindow(seed_at, cand.diagonal);
+    if (!SeedLooksAligned(q, view.Window(cand.slot, s0, s1, buffer), seed_at, cand.diagonal)) {
       continue;
     }
     // The vote peak can sit one step off the best alignment: keep the best of three.
-    const RefMask rmask =
-        MaskFor(ref, static_cast<long>(q.size()), cand.diagonal - 1, cand.diagonal + 1);
+    const auto [m0, m1] = MaskWindow(nq, cand.diagonal - 1, cand.diagonal + 1);
+    const RefWindow ref = view.Window(cand.slot, m0, m1, buffer);
+    const RefMask rmask = MaskFor(ref, nq, cand.diagonal - 1, cand.diagonal + 1);
     std::vector<Segment> best;
     double best_fp = 2;
     for (int dd = -1; dd <= 1; ++dd) {
@@ -365,8 +272,10 @@ std::vector<Segment> AlignSegments(std::span<const std::uint32_t> query,
                                    std::span<const std::uint32_t> ref, int diagonal,
                                    const ScoreModel& model) {
   const long nq = static_cast<long>(query.size());
-  return Segments(query, LowInformationMask(query), ref, MaskFor(ref, nq, diagonal, diagonal),
-                  diagonal, model);
+  const long nr = static_cast<long>(ref.size());
+  const RefWindow r{ref.data(), 0, nr, nr};
+  return Segments(query, LowInformationMask(query), r, MaskFor(r, nq, diagonal, diagonal), diagonal,
+                  model);
 }
 
 Matcher::Matcher(const Index& index, MatchOptions options) : index_(index), options_(options) {}
@@ -398,13 +307,10 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
   const auto speed_variants = static_cast<std::size_t>(std::count_if(
       variants.begin(), variants.end(), [](const QueryVariant& v) { return v.speed != 1.0; }));
   {
-    const auto lock = index_.ReadLock();
-    View view(*index_.base_, index_.frozen_.get(), *index_.delta_);
-    const std::size_t frozen_refs = index_.frozen_ ? index_.frozen_->refs.size() : 0;
-    if (searched) *searched = {index_.merges_, frozen_refs + index_.delta_->refs.size()};
-    if (since && since->merges == index_.merges_) {
-      view.OnlyDeltaFrom(static_cast<std::uint32_t>(since->delta_refs));
-    }
+    // A snapshot: no lock is held while the query runs.
+    IndexView view(index_);
+    if (searched) *searched = view.Mark();
+    if (since) view.OnlyAddedSince(*since);
     for (const QueryVariant& variant : variants) {
       std::vector<FoundSegment> found = FindVariant(view, variant.values, options_);
       // Best first, then drop segments of the same reference that cover the same

@@ -1,0 +1,145 @@
+#include <algorithm>
+#include <bit>
+
+#include "fingerprint/index_internal.h"
+
+namespace signet::fp::internal {
+
+void LiveBitmap::Set(std::uint64_t slot, bool live) {
+  auto& c = chunks_[slot / 64 / kChunkWords];
+  if (!c) {
+    c = std::make_unique<std::atomic<std::uint64_t>[]>(kChunkWords);
+    for (std::size_t i = 0; i < kChunkWords; ++i) c[i].store(0, std::memory_order_relaxed);
+  }
+  const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+  auto& word = c[slot / 64 % kChunkWords];
+  if (live) {
+    word.fetch_or(bit, std::memory_order_release);
+  } else {
+    word.fetch_and(~bit, std::memory_order_release);
+  }
+}
+
+IndexView::IndexView(const Index& index) : state_(index.Snapshot()) {
+  std::uint64_t v = 0;
+  for (const auto& s : state_->segments) {
+    parts_.push_back({v, v + s->positions(), s->first_slot(), s->end_slot(), s.get(), nullptr, {}});
+    v += s->positions();
+  }
+  auto add_delta = [&](const DeltaSegment* d) {
+    const DeltaSegment::Watermark w = d->Published();
+    parts_.push_back(
+        {v, v + w.positions, d->first_slot(), d->first_slot() + w.refs, nullptr, d, w});
+    v += w.positions;
+  };
+  for (const auto& d : state_->frozen) add_delta(d.get());
+  add_delta(state_->delta.get());
+  end_slot_ = parts_.back().end_slot;
+  key_bits_ = std::clamp(static_cast<int>(std::bit_width(v)) - 4, 12, kIndexKeyBits);
+}
+
+void IndexView::OnlyAddedSince(const IndexMark& since) {
+  // Slots and virtual positions ascend together: everything from the first
+  // position of slot `since.next_slot` on.
+  min_vpos_ = parts_.back().vend;
+  for (const Part& p : parts_) {
+    if (since.next_slot >= p.end_slot) continue;
+    const std::uint64_t local = since.next_slot > p.first_slot ? since.next_slot - p.first_slot : 0;
+    const std::uint64_t start =
+        p.segment ? p.segment->refs()[local].start : p.delta->Ref(local).start;
+    min_vpos_ = p.vbase + start;
+    break;
+  }
+}
+
+void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
+                     std::size_t max_list, std::vector<std::uint64_t>& votes) const {
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (qlow[i]) continue;
+    const int shift = kIndexKeyBits - key_bits_;
+    const std::uint32_t key_lo = IndexKey(q[i]) >> shift << shift;
+    const std::uint32_t key_hi = key_lo + (std::uint32_t{1} << shift);
+    for (const Part& p : parts_) {
+      if (p.vend <= min_vpos_) continue;
+      const std::size_t before = votes.size();
+      auto emit = [&](std::uint32_t pos) {
+        const std::uint64_t vp = p.vbase + pos;
+        if (vp >= min_vpos_) votes.push_back((vp + kVoteBias - i) << 16 | i);
+      };
+      if (p.segment != nullptr) {
+        p.segment->postings().ForKeys(key_lo, key_hi, emit);
+      } else {
+        p.delta->ForKeys(key_lo, key_hi, p.watermark, emit);
+      }
+      if (votes.size() - before > max_list) votes.resize(before);
+    }
+  }
+}
+
+VoteTarget IndexView::Resolve(std::uint64_t vote) const {
+  const std::uint64_t i = vote & 0xffff;
+  const std::uint64_t vp = (vote >> 16) - kVoteBias + i;
+  auto it = std::upper_bound(parts_.begin(), parts_.end(), vp,
+                             [](std::uint64_t v, const Part& p) { return v < p.vbase; });
+  const Part& p = *(it - 1);
+  const auto pos = static_cast<std::uint32_t>(vp - p.vbase);
+  std::uint64_t local, start;
+  if (p.segment != nullptr) {
+    local = p.segment->RefOfPosition(pos);
+    start = p.segment->refs()[local].start;
+  } else {
+    local = p.delta->RefOfPosition(pos, p.watermark);
+    start = p.delta->Ref(local).start;
+  }
+  return {p.first_slot + local,
+          static_cast<int>(static_cast<long>(pos - start) - static_cast<long>(i))};
+}
+
+const IndexView::Part& IndexView::PartOfSlot(std::uint64_t slot) const {
+  auto it = std::upper_bound(parts_.begin(), parts_.end(), slot,
+                             [](std::uint64_t s, const Part& p) { return s < p.first_slot; });
+  return *(it - 1);
+}
+
+bool IndexView::Live(std::uint64_t slot) const { return state_->live->Get(slot); }
+
+IndexTag IndexView::Tag(std::uint64_t slot) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  return p.segment ? p.segment->refs()[local].tag : p.delta->Ref(local).tag;
+}
+
+std::uint64_t IndexView::RefId(std::uint64_t slot) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  return p.segment ? p.segment->refs()[local].ref_id : p.delta->Ref(local).ref_id;
+}
+
+long IndexView::Length(std::uint64_t slot) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  return p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
+}
+
+RefWindow IndexView::Window(std::uint64_t slot, long from, long to,
+                            std::vector<std::uint32_t>& buffer) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  RefWindow w;
+  w.length = p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
+  w.begin = std::clamp(from, 0L, w.length);
+  w.end = std::clamp(to, w.begin, w.length);
+  if (p.segment != nullptr) {
+    buffer.resize(static_cast<std::size_t>(w.end - w.begin));
+    if (w.end > w.begin) {
+      p.segment->DecodeValues(local, static_cast<std::uint32_t>(w.begin),
+                              static_cast<std::uint32_t>(w.end), buffer.data());
+    }
+    w.data = buffer.data();
+  } else {
+    w.data = p.delta->Values(local).data() + w.begin;
+  }
+  return w;
+}
+
+}  // namespace signet::fp::internal
