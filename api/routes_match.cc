@@ -156,6 +156,12 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
   bj::object o;
   o["query"] = std::move(query);
   o["matches"] = std::move(out);
+  if (!registry_.IndexComplete()) {
+    // Never silently less: the answer says it comes from a partial index.
+    const registry::Stats st = registry_.GetStats();
+    o["index"] =
+        bj::object{{"complete", false}, {"indexed_works", st.indexed_works}, {"works", st.works}};
+  }
   return json::JsonResponse(200, o);
 }
 

@@ -149,8 +149,9 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
 
   Status commit = Status::Ok();
   std::string checkpoint;
+  crypto::Digest root{};
   if (accepted > 0) {
-    auto cp = log_->SignTree(txn, tree_size_);
+    auto cp = log_->SignTree(txn, tree_size_, &root);
     if (cp.ok()) {
       checkpoint = std::move(*cp);
       txn.Put(Column::kMeta, std::string(keys::kCounters), records::EncodeCounters(counters_));
@@ -180,6 +181,8 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
 
   if (accepted > 0) {
     index_->Remove(removed);
+    // Every index change of the log up to tree_size_ is applied.
+    index_->Committed(tree_size_, root);
     log_->Publish(tree_size_, checkpoint);
     std::unique_lock lock(committed_mu_);
     committed_.tree_size = tree_size_;

@@ -183,7 +183,11 @@ struct Stats {
   std::uint64_t index_positions = 0;     // indexed sub-fingerprints
   std::uint64_t index_memory_bytes = 0;  // only with GetStats(true)
   std::uint64_t commit_groups = 0;       // since Open
-  double open_seconds = 0;               // time Open took (index rebuild included)
+  double open_seconds = 0;               // time Open took until queries could run
+  // False while the fingerprint index is rebuilt: matches are partial.
+  bool index_complete = true;
+  std::uint64_t index_segments = 0;
+  std::uint64_t index_disk_bytes = 0;  // segment files
 };
 
 }  // namespace signet::registry

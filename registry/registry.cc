@@ -23,7 +23,8 @@ struct Registry::Impl {
       : store(std::move(s)),
         options(std::move(o)),
         queries(*store),
-        index(options.index, options.matcher),
+        index(WorkIndexOptions{options.index, options.matcher, 4, 81, options.log,
+                               options.before_index_rebuild}),
         applier(index) {}
 
   std::unique_ptr<Store> store;
@@ -32,7 +33,7 @@ struct Registry::Impl {
   WorkIndex index;
   StatementApplier applier;
   std::unique_ptr<TransparencyLog> log;
-  double open_seconds = 0;  // time Open took (index rebuild included)
+  double open_seconds = 0;  // time Open took until queries could run
   // Last, so that it stops (answering every pending Submit) before the rest goes.
   std::unique_ptr<GroupCommitter> writer;
 };
@@ -42,7 +43,8 @@ Registry::~Registry() = default;
 
 Result<std::unique_ptr<Registry>> Registry::Open(const std::filesystem::path& dir,
                                                  RegistryOptions options) {
-  SIGNET_ASSIGN_OR_RETURN(auto store, RocksDbStore::Open(dir));
+  SIGNET_ASSIGN_OR_RETURN(auto store, RocksDbStore::Open(dir, options.storage));
+  if (options.index.directory.empty()) options.index.directory = dir / "index";
   return Open(std::unique_ptr<Store>(std::move(store)), std::move(options));
 }
 
@@ -64,7 +66,12 @@ Result<std::unique_ptr<Registry>> Registry::Open(std::unique_ptr<Store> store,
   const auto t0 = std::chrono::steady_clock::now();
   SIGNET_ASSIGN_OR_RETURN(r.log, TransparencyLog::Open(r.store.get(), std::move(signer)));
   SIGNET_ASSIGN_OR_RETURN(GroupCommitter::State state, GroupCommitter::LoadState(*r.store));
-  SIGNET_RETURN_IF_ERROR(r.index.Load(*r.store));
+  SIGNET_RETURN_IF_ERROR(r.index.Open(*r.store, *r.log));
+  if (r.options.wait_for_index) {
+    while (!r.index.WaitUntilComplete(std::chrono::seconds(1))) {
+      SIGNET_RETURN_IF_ERROR(r.index.failed());
+    }
+  }
   r.open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.writer = std::make_unique<GroupCommitter>(
       r.store.get(), r.log.get(), &r.index, &r.applier,
@@ -82,6 +89,13 @@ Result<Accepted> Registry::Submit(std::string_view envelope_json) {
   SIGNET_RETURN_IF_ERROR(PreVerify(s, *impl_->store));
   // Only for a signature that checked out: unauthenticated bytes must not
   // cost a search.
+  if (s.statement.type == StatementType::kWorkRegister && !impl_->index.complete() &&
+      !impl_->index.WaitUntilComplete(o.registration_index_wait)) {
+    // Its dispute search needs every registered work in the index.
+    return Status::Unavailable(
+        "the fingerprint index is being rebuilt (" + std::to_string(impl_->index.works()) +
+        " works so far); work registrations resume when it is complete, retry in a minute");
+  }
   if (s.verified_with && s.statement.type == StatementType::kWorkRegister) {
     s.early_search =
         impl_->index.SearchEarly(std::get<WorkRegisterBody>(s.statement.body).fingerprint_values);
@@ -123,6 +137,7 @@ Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> qu
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants) const {
   return MatchWorks(impl_->queries, impl_->index, variants);
 }
+bool Registry::IndexComplete() const { return impl_->index.complete(); }
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
   return registry::CheckItem(impl_->queries, impl_->index, request);
 }
@@ -158,8 +173,13 @@ Stats Registry::GetStats(bool with_index_memory) const {
   s.open_seconds = impl_->open_seconds;
   s.indexed_works = impl_->index.works();
   s.index_positions = impl_->index.positions();
-  // fp::Index::Stats walks the whole mutable delta: only when asked.
-  if (with_index_memory) s.index_memory_bytes = impl_->index.MemoryBytes();
+  s.index_complete = impl_->index.complete();
+  if (with_index_memory) {
+    const fp::IndexStats is = impl_->index.IndexStats();
+    s.index_memory_bytes = is.memory_bytes;
+    s.index_segments = is.segments;
+    s.index_disk_bytes = is.segment_bytes;
+  }
   return s;
 }
 

@@ -67,6 +67,9 @@ class TransparencyLog {
   // [index * 2^level, (index + 1) * 2^level). NotFound unless that subtree is
   // complete in the published tree.
   Result<crypto::Digest> NodeHash(std::uint32_t level, std::uint64_t index) const;
+  // The root hash of the tree of the first `size` leaves (O(log size) reads).
+  // REQUIRES: size <= Size() (InvalidArgument otherwise).
+  Result<crypto::Digest> RootAt(std::uint64_t size) const;
   // REQUIRES: index < size <= Size() (InvalidArgument otherwise).
   Result<std::vector<crypto::Digest>> InclusionProof(std::uint64_t index, std::uint64_t size) const;
   // REQUIRES: old_size <= new_size <= Size() (InvalidArgument otherwise).
@@ -88,9 +91,11 @@ class TransparencyLog {
   // give the same nodes on every replica.
   static Status AppendLeaf(Overlay& o, std::uint64_t index, std::string_view data);
   // Signs the checkpoint of the tree of `size` leaves that `o` sees and puts
-  // it and `tree_size` into `o`. Returns the checkpoint. REQUIRES: size >=
-  // Size() (a checkpoint is never signed for a tree the log does not extend).
-  Result<std::string> SignTree(Overlay& o, std::uint64_t size) const;
+  // it and `tree_size` into `o`. Returns the checkpoint, and the root in
+  // `*root` when given. REQUIRES: size >= Size() (a checkpoint is never signed
+  // for a tree the log does not extend).
+  Result<std::string> SignTree(Overlay& o, std::uint64_t size,
+                               crypto::Digest* root = nullptr) const;
   // Once the batch holding SignTree's writes is durable: readers see the tree.
   void Publish(std::uint64_t size, std::string checkpoint);
 

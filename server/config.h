@@ -17,6 +17,8 @@
 
 #include "api/api.h"
 #include "common/status.h"
+#include "fingerprint/index.h"
+#include "registry/rocksdb_store.h"
 #include "server/http_server.h"
 
 namespace signet::server {
@@ -30,6 +32,9 @@ struct Config {
   bool access_log = true;
   ServerOptions server;
   api::ApiOptions api;
+  // RocksDB and the fingerprint index (the index's directory is DATA/registry/index).
+  registry::RocksDbStoreOptions storage;
+  fp::IndexOptions index;
 };
 
 // Result of parsing the command line: either a config to run with, or a text
