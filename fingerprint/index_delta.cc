@@ -9,8 +9,11 @@ namespace signet::fp::internal {
 namespace {
 
 constexpr std::uint32_t kBuckets = std::uint32_t{1} << DeltaSegment::kBucketBits;
-// Entries held by a bucket's first four blocks (4 + 8 + 16 + 32).
-constexpr std::uint32_t kSmallBlocks = 60;
+// Entries held by a bucket's first four blocks (2 + 4 + 8 + 16).
+constexpr std::uint32_t kSmallBlocks = 30;
+constexpr int kLowKeyBits = 24 - DeltaSegment::kBucketBits;
+static_assert(DeltaSegment::kMaxPositions <=
+              (std::uint32_t{1} << DeltaSegment::kEntryPositionBits));
 
 }  // namespace
 
@@ -25,7 +28,7 @@ bool DeltaSegment::HasRoom(std::size_t n) const {
   if (start % kChunkWords + n > kChunkWords) start = (start / kChunkWords + 1) * kChunkWords;
   if (start + n > kMaxPositions) return false;
   // Postings take at most two words per entry plus a first block per bucket.
-  const std::uint64_t words = std::uint64_t{next_word_} + 2 * n + 2 * kBuckets;
+  const std::uint64_t words = std::uint64_t{next_word_} + 2 * n + 3 * kBuckets;
   return words + kChunkWords <= std::uint64_t{kWordChunks} * kChunkWords;
 }
 
@@ -42,15 +45,15 @@ std::uint32_t DeltaSegment::AllocateBlock(std::uint32_t cap) {
 }
 
 void DeltaSegment::AddPosting(std::uint32_t key, std::uint32_t pos) {
-  const std::uint32_t b = key >> 8;
+  const std::uint32_t b = key >> kLowKeyBits;
   const std::uint32_t c = counts_[b].load(std::memory_order_relaxed);
   std::uint32_t k, fill;
   if (c < kSmallBlocks) {
-    k = c < 4 ? 0 : c < 12 ? 1 : c < 28 ? 2 : 3;
-    fill = c - ((4u << k) - 4);
+    k = c < 2 ? 0 : c < 6 ? 1 : c < 14 ? 2 : 3;
+    fill = c - ((2u << k) - 2);
   } else {
-    k = 4 + (c - kSmallBlocks) / 64;
-    fill = (c - kSmallBlocks) % 64;
+    k = 4 + (c - kSmallBlocks) / 32;
+    fill = (c - kSmallBlocks) % 32;
   }
   if (c == 0) {
     heads_[b] = tails_[b] = AllocateBlock(BlockCap(0));
@@ -59,7 +62,7 @@ void DeltaSegment::AddPosting(std::uint32_t key, std::uint32_t pos) {
     MutableWord(tails_[b])[0] = block;
     tails_[b] = block;
   }
-  MutableWord(tails_[b])[1 + fill] = (key & 0xff) << 24 | pos;
+  MutableWord(tails_[b])[1 + fill] = (key & ((1u << kLowKeyBits) - 1)) << kEntryPositionBits | pos;
   counts_[b].store(c + 1, std::memory_order_release);
 }
 

@@ -3,11 +3,12 @@
 //
 // Layout: nothing in it ever moves, so readers need no lock and a writer
 // never rehashes. Values live in 4 MiB chunks (a reference never straddles
-// two); delta positions are chunk * 2^20 + offset, 24 bits. Postings are 2^16
-// buckets by the key's top 16 bits, each a chain of blocks (4, 8, 16, 32, 64,
-// then 64 entries each, plus one word linking to the next) carved from 4 MiB
-// chunks of words; an entry is the key's low 8 bits << 24 | delta position.
-// ~5 bytes of postings and 4 of values per position.
+// two); delta positions are chunk * 2^20 + offset, 24 bits. Postings are 2^18
+// buckets by the key's top 18 bits (~32 entries each in a full delta: a
+// lookup reads few entries of other keys), each a chain of blocks (2, 4, 8,
+// 16, then 32 entries each, plus one word linking to the next) carved from
+// 4 MiB chunks of words; an entry is the key's low 6 bits << 26 | delta
+// position. ~6 bytes of postings and 4 of values per position.
 //
 // Concurrency: one writer at a time (the Index's writer mutex) appends a
 // reference: values, then its postings (each bucket's entry count is stored
@@ -40,7 +41,8 @@ struct DeltaRef {
 
 class DeltaSegment {
  public:
-  static constexpr int kBucketBits = 16;
+  static constexpr int kBucketBits = 18;
+  static constexpr int kEntryPositionBits = 26;
   static constexpr std::uint32_t kChunkWords = std::uint32_t{1} << 20;
   static constexpr std::uint32_t kMaxPositions = std::uint32_t{1} << 24;
   static constexpr std::size_t kMaxRefs = std::size_t{1} << 20;
@@ -87,7 +89,7 @@ class DeltaSegment {
 
  private:
   static constexpr std::size_t kRefChunk = 4096;
-  static constexpr std::uint32_t BlockCap(std::uint32_t k) { return k < 4 ? 4u << k : 64u; }
+  static constexpr std::uint32_t BlockCap(std::uint32_t k) { return k < 4 ? 2u << k : 32u; }
   const std::uint32_t* Word(std::uint32_t index) const {
     return word_chunks_[index / kChunkWords].get() + index % kChunkWords;
   }
@@ -120,7 +122,9 @@ std::size_t DeltaSegment::ForKeys(std::uint32_t key_lo, std::uint32_t key_hi, co
                                   Emit&& emit) const {
   if (!with_postings_ || w.refs == 0 || key_lo >= key_hi) return 0;  // tables exist once a ref is
   std::size_t found = 0;
-  for (std::uint32_t b = key_lo >> 8; b <= (key_hi - 1) >> 8; ++b) {
+  constexpr int kLow = 24 - kBucketBits;
+  constexpr std::uint32_t kPosMask = (std::uint32_t{1} << kEntryPositionBits) - 1;
+  for (std::uint32_t b = key_lo >> kLow; b <= (key_hi - 1) >> kLow; ++b) {
     std::uint32_t n = counts_[b].load(std::memory_order_acquire);
     if (n == 0) continue;
     std::uint32_t block = heads_[b];
@@ -129,7 +133,7 @@ std::size_t DeltaSegment::ForKeys(std::uint32_t key_lo, std::uint32_t key_hi, co
       const std::uint32_t m = std::min(BlockCap(k), n);
       for (std::uint32_t j = 0; j < m; ++j) {
         const std::uint32_t e = words[1 + j];
-        const std::uint32_t key = b << 8 | e >> 24, pos = e & 0xffffff;
+        const std::uint32_t key = b << kLow | e >> kEntryPositionBits, pos = e & kPosMask;
         if (key >= key_lo && key < key_hi && pos < w.positions) {
           emit(pos);
           ++found;

@@ -107,6 +107,15 @@ struct RefWindow {
   }
 };
 
+// The decoded blocks [lo_block, hi_block) of one reference, kept by a query
+// between the windows it asks for (a candidate's seed check, then its
+// alignment window around it, read mostly the same blocks).
+struct WindowBuffer {
+  std::uint64_t slot = ~std::uint64_t{0};
+  std::size_t lo_block = 0, hi_block = 0;
+  std::vector<std::uint32_t> values;  // from value lo_block * kValueBlock on
+};
+
 struct VoteTarget {
   std::uint64_t slot;
   int diagonal;  // reference position - query position
@@ -135,9 +144,8 @@ class IndexView {
   long Length(std::uint64_t slot) const;
   IndexTag Tag(std::uint64_t slot) const;
   // Values [from, to) of `slot`, clipped to the reference; `buffer` holds
-  // them when they had to be decoded.
-  RefWindow Window(std::uint64_t slot, long from, long to,
-                   std::vector<std::uint32_t>& buffer) const;
+  // them when they had to be decoded (and what it held is reused).
+  RefWindow Window(std::uint64_t slot, long from, long to, WindowBuffer& buffer) const;
 
  private:
   struct Part {

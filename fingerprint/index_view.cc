@@ -121,24 +121,46 @@ long IndexView::Length(std::uint64_t slot) const {
   return p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
 }
 
-RefWindow IndexView::Window(std::uint64_t slot, long from, long to,
-                            std::vector<std::uint32_t>& buffer) const {
+RefWindow IndexView::Window(std::uint64_t slot, long from, long to, WindowBuffer& buf) const {
   const Part& p = PartOfSlot(slot);
   const std::uint64_t local = slot - p.first_slot;
   RefWindow w;
   w.length = p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
   w.begin = std::clamp(from, 0L, w.length);
   w.end = std::clamp(to, w.begin, w.length);
-  if (p.segment != nullptr) {
-    buffer.resize(static_cast<std::size_t>(w.end - w.begin));
-    if (w.end > w.begin) {
-      p.segment->DecodeValues(local, static_cast<std::uint32_t>(w.begin),
-                              static_cast<std::uint32_t>(w.end), buffer.data());
-    }
-    w.data = buffer.data();
-  } else {
+  if (p.segment == nullptr) {
     w.data = p.delta->Values(local).data() + w.begin;
+    return w;
   }
+  const auto length = static_cast<std::size_t>(w.length);
+  const std::size_t lo = static_cast<std::size_t>(w.begin) / kValueBlock;
+  const std::size_t hi = (static_cast<std::size_t>(w.end) + kValueBlock - 1) / kValueBlock;
+  const bool same = buf.slot == slot && buf.hi_block >= lo && buf.lo_block <= hi;
+  if (!same || lo < buf.lo_block || hi > buf.hi_block) {
+    // Decode the union with what is cached, copying the cached blocks.
+    const std::size_t nlo = same ? std::min(lo, buf.lo_block) : lo;
+    const std::size_t nhi = same ? std::max(hi, buf.hi_block) : hi;
+    std::vector<std::uint32_t> vals(std::min(nhi * kValueBlock, length) - nlo * kValueBlock);
+    auto decode = [&](std::size_t b0, std::size_t b1) {  // blocks [b0, b1)
+      if (b0 >= b1) return;
+      const std::size_t v0 = b0 * kValueBlock, v1 = std::min(b1 * kValueBlock, length);
+      p.segment->DecodeValues(local, static_cast<std::uint32_t>(v0), static_cast<std::uint32_t>(v1),
+                              vals.data() + (v0 - nlo * kValueBlock));
+    };
+    if (same) {
+      decode(nlo, buf.lo_block);
+      std::copy(buf.values.begin(), buf.values.end(),
+                vals.begin() + static_cast<long>((buf.lo_block - nlo) * kValueBlock));
+      decode(buf.hi_block, nhi);
+    } else {
+      decode(nlo, nhi);
+    }
+    buf.slot = slot;
+    buf.lo_block = nlo;
+    buf.hi_block = nhi;
+    buf.values = std::move(vals);
+  }
+  w.data = buf.values.data() + (static_cast<std::size_t>(w.begin) - buf.lo_block * kValueBlock);
   return w;
 }
 

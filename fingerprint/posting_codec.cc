@@ -43,19 +43,16 @@ PostingWriter::PostingWriter(const PostingParams& params, Sink low_sink, Sink hi
 }
 
 Status PostingWriter::PutLow(std::uint64_t bits, int width) {
-  // low_acc_ holds low_fill_ < 8 pending bits.
-  while (width > 0) {
-    const int take = std::min(width, 64 - low_fill_);
-    low_acc_ |= (bits & Mask(take)) << low_fill_;
-    low_fill_ += take;
-    bits = take >= 64 ? 0 : bits >> take;
-    width -= take;
-    while (low_fill_ >= 8) {
-      low_buf_.push_back(static_cast<std::uint8_t>(low_acc_));
-      low_acc_ >>= 8;
-      low_fill_ -= 8;
-    }
-  }
+  // low_acc_ holds low_fill_ < 8 pending bits; width <= 56 fits beside them.
+  low_acc_ |= (bits & Mask(width)) << low_fill_;
+  low_fill_ += width;
+  const std::size_t at = low_buf_.size();
+  low_buf_.resize(at + 8);
+  std::memcpy(low_buf_.data() + at, &low_acc_, sizeof low_acc_);
+  const int whole = low_fill_ >> 3;
+  low_buf_.resize(at + static_cast<std::size_t>(whole));
+  low_acc_ = whole == 8 ? 0 : low_acc_ >> (whole * 8);
+  low_fill_ &= 7;
   if (low_buf_.size() >= kFlushBytes) {
     SIGNET_RETURN_IF_ERROR(low_sink_(low_buf_.data(), low_buf_.size()));
     low_bytes_ += low_buf_.size();

@@ -132,61 +132,67 @@ const ValueCodec& ValueCodec::Default() {
 void ValueCodec::Encode(std::span<const std::uint32_t> values, std::vector<std::uint8_t>& out,
                         std::vector<std::uint32_t>& block_offsets) const {
   const std::size_t base = out.size();
+  // A block is at most 4 + 31 * 48 bits, plus 8 bytes of slack for the
+  // 8-byte stores below.
+  std::array<std::uint8_t, 4 + 31 * 6 + 8> buf;
   for (std::size_t b = 0; b < values.size(); b += kValueBlock) {
     block_offsets.push_back(static_cast<std::uint32_t>(out.size() - base));
     const std::uint32_t first = values[b];
-    for (int k = 0; k < 4; ++k) out.push_back(static_cast<std::uint8_t>(first >> (8 * k)));
+    std::memcpy(buf.data(), &first, 4);
+    std::uint8_t* p = buf.data() + 4;
     std::uint64_t bits = 0;
-    int n = 0;
+    int n = 0;  // pending bits in `bits`, < 8 between values
     const std::size_t end = std::min(values.size(), b + kValueBlock);
     for (std::size_t i = b + 1; i < end; ++i) {
       const std::uint32_t d = values[i] ^ values[i - 1];
+      // The four lanes' codes (at most 4 * 12 bits) in one word.
+      std::uint64_t w = 0;
+      int len = 0;
       for (int lane = 0; lane < 4; ++lane) {
         const std::size_t sym = lane * 256 + ((d >> (8 * lane)) & 0xff);
-        bits |= static_cast<std::uint64_t>(codes_[sym]) << n;
-        n += lengths_[sym];
-        while (n >= 8) {
-          out.push_back(static_cast<std::uint8_t>(bits));
-          bits >>= 8;
-          n -= 8;
-        }
+        w |= static_cast<std::uint64_t>(codes_[sym]) << len;
+        len += lengths_[sym];
       }
+      bits |= w << n;
+      n += len;
+      std::memcpy(p, &bits, sizeof bits);
+      const int whole = n >> 3;
+      p += whole;
+      bits >>= whole * 8;
+      n &= 7;
     }
-    if (n > 0) out.push_back(static_cast<std::uint8_t>(bits));
+    if (n > 0) *p++ = static_cast<std::uint8_t>(bits);
+    out.insert(out.end(), buf.data(), p);
   }
 }
 
 void ValueCodec::DecodeBlock(std::span<const std::uint8_t> bytes, std::size_t count,
                              std::uint32_t* out) const {
-  std::uint32_t v = 0;
-  for (std::size_t k = 0; k < 4 && k < bytes.size(); ++k) {
-    v |= static_cast<std::uint32_t>(bytes[k]) << (8 * k);
-  }
+  // A block is at most 4 + 31 * 6 bytes; copied beside 8 zero bytes, every
+  // refill is one 8-byte load and the loop needs no bounds checks (a longer,
+  // damaged span is cut: wrong values, in bounds).
+  std::array<std::uint8_t, 4 + 31 * 6 + 16> buf{};
+  const std::size_t n_bytes = std::min(bytes.size(), buf.size() - 8);
+  std::memcpy(buf.data(), bytes.data(), n_bytes);
+  std::uint32_t v;
+  std::memcpy(&v, buf.data(), sizeof v);
   out[0] = v;
-  const std::uint8_t* p = bytes.data() + std::min<std::size_t>(4, bytes.size());
-  const std::uint8_t* const end = bytes.data() + bytes.size();
+  const std::uint8_t* p = buf.data() + 4;
+  const std::uint8_t* const last = buf.data() + buf.size() - 8;
   std::uint64_t bits = 0;
   int n = 0;
+  const std::uint16_t* const t = table_.data();
   for (std::size_t i = 1; i < count; ++i) {
+    // At least 56 bits buffered: enough for four codes of up to 12 bits.
+    std::uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    bits |= word << n;
+    const int take = (63 - n) >> 3;
+    p = std::min(p + take, last);
+    n += take * 8;
     std::uint32_t d = 0;
     for (int lane = 0; lane < 4; ++lane) {
-      if (n < kMaxCodeBits) {
-        if (end - p >= 8) {
-          std::uint64_t word;
-          std::memcpy(&word, p, sizeof word);
-          bits |= word << n;
-          const int take = (63 - n) / 8;
-          p += take;
-          n += take * 8;
-        } else {
-          while (n <= 56 && p < end) {
-            bits |= static_cast<std::uint64_t>(*p++) << n;
-            n += 8;
-          }
-          if (n < kMaxCodeBits) n = kMaxCodeBits;  // past the end: zero bits
-        }
-      }
-      const std::uint16_t e = table_[lane * kTableSize + (bits & (kTableSize - 1))];
+      const std::uint16_t e = t[lane * kTableSize + (bits & (kTableSize - 1))];
       d |= static_cast<std::uint32_t>(e & 0xff) << (8 * lane);
       const int len = e >> 8;
       bits >>= len;

@@ -186,8 +186,11 @@ struct Stats {
   double open_seconds = 0;               // time Open took until queries could run
   // False while the fingerprint index is rebuilt: matches are partial.
   bool index_complete = true;
+  // Only with GetStats(true):
   std::uint64_t index_segments = 0;
   std::uint64_t index_disk_bytes = 0;  // segment files
+  std::uint64_t index_posting_bytes = 0, index_value_bytes = 0;
+  bool index_busy = false;  // a flush or merge is pending or running
 };
 
 }  // namespace signet::registry

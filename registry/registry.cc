@@ -23,7 +23,7 @@ struct Registry::Impl {
       : store(std::move(s)),
         options(std::move(o)),
         queries(*store),
-        index(WorkIndexOptions{options.index, options.matcher, 4, 81, options.log,
+        index(WorkIndexOptions{options.index, options.matcher, 4, 81, 8, options.log,
                                options.before_index_rebuild}),
         applier(index) {}
 
@@ -179,6 +179,9 @@ Stats Registry::GetStats(bool with_index_memory) const {
     s.index_memory_bytes = is.memory_bytes;
     s.index_segments = is.segments;
     s.index_disk_bytes = is.segment_bytes;
+    s.index_busy = is.merging || is.frozen_deltas > 0;
+    s.index_posting_bytes = is.posting_bytes;
+    s.index_value_bytes = is.value_bytes;
   }
   return s;
 }

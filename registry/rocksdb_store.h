@@ -21,7 +21,7 @@ struct RocksDbStoreOptions {
   // Block cache for reads, shared by every column family.
   std::size_t block_cache_bytes = std::size_t{128} << 20;
   // Memtables of all column families together (each at most a quarter).
-  std::size_t write_buffer_bytes = std::size_t{256} << 20;
+  std::size_t write_buffer_bytes = std::size_t{128} << 20;
   // Table files kept open (their index blocks stay in memory); -1: all.
   int max_open_files = 512;
   // Envelopes and raw fingerprints (kilobytes each, written once) go to

@@ -225,9 +225,15 @@ std::vector<std::span<const std::uint32_t>> WorkIndex::DisputeWindows(
   return out;
 }
 
+fp::Matcher WorkIndex::DisputeMatcher() const {
+  fp::MatchOptions o = options_.matcher;
+  o.max_candidates = std::min(o.max_candidates, options_.dispute_candidates);
+  return fp::Matcher(index_, o);
+}
+
 EarlySearch WorkIndex::SearchEarly(std::span<const std::uint32_t> values) const {
   EarlySearch s;
-  const fp::Matcher matcher = MakeMatcher();
+  const fp::Matcher matcher = DisputeMatcher();
   bool first = true;
   for (const auto& window : DisputeWindows(values)) {
     fp::IndexMark mark;
@@ -243,7 +249,7 @@ EarlySearch WorkIndex::SearchEarly(std::span<const std::uint32_t> values) const 
 Result<std::vector<Overlap>> WorkIndex::FindOverlaps(std::span<const std::uint32_t> values,
                                                      const EarlySearch* early) const {
   std::vector<fp::Match> matches;
-  const fp::Matcher matcher = MakeMatcher();
+  const fp::Matcher matcher = DisputeMatcher();
   if (early) matches = early->matches;
   for (const auto& window : DisputeWindows(values)) {
     std::vector<fp::Match> m =

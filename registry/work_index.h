@@ -64,6 +64,9 @@ struct WorkIndexOptions {
   // searched in that many windows of that many positions (81: 10 s).
   std::size_t dispute_windows = 4;
   std::size_t dispute_window_positions = 81;
+  // Candidates verified per window: a copy is the window's best-voted
+  // candidate by far, so a handful suffices (a query verifies up to 48).
+  std::size_t dispute_candidates = 8;
   // One line per start-up event (opened, replayed, rebuilding and why, rebuilt).
   std::function<void(std::string_view)> log;
   // Tests only: called on the rebuild thread before it starts.
@@ -122,6 +125,7 @@ class WorkIndex : public OverlapFinder {
 
  private:
   fp::Matcher MakeMatcher() const { return fp::Matcher(index_, options_.matcher); }
+  fp::Matcher DisputeMatcher() const;
   std::vector<Overlap> ToOverlaps(const std::vector<fp::Match>& matches) const;
   // The windows a dispute search covers (the whole recording when short).
   std::vector<std::span<const std::uint32_t>> DisputeWindows(

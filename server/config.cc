@@ -178,7 +178,7 @@ const std::vector<Key>& Keys() {
        MebibytesKey(
            "rocksdb_block_cache_mb",
            [](Config& c) -> std::size_t& { return c.storage.block_cache_bytes; }, 1)},
-      {"rocksdb_write_buffer_mb", "RocksDB memtables of all column families, MiB (default 256)",
+      {"rocksdb_write_buffer_mb", "RocksDB memtables of all column families, MiB (default 128)",
        MebibytesKey(
            "rocksdb_write_buffer_mb",
            [](Config& c) -> std::size_t& { return c.storage.write_buffer_bytes; }, 8)},
