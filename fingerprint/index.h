@@ -93,7 +93,7 @@ struct IndexOptions {
   // The delta is flushed (or, when empty, the manifest rewritten) once the
   // owner's cover has moved this many positions past the persisted one, so a
   // restart never replays more than that.
-  std::uint64_t max_cover_lag = 50000;
+  std::uint64_t max_cover_lag = 10000;
   // Checksums of large sections are verified by a background thread after
   // Open; on a mismatch `on_damage` is called from that thread.
   bool verify_in_background = true;

@@ -79,6 +79,13 @@ class DeltaSegment {
   template <typename Emit>
   std::size_t ForKeys(std::uint32_t key_lo, std::uint32_t key_hi, const Watermark& w,
                       Emit&& emit) const;
+  // The bucket of `key_lo` (ahead of ForKeys on a batch of keys).
+  void Prefetch(std::uint32_t key_lo, const Watermark& w) const {
+    if (!with_postings_ || w.refs == 0) return;
+    const std::uint32_t b = key_lo >> (24 - kBucketBits);
+    __builtin_prefetch(&counts_[b]);
+    __builtin_prefetch(&heads_[b]);
+  }
   // REQUIRES: local < w.refs.
   const DeltaRef& Ref(std::size_t local) const {
     return ref_chunks_[local / kRefChunk][local % kRefChunk];

@@ -54,22 +54,42 @@ void IndexView::OnlyAddedSince(const IndexMark& since) {
 
 void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
                      std::size_t max_list, std::vector<std::uint64_t>& votes) const {
+  const int shift = kIndexKeyBits - key_bits_;
+  struct Lookup {
+    std::uint32_t i, key_lo, key_hi;
+  };
+  std::vector<Lookup> lookups;
+  lookups.reserve(q.size());
   for (std::size_t i = 0; i < q.size(); ++i) {
     if (qlow[i]) continue;
-    const int shift = kIndexKeyBits - key_bits_;
     const std::uint32_t key_lo = IndexKey(q[i]) >> shift << shift;
-    const std::uint32_t key_hi = key_lo + (std::uint32_t{1} << shift);
-    for (const Part& p : parts_) {
-      if (p.vend <= min_vpos_) continue;
+    lookups.push_back(
+        {static_cast<std::uint32_t>(i), key_lo, key_lo + (std::uint32_t{1} << shift)});
+  }
+  // Part after part (in ascending virtual positions), all lookups of a part
+  // with their cache misses prefetched in batches. Votes of one diagonal
+  // still come by ascending query position: a diagonal's votes in a later
+  // part come from later query positions.
+  for (const Part& p : parts_) {
+    if (p.vend <= min_vpos_) continue;
+    const PostingReader* post = p.segment ? &p.segment->postings() : nullptr;
+    if (post != nullptr) {
+      for (const Lookup& l : lookups) post->PrefetchSkip(l.key_lo);
+      for (const Lookup& l : lookups) post->PrefetchStreams(l.key_lo);
+    } else {
+      for (const Lookup& l : lookups) p.delta->Prefetch(l.key_lo, p.watermark);
+    }
+    for (const Lookup& l : lookups) {
       const std::size_t before = votes.size();
+      const std::uint64_t i = l.i;
       auto emit = [&](std::uint32_t pos) {
         const std::uint64_t vp = p.vbase + pos;
         if (vp >= min_vpos_) votes.push_back((vp + kVoteBias - i) << 16 | i);
       };
-      if (p.segment != nullptr) {
-        p.segment->postings().ForKeys(key_lo, key_hi, emit);
+      if (post != nullptr) {
+        post->ForKeys(l.key_lo, l.key_hi, emit);
       } else {
-        p.delta->ForKeys(key_lo, key_hi, p.watermark, emit);
+        p.delta->ForKeys(l.key_lo, l.key_hi, p.watermark, emit);
       }
       if (votes.size() - before > max_list) votes.resize(before);
     }

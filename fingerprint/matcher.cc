@@ -162,10 +162,10 @@ double Overlap(double a0, double a1, double b0, double b1) {
   return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
 }
 
-// Sorts votes ascending. Vote emits them by ascending query position (the
-// low 16 bits), so a stable sort by diagonal alone gives the full order: an
-// LSD radix sort on the diagonal's bits, ~5x faster than std::sort on the
-// ~8,000 votes of a 10 s query at a million recordings.
+// Sorts votes ascending. Vote emits each diagonal's votes by ascending query
+// position (the low 16 bits), so a stable sort by diagonal alone gives the
+// full order: an LSD radix sort on the diagonal's bits, ~5x faster than
+// std::sort on the ~8,000 votes of a 10 s query at a million recordings.
 void SortVotes(std::vector<std::uint64_t>& votes) {
   if (votes.size() < 1024) {
     std::sort(votes.begin(), votes.end());

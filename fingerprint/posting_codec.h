@@ -17,6 +17,7 @@
 // Thread safety: readers are immutable views; writers belong to one thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -93,6 +94,21 @@ class PostingReader {
   }
   // Entries of `key` (for the matcher's list-length cut).
   std::uint64_t CountKey(std::uint32_t key) const;
+
+  // A lookup costs three dependent cache misses (skip table, high stream,
+  // low bits). A batch of lookups hides them: prefetch every key's skip
+  // entry, then every key's stream start, then look up.
+  void PrefetchSkip(std::uint32_t key_lo) const {
+    __builtin_prefetch(&skip_[(key_lo >> (24 - p_.skip_bits))]);
+  }
+  void PrefetchStreams(std::uint32_t key_lo) const {
+    const std::uint64_t bucket = key_lo >> (24 - p_.skip_bits);
+    const std::uint64_t i = std::min<std::uint64_t>(skip_[bucket], p_.entries);
+    const std::uint64_t hb = ((bucket << (24 - p_.skip_bits)) << p_.pos_bits) >> p_.low_bits;
+    const std::uint64_t word = std::min<std::uint64_t>((hb + i) / 64, high_.size() - 1);
+    __builtin_prefetch(&high_[word]);
+    __builtin_prefetch(low_.data() + std::min<std::uint64_t>(i * p_.low_bits / 8, low_.size() - 1));
+  }
 
   // Sequential decoding of every entry in (key, position) order (merges).
   class Cursor {

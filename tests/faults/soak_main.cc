@@ -7,6 +7,7 @@
 //
 // Usage: fault_soak SIGNETD DATA_DIR SECONDS [CLIENTS]
 // Prints one line of figures; exits 0 when every check passed.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
   const auto end = start + std::chrono::duration<double>(seconds);
   int kills = 0, restarts = 0;
   double down_seconds = 0;
+  // Each restart's time to listening, with the log size it started from:
+  // the index no longer grows it (it opens its segments and replays a tail).
+  std::vector<std::pair<double, std::uint64_t>> restart_times;
   while (std::chrono::steady_clock::now() < end) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(200, 3000)(rng)));
@@ -58,7 +62,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     ++restarts;
-    down_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - down).count();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - down).count();
+    down_seconds += took;
+    restart_times.emplace_back(took, load.figures().acknowledged);
     load.set_port(server->port());
   }
   load.Stop();
@@ -84,6 +91,23 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(v.log_size),
       static_cast<unsigned long long>(v.statements_checked),
       static_cast<unsigned long long>(v.works_matched), rc, v.ok && rc == 0 ? "PASS" : "FAIL");
+  if (!restart_times.empty()) {
+    // First and last fifth of the restarts: does a restart grow with the registry?
+    const std::size_t k = std::max<std::size_t>(1, restart_times.size() / 5);
+    auto mean = [&](std::size_t from, std::size_t to) {
+      double t = 0;
+      for (std::size_t i = from; i < to; ++i) t += restart_times[i].first;
+      return t / static_cast<double>(to - from);
+    };
+    double worst = 0;
+    for (const auto& r : restart_times) worst = std::max(worst, r.first);
+    std::printf(
+        "restarts: first %zu at ~%llu statements %.2f s each, last %zu at ~%llu statements %.2f s "
+        "each, slowest %.2f s\n",
+        k, static_cast<unsigned long long>(restart_times[k / 2].second), mean(0, k), k,
+        static_cast<unsigned long long>(restart_times[restart_times.size() - 1 - k / 2].second),
+        mean(restart_times.size() - k, restart_times.size()), worst);
+  }
   for (const auto& p : v.problems) std::printf("  %s\n", p.c_str());
   return v.ok && rc == 0 ? 0 : 1;
 }
