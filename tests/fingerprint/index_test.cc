@@ -228,7 +228,9 @@ TEST(Index, TieredMergesKeepTheSegmentCountLow) {
   index.WaitForMerge();
   const IndexStats s = index.Stats();
   EXPECT_GE(s.flushes, 40u);
-  EXPECT_GE(s.merges, 10u);
+  // How many merges it takes depends on how far the merger lags behind the
+  // flushes (a lagging one merges more segments at once); the count does not.
+  EXPECT_GE(s.merges, 1u);
   EXPECT_LE(s.segments, 12u);
   for (std::uint64_t id : {0u, 57u, 133u, 199u}) {
     std::uint64_t got = 999;
