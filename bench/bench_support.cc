@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "registry/testing/statements.h"
 
 namespace signet::bench {

@@ -4,7 +4,7 @@
 // command that made it (fingerprint/INDEX.md quotes them).
 //
 //  1. Statements: N signed work.register envelopes of synthetic prints
-//     (fingerprint/synthetic.h, recording i = seed 0x5167 + i) for R artists,
+//     (fingerprint/testing/synthetic.h, recording i = seed 0x5167 + i) for R artists,
 //     one per registration client; generated once per (N, positions, R) into
 //     --cache and reused (signing is the artists' work, not the server's).
 //  2. Load: signetd starts on an empty data dir; R clients POST
@@ -255,9 +255,10 @@ int main(int argc, char** argv) {
       bench::PrepareStatements(a.cache, n, a.positions, r_clients, static_cast<int>(cores));
   fs::remove_all(data);
   fs::create_directories(data);
-  testing::SignetdProcess server(a.signetd, data,
-                                 {"SIGNET_ACCESS_LOG=0", "SIGNET_IO_THREADS=1",
-                                  "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
+  testing::SignetdProcess server(
+      a.signetd, data,
+      {"SIGNET_ACCESS_LOG=0", "SIGNET_RATE_LIMIT=0", "SIGNET_MAX_CONNECTIONS_PER_CLIENT=0",
+       "SIGNET_IO_THREADS=1", "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
   if (!server.Start()) {
     std::fprintf(stderr, "signetd did not start: %s\n", server.StderrText().c_str());
     return 1;

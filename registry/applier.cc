@@ -368,11 +368,12 @@ Result<Decision> StatementApplier::Decide(const Submission& s, const Overlay& o,
     SIGNET_RETURN_IF_ERROR(Authorize(s, artist));
     if (st.seq <= artist.last_seq) {
       return Status::FailedPrecondition(
-          "seq " + std::to_string(st.seq) + " is not greater than " +
-          std::to_string(artist.last_seq) +
-          ", the last seq accepted from this artist (replayed or reordered statement); "
-          "use seq " +
-          std::to_string(artist.last_seq + 1) + " or higher");
+                 "seq " + std::to_string(st.seq) + " is not greater than " +
+                 std::to_string(artist.last_seq) +
+                 ", the last seq accepted from this artist (replayed or reordered statement); "
+                 "use seq " +
+                 std::to_string(artist.last_seq + 1) + " or higher")
+          .WithField("seq");
     }
   }
 
@@ -387,8 +388,9 @@ Result<Decision> StatementApplier::Decide(const Submission& s, const Overlay& o,
       for (const auto& k : artist.previous_keys) used = used || k == b.new_public_key;
       if (used) {
         return Status::FailedPrecondition(
-            "artist.rotate_key: field \"new_public_key\" was already used by this artist; "
-            "generate a fresh key");
+                   "artist.rotate_key: field \"new_public_key\" was already used by this artist; "
+                   "generate a fresh key")
+            .WithField("new_public_key");
       }
       break;
     }

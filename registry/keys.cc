@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "crypto/encoding.h"
-
 namespace signet::registry::keys {
 
 std::string U64Key(std::uint64_t v) {
@@ -69,14 +67,6 @@ std::string TermsHistoryKey(std::string_view owner, Micros accepted_at, std::uin
   k += U64Key(static_cast<std::uint64_t>(accepted_at) ^ (1ULL << 63));
   k += U64Key(log_index);
   return k;
-}
-
-std::string DisputeIdFor(std::string_view work_x, std::string_view work_y) {
-  const auto [lo, hi] = std::minmax(work_x, work_y);
-  std::string data = "signet.dispute.v1\n";
-  data.append(lo).append("\n").append(hi);
-  const crypto::Digest d = crypto::Sha256(data);
-  return "dp_" + crypto::HexEncode(crypto::ByteView(d.data(), 16));
 }
 
 }  // namespace signet::registry::keys

@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "crypto/sha256.h"
+#include "protocol/ids.h"
 #include "registry/statement.h"
 
 namespace signet::registry::keys {
@@ -61,9 +62,8 @@ std::string TermsOwnerArtist(std::string_view artist_id);
 std::string TermsHistoryKey(std::string_view owner, Micros accepted_at, std::uint64_t log_index);
 
 // ---- kDisputes: the dispute id ------------------------------------------------
-// "dp_" + hex(first 16 bytes of SHA-256("signet.dispute.v1\n" || lo || "\n" ||
-// hi)), lo/hi the two work ids in byte order (STATEMENTS.md "Dispute id"):
-// one id per pair of works, whoever opens it and however often.
-std::string DisputeIdFor(std::string_view work_x, std::string_view work_y);
+// One id per pair of works, whoever opens it and however often: the rule is
+// the protocol's, which clients share (protocol/ids.h, STATEMENTS.md "Dispute id").
+using protocol::DisputeIdFor;
 
 }  // namespace signet::registry::keys

@@ -7,7 +7,6 @@
 // Thread safety: values; no shared state.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -17,6 +16,7 @@
 
 #include "crypto/ed25519.h"
 #include "crypto/receipt.h"
+#include "protocol/time.h"
 #include "registry/statement.h"
 #include "registry/terms.h"
 
@@ -24,12 +24,8 @@ namespace signet::registry {
 
 // Microseconds since the Unix epoch, UTC (see statement.h: Micros).
 using Clock = std::function<Micros()>;
-// The system clock, for production.
-inline Micros SystemNowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// The system clock, for production (protocol/time.h).
+using protocol::SystemNowMicros;
 
 struct Page {
   std::string next_cursor;  // empty when there is nothing more

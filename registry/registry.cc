@@ -115,9 +115,10 @@ Result<Work> Registry::GetWork(std::string_view id) const { return impl_->querie
 Result<TermsAnswer> Registry::TermsAt(std::string_view work_id, Micros at) const {
   return impl_->queries.TermsAt(work_id, at);
 }
-Result<std::string> Registry::ExportTerms(std::string_view work_id, ExportFormat format) const {
+Result<std::string> Registry::ExportTerms(std::string_view work_id, ExportFormat format,
+                                          std::string_view location) const {
   SIGNET_ASSIGN_OR_RETURN(TermsAnswer a, impl_->queries.TermsAt(work_id, impl_->options.clock()));
-  return registry::ExportTerms(a.effective, format, "/v1/works/" + a.work_id);
+  return registry::ExportTerms(a.effective, format, location);
 }
 Result<std::vector<HistoryEntry>> Registry::WorkHistory(std::string_view work_id) const {
   return impl_->queries.WorkHistory(work_id);

@@ -117,7 +117,10 @@ class Registry {
   Result<Work> GetWork(std::string_view work_id) const;
   // Terms in force at `at` (server acceptance time), see terms.h for resolution.
   Result<TermsAnswer> TermsAt(std::string_view work_id, Micros at) const;
-  Result<std::string> ExportTerms(std::string_view work_id, ExportFormat format) const;
+  // The terms in force now in another standard's form; `location` is the URL
+  // path a TDMRep rule names (the API's, e.g. its work path).
+  Result<std::string> ExportTerms(std::string_view work_id, ExportFormat format,
+                                  std::string_view location) const;
   // Every accepted statement that touched the work, oldest first.
   Result<std::vector<HistoryEntry>> WorkHistory(std::string_view work_id) const;
   Result<std::vector<Dispute>> ListDisputes(std::string_view cursor, std::size_t limit,
@@ -156,7 +159,7 @@ class Registry {
   Stats GetStats(bool with_index_memory = false) const;
 
  private:
-  class Impl;
+  struct Impl;
   explicit Registry(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

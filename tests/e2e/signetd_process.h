@@ -33,8 +33,8 @@ class SignetdProcess {
   int Stop(std::chrono::seconds timeout = std::chrono::seconds(30));
   // SIGKILL, then waits (a crash).
   void Kill();
-  pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
   const std::string& stdout_text() const { return stdout_; }
   std::string StderrText() const;

@@ -20,7 +20,7 @@
 #include "fingerprint/index_internal.h"
 #include "fingerprint/matcher.h"
 #include "fingerprint/segment_file.h"
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "tests/fingerprint/audio_test_util.h"
 #include "tests/fingerprint/match_test_util.h"
 

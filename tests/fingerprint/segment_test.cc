@@ -13,7 +13,7 @@
 #include "fingerprint/index.h"
 #include "fingerprint/posting_codec.h"
 #include "fingerprint/segment_file.h"
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "fingerprint/value_codec.h"
 #include "tests/fingerprint/audio_test_util.h"
 

@@ -7,7 +7,7 @@
 // and mixes in-process on the 44.1 kHz stereo PCM), fingerprints them with the
 // library and prints per (length, degradation): top-1 recall, segment accuracy,
 // false positives and latency. --calibrate instead prints the brute-force
-// score distribution of unrelated query/reference pairs (INDEX.md).
+// score distribution of unrelated query/reference pairs (fingerprint/EVALUATION.md).
 //
 // Reproducible: the same seed, corpus and options give the same table (query
 // generation runs on two threads but each query has its own seed; matching
@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "fingerprint/audio_decoder.h"
 #include "fingerprint/extract.h"
 #include "fingerprint/index.h"
@@ -321,8 +322,12 @@ int main(int argc, char** argv) {
              stats.positions, static_cast<double>(stats.posting_bytes) / stats.positions,
              stats.memory_bytes / 1e6);
 
-  char tmpl[] = "/tmp/signet-eval-XXXXXX";
-  const std::string tmp = mkdtemp(tmpl);
+  auto scratch = signet::TempDir::Create("signet-eval");
+  if (!scratch.ok()) {
+    fmt::print(stderr, "{}\n", scratch.status().ToString());
+    return 1;
+  }
+  const std::string tmp = scratch->path().string();
 
   // ---- the queries -----------------------------------------------------------
   struct Job {
@@ -413,7 +418,6 @@ int main(int argc, char** argv) {
     }
     for (auto& t : pool) t.join();
   }
-  fs::remove_all(tmp);
 
   if (calibrate) {
     // Brute force: every unregistered query against every registered
