@@ -5,8 +5,12 @@
 #include <boost/json.hpp>
 
 #include "api/json_mapping.h"
+#include "common/embedded_file.h"
 
 namespace signet::api {
+
+// api/openapi.json, embedded by api/CMakeLists.txt (cmake/SignetEmbed.cmake).
+std::span<const EmbeddedFile> EmbeddedOpenApi();
 
 namespace bj = boost::json;
 
@@ -22,8 +26,10 @@ Api::Api(registry::Registry& registry, const crypto::note::Signer* receipt_signe
   router_.Add("GET", "/openapi.json", bind(&Api::OpenApi), small);
   router_.Add("POST", "/v1/statements", bind(&Api::PostStatement), options_.max_statement_bytes);
   router_.MarkWaitsForCommit("POST", "/v1/statements");
+  router_.Add("GET", "/v1/artists", bind(&Api::SearchArtists), small);
   router_.Add("GET", "/v1/artists/{id}", bind(&Api::GetArtist), small);
   router_.Add("GET", "/v1/artists/{id}/works", bind(&Api::ListArtistWorks), small);
+  router_.Add("GET", "/v1/works", bind(&Api::SearchWorks), small);
   router_.Add("GET", "/v1/works/{id}", bind(&Api::GetWork), small);
   router_.Add("GET", "/v1/works/{id}/terms", bind(&Api::GetTerms), small);
   router_.Add("GET", "/v1/works/{id}/terms/export", bind(&Api::ExportTerms), small);
@@ -38,6 +44,8 @@ Api::Api(registry::Registry& registry, const crypto::note::Signer* receipt_signe
   router_.Add("GET", "/v1/log/checkpoint", bind(&Api::LogCheckpoint), small);
   router_.Add("GET", "/v1/log/key", bind(&Api::LogKey), small);
   router_.Add("GET", "/v1/log/entries/{index}", bind(&Api::LogEntry), small);
+  router_.Add("GET", "/v1/log/tile/{path...}", bind(&Api::LogTile), small);
+  router_.Add("GET", "/v1/log/receipt", bind(&Api::LogReceipt), small);
   router_.Add("GET", "/v1/log/proof/inclusion", bind(&Api::InclusionProof), small);
   router_.Add("GET", "/v1/log/proof/consistency", bind(&Api::ConsistencyProof), small);
   router_.Add("GET", "/v2/lookup", bind(&Api::AcoustIdLookup), small);
@@ -93,8 +101,13 @@ Response Api::MetricsText(const Request&, const Params&) const {
       {"signet_registry_commit_groups", d(s.commit_groups)},
       {"signet_registry_open_seconds", s.open_seconds},
   };
+  if (options_.extra_gauges) {
+    for (auto& g : options_.extra_gauges()) gauges.push_back(std::move(g));
+  }
   return Response::Text(200, metrics_.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");
 }
+
+std::string_view Api::OpenApiDocument() { return EmbeddedOpenApi().front().content; }
 
 Response Api::OpenApi(const Request&, const Params&) const {
   return Response::Json(200, std::string(OpenApiDocument()));

@@ -11,6 +11,7 @@
 #include "registry/matching.h"
 #include "registry/queries.h"
 #include "registry/rocksdb_store.h"
+#include "registry/search_index.h"
 #include "registry/store.h"
 #include "registry/submission.h"
 #include "registry/transparency_log.h"
@@ -33,7 +34,8 @@ struct Registry::Impl {
   WorkIndex index;
   StatementApplier applier;
   std::unique_ptr<TransparencyLog> log;
-  double open_seconds = 0;  // time Open took until queries could run
+  double open_seconds = 0;          // time Open took until queries could run
+  search::IndexBuild search_build;  // what Open did to the search index
   // Last, so that it stops (answering every pending Submit) before the rest goes.
   std::unique_ptr<GroupCommitter> writer;
 };
@@ -66,6 +68,9 @@ Result<std::unique_ptr<Registry>> Registry::Open(std::unique_ptr<Store> store,
   const auto t0 = std::chrono::steady_clock::now();
   SIGNET_ASSIGN_OR_RETURN(r.log, TransparencyLog::Open(r.store.get(), std::move(signer)));
   SIGNET_ASSIGN_OR_RETURN(GroupCommitter::State state, GroupCommitter::LoadState(*r.store));
+  // A data directory from before search (or from older search rules) is
+  // indexed once here, before the writer starts (search_index.h).
+  SIGNET_ASSIGN_OR_RETURN(r.search_build, search::EnsureIndex(*r.store));
   SIGNET_RETURN_IF_ERROR(r.index.Open(*r.store, *r.log));
   if (r.options.wait_for_index) {
     while (!r.index.WaitUntilComplete(std::chrono::seconds(1))) {
@@ -131,6 +136,16 @@ Result<Dispute> Registry::GetDispute(std::string_view id) const {
   return impl_->queries.GetDispute(id);
 }
 
+Result<std::vector<Work>> Registry::SearchWorks(const WorkQuery& query, std::string_view cursor,
+                                                std::size_t limit, Page* page) const {
+  return search::FindWorks(*impl_->store, query, cursor, limit, page);
+}
+
+Result<std::vector<Artist>> Registry::SearchArtists(std::string_view name, std::string_view cursor,
+                                                    std::size_t limit, Page* page) const {
+  return search::FindArtists(*impl_->store, name, cursor, limit, page);
+}
+
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> query) const {
   const fp::QueryVariant v{query, 1.0};
   return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1));
@@ -161,6 +176,31 @@ Result<crypto::Receipt> Registry::ReceiptFor(std::uint64_t index) const {
   return impl_->log->ReceiptFor(index);
 }
 
+Result<std::string> Registry::LogNodeHashes(std::uint32_t level, std::uint64_t first,
+                                            std::uint32_t count) const {
+  return impl_->log->NodeHashes(level, first, count);
+}
+Result<std::vector<std::string>> Registry::LogEntries(std::uint64_t first,
+                                                      std::uint32_t count) const {
+  return impl_->log->Leaves(first, count);
+}
+std::string Registry::WitnessedCheckpoint() const { return impl_->log->WitnessedCheckpoint(); }
+Status Registry::PublishWitnessedCheckpoint(const std::string& note) {
+  return impl_->log->PublishWitnessed(note);
+}
+Result<crypto::Receipt> Registry::WitnessedReceiptFor(std::uint64_t index) const {
+  const std::string note = impl_->log->WitnessedCheckpoint();
+  if (note.empty()) return Status::NotFound("no witnessed checkpoint has been published yet");
+  SIGNET_ASSIGN_OR_RETURN(LogSigner::Parsed cp, impl_->log->signer().OpenCheckpoint(note));
+  if (index >= cp.size) {
+    return Status::NotFound("log entry " + std::to_string(index) +
+                            " is not in the witnessed checkpoint (size " + std::to_string(cp.size) +
+                            ") yet; witnessed checkpoints are "
+                            "published every few seconds");
+  }
+  return impl_->log->MakeReceipt(index, cp.size, note);
+}
+
 Stats Registry::GetStats(bool with_index_memory) const {
   const GroupCommitter::Committed c = impl_->writer->committed();
   Stats s;
@@ -172,6 +212,10 @@ Stats Registry::GetStats(bool with_index_memory) const {
   s.statements = c.tree_size;
   s.commit_groups = c.commit_groups;
   s.open_seconds = impl_->open_seconds;
+  if (impl_->search_build.rebuilt) {
+    s.search_index_backfilled_works = impl_->search_build.works;
+    s.search_index_backfill_seconds = impl_->search_build.seconds;
+  }
   s.indexed_works = impl_->index.works();
   s.index_positions = impl_->index.positions();
   s.index_complete = impl_->index.complete();

@@ -126,6 +126,15 @@ class Registry {
   Result<std::vector<Dispute>> ListDisputes(std::string_view cursor, std::size_t limit,
                                             const DisputeFilter& filter, Page* page) const;
   Result<Dispute> GetDispute(std::string_view dispute_id) const;
+  // Works that meet `query` (withdrawn ones too), in work id order after
+  // `cursor`, and artists whose name has a word beginning with each word of
+  // `name`, in artist id order; limit clamped to [1, 1000]
+  // (registry/search_index.h: how words are read and matched).
+  // InvalidArgument when there is nothing to search for.
+  Result<std::vector<Work>> SearchWorks(const WorkQuery& query, std::string_view cursor,
+                                        std::size_t limit, Page* page) const;
+  Result<std::vector<Artist>> SearchArtists(std::string_view name, std::string_view cursor,
+                                            std::size_t limit, Page* page) const;
 
   // Works found in a raw query fingerprint (live works only), best first.
   Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query) const;
@@ -152,6 +161,19 @@ class Registry {
                                                        std::uint64_t new_size) const;
   // Receipt for leaf `index` against the latest checkpoint.
   Result<crypto::Receipt> ReceiptFor(std::uint64_t index) const;
+  // C2SP tlog-tiles reads (crypto/tiles.h), from the stored hashes and leaves
+  // with one range scan each; at most 256 per call. NotFound beyond the log.
+  Result<std::string> LogNodeHashes(std::uint32_t level, std::uint64_t first,
+                                    std::uint32_t count) const;
+  Result<std::vector<std::string>> LogEntries(std::uint64_t first, std::uint32_t count) const;
+  // The newest checkpoint witnesses cosigned ("" before the first), and its
+  // publication (server/checkpoint_publisher.h): durable, checked against the
+  // stored tree, never going back (registry/transparency_log.h).
+  std::string WitnessedCheckpoint() const;
+  Status PublishWitnessedCheckpoint(const std::string& note);
+  // Receipt for leaf `index` against the witnessed checkpoint. NotFound when
+  // none is published or the leaf is not in its tree.
+  Result<crypto::Receipt> WitnessedReceiptFor(std::uint64_t index) const;
 
   // Counts for /metrics; cheap. `with_index_memory` also fills
   // index_memory_bytes, which walks the index's mutable part (O(recent

@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "fingerprint/index.h"
 #include "registry/rocksdb_store.h"
+#include "server/checkpoint_publisher.h"
 #include "server/http_server.h"
 
 namespace signet::server {
@@ -30,6 +31,8 @@ struct Config {
   // C2SP checkpoint origin (and signed-note key name) of the log.
   std::string log_origin = "signet.localhost/log";
   bool access_log = true;
+  // Witnesses (`witness` lines) and the cadence of witnessed checkpoints.
+  PublisherOptions witnessing;
   ServerOptions server;
   api::ApiOptions api;
   // RocksDB and the fingerprint index (the index's directory is DATA/registry/index).
