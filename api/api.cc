@@ -75,11 +75,12 @@ Response Api::Healthz(const Request&, const Params&) const {
   o["log_size"] = s.statements;
   o["works"] = s.works;
   o["indexed_works"] = s.indexed_works;
+  o["index_complete"] = s.index_complete;
   return json::JsonResponse(200, o);
 }
 
 Response Api::MetricsText(const Request&, const Params&) const {
-  registry::Stats s = registry_.GetStats();
+  registry::Stats s = registry_.GetStats(/*with_index_memory=*/true);
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   std::vector<std::pair<std::string, double>> gauges = {
       {"signet_registry_artists", d(s.artists)},
@@ -89,6 +90,14 @@ Response Api::MetricsText(const Request&, const Params&) const {
       {"signet_registry_disputes{state=\"all\"}", d(s.disputes)},
       {"signet_log_size", d(s.statements)},
       {"signet_index_works", d(s.indexed_works)},
+      {"signet_index_positions", d(s.index_positions)},
+      {"signet_index_complete", s.index_complete ? 1.0 : 0.0},
+      {"signet_index_segments", d(s.index_segments)},
+      {"signet_index_disk_bytes", d(s.index_disk_bytes)},
+      {"signet_index_memory_bytes", d(s.index_memory_bytes)},
+      {"signet_index_posting_bytes", d(s.index_posting_bytes)},
+      {"signet_index_value_bytes", d(s.index_value_bytes)},
+      {"signet_index_busy", s.index_busy ? 1.0 : 0.0},
       {"signet_registry_commit_groups", d(s.commit_groups)},
       {"signet_registry_open_seconds", s.open_seconds},
   };
