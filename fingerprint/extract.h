@@ -11,6 +11,7 @@
 // Thread safety: reentrant; each call owns its Chromaprint context.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -56,6 +57,11 @@ Result<FingerprintResult> FingerprintPcm(const Pcm& pcm);
 // `original` is exactly what FingerprintAudio returns. Variants cover the
 // first `max_variant_seconds` of the audio (each costs a fingerprinting run),
 // which `variant_seconds` reports.
+// The speeds signetd hears an audio query at by default (api::ApiOptions):
+// 1 % steps over +-6 %; with 2 % steps recall at 3 % fell to ~50 % (INDEX.md).
+inline constexpr std::array<double, 12> kDefaultSpeedVariants = {
+    0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 1.01, 1.02, 1.03, 1.04, 1.05, 1.06};
+
 struct SpeedVariant {
   double speed = 1.0;
   std::vector<std::uint32_t> values;  // empty when that much audio is too short
