@@ -39,12 +39,14 @@ inline constexpr double kLandmarkFrameSeconds =
 inline constexpr int kLandmarkUnitsPerSemitone = 12;
 inline constexpr double kLandmarkMinHz = 110.0;
 inline constexpr int kLandmarkMaxPitch = 64 * kLandmarkUnitsPerSemitone - 1;
+inline constexpr int kLandmarkMaxSalience = 127;
 
 struct LandmarkPeak {
   std::uint32_t frame = 0;  // time in frames from the start of the audio
   std::uint16_t pitch = 0;  // log frequency, see kLandmarkUnitsPerSemitone
-  // How much the peak stands out of its neighbourhood, in dB (0..255, 0.25
-  // dB steps). Used to choose which triplets of a reference are indexed.
+  // How much the peak stands out of its neighbourhood: 0.5 dB steps,
+  // 0..kLandmarkMaxSalience. Chooses which peaks a print keeps and which
+  // triplets of a reference are indexed.
   std::uint8_t salience = 0;
 
   friend bool operator==(const LandmarkPeak&, const LandmarkPeak&) = default;

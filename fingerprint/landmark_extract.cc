@@ -34,7 +34,7 @@ constexpr int kRing = 2 * kLag + 2;
 constexpr float kFloorDb = -100.0f;
 constexpr float kMinPeakDb = -85.0f;
 constexpr float kMinSalienceDb = 2.0f;
-constexpr float kSalienceStep = 0.25f;
+constexpr float kSalienceStep = 0.5f;  // the print carries 0..kLandmarkMaxSalience
 
 struct TxDeleter {
   void operator()(AVTXContext* c) const { av_tx_uninit(&c); }
@@ -199,7 +199,7 @@ struct LandmarkExtractor::State {
       peak.frame = t;
       peak.pitch = static_cast<std::uint16_t>(std::clamp<long>(pitch, 0, kLandmarkMaxPitch));
       peak.salience = static_cast<std::uint8_t>(
-          std::clamp<long>(std::lround(salience / kSalienceStep), 0, 255));
+          std::clamp<long>(std::lround(salience / kSalienceStep), 0, kLandmarkMaxSalience));
       result.peaks.push_back(peak);
     }
   }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <iterator>
 #include <numeric>
 
 #include "fingerprint/landmark_hash.h"
@@ -40,6 +42,10 @@ constexpr int kMinSegmentMatches = 4;
 // Vote lines: tempo grid (0.5 % steps) and offset window.
 constexpr double kMinTempo = 0.78, kMaxTempo = 1.28, kTempoStep = 0.005;
 constexpr double kOffsetWindow = 3;
+// Decoy alignments: the query shifted by these many frames (outside the match
+// tolerance, up to about two beats at 120 bpm).
+constexpr double kDecoyFrames[] = {-45, -37, -30, -24, -18, -13, -9, -6,
+                                   6,   9,   13,  18,  24,  30,  37, 45};
 // Pitch shifts searched when verifying, units either way.
 constexpr int kMaxShift = 60;
 
@@ -85,6 +91,14 @@ class QueryPeaks {
     pitch_frames_.resize(peaks_.size());
     std::vector<std::uint32_t> fill(by_pitch_.begin(), by_pitch_.end() - 1);
     for (const auto& p : peaks_) pitch_frames_[fill[p.pitch]++] = p.frame;  // frames ascend
+    // The pitch range holding the middle 90 % of the query's peaks.
+    if (!peaks_.empty()) {
+      std::vector<std::uint16_t> pitches;
+      for (const auto& p : peaks_) pitches.push_back(p.pitch);
+      std::sort(pitches.begin(), pitches.end());
+      const double lo = pitches[pitches.size() / 20], hi = pitches[pitches.size() * 19 / 20];
+      pitch_range_ = std::max(120.0, hi - lo);
+    }
   }
 
   std::uint32_t frames() const { return frames_; }
@@ -114,11 +128,40 @@ class QueryPeaks {
 
   // Probability that a query unrelated to the reference confirms a peak at
   // (t, pitch) by chance: from the query's own peak density around it.
-  double ChanceAt(double t, double pitch) const {
+  // `confirmed`: a query peak confirms this place; it is left out of the
+  // count (the chance of a peak there is judged from the others).
+  double ChanceAt(double t, double pitch, bool confirmed) const {
+    // The larger of two densities: over +-kDensityPitch units (the
+    // neighbourhood), and over the match tolerance itself, so that a query
+    // holding a note (a ridge of peaks on one pitch, where a drone or a
+    // repeated note of the reference lands again and again) is not diluted.
+    const double box = (2.0 * kMatchFrames + 1) * (2.0 * kMatchPitch + 1);
+    const double broad = Density(t, pitch, kDensityPitch, confirmed);
+    const double narrow = Density(t, pitch, kMatchPitch, confirmed);
+    return 1 - std::exp(-std::max({broad, narrow, ColumnDensity(t, confirmed)}) * box);
+  }
+
+  // Query peaks per (frame x pitch unit) in the match tolerance's frames,
+  // over the pitch range the query occupies: high where the query strikes a
+  // chord or a drum (a column of peaks), where a reference peak that the
+  // alignment puts on that frame has a good chance of meeting one. Periodic
+  // columns (a repeated chord) in query and reference are what an unrelated
+  // alignment lines up.
+  double ColumnDensity(double t, bool confirmed) const {
+    const long f0 = std::max<long>(0, static_cast<long>(std::ceil(t - kMatchFrames)));
+    const long f1 = std::min<long>(frames_, static_cast<long>(std::floor(t + kMatchFrames)));
+    if (f1 < f0) return 0;
+    std::size_t count = by_frame_[f1 + 1] - by_frame_[f0];
+    if (confirmed && count > 0) --count;
+    return static_cast<double>(count) / (static_cast<double>(f1 - f0 + 1) * pitch_range_);
+  }
+
+  // Query peaks per (frame x pitch unit) within +-kDensityFrames, +-half_pitch.
+  double Density(double t, double pitch, int half_pitch, bool confirmed) const {
     const long f0 = std::max<long>(0, static_cast<long>(std::floor(t - kDensityFrames)));
     const long f1 = std::min<long>(frames_, static_cast<long>(std::ceil(t + kDensityFrames)));
-    const int p0 = std::max(0, static_cast<int>(std::floor(pitch - kDensityPitch)));
-    const int p1 = std::min(kLandmarkMaxPitch, static_cast<int>(std::ceil(pitch + kDensityPitch)));
+    const int p0 = std::max(0, static_cast<int>(std::floor(pitch - half_pitch)));
+    const int p1 = std::min(kLandmarkMaxPitch, static_cast<int>(std::ceil(pitch + half_pitch)));
     if (f1 < f0 || p1 < p0) return 0;
     std::size_t count = 0;
     for (int p = p0; p <= p1; ++p) {
@@ -127,9 +170,8 @@ class QueryPeaks {
       count += std::upper_bound(b, e, static_cast<std::uint32_t>(f1)) -
                std::lower_bound(b, e, static_cast<std::uint32_t>(f0));
     }
-    const double cells = static_cast<double>(f1 - f0 + 1) * (p1 - p0 + 1);
-    const double box = (2.0 * kMatchFrames + 1) * (2.0 * kMatchPitch + 1);
-    return 1 - std::exp(-static_cast<double>(count) * box / cells);
+    if (confirmed && count > 0) --count;
+    return static_cast<double>(count) / (static_cast<double>(f1 - f0 + 1) * (p1 - p0 + 1));
   }
 
  private:
@@ -138,6 +180,7 @@ class QueryPeaks {
   std::vector<std::uint32_t> by_frame_;  // peaks of frame f: [by_frame_[f], by_frame_[f+1])
   std::vector<std::uint32_t> by_pitch_;  // into pitch_frames_
   std::vector<std::uint32_t> pitch_frames_;
+  double pitch_range_ = kLandmarkMaxPitch;
 };
 
 // log10 P(K >= k) for K ~ Poisson(lambda).
@@ -447,19 +490,48 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
   struct Point {
     double t;  // query frame
     std::uint32_t ref_frame;
+    int pitch;  // query pitch where the reference peak lands
     bool hit;
     double chance;
+    std::uint32_t decoys;  // bit j: confirmed at decoy alignment j
   };
   std::vector<Point> pts;
   for (const auto& r : ref) {
     const double t = c.center_query + (r.frame - cr) / tempo;
     if (t < 0 || t > qf) continue;
-    pts.push_back({t, r.frame, query.Confirms(t, r.pitch + d), query.ChanceAt(t, r.pitch + d)});
+    const bool hit = query.Confirms(t, r.pitch + d);
+    std::uint32_t decoys = 0;
+    for (std::size_t j = 0; j < std::size(kDecoyFrames); ++j)
+      decoys |= static_cast<std::uint32_t>(query.Confirms(t + kDecoyFrames[j], r.pitch + d)) << j;
+    pts.push_back({t, r.frame, static_cast<int>(r.pitch + d), hit,
+                   query.ChanceAt(t, r.pitch + d, hit), decoys});
   }
   std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.t < b.t; });
+  if (const char* dbg = std::getenv("LANDMARK_DEBUG_REF");
+      dbg && std::strtoull(dbg, nullptr, 10) == v.alignment.ref_id &&
+      std::getenv("LANDMARK_DEBUG_PTS")) {
+    std::fprintf(stderr, "alignment tempo %.4f shift %.1f: %zu points\n", tempo, d, pts.size());
+    for (std::size_t i = 0; i < pts.size(); ++i)
+      std::fprintf(stderr, "  t %.1f ref %u pitch %d hit %d chance %.3f\n", pts[i].t,
+                   pts[i].ref_frame, pts[i].pitch, pts[i].hit, pts[i].chance);
+  }
 
   // Segments: best-scoring runs, then again left and right of each.
-  std::vector<std::pair<std::size_t, std::size_t>> todo = {{0, pts.size()}};
+  struct Column {  // one reference peak
+    double t_first, t_last;
+    std::uint32_t ref_first, ref_last;
+    bool hit;
+    double chance;
+  };
+  std::vector<Column> cols;
+  for (const Point& p : pts) cols.push_back({p.t, p.t, p.ref_frame, p.ref_frame, p.hit, p.chance});
+  // Decoy confirmations, prefix sums per decoy alignment.
+  const std::size_t nd = std::size(kDecoyFrames);
+  std::vector<std::uint32_t> decoy_prefix((pts.size() + 1) * nd, 0);
+  for (std::size_t i = 0; i < pts.size(); ++i)
+    for (std::size_t j = 0; j < nd; ++j)
+      decoy_prefix[(i + 1) * nd + j] = decoy_prefix[i * nd + j] + ((pts[i].decoys >> j) & 1);
+  std::vector<std::pair<std::size_t, std::size_t>> todo = {{0, cols.size()}};
   v.log10_best = 0;
   while (!todo.empty()) {
     auto [lo, hi] = todo.back();
@@ -468,25 +540,32 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
     std::size_t start = lo, best_lo = lo, best_hi = lo;
     for (std::size_t i = lo; i < hi; ++i) {
       if (sum <= 0) sum = 0, start = i;
-      sum += (pts[i].hit ? 1.0 : 0.0) - kSegmentRate;
+      sum += (cols[i].hit ? 1.0 : 0.0) - kSegmentRate;
       if (sum > best_sum) best_sum = sum, best_lo = start, best_hi = i + 1;
     }
     if (best_hi - best_lo < static_cast<std::size_t>(kMinSegmentPeaks)) continue;
     int k = 0;
     double lambda = 0;
-    for (std::size_t i = best_lo; i < best_hi; ++i) k += pts[i].hit, lambda += pts[i].chance;
+    for (std::size_t i = best_lo; i < best_hi; ++i) k += cols[i].hit, lambda += cols[i].chance;
     if (k < kMinSegmentMatches) continue;
+    // The same reference peaks at decoy alignments (the query shifted in
+    // time): structure the density misses (a repeated chord, a beat that a
+    // tempo search lines up) confirms them there too. The best decoy bounds
+    // the chance from below.
+    std::uint32_t decoy = 0;
+    for (std::size_t j = 0; j < nd; ++j)
+      decoy = std::max(decoy, decoy_prefix[best_hi * nd + j] - decoy_prefix[best_lo * nd + j]);
+    lambda = std::max(lambda, static_cast<double>(decoy));
     LandmarkSegment s;
-    s.query_start = pts[best_lo].t * kLandmarkFrameSeconds;
-    s.query_end = pts[best_hi - 1].t * kLandmarkFrameSeconds;
-    s.ref_start = pts[best_lo].ref_frame * kLandmarkFrameSeconds;
-    s.ref_end = pts[best_hi - 1].ref_frame * kLandmarkFrameSeconds;
+    s.query_start = cols[best_lo].t_first * kLandmarkFrameSeconds;
+    s.query_end = cols[best_hi - 1].t_last * kLandmarkFrameSeconds;
+    s.ref_start = cols[best_lo].ref_first * kLandmarkFrameSeconds;
+    s.ref_end = cols[best_hi - 1].ref_last * kLandmarkFrameSeconds;
     s.ref_peaks = static_cast<int>(best_hi - best_lo);
     s.matched_peaks = k;
     s.expected_chance = lambda;
     s.log10_tail = PoissonLog10Tail(k, lambda);
-    const double seg_frames = std::max(1.0, pts[best_hi - 1].t - pts[best_lo].t);
-    s.log10_pair_probability = std::min(0.0, s.log10_tail + model.Log10Looks(qf, rf, seg_frames));
+    s.log10_pair_probability = model.Log10PairProbability(s.log10_tail);
     v.log10_best = std::min(v.log10_best, s.log10_pair_probability);
     v.alignment.segments.push_back(s);
     todo.push_back({lo, best_lo});
@@ -501,11 +580,8 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
 
 }  // namespace
 
-double LandmarkScoreModel::Log10Looks(double query_frames, double ref_frames,
-                                      double segment_frames) const {
-  const double looks = looks_per_frame * (query_frames + ref_frames) * tempo_steps * shift_steps *
-                       std::max(1.0, query_frames / std::max(1.0, segment_frames));
-  return std::log10(std::max(1.0, looks));
+double LandmarkScoreModel::Log10PairProbability(double log10_tail) const {
+  return std::min(0.0, log10_a + gamma * log10_tail);
 }
 
 LandmarkMatcher::LandmarkMatcher(const LandmarkIndex& index, LandmarkMatchOptions options)
@@ -599,27 +675,7 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
       dense = j - i + 1 >= options_.min_votes;
     }
     if (!dense) return;
-    const std::size_t before = candidates.size();
     Lines(hits, options_.min_votes, query.frames, Candidate{slot, 1, 0, 0, 0, 0}, candidates);
-    if (const char* dbg = std::getenv("LANDMARK_DEBUG_REF");
-        dbg && std::strtoull(dbg, nullptr, 10) == slots.Id(slot)) {
-      std::fprintf(
-          stderr, "ref %llu: %zu hits, %zu lines:", static_cast<unsigned long long>(slots.Id(slot)),
-          hits.size(), candidates.size() - before);
-      for (std::size_t k = before; k < candidates.size(); ++k)
-        std::fprintf(stderr, " [votes %zu tempo %.3f shift %.1f cq %.0f cr %.0f]",
-                     candidates[k].votes, candidates[k].tempo, candidates[k].shift,
-                     candidates[k].center_query, candidates[k].center_ref);
-      std::fprintf(stderr, "\n");
-      std::vector<Hit> sorted = hits;
-      std::sort(sorted.begin(), sorted.end(),
-                [](const Hit& a, const Hit& b) { return a.query_frame < b.query_frame; });
-      for (const Hit& h : sorted)
-        if (std::abs(static_cast<double>(h.ref_frame) - h.query_frame -
-                     std::atof(std::getenv("LANDMARK_DEBUG_OFF"))) < 8)
-          std::fprintf(stderr, "  hit q %u r %u shift %d spans %u/%u\n", h.query_frame, h.ref_frame,
-                       h.shift, h.query_span, h.ref_span);
-    }
   };
   std::sort(base_hits.begin(), base_hits.end(),
             [](const BaseHit& a, const BaseHit& b) { return a.frame < b.frame; });

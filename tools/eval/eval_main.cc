@@ -47,7 +47,6 @@ using signet::fp::Match;
 namespace {
 
 constexpr double kStep = signet::fp::kSecondsPerPosition;
-constexpr double kDelay = 2.6;  // audio before Chromaprint's first position, about
 
 struct Expect {
   std::size_t rec;
@@ -351,12 +350,13 @@ int main(int argc, char** argv) {
           q.how = degraded->how;
           const double scale = degraded->time_scale;
           if (job.kind == Kind::kRegistered) {
-            q.expect.push_back({a, 0.0, std::max(0.0, a_seconds / scale - kDelay), sa, scale});
+            const double short_end = matcher->SegmentEndShortfall();
+            q.expect.push_back({a, 0.0, std::max(0.0, a_seconds / scale - short_end), sa, scale});
             if (needs == Needs::kRegisteredBackground) q.background = b;
             if (needs == Needs::kSecondRegistered) {
               const double total = boundary + other.DurationSeconds();
               q.expect[0].query_end = boundary - 1.1;
-              q.expect.push_back({b, boundary - 1.1, total - kDelay, sb - boundary, 1.0});
+              q.expect.push_back({b, boundary - 1.1, total - short_end, sb - boundary, 1.0});
               q.all_required = true;
             }
           }

@@ -24,6 +24,7 @@
 #include "fingerprint/landmark_hash.h"
 #include "fingerprint/landmark_index.h"
 #include "fingerprint/landmark_matcher.h"
+#include "tools/eval/degrade.h"
 #include "tools/eval/timing.h"
 
 namespace fs = std::filesystem;
@@ -210,6 +211,136 @@ int RunMatch(const std::vector<std::string>& files, const std::vector<std::strin
   return 0;
 }
 
+// --calibrate: the landmark null model on unrelated pairs. Every recording of
+// the corpus is a reference; excerpts (clean, in-process) of the negative
+// packages are the queries; for every (query, reference) pair the best
+// segment over every alignment the matcher verifies. Prints, per length, the
+// fraction of pairs whose pair probability is below x (calibrated: <= x).
+int RunCalibrate(const std::vector<std::string>& refs, const std::vector<std::string>& queries,
+                 const std::vector<std::string>& lengths, int per_length, double ref_pps,
+                 double query_pps, std::uint64_t seed, signet::fp::LandmarkMatchOptions options,
+                 bool verbose) {
+  std::mt19937_64 rng(seed);
+  signet::fp::LandmarkIndex index;
+  index.BeginBulkLoad();
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const auto s = Mono(refs[i]);
+    if (!s.empty()) (void)index.Add(i, Print(s, ref_pps));
+  }
+  index.Compact();
+  options.max_candidates = 1000;  // every reference's lines
+  signet::fp::LandmarkMatcher matcher(index, options);
+  std::vector<std::vector<std::int16_t>> audio(queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i) audio[i] = Mono(queries[i]);
+  struct Row {
+    double lp, tail, looks_frames;
+    int k, n;
+    double lambda;
+  };
+  std::map<std::string, std::vector<Row>> rows;  // per length: best per pair
+  const double rate = signet::fp::kLandmarkSampleRate;
+  for (const auto& len : lengths) {
+    const bool full = len == "full";
+    const int count = full ? static_cast<int>(queries.size()) : per_length;
+    for (int k = 0; k < count; ++k) {
+      const std::size_t qi = full ? k : rng() % queries.size();
+      const auto& a = audio[qi];
+      const double dur = a.size() / rate;
+      const double l = full ? dur : std::stod(len);
+      if (a.empty() || (!full && dur < l + 1)) continue;
+      std::uniform_real_distribution<double> u(0, dur - l);
+      const double start = full ? 0 : u(rng);
+      const auto from = static_cast<std::size_t>(start * rate);
+      std::vector<std::int16_t> cut(
+          a.begin() + from,
+          a.begin() + std::min(a.size(), from + static_cast<std::size_t>(l * rate)));
+      // Degradation: clean, white noise at 10 dB, reverb 50 or speed 1.1 (sox),
+      // or another negative recording mixed in at equal level.
+      const int deg = static_cast<int>(rng() % 5);
+      if (deg == 1 || deg == 4) {
+        std::vector<double> add(cut.size());
+        double rms = 0, arms = 0;
+        for (auto x : cut) rms += double(x) * x;
+        if (deg == 1) {
+          std::normal_distribution<double> nd(0, 1);
+          for (auto& x : add) x = nd(rng);
+        } else {
+          const auto& b = audio[rng() % audio.size()];
+          for (std::size_t i = 0; i < add.size() && !b.empty(); ++i)
+            add[i] = b[(i + b.size() / 3) % b.size()];
+        }
+        for (auto x : add) arms += x * x;
+        const double g =
+            std::sqrt(rms / std::max(1.0, arms)) * (deg == 1 ? std::pow(10, -10 / 20.0) : 1.0);
+        for (std::size_t i = 0; i < cut.size(); ++i)
+          cut[i] = static_cast<std::int16_t>(std::clamp(cut[i] + g * add[i], -32768.0, 32767.0));
+      } else if (deg == 2 || deg == 3) {
+        signet::fp::Pcm pcm;
+        pcm.sample_rate = static_cast<int>(rate);
+        pcm.channels = 1;
+        pcm.samples = cut;
+        const std::string dir = "/tmp/landmark-cal-" + std::to_string(getpid());
+        fs::create_directories(dir);
+        const auto bytes = signet::eval::WavBytes(pcm);
+        std::FILE* f = std::fopen((dir + "/in.wav").c_str(), "wb");
+        std::fwrite(bytes.data(), 1, bytes.size(), f);
+        std::fclose(f);
+        Run(fmt::format("sox {0}/in.wav {0}/out.wav {1}", dir,
+                        deg == 2 ? "reverb 50" : "speed 1.1"));
+        cut = Mono(dir + "/out.wav");
+        fs::remove_all(dir);
+      }
+      const auto q = Print(cut, query_pps);
+      std::map<std::uint64_t, Row> best;
+      for (const auto& al : matcher.Alignments(q)) {
+        for (const auto& sg : al.segments) {
+          auto [it, fresh] = best.try_emplace(al.ref_id, Row{0, 0, 0, 0, 0, 0});
+          if (sg.log10_pair_probability < it->second.lp)
+            it->second = {sg.log10_pair_probability, sg.log10_tail, 0,
+                          sg.matched_peaks,          sg.ref_peaks,  sg.expected_chance};
+        }
+      }
+      for (std::size_t r = 0; r < refs.size(); ++r) {
+        auto it = best.find(r);
+        rows[len].push_back(it == best.end() ? Row{0, 0, 0, 0, 0, 0} : it->second);
+        if (verbose && it != best.end() && it->second.lp < -3)
+          fmt::print(
+              "  {} @{:.1f} ({} s) vs {}: lg10 pair {:.1f} tail {:.1f} k {} of {} lambda {:.1f}\n",
+              queries[qi], start, len, refs[r], it->second.lp, it->second.tail, it->second.k,
+              it->second.n, it->second.lambda);
+      }
+    }
+  }
+  fmt::print("best log10 tail per pair: fraction of pairs below\n{:>6}", "length");
+  for (int e = 2; e <= 16; e += 2) fmt::print(" {:>8}", -e);
+  fmt::print("\n");
+  for (const auto& len : lengths) {
+    const auto& v = rows[len];
+    if (v.empty()) continue;
+    fmt::print("{:>6}", len);
+    for (int e = 2; e <= 16; e += 2) {
+      const auto c = std::count_if(v.begin(), v.end(), [&](const Row& r) { return r.tail < -e; });
+      fmt::print(" {:>8.2e}", double(c) / v.size());
+    }
+    fmt::print("\n");
+  }
+  fmt::print("{:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n", "length", "pairs", "P(<1e-1)",
+             "P(<1e-2)", "P(<1e-3)", "P(<1e-4)", "P(<1e-5)", "min_lg");
+  for (const auto& len : lengths) {
+    const auto& v = rows[len];
+    if (v.empty()) continue;
+    fmt::print("{:>6} {:>7}", len, v.size());
+    double mn = 0;
+    for (const auto& r : v) mn = std::min(mn, r.lp);
+    for (int e = 1; e <= 5; ++e) {
+      const auto c = std::count_if(v.begin(), v.end(), [&](const Row& r) { return r.lp < -e; });
+      fmt::print(" {:>9.2e}", double(c) / v.size());
+    }
+    fmt::print(" {:>8.1f}\n", mn);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,16 +378,30 @@ int main(int argc, char** argv) {
   app.add_option("--query-candidates", hp.query_candidates);
   app.add_flag("--order", hp.salience_order);
   app.add_option("--max-shift", hp.max_pitch_shift);
-  bool match = false, verbose = false;
+  bool match = false, verbose = false, calibrate = false;
+  std::vector<std::string> cal_lengths = {"5", "10", "30", "full"};
+  app.add_flag("--calibrate", calibrate, "null model on unrelated pairs (corpus x --negatives)");
+  app.add_option("--cal-lengths", cal_lengths)->delimiter(',');
+  std::vector<std::string> negatives = {"/usr/share/hyperrogue/music",
+                                        "/usr/share/games/singularity/music",
+                                        "/usr/share/games/supertux2/music"};
+  app.add_option("--negatives", negatives)->delimiter(',');
+
   int per_cell = 20, holdout = 8;
   signet::fp::LandmarkMatchOptions mo;
   app.add_flag("--match", match, "index the corpus and match degraded excerpts");
   app.add_flag("--verbose", verbose);
   app.add_option("--per-cell", per_cell);
   app.add_option("--holdout", holdout);
-  app.add_option("--looks-per-frame", mo.model.looks_per_frame);
+  app.add_option("--log10-a", mo.model.log10_a);
+  app.add_option("--gamma", mo.model.gamma);
   app.add_option("--bar", mo.max_pair_probability);
   app.add_option("--min-votes", mo.min_votes);
+
+  std::vector<std::string> pair;
+  app.add_option("--pair", pair,
+                 "query,start,seconds,reference: debug one pair (LANDMARK_DEBUG_REF=0)")
+      ->delimiter(',');
   bool dump_hist = false;
   app.add_flag("--dpitch-hist", dump_hist,
                "print the histogram of partner pitch differences and exit");
@@ -290,7 +435,7 @@ int main(int argc, char** argv) {
   std::string index_corpus = "/usr/share/hyperrogue/music";
   std::vector<signet::fp::ReferenceHash> index_sorted;
   double index_seconds = 0;
-  {
+  if (!match && !calibrate) {
     for (const auto& e : fs::recursive_directory_iterator(index_corpus)) {
       if (!e.is_regular_file() || e.path().extension() != ".ogg") continue;
       const auto s2 = Mono(e.path().string());
@@ -324,6 +469,35 @@ int main(int argc, char** argv) {
                           "quote. After a long debate they agreed to ask two other firms. The "
                           "meeting ended with a short report on the summer reading programme.")));
   };
+  if (!pair.empty()) {
+    signet::fp::LandmarkIndex index;
+    (void)index.Add(0, Print(Mono(pair[3]), ref_pps));
+    index.Compact();
+    const auto a = Mono(pair[0]);
+    const auto from =
+        static_cast<std::size_t>(std::stod(pair[1]) * signet::fp::kLandmarkSampleRate);
+    const auto len = static_cast<std::size_t>(std::stod(pair[2]) * signet::fp::kLandmarkSampleRate);
+    std::vector<std::int16_t> cut(a.begin() + from, a.begin() + std::min(a.size(), from + len));
+    const auto q = Print(cut, query_pps);
+    fmt::print("query peaks {}\n", q.peaks.size());
+    for (const auto& p : q.peaks) fmt::print("q {} {}\n", p.frame, p.pitch);
+    signet::fp::LandmarkMatcher m(index, mo);
+    for (const auto& al : m.Alignments(q))
+      for (const auto& sg : al.segments)
+        fmt::print(
+            "segment q {:.1f}-{:.1f} r {:.1f}-{:.1f} k {} of {} lambda {:.2f} tail {:.1f} pair "
+            "{:.1f}\n",
+            sg.query_start, sg.query_end, sg.ref_start, sg.ref_end, sg.matched_peaks, sg.ref_peaks,
+            sg.expected_chance, sg.log10_tail, sg.log10_pair_probability);
+    return 0;
+  }
+  if (calibrate) {
+    std::vector<std::string> nq;
+    for (const auto& d : negatives)
+      for (const auto& f : list(d)) nq.push_back(f);
+    std::vector<std::string> refs = list(corpus);
+    return RunCalibrate(refs, nq, cal_lengths, per_cell, ref_pps, query_pps, seed, mo, verbose);
+  }
   if (match) {
     speech();
     const int rc = RunMatch(files, others, degs, per_cell, seconds, holdout, ref_pps, query_pps,
@@ -372,14 +546,14 @@ int main(int argc, char** argv) {
     for (const auto& d : degs) {
       Transform t;
       const std::string out = Degrade(d, tmp, other, seconds, t);
-      const auto q = Mono(out);
-      const LandmarkPrint qp = Print(q, query_pps);
+      const auto qaudio = Mono(out);
+      const LandmarkPrint qp = Print(qaudio, query_pps);
       Acc& a = acc[d];
       a.qpeaks += qp.peaks.size();
-      a.qsec += q.size() / double(signet::fp::kLandmarkSampleRate);
+      a.qsec += qaudio.size() / double(signet::fp::kLandmarkSampleRate);
       // Reference peaks inside the excerpt (0.5 s margins).
       const double f0 = start / signet::fp::kLandmarkFrameSeconds;
-      const double qlen = q.size() / double(signet::fp::kLandmarkSampleRate);
+      const double qlen = qaudio.size() / double(signet::fp::kLandmarkSampleRate);
       std::vector<LandmarkPeak> inside;
       for (const auto& p : ref.peaks) {
         const double rt = p.frame * signet::fp::kLandmarkFrameSeconds - start;
