@@ -33,6 +33,8 @@ constexpr int kMatchPitch = 2;
 // +-kDensityPitch of that place.
 constexpr int kDensityFrames = 21;
 constexpr int kDensityPitch = 12;
+// The window of the independence estimate (QueryPeaks::Independent): +-2 s.
+constexpr int kIndependentFrames = 86;
 // Segments: maximal runs of reference peaks (in query time order) whose
 // confirmations minus kSegmentRate each sum highest. True alignments confirm
 // 45-98 % of reference peaks, chance 3-8 %.
@@ -138,7 +140,34 @@ class QueryPeaks {
     const double box = (2.0 * kMatchFrames + 1) * (2.0 * kMatchPitch + 1);
     const double broad = Density(t, pitch, kDensityPitch, confirmed);
     const double narrow = Density(t, pitch, kMatchPitch, confirmed);
-    return 1 - std::exp(-std::max({broad, narrow, ColumnDensity(t, confirmed)}) * box);
+    const double dens = std::max({broad, narrow, ColumnDensity(t, confirmed)}) * box;
+    return 1 - std::exp(-std::max(dens, Independent(t, pitch, confirmed)));
+  }
+
+  // Expected query peaks in the match box if the query's peaks over
+  // +-kIndependentFrames were spread by their time profile times their pitch
+  // profile: n(pitch) * n(time) / n. A held chord (its pitches busy at every
+  // time) or a repeated chord (its frames busy at every pitch, its pitches
+  // recurring) makes a reference peak there likely to be met by chance.
+  double Independent(double t, double pitch, bool confirmed) const {
+    const long w0 = std::max<long>(0, static_cast<long>(std::floor(t - kIndependentFrames)));
+    const long w1 = std::min<long>(frames_, static_cast<long>(std::ceil(t + kIndependentFrames)));
+    const long f0 = std::max<long>(w0, static_cast<long>(std::ceil(t - kMatchFrames)));
+    const long f1 = std::min<long>(w1, static_cast<long>(std::floor(t + kMatchFrames)));
+    if (w1 < w0) return 0;
+    double n = by_frame_[w1 + 1] - by_frame_[w0];
+    double nt = f1 >= f0 ? by_frame_[f1 + 1] - by_frame_[f0] : 0;
+    const int p0 = std::max(0, static_cast<int>(std::floor(pitch - kMatchPitch)));
+    const int p1 = std::min(kLandmarkMaxPitch, static_cast<int>(std::ceil(pitch + kMatchPitch)));
+    double np = 0;
+    for (int p = p0; p <= p1; ++p) {
+      const auto b = pitch_frames_.begin() + by_pitch_[p],
+                 e = pitch_frames_.begin() + by_pitch_[p + 1];
+      np += std::upper_bound(b, e, static_cast<std::uint32_t>(w1)) -
+            std::lower_bound(b, e, static_cast<std::uint32_t>(w0));
+    }
+    if (confirmed) n -= 1, nt -= 1, np -= 1;
+    return n > 0 && nt > 0 && np > 0 ? np * nt / n : 0;
   }
 
   // Query peaks per (frame x pitch unit) in the match tolerance's frames,
@@ -550,12 +579,15 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
     if (k < kMinSegmentMatches) continue;
     // The same reference peaks at decoy alignments (the query shifted in
     // time): structure the density misses (a repeated chord, a beat that a
-    // tempo search lines up) confirms them there too. The best decoy bounds
-    // the chance from below.
+    // tempo search lines up, a held note) confirms them there too. The best
+    // decoy bounds the chance from below.
     std::uint32_t decoy = 0;
     for (std::size_t j = 0; j < nd; ++j)
       decoy = std::max(decoy, decoy_prefix[best_hi * nd + j] - decoy_prefix[best_lo * nd + j]);
-    lambda = std::max(lambda, static_cast<double>(decoy));
+    if (std::getenv("LANDMARK_DEBUG_SEG"))
+      std::fprintf(stderr, "segment k %d of %zu density lambda %.2f decoy %u\n", k, best_hi - best_lo,
+                   lambda, decoy);
+    if (!std::getenv("LANDMARK_NO_DECOY")) lambda = std::max(lambda, static_cast<double>(decoy));
     LandmarkSegment s;
     s.query_start = cols[best_lo].t_first * kLandmarkFrameSeconds;
     s.query_end = cols[best_hi - 1].t_last * kLandmarkFrameSeconds;
@@ -590,7 +622,9 @@ LandmarkMatcher::LandmarkMatcher(const LandmarkIndex& index, LandmarkMatchOption
 std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& query) const {
   std::vector<LandmarkAlignment> out;
   if (query.peaks.empty()) return out;
-  const std::vector<QueryHash> lookups = QueryHashes(query, internal::HashParamsV1());
+  LandmarkHashParams query_params = internal::HashParamsV1();
+  query_params.query_candidates = options_.query_candidates;
+  const std::vector<QueryHash> lookups = QueryHashes(query, query_params);
   const QueryPeaks qp(query);
 
   const auto t0 = CpuNow();

@@ -64,11 +64,12 @@ struct LandmarkMatch {
 // best decoy alignment's count; that tail is then mapped to a pair
 // probability, log10 P = log10_a + gamma * log10 tail, fitted on ~95,000
 // unrelated (query, reference) pairs: the matcher's best tail over every
-// alignment it tries (tempos, offsets, shifts, segments) falls below 1e-4 in
-// ~1e-4 of pairs, and gamma < 1 leaves room for a heavier tail than measured.
+// alignment it tries (tempos, offsets, shifts, segments) falls below 1e-2 in
+// ~0.6 % of pairs, below 1e-4 in ~1e-4 (a slope of ~0.95); gamma = 0.9 and
+// log10_a = -0.2 put every measured point under the line.
 struct LandmarkScoreModel {
-  double log10_a = -0.4;
-  double gamma = 0.8;
+  double log10_a = -0.2;
+  double gamma = 0.9;
 
   double Log10PairProbability(double log10_tail) const;
 };
@@ -82,6 +83,9 @@ struct LandmarkMatchOptions {
   std::size_t max_candidates = 32;     // alignments verified per query
   std::size_t min_votes = 3;           // hits on one line before it is verified
   std::size_t max_posting_run = 4096;  // longer runs are skipped (hashes everywhere)
+  // Query side of the hash scheme (landmark_hash.h): partners looked up per
+  // zone. More find more groups under a mix, at more lookups.
+  int query_candidates = 4;
   LandmarkScoreModel model;
 };
 

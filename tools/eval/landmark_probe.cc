@@ -397,6 +397,7 @@ int main(int argc, char** argv) {
   app.add_option("--gamma", mo.model.gamma);
   app.add_option("--bar", mo.max_pair_probability);
   app.add_option("--min-votes", mo.min_votes);
+  app.add_option("--match-candidates", mo.query_candidates);
 
   std::vector<std::string> pair;
   app.add_option("--pair", pair,
@@ -463,6 +464,14 @@ int main(int argc, char** argv) {
   const std::string tmp = mkdtemp(tmpl);
   auto speech = [&] {
     Run(fmt::format("espeak-ng -w {}/speech.wav -s 160 {}", tmp,
+                    Quote("The committee met on Tuesday to discuss the new budget for the library. "
+                          "Several members asked why the roof repairs had been delayed again, and "
+                          "the treasurer explained that the contractor had not yet sent a final "
+                          "quote. After a long debate they agreed to ask two other firms. The "
+                          "meeting ended with a short report on the summer reading programme.")));
+  };
+  auto speech_to = [&](const std::string& dir) {
+    Run(fmt::format("espeak-ng -w {}/speech.wav -s 160 {}", dir,
                     Quote("The committee met on Tuesday to discuss the new budget for the library. "
                           "Several members asked why the roof repairs had been delayed again, and "
                           "the treasurer explained that the contractor had not yet sent a final "
