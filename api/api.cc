@@ -55,7 +55,10 @@ Response Api::HandleStream(const Request& head, BodyReader& body, ResponseStream
   return router_.DispatchStream(head, body, out);
 }
 
-void Api::Observe(const Completed& c) { metrics_.Observe(c.method, c.route, c.status, c.seconds); }
+void Api::Observe(const Completed& c) {
+  if (!c.refusal.empty()) metrics_.Refused(c.refusal);
+  if (!c.method.empty()) metrics_.Observe(c.method, c.route, c.status, c.seconds);
+}
 
 Response Api::Healthz(const Request&, const Params&) const {
   registry::Stats s = registry_.GetStats();

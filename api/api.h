@@ -11,6 +11,7 @@
 // outlive it. Thread safety: all members may be called from many threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,11 +37,18 @@ struct ApiOptions {
   // POST /v1/match with audio also matches the audio heard at these speeds, so
   // that sped-up or slowed-down copies (+-6 %) are found; each costs one more
   // fingerprinting run over the first speed_variant_seconds of the audio.
+  // 1 % steps: with 2 % steps recall at 3 % fell to ~50 % (fingerprint/EVALUATION.md).
   // Empty: off. A request can turn them off with ?speed_variants=off.
   std::vector<double> speed_variants = {fp::kDefaultSpeedVariants.begin(),
                                         fp::kDefaultSpeedVariants.end()};
   double speed_variant_seconds = 120;
   std::size_t max_check_line_bytes = 1 << 20;  // one NDJSON item of /v1/check
+  // A /v1/check stream holds one of the few stream slots, so it must make
+  // progress: it ends (with an error line and the summary) when no item has
+  // arrived for check_item_timeout (blank lines are not items) or when it has
+  // run for check_max_duration. Documented in api/openapi.json.
+  std::chrono::milliseconds check_item_timeout{std::chrono::seconds(120)};
+  std::chrono::milliseconds check_max_duration{std::chrono::hours(6)};
   std::size_t default_page_size = 100;
   std::size_t max_page_size = 1000;
 };

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "api/problem.h"
+#include "protocol/problem.h"
 
 namespace signet::api {
 namespace {
@@ -44,7 +45,7 @@ Response Response::Text(int status, std::string body, std::string content_type) 
 Response Response::Problem(const Status& status) {
   Response r;
   r.status = HttpStatusFor(status.code());
-  r.headers.Set("Content-Type", std::string(kProblemContentType));
+  r.headers.Set("Content-Type", std::string(protocol::kProblemContentType));
   r.body = ProblemJson(status);
   return r;
 }
@@ -52,7 +53,7 @@ Response Response::Problem(const Status& status) {
 Response Response::Problem(int http_status, std::string_view title, std::string_view detail) {
   Response r;
   r.status = http_status;
-  r.headers.Set("Content-Type", std::string(kProblemContentType));
+  r.headers.Set("Content-Type", std::string(protocol::kProblemContentType));
   r.body = ProblemJson(http_status, title, detail);
   return r;
 }

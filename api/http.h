@@ -102,12 +102,17 @@ struct RouteInfo {
   bool waits_for_commit = false;
 };
 
-// One finished exchange, for metrics.
+// One finished exchange, for metrics. method is empty for a refusal given
+// before a request was read (at accept).
 struct Completed {
   std::string_view method;
   std::string_view route;
   int status = 0;
   double seconds = 0;
+  // Why the transport refused the request, when it did: "connections",
+  // "connections_per_client", "rate", "streams", "streams_per_client",
+  // "body_memory". Empty for everything else.
+  std::string_view refusal;
 };
 
 class Handler {

@@ -1,7 +1,9 @@
 // Internal to api/ (includes Boost.JSON; never include it from a public
-// header): the JSON shapes of registry objects as the API serves them, and
-// strict parsing helpers for request bodies and parameters. The shapes are the
-// ones api/openapi.json declares.
+// header): registry objects as the API serves them, and strict parsing helpers
+// for request bodies and parameters. Answers that clients read back are the
+// protocol's wire types (protocol/answers.h): Wire() fills one from a registry
+// object and protocol/answers_json.h serializes it, so the CLI parses what is
+// served with the same types. The shapes are the ones api/openapi.json declares.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -15,23 +17,24 @@
 
 #include "api/http.h"
 #include "common/status.h"
-#include "crypto/receipt.h"
+#include "protocol/answers.h"
 #include "registry/registry.h"
 
 namespace signet::api::json {
 
+protocol::Artist Wire(const registry::Artist& artist);
+protocol::Work Wire(const registry::Work& work);
+protocol::Dispute Wire(const registry::Dispute& dispute);
+protocol::WorkMatch Wire(const registry::WorkMatch& match);
+protocol::Accepted Wire(const registry::Accepted& accepted);
+protocol::TermsAnswer Wire(const registry::TermsAnswer& answer);
+
+// Registry objects as JSON: protocol::ToJson(Wire(x)).
 boost::json::object ArtistJson(const registry::Artist& artist);
 boost::json::object WorkJson(const registry::Work& work);
 boost::json::object DisputeJson(const registry::Dispute& dispute);
-// A terms statement's object, in the statement's own shape (STATEMENTS.md).
-boost::json::object TermsJson(const registry::Terms& terms);
-// Per purpose: {"use": ..., "source": ..., "decided_by": ..., "constraint_info": ...}
-// or {"use": "unset", "source": "unset"}.
-boost::json::object EffectiveTermsJson(const registry::EffectiveTerms& terms);
-boost::json::value ReceiptJson(const crypto::Receipt& receipt);
-boost::json::object SegmentJson(const registry::MatchSegment& segment);
-boost::json::object WorkMatchJson(const registry::WorkMatch& match);
 boost::json::object AcceptedJson(const registry::Accepted& accepted);
+// Only the API serves it; no client reads it back.
 boost::json::object HistoryEntryJson(const registry::HistoryEntry& entry);
 
 Response JsonResponse(int status, const boost::json::value& value);

@@ -39,6 +39,13 @@ void Metrics::Observe(std::string_view method, std::string_view route, int statu
   h.sum += seconds;
 }
 
+void Metrics::Refused(std::string_view reason) {
+  std::lock_guard lock(mu_);
+  auto it = refusals_.find(reason);
+  if (it == refusals_.end()) it = refusals_.emplace(std::string(reason), 0).first;
+  ++it->second;
+}
+
 std::string Metrics::Render(const std::vector<std::pair<std::string, double>>& gauges) const {
   std::string out;
   {
@@ -51,6 +58,14 @@ std::string Metrics::Render(const std::vector<std::pair<std::string, double>>& g
       out +=
           fmt::format("signet_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
                       Escape(method), Escape(route), status, n);
+    }
+    out +=
+        "# HELP signet_http_refusals_total Requests and connections the transport refused, by "
+        "reason (connections, connections_per_client, rate, streams, streams_per_client, "
+        "body_memory).\n";
+    out += "# TYPE signet_http_refusals_total counter\n";
+    for (const auto& [reason, n] : refusals_) {
+      out += fmt::format("signet_http_refusals_total{{reason=\"{}\"}} {}\n", Escape(reason), n);
     }
     out +=
         "# HELP signet_http_request_duration_seconds Time from request head to last byte "

@@ -23,6 +23,9 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   void Observe(std::string_view method, std::string_view route, int status, double seconds);
+  // Counts a request the transport refused (api::Completed::refusal), as
+  // signet_http_refusals_total{reason}.
+  void Refused(std::string_view reason);
 
   // Appends the request series, then `gauges` as
   // "# TYPE name gauge\nname value\n" (name may carry {labels}; the TYPE line
@@ -39,6 +42,7 @@ class Metrics {
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, Histogram> latency_;
+  std::map<std::string, std::uint64_t, std::less<>> refusals_;
 };
 
 }  // namespace signet::api

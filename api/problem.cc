@@ -1,6 +1,6 @@
 #include "api/problem.h"
 
-#include <boost/json.hpp>
+#include "protocol/problem.h"
 
 namespace signet::api {
 
@@ -34,17 +34,21 @@ int HttpStatusFor(Status::Code code) {
 }
 
 std::string ProblemJson(int http_status, std::string_view title, std::string_view detail) {
-  boost::json::object o;
-  o["type"] = "about:blank";
-  o["title"] = title;
-  o["status"] = http_status;
-  o["detail"] = detail;
-  return boost::json::serialize(o);
+  protocol::Problem p;
+  p.title = title;
+  p.status = http_status;
+  p.detail = detail;
+  return protocol::ProblemToJson(p);
 }
 
 std::string ProblemJson(const Status& status) {
-  return ProblemJson(HttpStatusFor(status.code()), Status::CodeName(status.code()),
-                     status.message());
+  protocol::Problem p;
+  p.title = Status::CodeName(status.code());
+  p.status = HttpStatusFor(status.code());
+  p.detail = status.message();
+  p.code = protocol::ProblemCode(status.code());
+  p.field = status.field();
+  return protocol::ProblemToJson(p);
 }
 
 }  // namespace signet::api

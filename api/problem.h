@@ -1,5 +1,6 @@
 // Maps a Status to an HTTP status code and an RFC 9457 problem document
-// (application/problem+json). Thread-safe: pure functions.
+// (application/problem+json; the document and its "code" and "field"
+// extension members are protocol/problem.h's). Thread-safe: pure functions.
 #pragma once
 
 #include <string>
@@ -9,14 +10,14 @@
 
 namespace signet::api {
 
-inline constexpr std::string_view kProblemContentType = "application/problem+json";
-
 // The HTTP status a Status code answers with.
 int HttpStatusFor(Status::Code code);
 
-// {"type":"about:blank","title":...,"status":...,"detail":<message>}
+// {"type":"about:blank","title":...,"status":...,"detail":<message>,
+//  "code":<ProblemCode>,"field"?:<Status::field()>}
 std::string ProblemJson(const Status& status);
-// The same with an explicit HTTP status and title (404, 405, 413, 429, ...).
+// A transport-level answer with an explicit HTTP status and title (404 no
+// route, 405, 413, 415, 431, 501, ...): no "code" or "field".
 std::string ProblemJson(int http_status, std::string_view title, std::string_view detail);
 
 }  // namespace signet::api

@@ -26,6 +26,12 @@ bool IsParam(const std::string& seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
 
+// HEAD is served wherever GET is (RFC 9110 9.3.2): the same handler, and the
+// transport sends the head alone.
+bool Serves(const std::string& route_method, std::string_view method) {
+  return route_method == method || (method == "HEAD" && route_method == "GET");
+}
+
 }  // namespace
 
 std::optional<std::string_view> Target::Query(std::string_view name) const {
@@ -106,10 +112,11 @@ Router::Found Router::Find(std::string_view method, std::string_view target) con
       ok = IsParam(r.segments[i]) ? !segs[i].empty() : r.segments[i] == segs[i];
     }
     if (!ok) continue;
-    if (r.method != method) {
+    if (!Serves(r.method, method)) {
       if (allow.find(r.method) == std::string::npos) {
         if (!allow.empty()) allow += ", ";
         allow += r.method;
+        if (r.method == "GET") allow += ", HEAD";
       }
       continue;
     }
@@ -143,7 +150,7 @@ RouteInfo Router::Classify(std::string_view method, std::string_view target) con
   // our templates, so decoding is not needed to pick the route.
   std::vector<std::string> segs = SplitTemplate(path.empty() ? "/" : path);
   for (const Route& r : routes_) {
-    if (r.method != method || r.segments.size() != segs.size()) continue;
+    if (!Serves(r.method, method) || r.segments.size() != segs.size()) continue;
     bool ok = true;
     for (std::size_t i = 0; i < segs.size() && ok; ++i) {
       ok = IsParam(r.segments[i]) ? !segs[i].empty() : r.segments[i] == segs[i];

@@ -9,6 +9,14 @@
 //    "fingerprint": "<fpcalc FINGERPRINT=>" | [raw ints], "sha256": "<hex of the file>"}
 // (at least one of fingerprint and sha256). Blank lines are skipped.
 //
+// Progress: a stream holds one of the server's few stream slots, so it ends
+// when no item has arrived for check_item_timeout (default 120 s; blank lines
+// and partial lines do not count) or when it has run for check_max_duration
+// (default 6 h). It ends with an error line {"line", "error": {"status": 408,
+// "detail"}} and then the summary (and receipt) of the items answered so far;
+// send the remaining items in a new request. Before the first item, the
+// answer is an ordinary 408 problem.
+//
 // Response: 200 application/x-ndjson, chunked, one line per item in input
 // order, written as soon as the item is checked:
 //   {"id", "line", "verdict": allowed|notAllowed|constrained|disputed|unregistered,
@@ -44,9 +52,13 @@
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "api/problem.h"
+#include "common/strict_json.h"
 #include "crypto/checkpoint.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
+#include "protocol/answers_json.h"
+#include "protocol/terms.h"
+#include "protocol/time.h"
 
 namespace signet::api {
 namespace bj = boost::json;
@@ -57,7 +69,20 @@ namespace {
 // reported once and skipped up to its newline, so memory stays bounded.
 class LineSplitter {
  public:
-  LineSplitter(BodyReader& body, std::size_t max_line) : body_(body), max_line_(max_line) {}
+  using Clock = std::chrono::steady_clock;
+  LineSplitter(BodyReader& body, std::size_t max_line, std::chrono::milliseconds item_timeout,
+               std::chrono::milliseconds max_duration)
+      : body_(body),
+        max_line_(max_line),
+        item_timeout_(item_timeout),
+        deadline_(Clock::now() + max_duration),
+        last_item_(Clock::now()) {}
+
+  // An item arrived: the progress clock starts again.
+  void ItemArrived() { last_item_ = Clock::now(); }
+  // Set when Next failed because the stream broke the progress rule (the
+  // client is still there to be told), as opposed to the body failing.
+  bool out_of_time() const { return out_of_time_; }
 
   struct Line {
     std::string text;
@@ -98,6 +123,7 @@ class LineSplitter {
       }
       auto more = body_.Read(piece_);
       if (!more.ok()) return more.status();
+      if (Status late = CheckProgress(); !late.ok()) return late;
       if (!*more) {
         eof_ = true;
       } else {
@@ -107,8 +133,29 @@ class LineSplitter {
   }
 
  private:
+  Status CheckProgress() {
+    const auto now = Clock::now();
+    if (now > deadline_) {
+      out_of_time_ = true;
+      return Status::Unavailable(
+          "the stream ran longer than the server's limit for one /v1/check request; send the "
+          "remaining items in a new request");
+    }
+    if (now - last_item_ > item_timeout_) {
+      out_of_time_ = true;
+      return Status::Unavailable(fmt::format(
+          "no item arrived for {} s (blank lines do not count); a stream must keep sending "
+          "items, or end its body",
+          std::chrono::duration_cast<std::chrono::seconds>(item_timeout_).count()));
+    }
+    return Status::Ok();
+  }
+
   BodyReader& body_;
   std::size_t max_line_;
+  std::chrono::milliseconds item_timeout_;
+  Clock::time_point deadline_, last_item_;
+  bool out_of_time_ = false;
   std::string buffer_, piece_;
   std::size_t scan_from_ = 0;
   bool skipping_ = false;
@@ -116,18 +163,16 @@ class LineSplitter {
 };
 
 struct CheckOptions {
-  std::optional<registry::Purpose> purpose;
+  std::optional<protocol::Purpose> purpose;
   std::vector<std::string> licences;
   bool receipt = false;
 };
 
 Status PurposeFrom(std::string_view key, CheckOptions& o) {
-  o.purpose = registry::ParsePurpose(key);
+  o.purpose = protocol::ParsePurpose(key);
   if (o.purpose) return Status::Ok();
-  return Status::InvalidArgument(fmt::format(
-      "purpose \"{}\" is unknown; use one of ai_generative_training, ai_training, ai_inference, "
-      "data_mining, search",
-      key));
+  return Status::InvalidArgument(
+      fmt::format("purpose \"{}\" is unknown; use one of {}", key, protocol::PurposeList()));
 }
 
 bool IsOptionsLine(const bj::object& o) {
@@ -166,7 +211,7 @@ Status ApplyOptionsLine(const bj::object& o, CheckOptions& opts) {
 
 // Parses one item line into a registry request; `id` is filled as soon as known.
 Result<registry::CheckRequest> ParseItem(const std::string& text, const CheckOptions& opts,
-                                         bj::value& id) {
+                                         protocol::CheckItemId& id) {
   auto obj =
       json::ParseObject(text, R"({"id": "...", "fingerprint": "..." and/or "sha256": "..."})");
   if (!obj.ok()) return obj.status();
@@ -175,13 +220,15 @@ Result<registry::CheckRequest> ParseItem(const std::string& text, const CheckOpt
   req.licences = opts.licences;
   for (const auto& [k, v] : *obj) {
     if (k == "id") {
-      if (!v.is_string() && !v.is_int64() && !v.is_uint64()) {
-        return Status::InvalidArgument("\"id\" must be a string or an integer");
+      if (!v.is_string() && !IntegerIn(v, 0, kMaxJsonInteger)) {
+        return Status::InvalidArgument("\"id\" must be a string or an integer from 0 to 2^53");
       }
       if (v.is_string() && v.as_string().size() > 1024) {
         return Status::InvalidArgument("\"id\" may be at most 1024 characters");
       }
-      id = v;
+      if (v.is_string()) id = std::string(v.as_string());
+      if (v.is_int64()) id = v.as_int64();
+      if (v.is_uint64()) id = v.as_uint64();
     } else if (k == "fingerprint") {
       SIGNET_ASSIGN_OR_RETURN(auto values, json::FingerprintFromJson(v, "fingerprint"));
       if (values.empty()) return Status::InvalidArgument("\"fingerprint\" is empty");
@@ -209,26 +256,18 @@ Result<registry::CheckRequest> ParseItem(const std::string& text, const CheckOpt
   return req;
 }
 
-bj::object VerdictLine(const bj::value& id, std::uint64_t line, const registry::CheckResult& r) {
-  bj::object o;
-  if (!id.is_null()) o["id"] = id;
-  o["line"] = line;
-  o["verdict"] = registry::VerdictName(r.verdict.verdict);
-  o["reason"] = r.verdict.reason;
-  bj::array works;
+protocol::CheckVerdictLine VerdictLine(const protocol::CheckItemId& id, std::uint64_t line,
+                                       const registry::CheckResult& r) {
+  protocol::CheckVerdictLine o;
+  o.id = id;
+  o.line = line;
+  o.verdict = r.verdict.verdict;
+  o.reason = r.verdict.reason;
   for (const auto& w : r.works) {
-    bj::object wo;
-    wo["work_id"] = w.match.work.id;
-    wo["title"] = w.match.work.title;
-    wo["artist"] = w.match.work.artist;
-    wo["artist_name"] = w.match.artist_display_name;
-    wo["score"] = w.match.score;
-    wo["verdict"] = registry::VerdictName(w.verdict.verdict);
-    wo["reason"] = w.verdict.reason;
-    wo["disputed"] = !w.match.disputes.empty();
-    works.emplace_back(std::move(wo));
+    o.works.push_back({w.match.work.id, w.match.work.title, w.match.work.artist,
+                       w.match.artist_display_name, w.match.score, w.verdict.verdict,
+                       w.verdict.reason, !w.match.disputes.empty()});
   }
-  o["works"] = std::move(works);
   return o;
 }
 
@@ -246,11 +285,15 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
       opts.receipt = v == "1" || v == "true";
     }
   }
-  LineSplitter lines(body, options_.max_check_line_bytes);
+  LineSplitter lines(body, options_.max_check_line_bytes, options_.check_item_timeout,
+                     options_.check_max_duration);
   std::optional<LineSplitter::Line> first;
   // Skip leading blank lines; an options line may come first.
   for (;;) {
     auto next = lines.Next();
+    if (!next.ok() && lines.out_of_time()) {
+      return Response::Problem(408, "request timeout", next.status().message());
+    }
     if (!next.ok()) return Response::Problem(next.status());
     if (!next->has_value()) break;
     if ((*next)->too_long || !(*next)->text.empty()) {
@@ -266,9 +309,10 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
     }
   }
   if (!opts.purpose) {
-    return Response::Problem(Status::InvalidArgument(
-        "say which use you check for: ?purpose=ai_generative_training (or ai_training, "
-        "ai_inference, data_mining, search), or a first line {\"purpose\": \"...\"}"));
+    return Response::Problem(Status::InvalidArgument(fmt::format(
+        "say which use you check for: ?purpose={} (or {}), or a first line "
+        "{{\"purpose\": \"...\"}}",
+        protocol::PurposeKey(protocol::kAllPurposes[0]), protocol::PurposeList(", ", 1))));
   }
   if (opts.receipt && !receipt_signer_) {
     return Response::Problem(501, "not implemented", "this server has no key to sign receipts");
@@ -287,14 +331,15 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
   crypto::Sha256Hasher answer;
   std::uint64_t line_no = 1, items = 0, errors = 0;
   std::map<std::string, std::uint64_t> verdicts;
-  auto emit = [&](const bj::object& o) {
-    std::string s = bj::serialize(o);
+  auto emit = [&](const protocol::CheckLine& l) {
+    std::string s = bj::serialize(protocol::ToJson(l));
     s += '\n';
     answer.Update(s);
     return out.Write(std::move(s)).ok();
   };
   auto process = [&](const LineSplitter::Line& line) {
-    bj::value id;
+    lines.ItemArrived();
+    protocol::CheckItemId id;
     Status status;
     if (line.too_long) {
       status = Status::InvalidArgument(fmt::format(
@@ -305,7 +350,7 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
         auto result = registry_.CheckItem(*req);
         if (result.ok()) {
           ++items;
-          ++verdicts[std::string(registry::VerdictName(result->verdict.verdict))];
+          ++verdicts[std::string(protocol::VerdictName(result->verdict.verdict))];
           return emit(VerdictLine(id, line_no, *result));
         }
         status = result.status();
@@ -315,49 +360,48 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
     }
     ++items;
     ++errors;
-    bj::object o;
-    if (!id.is_null()) o["id"] = id;
-    o["line"] = line_no;
-    o["error"] = bj::object{{"status", HttpStatusFor(status.code())}, {"detail", status.message()}};
-    return emit(o);
+    return emit(protocol::CheckErrorLine{std::move(id), line_no, HttpStatusFor(status.code()),
+                                         status.message()});
   };
   if (first && !process(*first)) return {};
   for (;;) {
     ++line_no;
     auto next = lines.Next();
+    if (!next.ok() && lines.out_of_time()) {
+      // The client is there but too slow: say so, then close the answer with
+      // the summary of what was answered.
+      if (!emit(protocol::CheckErrorLine{{}, line_no, 408, next.status().message()})) return {};
+      break;
+    }
     if (!next.ok()) return {};  // the client went away or stalled: nobody to answer
     if (!next->has_value()) break;
     if (!(*next)->too_long && (*next)->text.find_first_not_of(" \t") == std::string::npos) continue;
     if (!process(**next)) return {};
   }
 
-  bj::object summary;
-  summary["purpose"] = registry::PurposeKey(*opts.purpose);
-  summary["items"] = items;
-  summary["errors"] = errors;
-  bj::object vo;
-  for (const auto& [k, n] : verdicts) vo[k] = n;
-  summary["verdicts"] = std::move(vo);
-  summary["checkpoint_size"] = checkpoint.size;
-  bj::object last;
-  last["summary"] = std::move(summary);
+  protocol::CheckSummaryLine last;
+  last.purpose = *opts.purpose;
+  last.items = items;
+  last.errors = errors;
+  last.verdicts = std::move(verdicts);
+  last.checkpoint_size = checkpoint.size;
   if (opts.receipt) {
     crypto::Digest digest = answer.Finish();
     std::string digest_b64 = crypto::Base64Encode(crypto::ByteView(digest));
     std::string text = fmt::format(
         "signet check receipt v1\n{}\npurpose {}\nitems {}\nanswer-sha256 {}\ncheckpoint {} {}\n"
         "time {}\n",
-        checkpoint.origin, registry::PurposeKey(*opts.purpose), items, digest_b64, checkpoint.size,
+        checkpoint.origin, protocol::PurposeKey(*opts.purpose), items, digest_b64, checkpoint.size,
         crypto::Base64Encode(crypto::ByteView(checkpoint.root)),
-        registry::FormatRfc3339Utc(registry::SystemNowMicros()));
+        protocol::FormatRfc3339Utc(protocol::SystemNowMicros()));
     auto note = receipt_signer_->Sign(text);
     if (note.ok()) {
-      last["receipt"] = bj::object{{"answer_sha256", digest_b64}, {"note", *note}};
+      last.receipt = protocol::CheckReceipt{digest_b64, *note};
     } else {
-      last["receipt_error"] = note.status().message();
+      last.receipt_error = note.status().message();
     }
   }
-  std::string s = bj::serialize(last);
+  std::string s = bj::serialize(protocol::ToJson(protocol::CheckLine(std::move(last))));
   s += '\n';
   out.Write(std::move(s));
   return {};

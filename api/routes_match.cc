@@ -18,6 +18,7 @@
 #include "api/json_mapping.h"
 #include "fingerprint/codec.h"
 #include "fingerprint/extract.h"
+#include "protocol/answers_json.h"
 
 namespace signet::api {
 namespace bj = boost::json;
@@ -87,7 +88,8 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
   }
   std::vector<std::uint32_t> values;
   std::vector<fp::SpeedVariant> variants;
-  bj::object query;
+  protocol::MatchAnswer answer;
+  protocol::MatchQuery& query = answer.query;
   if (type == "application/json") {
     if (request.body.size() > options_.max_fingerprint_request_bytes) {
       return Response::Problem(413, "content too large",
@@ -99,14 +101,16 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
     if (!body.ok()) return Response::Problem(body.status());
     const bj::value* fpv = body->if_contains("fingerprint");
     if (!fpv) {
-      return Response::Problem(Status::InvalidArgument(
-          "field \"fingerprint\" is required: the compressed string fpcalc prints, or an array "
-          "of 32-bit integers"));
+      return Response::Problem(
+          Status::InvalidArgument(
+              "field \"fingerprint\" is required: the compressed string fpcalc prints, or an "
+              "array of 32-bit integers")
+              .WithField("fingerprint"));
     }
     auto decoded = json::FingerprintFromJson(*fpv, "fingerprint");
-    if (!decoded.ok()) return Response::Problem(decoded.status());
+    if (!decoded.ok()) return Response::Problem(decoded.status().WithField("fingerprint"));
     values = std::move(*decoded);
-    query["source"] = "fingerprint";
+    query.source = "fingerprint";
   } else if (type.starts_with("audio/") || type == "application/octet-stream") {
     if (request.body.empty()) {
       return Response::Problem(Status::InvalidArgument("the body is empty; send the audio file"));
@@ -125,13 +129,11 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
     if (!fpr.ok()) return Response::Problem(fpr.status());
     values = std::move(fpr->original.fingerprint.values);
     variants = std::move(fpr->variants);
-    query["source"] = "audio";
-    query["duration"] = fpr->original.duration_seconds;
+    query.source = "audio";
+    query.duration = fpr->original.duration_seconds;
     if (speed_variants) {
-      bj::array sv;
-      for (double s : speeds) sv.emplace_back(s);
-      query["speed_variants"] = std::move(sv);
-      query["speed_variant_seconds"] = fpr->variant_seconds;
+      query.speed_variants = std::vector<double>(speeds.begin(), speeds.end());
+      query.speed_variant_seconds = fpr->variant_seconds;
     }
   } else {
     return Response::Problem(
@@ -144,19 +146,15 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
     return Response::Problem(
         Status::InvalidArgument("the fingerprint is empty; send at least a few seconds of audio"));
   }
-  query["fingerprint_length"] = values.size();
+  query.fingerprint_length = values.size();
   std::vector<fp::QueryVariant> renderings = {{values, 1.0}};
   for (const fp::SpeedVariant& v : variants) {
     if (!v.values.empty()) renderings.push_back({v.values, v.speed});
   }
   auto matches = registry_.Match(renderings);
   if (!matches.ok()) return Response::Problem(matches.status());
-  bj::array out;
-  for (const auto& m : *matches) out.emplace_back(json::WorkMatchJson(m));
-  bj::object o;
-  o["query"] = std::move(query);
-  o["matches"] = std::move(out);
-  return json::JsonResponse(200, o);
+  for (const auto& m : *matches) answer.matches.push_back(json::Wire(m));
+  return json::JsonResponse(200, protocol::ToJson(answer));
 }
 
 Response Api::AcoustIdLookup(const Request& request, const Params& p) const {

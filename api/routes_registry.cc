@@ -7,6 +7,10 @@
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "crypto/ed25519.h"
+#include "protocol/answers_json.h"
+#include "protocol/ids.h"
+#include "protocol/terms.h"
+#include "protocol/time.h"
 
 namespace signet::api {
 namespace bj = boost::json;
@@ -45,10 +49,14 @@ Status CheckArtistId(std::string_view id) {
 }
 
 Status CheckWorkId(std::string_view id) {
-  if (registry::IsWellFormedWorkId(id)) return Status::Ok();
+  if (protocol::IsWellFormedWorkId(id)) return Status::Ok();
   return Status::InvalidArgument(fmt::format(
       "\"{}\" is not a work id; work ids are \"wk_\" followed by 32 lowercase hex digits", id));
 }
+
+// Where a work is served (api.cc routes "/v1/works/{id}"): the Location of a
+// registration and the location a TDMRep export names.
+std::string WorkPath(std::string_view id) { return "/v1/works/" + std::string(id); }
 
 }  // namespace
 
@@ -67,7 +75,7 @@ Response Api::PostStatement(const Request& request, const Params&) const {
   if (!accepted.ok()) return Response::Problem(accepted.status());
   Response r = json::JsonResponse(201, json::AcceptedJson(*accepted));
   if (accepted->work_id) {
-    r.headers.Set("Location", "/v1/works/" + *accepted->work_id);
+    r.headers.Set("Location", WorkPath(*accepted->work_id));
   } else if (accepted->dispute_id) {
     r.headers.Set("Location", "/v1/disputes/" + *accepted->dispute_id);
   } else {
@@ -108,9 +116,9 @@ Response Api::GetWork(const Request&, const Params& p) const {
 Response Api::GetTerms(const Request&, const Params& p) const {
   const std::string& id = p.Param("id");
   if (auto st = CheckWorkId(id); !st.ok()) return Response::Problem(st);
-  registry::Micros at = registry::SystemNowMicros();
+  protocol::Micros at = protocol::SystemNowMicros();
   if (auto text = p.target.Query("at")) {
-    auto parsed = registry::ParseRfc3339Utc(*text);
+    auto parsed = protocol::ParseRfc3339Utc(*text);
     if (!parsed.ok()) {
       return Response::Problem(Status::InvalidArgument(
           fmt::format("parameter \"at\" must be an RFC 3339 UTC time such as "
@@ -121,25 +129,7 @@ Response Api::GetTerms(const Request&, const Params& p) const {
   }
   auto answer = registry_.TermsAt(id, at);
   if (!answer.ok()) return Response::Problem(answer.status());
-  bj::object o;
-  o["work_id"] = answer->work_id;
-  o["at"] = registry::FormatRfc3339Utc(answer->at);
-  o["effective"] = json::EffectiveTermsJson(answer->effective);
-  auto source = [&](const std::optional<registry::Terms>& terms,
-                    const std::optional<std::uint64_t>& index,
-                    const std::optional<registry::Micros>& since) -> bj::value {
-    if (!terms) return nullptr;
-    bj::object s;
-    s["terms"] = json::TermsJson(*terms);
-    if (index) s["log_index"] = *index;
-    if (since) s["since"] = registry::FormatRfc3339Utc(*since);
-    return s;
-  };
-  o["work_terms"] =
-      source(answer->work_terms, answer->work_terms_log_index, answer->work_terms_since);
-  o["default_terms"] =
-      source(answer->default_terms, answer->default_terms_log_index, answer->default_terms_since);
-  return json::JsonResponse(200, o);
+  return json::JsonResponse(200, protocol::ToJson(json::Wire(*answer)));
 }
 
 Response Api::ExportTerms(const Request&, const Params& p) const {
@@ -147,14 +137,18 @@ Response Api::ExportTerms(const Request&, const Params& p) const {
   if (auto st = CheckWorkId(id); !st.ok()) return Response::Problem(st);
   auto name = p.target.Query("format");
   std::optional<registry::ExportFormat> format;
-  if (name) format = registry::ParseExportFormat(*name);
+  if (name) format = protocol::ParseExportFormat(*name);
   if (!format) {
+    std::string names;
+    for (protocol::ExportFormat f : protocol::kAllExportFormats) {
+      names += (names.empty() ? "" : ", ") + std::string(protocol::ExportFormatName(f));
+    }
     return Response::Problem(
-        Status::InvalidArgument("parameter \"format\" must be one of tdmrep, cawg, plus, aipref"));
+        Status::InvalidArgument("parameter \"format\" must be one of " + names));
   }
-  auto text = registry_.ExportTerms(id, *format);
+  auto text = registry_.ExportTerms(id, *format, WorkPath(id));
   if (!text.ok()) return Response::Problem(text.status());
-  std::string type(registry::ExportContentType(*format));
+  std::string type(protocol::ExportContentType(*format));
   if (type == "text/plain") type += "; charset=utf-8";
   return Response::Text(200, std::move(*text), type);
 }
@@ -205,7 +199,7 @@ Response Api::ListDisputes(const Request&, const Params& p) const {
 
 Response Api::GetDispute(const Request&, const Params& p) const {
   const std::string& id = p.Param("id");
-  if (!registry::IsWellFormedDisputeId(id)) {
+  if (!protocol::IsWellFormedDisputeId(id)) {
     return Response::Problem(Status::InvalidArgument(fmt::format(
         "\"{}\" is not a dispute id; dispute ids are \"dp_\" followed by 32 lowercase hex digits",
         id)));

@@ -2,7 +2,7 @@
 // (default 100,000), each phase bounded in time. Prints one table.
 //
 //  1. Bulk load (in-process, before the server starts): N synthetic
-//     recordings (fingerprint/synthetic.h) of --positions sub-fingerprints
+//     recordings (fingerprint/testing/synthetic.h) of --positions sub-fingerprints
 //     plus the real corpus (every *.ogg in --music), registered as signed
 //     work.register statements through Registry::Submit by concurrent
 //     loader threads, into DATA/registry with the server key in
@@ -51,7 +51,7 @@
 
 #include "crypto/ed25519.h"
 #include "fingerprint/extract.h"
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "registry/registry.h"
 #include "registry/testing/statements.h"
 #include "tests/e2e/signetd_process.h"
@@ -467,9 +467,10 @@ int main(int argc, char** argv) {
     load.seconds = 1e-9;
   }
 
-  testing::SignetdProcess server(a.signetd, data,
-                                 {"SIGNET_ACCESS_LOG=0", "SIGNET_IO_THREADS=1",
-                                  "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
+  testing::SignetdProcess server(
+      a.signetd, data,
+      {"SIGNET_ACCESS_LOG=0", "SIGNET_RATE_LIMIT=0", "SIGNET_MAX_CONNECTIONS_PER_CLIENT=0",
+       "SIGNET_IO_THREADS=1", "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
   auto open_start = Clock::now();
   if (a.port == 0 && !server.Start()) {
     std::fprintf(stderr, "signetd did not start: %s\n", server.StderrText().c_str());
@@ -539,7 +540,7 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < per_client; ++i) {
           WorkSpec spec;
           spec.title = "reg";
-          // Music-like (fingerprint/synthetic.h), not uniform noise: the
+          // Music-like (fingerprint/testing/synthetic.h), not uniform noise: the
           // dispute search of a registration costs what a real track's does.
           spec.values = fp::SyntheticFingerprints((std::uint64_t{1} << 40) +
                                                   static_cast<std::uint64_t>(c) * per_client + i)

@@ -2,7 +2,11 @@
 //
 // A Status is either OK or carries a Code and a message written for the person
 // who has to fix the problem ("fingerprint is truncated at byte 17; send the
-// whole string fpcalc printed"). Result<T> holds a T or a non-OK Status.
+// whole string fpcalc printed"), and, when the error is about one field of the
+// input, that field's path ("isrc", "credits[2].role"), so that a program can
+// act on it without reading the message (HTTP clients get it as the problem
+// document's "field" member, protocol/problem.h). Result<T> holds a T or a
+// non-OK Status.
 // C++20 has no std::expected; this is the small subset Signet needs.
 //
 // Thread safety: values; no shared state.
@@ -55,6 +59,15 @@ class Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The offending input field's path; empty when the error is not about one field.
+  const std::string& field() const { return field_; }
+
+  // Returns a copy that names `path` as the offending input field.
+  Status WithField(std::string path) const {
+    Status s = *this;
+    s.field_ = std::move(path);
+    return s;
+  }
 
   // "invalid argument: <message>"
   std::string ToString() const {
@@ -64,7 +77,9 @@ class Status {
   // Returns a copy whose message is prefixed with `context`: "context: message".
   Status WithContext(std::string_view context) const {
     if (ok()) return *this;
-    return {code_, std::string(context) + ": " + message_};
+    Status s = *this;
+    s.message_ = std::string(context) + ": " + message_;
+    return s;
   }
 
   static std::string_view CodeName(Code c) {
@@ -96,12 +111,13 @@ class Status {
   }
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_;
+    return a.code_ == b.code_ && a.message_ == b.message_ && a.field_ == b.field_;
   }
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  std::string field_;
 };
 
 // Holds either a value or a non-OK Status.

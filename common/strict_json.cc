@@ -180,15 +180,25 @@ Result<std::string_view> GetString(const json::object& obj, std::string_view key
   return std::string_view(s->data(), s->size());
 }
 
+std::optional<std::uint64_t> IntegerIn(const json::value& v, std::uint64_t min, std::uint64_t max) {
+  std::uint64_t n = 0;
+  if (const std::uint64_t* u = v.if_uint64()) {
+    n = *u;
+  } else if (const std::int64_t* i = v.if_int64(); i != nullptr && *i >= 0) {
+    n = static_cast<std::uint64_t>(*i);
+  } else {
+    return std::nullopt;
+  }
+  if (n < min || n > max) return std::nullopt;
+  return n;
+}
+
 Result<std::uint64_t> GetUint64(const json::object& obj, std::string_view key,
                                 std::string_view where) {
   const json::value& v = obj.at(json::string_view(key.data(), key.size()));
-  if (const std::uint64_t* u = v.if_uint64()) return *u;
-  if (const std::int64_t* i = v.if_int64(); i != nullptr && *i >= 0) {
-    return static_cast<std::uint64_t>(*i);
-  }
+  if (auto n = IntegerIn(v, 0, kMaxJsonInteger)) return *n;
   return Status::InvalidArgument(
-      "field \"" + Field(where, key) + "\" must be a non-negative integer, got " +
+      "field \"" + Field(where, key) + "\" must be an integer from 0 to 2^53, got " +
       (v.is_number() ? std::string("another number") : std::string(KindName(v))));
 }
 

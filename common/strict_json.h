@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,10 +35,21 @@ Result<const boost::json::object*> ExpectObject(
     std::initializer_list<std::string_view> required,
     std::initializer_list<std::string_view> optional = {});
 
+// The largest integer every JSON implementation reads exactly (IEEE doubles):
+// integers that a document says are at most this are range-checked against it.
+inline constexpr std::uint64_t kMaxJsonInteger = std::uint64_t{1} << 53;
+
+// `v` as an integer in [min, max], or nullopt: not an integer (1.0 and 1e3
+// are not), or out of range. Boost.JSON reads integers up to 2^63-1 as
+// int64, so both of its integer kinds are checked.
+std::optional<std::uint64_t> IntegerIn(const boost::json::value& v, std::uint64_t min,
+                                       std::uint64_t max);
+
 // The field `key` of `obj` as the given type; the error names `where`.`key`.
 // REQUIRES: `key` is present (ExpectObject checked it).
 Result<std::string_view> GetString(const boost::json::object& obj, std::string_view key,
                                    std::string_view where);
+// An integer from 0 to kMaxJsonInteger.
 Result<std::uint64_t> GetUint64(const boost::json::object& obj, std::string_view key,
                                 std::string_view where);
 Result<const boost::json::array*> GetArray(const boost::json::object& obj, std::string_view key,

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -250,6 +251,24 @@ class Converter {
                                   ff.sample_rate, 0, nullptr);
     std::unique_ptr<SwrContext, SwrDeleter> swr(raw);
     if (err < 0) return Status::InvalidArgument("unsupported audio layout: " + AvError(err));
+    // FFmpeg knows default layouts only up to 24 channels (22.2); beyond,
+    // the layouts are unspecified and swresample has no rematrix for them
+    // ("cannot convert"). Mix those ourselves: each output channel is the
+    // mean of every input channel (the same channel when the counts agree).
+    if (in_layout.layout.order == AV_CHANNEL_ORDER_UNSPEC ||
+        out_layout.layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+      const int in = ff.channels;
+      std::vector<double> matrix(static_cast<std::size_t>(out_channels_) * in, 0.0);
+      for (int o = 0; o < out_channels_; ++o) {
+        for (int i = 0; i < in; ++i) {
+          const double w = in == out_channels_ ? (i == o ? 1.0 : 0.0) : 1.0 / in;
+          matrix[static_cast<std::size_t>(o) * in + i] = w;
+        }
+      }
+      err = swr_set_matrix(swr.get(), matrix.data(), in);
+      if (err < 0)
+        return Status::InvalidArgument("cannot mix this audio's channels: " + AvError(err));
+    }
     // fpcalc's FFmpegAudioProcessor::SetCompatibleMode(): the resampler settings
     // Chromaprint's reference fingerprints are computed with. Upstream also sets
     // the internal format ("tsf") to s16p; Debian's fpcalc 1.5.1 demonstrably

@@ -1,11 +1,7 @@
 #include "fingerprint/landmark_matcher.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <iterator>
 #include <numeric>
@@ -15,12 +11,6 @@
 
 namespace signet::fp {
 namespace {
-
-double CpuNow() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 using internal::LandmarkBase;
 using internal::LandmarkDelta;
@@ -536,14 +526,6 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
                    query.ChanceAt(t, r.pitch + d, hit), decoys});
   }
   std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.t < b.t; });
-  if (const char* dbg = std::getenv("LANDMARK_DEBUG_REF");
-      dbg && std::strtoull(dbg, nullptr, 10) == v.alignment.ref_id &&
-      std::getenv("LANDMARK_DEBUG_PTS")) {
-    std::fprintf(stderr, "alignment tempo %.4f shift %.1f: %zu points\n", tempo, d, pts.size());
-    for (std::size_t i = 0; i < pts.size(); ++i)
-      std::fprintf(stderr, "  t %.1f ref %u pitch %d hit %d chance %.3f\n", pts[i].t,
-                   pts[i].ref_frame, pts[i].pitch, pts[i].hit, pts[i].chance);
-  }
 
   // Segments: best-scoring runs, then again left and right of each.
   struct Column {  // one reference peak
@@ -584,10 +566,7 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
     std::uint32_t decoy = 0;
     for (std::size_t j = 0; j < nd; ++j)
       decoy = std::max(decoy, decoy_prefix[best_hi * nd + j] - decoy_prefix[best_lo * nd + j]);
-    if (std::getenv("LANDMARK_DEBUG_SEG"))
-      std::fprintf(stderr, "segment k %d of %zu density lambda %.2f decoy %u\n", k, best_hi - best_lo,
-                   lambda, decoy);
-    if (!std::getenv("LANDMARK_NO_DECOY")) lambda = std::max(lambda, static_cast<double>(decoy));
+    lambda = std::max(lambda, static_cast<double>(decoy));
     LandmarkSegment s;
     s.query_start = cols[best_lo].t_first * kLandmarkFrameSeconds;
     s.query_end = cols[best_hi - 1].t_last * kLandmarkFrameSeconds;
@@ -627,7 +606,6 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
   const std::vector<QueryHash> lookups = QueryHashes(query, query_params);
   const QueryPeaks qp(query);
 
-  const auto t0 = CpuNow();
   auto lock = index_.ReadLock();
   const LandmarkBase& base = *index_.base_;
   const Slots slots(base, index_.frozen_.get(), *index_.delta_);
@@ -692,7 +670,6 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
     }
   }
 
-  const auto t1 = CpuNow();
   // Stage 2: group by reference, vote per reference.
   std::vector<Candidate> candidates;
   std::vector<Hit> hits;
@@ -743,18 +720,10 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
             [](const Candidate& a, const Candidate& b) { return a.votes > b.votes; });
   if (candidates.size() > options_.max_candidates) candidates.resize(options_.max_candidates);
 
-  const auto t2 = CpuNow();
   // Stages 3 and 4.
   for (const Candidate& c : candidates) {
     Verified v = Verify(slots, qp, c, options_.model);
     if (!v.alignment.segments.empty()) out.push_back(std::move(v.alignment));
-  }
-  if (std::getenv("LANDMARK_DEBUG")) {
-    const auto t3 = CpuNow();
-    auto ms = [](double a, double b) { return b - a; };
-    std::fprintf(
-        stderr, "lookups %zu base_hits %zu candidates %zu: lookup %.2f vote %.2f verify %.2f ms\n",
-        lookups.size(), base_hits.size(), candidates.size(), ms(t0, t1), ms(t1, t2), ms(t2, t3));
   }
   return out;
 }

@@ -352,7 +352,7 @@ double ScoreModel::FalsePositiveProbability(double bit_error_rate, int informati
   const double tail = 0.5 * std::erfc(z / std::sqrt(2.0));
   // Chances per pair: diagonals ((query + reference) / L, neighbouring ones
   // are correlated) times segment placements along a diagonal, which grow
-  // like sqrt(overlap / L) empirically (INDEX.md, "Calibration").
+  // like sqrt(overlap / L) empirically (EVALUATION.md, "Calibration").
   const double len = static_cast<double>(informative_positions);
   const double overlap = static_cast<double>(std::min(query_positions, ref_positions));
   const double tests =

@@ -1,5 +1,5 @@
 // The matcher: which registered works a query fingerprint contains, where, and
-// how sure we are. Stages (fingerprint/INDEX.md has the details and figures):
+// how sure we are. Stages (fingerprint/INDEX.md has the details, EVALUATION.md the figures):
 //   1. prepare   per query variant: index keys, low-information positions;
 //   2. vote      posting-list hits vote for (reference, query offset - reference
 //                offset) diagonals;
@@ -63,7 +63,7 @@ struct Match {
 // large because neighbouring sub-fingerprints share most of their audio); a
 // query/reference pair of Q and R positions offers about tests_per_position *
 // (Q + R) / L * sqrt(min(Q, R) / L) independent chances. Fitted on unrelated
-// corpus recordings with `signet-eval --calibrate` (INDEX.md has the table).
+// corpus recordings with `signet-eval --calibrate` (EVALUATION.md has the table).
 struct ScoreModel {
   double null_ber = 0.42;
   double null_sigma = 0.23;

@@ -22,10 +22,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "api/api.h"
+#include "common/temp_dir.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "registry/registry.h"
@@ -43,6 +45,7 @@ constexpr std::uint32_t kHeaderLimit = 16 << 10;  // signetd's default
 // from an atexit handler crashes inside RocksDB's logger, whose statics may
 // already be gone. Only the directory is removed at exit.
 struct World {
+  std::optional<TempDir> scratch;
   fs::path dir;
   std::unique_ptr<crypto::note::Signer> signer;
   std::unique_ptr<registry::Registry> registry;
@@ -56,10 +59,7 @@ void Die(const char* what, const Status& st) {
   std::abort();
 }
 
-void RemoveWorldDir() {
-  std::error_code ec;
-  fs::remove_all(world->dir, ec);
-}
+void RemoveWorldDir() { world->scratch.reset(); }
 
 class StringBodyReader : public api::BodyReader {
  public:
@@ -125,9 +125,10 @@ void CheckResponse(const api::Response& r, std::string_view route) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   world = new World;
-  char tmpl[] = "/tmp/signet_http_fuzz_XXXXXX";
-  if (!::mkdtemp(tmpl)) std::abort();
-  world->dir = tmpl;
+  auto scratch = TempDir::Create("signet_http_fuzz");
+  if (!scratch.ok()) Die("temp dir", scratch.status());
+  world->dir = scratch->path();
+  world->scratch = std::move(*scratch);
   std::atexit(RemoveWorldDir);
 
   auto key = crypto::SecretKey::FromSeed(std::vector<std::uint8_t>(32, 7));

@@ -1,7 +1,9 @@
-// Internal to signet_registry: the byte formats of keys and values in the
-// Store (registry/STORAGE.md is the written-down version). Values are compact
-// JSON objects so that `ldb dump` output can be read by a person; keys are
-// binary where they must sort (big-endian integers).
+// Internal to signet_registry: the byte formats of the record values in the
+// Store (registry/STORAGE.md is the written-down version; the keys, and the
+// values that are plain integers or hashes, are in registry/keys.h). Records
+// are compact JSON objects so that `ldb dump` output can be read by a person;
+// the fingerprint record is binary. Decoding refuses what it did not write
+// (Internal: the database is corrupt) and never reads out of bounds.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -13,22 +15,9 @@
 #include <vector>
 
 #include "common/status.h"
-#include "registry/registry.h"
+#include "registry/model.h"
 
 namespace signet::registry::records {
-
-// Big-endian so that byte order is numeric order.
-std::string U64Key(std::uint64_t v);
-Result<std::uint64_t> ParseU64Key(std::string_view bytes);
-
-// Log nodes: 1 byte level + 8 bytes index.
-std::string NodeKey(std::uint32_t level, std::uint64_t index);
-
-// (owner, accepted_at, log index) for kTermsHistory. owner is "w/<work id>"
-// or "a/<artist id>"; accepted_at is offset so that it sorts as unsigned.
-std::string TermsOwnerWork(std::string_view work_id);
-std::string TermsOwnerArtist(std::string_view artist_id);
-std::string TermsHistoryKey(std::string_view owner, Micros accepted_at, std::uint64_t log_index);
 
 struct TermsRecord {
   Terms terms;

@@ -3,7 +3,16 @@
 // so Write() returns only after the WAL is fsynced. Group commit is done one
 // level up (the registry writes one batch per group of statements).
 //
-// Thread safety: all methods are thread-safe (RocksDB's own guarantees).
+// A full disk: Write() refuses a batch with Unavailable while the file system
+// has less than kFreeSpaceReserveBytes (plus twice the batch) free, so ENOSPC
+// never reaches the WAL; closing flushes memtables only when there is room
+// (nothing is lost without it: the WAL is synced). Open() on a disk too full
+// to recover the WAL opens an existing database read-only: reads are served
+// and Write() answers Unavailable until space returns, then reopens it for
+// writing in place (no restart).
+//
+// Thread safety: all methods are thread-safe (RocksDB's own guarantees; the
+// switch to writable holds out readers for its duration).
 #pragma once
 
 #include <cstdint>
@@ -45,6 +54,8 @@ class RocksDbStore final : public Store {
  private:
   struct Handles;
   explicit RocksDbStore(std::unique_ptr<Handles> h);
+  // Reopens a read-only database for writing when `free_bytes` allows.
+  Status MakeWritable(std::uint64_t free_bytes, std::uint64_t needed);
   std::unique_ptr<Handles> h_;
 };
 

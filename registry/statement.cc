@@ -2,13 +2,11 @@
 
 #include <boost/json.hpp>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <utility>
 
 #include "common/strict_json.h"
 #include "crypto/encoding.h"
-#include "crypto/sha256.h"
 #include "fingerprint/codec.h"
 #include "registry/identifiers.h"
 
@@ -18,10 +16,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMaxPayloadDepth = 16;  // STATEMENTS.md: "at most 16 levels deep"
-
-constexpr std::array<std::string_view, 8> kTypeNames = {
-    "artist.register", "artist.rotate_key", "artist.default_terms", "work.register",
-    "work.terms",      "work.withdraw",     "dispute.open",         "dispute.resolve"};
 
 // Counts UTF-8 code points; nullopt if `s` is not valid UTF-8 or holds
 // control characters (other than none at all: names and texts are one line,
@@ -78,7 +72,7 @@ class ObjectReader {
   Status Error(std::string_view field, std::string_view what) const {
     std::string m(type_);
     m.append(": field \"").append(prefix_).append(field).append("\" ").append(what);
-    return Status::InvalidArgument(std::move(m));
+    return Status::InvalidArgument(std::move(m)).WithField(Path(field));
   }
 
   std::string Path(std::string_view field) const { return prefix_ + std::string(field); }
@@ -126,7 +120,7 @@ class ObjectReader {
       if (!known) {
         std::string m(type_);
         m.append(": unknown field \"").append(prefix_).append(kv.key()).append("\"");
-        return Status::InvalidArgument(std::move(m));
+        return Status::InvalidArgument(std::move(m)).WithField(Path(kv.key()));
       }
     }
     return Status::Ok();
@@ -200,8 +194,7 @@ Result<Terms> ParseTermsObject(ObjectReader& parent, std::string_view field,
   SIGNET_ASSIGN_OR_RETURN(const json::value* v, parent.Require(field));
   if (!v->is_object()) {
     return parent.Error(field,
-                        "must be an object keyed by purpose (ai_generative_training, "
-                        "ai_training, ai_inference, data_mining, search)");
+                        "must be an object keyed by purpose (" + protocol::PurposeList() + ")");
   }
   Terms terms;
   const std::string base = parent.prefix() + std::string(field) + ".";
@@ -212,9 +205,10 @@ Result<Terms> ParseTermsObject(ObjectReader& parent, std::string_view field,
       m.append(": unknown purpose \"")
           .append(base)
           .append(kv.key())
-          .append(
-              "\" (use ai_generative_training, ai_training, ai_inference, data_mining or search)");
-      return Status::InvalidArgument(std::move(m));
+          .append("\" (use ")
+          .append(protocol::PurposeList(" or "))
+          .append(")");
+      return Status::InvalidArgument(std::move(m)).WithField(base + std::string(kv.key()));
     }
     const std::string path = base + std::string(kv.key());
     if (!kv.value().is_object()) {
@@ -382,114 +376,7 @@ Result<StatementBody> ParseBody(StatementType type, ObjectReader& r, const std::
   return Status::Internal("unhandled statement type");
 }
 
-bool IsHexId(std::string_view id, std::string_view prefix) {
-  if (id.size() != prefix.size() + 32 || !id.starts_with(prefix)) return false;
-  for (char c : id.substr(prefix.size())) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 }  // namespace
-
-std::string_view StatementTypeName(StatementType t) {
-  return kTypeNames[static_cast<std::size_t>(t)];
-}
-
-std::optional<StatementType> ParseStatementType(std::string_view name) {
-  for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
-    if (kTypeNames[i] == name) return static_cast<StatementType>(i);
-  }
-  return std::nullopt;
-}
-
-Result<Micros> ParseRfc3339Utc(std::string_view s) {
-  auto bad = [&] {
-    return Status::InvalidArgument("must be an RFC 3339 UTC timestamp like 2026-11-23T12:00:00Z");
-  };
-  auto digits = [&](std::size_t pos, std::size_t n, int* out) {
-    if (pos + n > s.size()) return false;
-    int v = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-  };
-  int year, month, day, hour, minute, second;
-  if (s.size() < 20 || !digits(0, 4, &year) || s[4] != '-' || !digits(5, 2, &month) ||
-      s[7] != '-' || !digits(8, 2, &day) || (s[10] != 'T' && s[10] != 't') ||
-      !digits(11, 2, &hour) || s[13] != ':' || !digits(14, 2, &minute) || s[16] != ':' ||
-      !digits(17, 2, &second)) {
-    return bad();
-  }
-  std::size_t pos = 19;
-  std::int64_t micros = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    std::size_t n = 0;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (n < 6) micros = micros * 10 + (s[pos] - '0');
-      ++n;
-      ++pos;
-    }
-    if (n == 0 || n > 9) return bad();
-    for (std::size_t k = n; k < 6; ++k) micros *= 10;
-  }
-  std::string_view zone = s.substr(pos);
-  if (zone != "Z" && zone != "z" && zone != "+00:00") {
-    return Status::InvalidArgument("must be in UTC: end with \"Z\" (e.g. 2026-11-23T12:00:00Z)");
-  }
-  static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > kDaysIn[month - 1] ||
-      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59) {
-    return Status::InvalidArgument("is not a valid date and time");
-  }
-  const std::int64_t days =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return ((days * 24 + hour) * 60 + minute) * 60 * 1000000LL + second * 1000000LL + micros;
-}
-
-std::string FormatRfc3339Utc(Micros t) {
-  std::int64_t secs = t >= 0 ? t / 1000000 : (t - 999999) / 1000000;
-  const std::int64_t micros = t - secs * 1000000;
-  std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  const std::int64_t rem = secs - days * 86400;
-  // civil_from_days (H. Hinnant).
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  char buf[64];
-  if (micros == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
-                  d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
-                  static_cast<int>(rem % 60));
-  } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
-                  static_cast<long long>(y), m, d, static_cast<int>(rem / 3600),
-                  static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60),
-                  static_cast<long long>(micros));
-  }
-  return buf;
-}
 
 Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micros max_skew_micros,
                                  const StatementLimits& limits) {
@@ -506,17 +393,17 @@ Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micr
   const json::object& obj = root.get_object();
 
   const json::value* tv = obj.if_contains("type");
-  if (!tv) return Status::InvalidArgument("statement: field \"type\" is required");
-  if (!tv->is_string())
-    return Status::InvalidArgument("statement: field \"type\" must be a string");
+  if (!tv)
+    return Status::InvalidArgument("statement: field \"type\" is required").WithField("type");
+  if (!tv->is_string()) {
+    return Status::InvalidArgument("statement: field \"type\" must be a string").WithField("type");
+  }
   auto type = ParseStatementType(tv->get_string());
   if (!type) {
     std::string m = "statement: unknown type \"";
     m.append(std::string_view(tv->get_string()).substr(0, 64));
-    m.append(
-        "\" (one of artist.register, artist.rotate_key, artist.default_terms, "
-        "work.register, work.terms, work.withdraw, dispute.open, dispute.resolve)");
-    return Status::InvalidArgument(std::move(m));
+    m.append("\" (one of ").append(protocol::StatementTypeList()).append(")");
+    return Status::InvalidArgument(std::move(m)).WithField("type");
   }
 
   Statement st;
@@ -528,13 +415,12 @@ Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micr
     return r.Error("artist", "must be an artist id as returned by artist registration");
   }
   SIGNET_ASSIGN_OR_RETURN(const json::value* seq, r.Require("seq"));
-  constexpr std::uint64_t kMaxSeq = (1ULL << 53);  // exact in every JSON implementation
-  if (seq->is_uint64() && seq->get_uint64() >= 1 && seq->get_uint64() <= kMaxSeq) {
-    st.seq = seq->get_uint64();
-  } else if (seq->is_int64() && seq->get_int64() >= 1) {
-    st.seq = static_cast<std::uint64_t>(seq->get_int64());
+  // Boost.JSON reads 2^53+1 .. 2^63-1 as int64: both integer kinds are
+  // bounded, or a seq near 2^63 would leave the artist no next seq to write.
+  if (auto n = IntegerIn(*seq, 1, kMaxJsonInteger)) {
+    st.seq = *n;
   } else {
-    return r.Error("seq", "must be an integer from 1 to 2^53");
+    return r.Error("seq", "must be an integer from 1 to 2^53 (9007199254740992)");
   }
   SIGNET_ASSIGN_OR_RETURN(std::string issued, r.RequiredString("issued_at", 40));
   auto t = ParseRfc3339Utc(issued);
@@ -550,19 +436,5 @@ Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micr
   SIGNET_RETURN_IF_ERROR(r.NoUnknownFields());
   return st;
 }
-
-std::string WorkIdFor(std::string_view artist, std::span<const std::uint32_t> fingerprint) {
-  std::string data = "signet.work.v1\n";
-  data.append(artist).push_back('\n');
-  data.reserve(data.size() + fingerprint.size() * 4);
-  for (std::uint32_t v : fingerprint) {
-    for (int k = 0; k < 4; ++k) data.push_back(static_cast<char>((v >> (8 * k)) & 0xFF));
-  }
-  const crypto::Digest d = crypto::Sha256(data);
-  return "wk_" + crypto::HexEncode(crypto::ByteView(d.data(), 16));
-}
-
-bool IsWellFormedWorkId(std::string_view id) { return IsHexId(id, "wk_"); }
-bool IsWellFormedDisputeId(std::string_view id) { return IsHexId(id, "dp_"); }
 
 }  // namespace signet::registry

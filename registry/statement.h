@@ -3,7 +3,8 @@
 // registry/STATEMENTS.md; ParseStatement is the one validator, field by field.
 // Every rejection is an InvalidArgument naming the statement type and the
 // field, e.g. `work.register: field "credits[2].role" must be a string of at
-// most 100 characters`.
+// most 100 characters`; the field's path is also Status::field() ("credits[2].role"),
+// which HTTP clients get as the problem document's "field" member.
 //
 // ParseStatement checks what can be checked from the payload alone (shape,
 // sizes, identifiers, timestamps against `now`); who may sign and whether seq
@@ -22,34 +23,25 @@
 
 #include "common/status.h"
 #include "crypto/ed25519.h"
+#include "protocol/ids.h"
+#include "protocol/statement_payload.h"
+#include "protocol/time.h"
 #include "registry/terms.h"
 
 namespace signet::registry {
 
-inline constexpr std::string_view kStatementPayloadType = "application/vnd.signet.statement+json";
-
-// Microseconds since the Unix epoch, UTC.
-using Micros = std::int64_t;
-
-// RFC 3339 in UTC: "2026-11-23T12:00:00Z", optional fraction up to 9 digits
-// (kept to the microsecond), "Z" or "+00:00". Years 1970-9999.
-Result<Micros> ParseRfc3339Utc(std::string_view text);
-// "2026-11-23T12:00:00.123456Z" (fraction only when non-zero).
-std::string FormatRfc3339Utc(Micros t);
-
-enum class StatementType : std::uint8_t {
-  kArtistRegister = 0,
-  kArtistRotateKey,
-  kArtistDefaultTerms,
-  kWorkRegister,
-  kWorkTerms,
-  kWorkWithdraw,
-  kDisputeOpen,
-  kDisputeResolve,
-};
-// "artist.register", ...
-std::string_view StatementTypeName(StatementType t);
-std::optional<StatementType> ParseStatementType(std::string_view name);
+// The wire vocabulary is the protocol's (protocol/statement_payload.h,
+// protocol/time.h, protocol/ids.h); the registry uses it under these names.
+using protocol::FormatRfc3339Utc;
+using protocol::IsWellFormedDisputeId;
+using protocol::IsWellFormedWorkId;
+using protocol::kStatementPayloadType;
+using protocol::Micros;
+using protocol::ParseRfc3339Utc;
+using protocol::ParseStatementType;
+using protocol::StatementType;
+using protocol::StatementTypeName;
+using protocol::WorkIdFor;
 
 struct Credit {
   std::string name;
@@ -137,13 +129,5 @@ struct StatementLimits {
 // bound issued_at. REQUIRES: nothing; any input is safe.
 Result<Statement> ParseStatement(std::string_view payload_json, Micros now, Micros max_skew_micros,
                                  const StatementLimits& limits = {});
-
-// The work id a work.register by `artist` gets (see STATEMENTS.md "Work id").
-std::string WorkIdFor(std::string_view artist, std::span<const std::uint32_t> fingerprint);
-
-// A well-formed work id: "wk_" + 32 lowercase hex characters.
-bool IsWellFormedWorkId(std::string_view id);
-// A well-formed dispute id: "dp_" + 32 lowercase hex characters.
-bool IsWellFormedDisputeId(std::string_view id);
 
 }  // namespace signet::registry

@@ -8,9 +8,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::string_view, kPurposeCount> kPurposeKeys = {
-    "ai_generative_training", "ai_training", "ai_inference", "data_mining", "search"};
-
 // Higher is more restrictive.
 int Strictness(Permission p) {
   switch (p) {
@@ -178,15 +175,6 @@ std::string ExportAipref(const EffectiveTerms& t) {
 
 }  // namespace
 
-std::string_view PurposeKey(Purpose p) { return kPurposeKeys[static_cast<std::size_t>(p)]; }
-
-std::optional<Purpose> ParsePurpose(std::string_view key) {
-  for (Purpose p : kAllPurposes) {
-    if (PurposeKey(p) == key) return p;
-  }
-  return std::nullopt;
-}
-
 std::optional<Purpose> ParentPurpose(Purpose p) {
   switch (p) {
     case Purpose::kAiGenerativeTraining:
@@ -198,37 +186,6 @@ std::optional<Purpose> ParentPurpose(Purpose p) {
   }
 }
 
-std::string_view PermissionName(Permission p) {
-  switch (p) {
-    case Permission::kAllowed:
-      return "allowed";
-    case Permission::kNotAllowed:
-      return "notAllowed";
-    case Permission::kConstrained:
-      return "constrained";
-  }
-  return "notAllowed";
-}
-
-std::optional<Permission> ParsePermission(std::string_view name) {
-  for (Permission p : {Permission::kAllowed, Permission::kNotAllowed, Permission::kConstrained}) {
-    if (PermissionName(p) == name) return p;
-  }
-  return std::nullopt;
-}
-
-std::string_view TermsSourceName(TermsSource s) {
-  switch (s) {
-    case TermsSource::kUnset:
-      return "unset";
-    case TermsSource::kWork:
-      return "work";
-    case TermsSource::kArtistDefault:
-      return "artist_default";
-  }
-  return "unset";
-}
-
 EffectiveTerms ResolveTerms(const Terms* work_terms, const Terms* artist_default) {
   EffectiveTerms out;
   for (Purpose p : kAllPurposes) {
@@ -238,22 +195,6 @@ EffectiveTerms ResolveTerms(const Terms* work_terms, const Terms* artist_default
     out.purposes[static_cast<std::size_t>(p)] = std::move(r);
   }
   return out;
-}
-
-std::string_view VerdictName(Verdict v) {
-  switch (v) {
-    case Verdict::kAllowed:
-      return "allowed";
-    case Verdict::kNotAllowed:
-      return "notAllowed";
-    case Verdict::kConstrained:
-      return "constrained";
-    case Verdict::kDisputed:
-      return "disputed";
-    case Verdict::kUnregistered:
-      return "unregistered";
-  }
-  return "unregistered";
 }
 
 VerdictResult DecideVerdict(const EffectiveTerms& terms, Purpose purpose,
@@ -292,40 +233,6 @@ VerdictResult CombineVerdicts(std::span<const VerdictResult> per_work) {
     if (VerdictRank(v.verdict) > VerdictRank(worst->verdict)) worst = &v;
   }
   return *worst;
-}
-
-std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
-  for (ExportFormat f :
-       {ExportFormat::kTdmRep, ExportFormat::kCawg, ExportFormat::kPlus, ExportFormat::kAipref}) {
-    if (ExportFormatName(f) == name) return f;
-  }
-  return std::nullopt;
-}
-
-std::string_view ExportFormatName(ExportFormat f) {
-  switch (f) {
-    case ExportFormat::kTdmRep:
-      return "tdmrep";
-    case ExportFormat::kCawg:
-      return "cawg";
-    case ExportFormat::kPlus:
-      return "plus";
-    case ExportFormat::kAipref:
-      return "aipref";
-  }
-  return "tdmrep";
-}
-
-std::string_view ExportContentType(ExportFormat f) {
-  switch (f) {
-    case ExportFormat::kTdmRep:
-    case ExportFormat::kCawg:
-      return "application/json";
-    case ExportFormat::kPlus:
-    case ExportFormat::kAipref:
-      return "text/plain; charset=utf-8";
-  }
-  return "text/plain; charset=utf-8";
 }
 
 std::string ExportTerms(const EffectiveTerms& terms, ExportFormat format,

@@ -1,6 +1,7 @@
-// Training-consent terms: the purpose vocabulary, resolution of the terms in
-// force for one work, the verdict a dataset check gets, and exports to the
-// existing standards (TDMRep, CAWG training-mining, IPTC PLUS, IETF AIPREF).
+// Training-consent terms: resolution of the terms in force for one work, the
+// verdict a dataset check gets, and exports to the existing standards
+// (TDMRep, CAWG training-mining, IPTC PLUS, IETF AIPREF). The vocabulary they
+// are written in (purposes, permissions, verdicts) is protocol/terms.h's.
 // The rules and the export formats, with their sources, are written down in
 // registry/STATEMENTS.md ("Terms"); this file is the one place they are coded.
 //
@@ -29,82 +30,39 @@
 #include <vector>
 
 #include "common/status.h"
+#include "protocol/terms.h"
 
 namespace signet::registry {
 
-enum class Purpose : std::uint8_t {
-  kAiGenerativeTraining = 0,
-  kAiTraining,
-  kAiInference,
-  kDataMining,
-  kSearch,
-};
-inline constexpr std::size_t kPurposeCount = 5;
-inline constexpr std::array<Purpose, kPurposeCount> kAllPurposes = {
-    Purpose::kAiGenerativeTraining, Purpose::kAiTraining, Purpose::kAiInference,
-    Purpose::kDataMining, Purpose::kSearch};
+// The vocabulary and the shape of terms are the protocol's
+// (protocol/terms.h); the registry uses them under these names.
+using protocol::ConstraintInfo;
+using protocol::EffectiveTerms;
+using protocol::ExportContentType;
+using protocol::ExportFormat;
+using protocol::ExportFormatName;
+using protocol::kAllPurposes;
+using protocol::kPurposeCount;
+using protocol::ParseExportFormat;
+using protocol::ParsePermission;
+using protocol::ParsePurpose;
+using protocol::Permission;
+using protocol::PermissionName;
+using protocol::Purpose;
+using protocol::PurposeKey;
+using protocol::PurposeTerms;
+using protocol::ResolvedPurpose;
+using protocol::Terms;
+using protocol::TermsSource;
+using protocol::TermsSourceName;
+using protocol::Verdict;
+using protocol::VerdictName;
 
-// "ai_generative_training", ...
-std::string_view PurposeKey(Purpose p);
-std::optional<Purpose> ParsePurpose(std::string_view key);
 // The broader purpose P inherits from; nullopt for data_mining, ai_inference, search.
 std::optional<Purpose> ParentPurpose(Purpose p);
 
-enum class Permission : std::uint8_t { kAllowed = 0, kNotAllowed, kConstrained };
-// "allowed" / "notAllowed" / "constrained" (the CAWG spelling).
-std::string_view PermissionName(Permission p);
-std::optional<Permission> ParsePermission(std::string_view name);
-
-struct ConstraintInfo {
-  std::vector<std::string> licences;  // licence URLs; a checker holding one may use the work
-  std::string contact;                // e.g. "mailto:licensing@example.org"
-  std::string conditions;             // free text
-  friend bool operator==(const ConstraintInfo&, const ConstraintInfo&) = default;
-};
-
-struct PurposeTerms {
-  Permission value = Permission::kAllowed;
-  ConstraintInfo constraint_info;  // only meaningful for kConstrained
-  friend bool operator==(const PurposeTerms&, const PurposeTerms&) = default;
-};
-
-// What one statement set: an entry per purpose it mentions, unset otherwise.
-struct Terms {
-  std::array<std::optional<PurposeTerms>, kPurposeCount> purposes;
-  const std::optional<PurposeTerms>& at(Purpose p) const {
-    return purposes[static_cast<std::size_t>(p)];
-  }
-  std::optional<PurposeTerms>& at(Purpose p) { return purposes[static_cast<std::size_t>(p)]; }
-  friend bool operator==(const Terms&, const Terms&) = default;
-};
-
-enum class TermsSource : std::uint8_t { kUnset = 0, kWork, kArtistDefault };
-std::string_view TermsSourceName(TermsSource s);  // "unset" / "work" / "artist_default"
-
-struct ResolvedPurpose {
-  std::optional<PurposeTerms> terms;  // nullopt: unset
-  TermsSource source = TermsSource::kUnset;
-  std::optional<Purpose> decided_by;  // the purpose whose entry gave the value
-  friend bool operator==(const ResolvedPurpose&, const ResolvedPurpose&) = default;
-};
-
-struct EffectiveTerms {
-  std::array<ResolvedPurpose, kPurposeCount> purposes;
-  const ResolvedPurpose& at(Purpose p) const { return purposes[static_cast<std::size_t>(p)]; }
-};
-
 // Either pointer may be null (no terms statement in force).
 EffectiveTerms ResolveTerms(const Terms* work_terms, const Terms* artist_default);
-
-enum class Verdict : std::uint8_t {
-  kAllowed = 0,
-  kNotAllowed,
-  kConstrained,
-  kDisputed,
-  kUnregistered,
-};
-// "allowed" / "notAllowed" / "constrained" / "disputed" / "unregistered".
-std::string_view VerdictName(Verdict v);
 
 struct VerdictResult {
   Verdict verdict = Verdict::kUnregistered;
@@ -124,14 +82,8 @@ VerdictResult DecideVerdict(const EffectiveTerms& terms, Purpose purpose,
 // an empty list is kUnregistered.
 VerdictResult CombineVerdicts(std::span<const VerdictResult> per_work);
 
-enum class ExportFormat : std::uint8_t { kTdmRep = 0, kCawg, kPlus, kAipref };
-// "tdmrep" / "cawg" / "plus" / "aipref".
-std::optional<ExportFormat> ParseExportFormat(std::string_view name);
-std::string_view ExportFormatName(ExportFormat f);
-// The media type to serve the export with.
-std::string_view ExportContentType(ExportFormat f);
-
-// `location` is the path the TDMRep rule applies to (e.g. "/v1/works/<id>").
+// `location` is the URL path the TDMRep rule applies to; the caller (api/)
+// knows its URL scheme, the registry does not.
 std::string ExportTerms(const EffectiveTerms& terms, ExportFormat format,
                         std::string_view location);
 

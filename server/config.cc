@@ -91,12 +91,45 @@ const std::vector<Key>& Keys() {
            "max_connections", [](Config& c) -> std::size_t& { return c.server.max_connections; }, 1,
            1000000)},
       {"max_connections_per_client",
-       "open connections per client IP (default 0: no limit; beyond: 429)",
+       "open connections per client IP, trusted proxies exempt (default 256, 0: no limit; "
+       "beyond: 429)",
        NumberKey<std::size_t>(
            "max_connections_per_client",
            [](Config& c) -> std::size_t& { return c.server.rate.max_connections_per_client; }, 0,
            1000000)},
-      {"rate_limit", "requests per second per client IP (default 0: no limit; beyond: 429)",
+      {"max_streams_per_client",
+       "streaming requests (/v1/check) at once per client (default 2, 0: no limit; beyond: 429)",
+       NumberKey<std::size_t>(
+           "max_streams_per_client",
+           [](Config& c) -> std::size_t& { return c.server.rate.max_streams_per_client; }, 0,
+           1000000)},
+      {"trusted_proxies",
+       "comma-separated addresses or networks of load balancers (e.g. 10.0.0.0/8,::1): exempt "
+       "from the per-address connection limit, and their X-Forwarded-For names the client that "
+       "the request limits count (default none; X-Forwarded-For from others is ignored)",
+       [](Config& c, std::string_view v) -> Status {
+         auto parsed = TrustedProxies::Parse(v);
+         if (!parsed.ok()) return parsed.status();
+         c.server.trusted_proxies = std::move(*parsed);
+         return Status::Ok();
+       }},
+      {"max_body_memory",
+       "bytes of request bodies held in memory at once, all requests together (default 256 "
+       "MiB; beyond: 503 + Retry-After, told from Content-Length before reading)",
+       NumberKey<std::uint64_t>(
+           "max_body_memory", [](Config& c) -> std::uint64_t& { return c.server.max_body_memory; },
+           1u << 20, 1ull << 40)},
+      {"linger_bytes",
+       "after an early answer (413, 400, a refusal), bytes still read and dropped so the client "
+       "reads the answer instead of a reset (default 128 MiB)",
+       NumberKey<std::uint64_t>(
+           "linger_bytes", [](Config& c) -> std::uint64_t& { return c.server.linger_bytes; }, 0,
+           1ull << 40)},
+      {"linger_time_ms", "the longest such a lingering close lasts (default 30000)",
+       MillisKey(
+           "linger_time_ms", [](Config & c) -> auto& { return c.server.linger_time; })},
+      {"rate_limit",
+       "requests per second per client (default 1000, 0: no limit; beyond: 429 + Retry-After)",
        NumberKey<double>(
            "rate_limit", [](Config& c) -> double& { return c.server.rate.requests_per_second; },
            0.0, 1e9)},
@@ -167,6 +200,16 @@ const std::vector<Key>& Keys() {
        NumberKey<std::size_t>(
            "max_check_line_bytes",
            [](Config& c) -> std::size_t& { return c.api.max_check_line_bytes; }, 1024, 1u << 30)},
+      {"check_item_timeout_ms",
+       "a POST /v1/check stream ends when no item arrived for this long; blank lines do not "
+       "count (default 120000)",
+       MillisKey(
+           "check_item_timeout_ms", [](Config & c) -> auto& { return c.api.check_item_timeout; })},
+      {"check_max_duration_ms",
+       "the longest one POST /v1/check stream runs; send the rest in a new request (default "
+       "21600000: 6 h)",
+       MillisKey(
+           "check_max_duration_ms", [](Config & c) -> auto& { return c.api.check_max_duration; })},
   };
   return keys;
 }

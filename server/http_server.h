@@ -8,8 +8,19 @@
 //    each body read, each write.
 //  - A fresh parser per request with a header limit (431) and the route's body
 //    limit (413), answered as problem+json before closing the connection.
+//  - The head's framing is checked against RFC 9112 before Beast parses it
+//    (server/framing.h); ambiguous framing is answered 400 and closed.
 //  - Limits: total connections (503 + Retry-After), connections per client IP
-//    and requests per client IP (429 + Retry-After).
+//    (trusted proxies exempt), requests and streams per client (429 +
+//    Retry-After; behind a trusted proxy the client is the X-Forwarded-For
+//    one, server/trusted_proxies.h), one memory budget for every request body
+//    in flight (503 + Retry-After, refused from Content-Length before reading).
+//    Every refusal is counted for /metrics (api::Completed::refusal).
+//  - An early answer (413, 400, a refusal) is followed by a lingering close:
+//    what the client still sends is read and dropped, up to linger_bytes for
+//    at most linger_time, so a client that sends its whole body before
+//    reading gets the answer instead of a reset.
+//  - HEAD is answered wherever GET is, with the head GET would send.
 //  - Shutdown(): stop accepting, close idle connections, let in-flight requests
 //    finish within the grace period, then close whatever is left and return
 //    from Run().
@@ -30,6 +41,7 @@
 #include "api/http.h"
 #include "common/status.h"
 #include "server/rate_limiter.h"
+#include "server/trusted_proxies.h"
 
 namespace signet::server {
 
@@ -43,6 +55,14 @@ struct ServerOptions {
   int commit_threads = 64;
   std::size_t max_connections = 10000;
   RateLimitOptions rate;
+  // Proxies whose X-Forwarded-For names the client (a load balancer).
+  TrustedProxies trusted_proxies;
+  // Every ordinary request body held in memory at once, together.
+  std::uint64_t max_body_memory = std::uint64_t{256} << 20;
+  // After an early answer: read and drop at most this much of what the
+  // client still sends, for at most linger_time (each read: 5 s at most).
+  std::uint64_t linger_bytes = std::uint64_t{128} << 20;
+  std::chrono::milliseconds linger_time{std::chrono::seconds(30)};
   std::uint32_t header_limit = 16 << 10;  // bytes of request line + headers
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};    // keep-alive wait
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};  // first byte -> end of head
@@ -53,7 +73,8 @@ struct ServerOptions {
   std::function<void(std::string_view line)> access_log;
   // Streaming handlers (POST /v1/check) wait on their client, so they run on a
   // pool of their own: a slow stream never holds a worker that ordinary
-  // requests need. At most this many streams at once; beyond: 503 + Retry-After.
+  // requests need. At most this many streams at once; beyond: 503 +
+  // Retry-After (and rate.max_streams_per_client per client: 429).
   int stream_threads = 8;
   // Pieces buffered between socket and a streaming handler, each direction.
   std::size_t stream_queue_pieces = 8;

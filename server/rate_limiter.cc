@@ -43,22 +43,45 @@ std::optional<int> RateLimiter::Acquire(const std::string& client, Clock::time_p
   return std::max(1, static_cast<int>(std::ceil((1 - b.tokens) / rate)));
 }
 
-bool RateLimiter::OpenConnection(const std::string& client) {
-  std::lock_guard lock(mu_);
-  std::size_t& n = connections_[client];
-  if (options_.max_connections_per_client > 0 && n >= options_.max_connections_per_client) {
-    if (n == 0) connections_.erase(client);
+namespace {
+
+bool Open(std::unordered_map<std::string, std::size_t>& counts, const std::string& client,
+          std::size_t limit) {
+  std::size_t& n = counts[client];
+  if (limit > 0 && n >= limit) {
+    if (n == 0) counts.erase(client);
     return false;
   }
   ++n;
   return true;
 }
 
+void Close(std::unordered_map<std::string, std::size_t>& counts, const std::string& client) {
+  auto it = counts.find(client);
+  if (it == counts.end()) return;
+  if (--it->second == 0) counts.erase(it);
+}
+
+}  // namespace
+
+bool RateLimiter::OpenConnection(const std::string& client) {
+  std::lock_guard lock(mu_);
+  return Open(connections_, client, options_.max_connections_per_client);
+}
+
 void RateLimiter::CloseConnection(const std::string& client) {
   std::lock_guard lock(mu_);
-  auto it = connections_.find(client);
-  if (it == connections_.end()) return;
-  if (--it->second == 0) connections_.erase(it);
+  Close(connections_, client);
+}
+
+bool RateLimiter::OpenStream(const std::string& client) {
+  std::lock_guard lock(mu_);
+  return Open(streams_, client, options_.max_streams_per_client);
+}
+
+void RateLimiter::CloseStream(const std::string& client) {
+  std::lock_guard lock(mu_);
+  Close(streams_, client);
 }
 
 }  // namespace signet::server

@@ -12,10 +12,12 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "registry/registry.h"
 #include "registry/testing/statements.h"
 
@@ -64,10 +66,15 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  bool own_dir = dir.empty();
-  if (own_dir) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "signet-bench-XXXXXX").string();
-    dir = mkdtemp(tmpl.data());
+  std::optional<signet::TempDir> own_dir;  // removed at exit
+  if (dir.empty()) {
+    auto made = signet::TempDir::Create("signet-bench");
+    if (!made.ok()) {
+      std::fprintf(stderr, "%s\n", made.status().ToString().c_str());
+      return 1;
+    }
+    own_dir = std::move(*made);
+    dir = own_dir->path().string();
   }
 
   // Sign everything first.
@@ -115,7 +122,6 @@ int main(int argc, char** argv) {
   const double open_s = Seconds(std::chrono::steady_clock::now() - t1);
   const auto after = reg->GetStats();
   reg.reset();
-  if (own_dir) std::filesystem::remove_all(dir);
 
   std::printf("registry_bench (%u hardware threads)\n", std::thread::hardware_concurrency());
   std::printf("%-44s %12s\n", "measure", "value");

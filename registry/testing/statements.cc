@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <utility>
 
-#include "crypto/dsse.h"
 #include "fingerprint/codec.h"
+#include "protocol/statement_payload.h"
 
 namespace signet::registry::testing {
 
@@ -44,7 +44,7 @@ crypto::SecretKey KeyFromSeedByte(std::uint8_t seed_byte) {
 }
 
 std::string SignEnvelope(std::string_view payload, const crypto::SecretKey& key) {
-  return crypto::dsse::ToJson(crypto::dsse::Sign(kStatementPayloadType, payload, key));
+  return protocol::SignStatement(key, payload);
 }
 
 std::string Payload(std::string_view type, std::string_view artist, std::uint64_t seq,

@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <set>
 
+#include "common/temp_dir.h"
 #include "crypto/note.h"
 #include "crypto/receipt.h"
 #include "registry/testing/statements.h"
@@ -74,10 +76,7 @@ std::vector<bj::object> Lines(const std::string& ndjson) {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("signet_api_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = *TempDir::Create("signet_api_test");
     auto key = crypto::SecretKey::FromSeed(std::vector<std::uint8_t>(32, 7));
     ASSERT_TRUE(key.ok());
     auto signer_key = crypto::SecretKey::FromSeed(key->seed());
@@ -87,7 +86,7 @@ class ApiTest : public ::testing::Test {
     registry::RegistryOptions o;
     o.log_origin = "test.signet/log";
     o.server_key = std::make_shared<const crypto::SecretKey>(std::move(*key));
-    auto r = registry::Registry::Open(dir_, std::move(o));
+    auto r = registry::Registry::Open(dir_->path() / "registry", std::move(o));
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     registry_ = std::move(*r);
     api_ = std::make_unique<Api>(*registry_, signer_.get());
@@ -95,7 +94,7 @@ class ApiTest : public ::testing::Test {
   void TearDown() override {
     api_.reset();
     registry_.reset();
-    std::filesystem::remove_all(dir_);
+    dir_.reset();
   }
 
   Response Call(std::string method, std::string target, std::string body = {},
@@ -137,7 +136,7 @@ class ApiTest : public ::testing::Test {
     return {std::move(out), std::move(res)};
   }
 
-  std::filesystem::path dir_;
+  std::optional<TempDir> dir_;
   std::unique_ptr<crypto::note::Signer> signer_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<Api> api_;
@@ -149,7 +148,7 @@ TEST_F(ApiTest, UnknownPathsAnd405AreProblems) {
   EXPECT_NE(Detail(r).find("/openapi.json"), std::string::npos);
   r = Call("DELETE", "/v1/works/wk_00000000000000000000000000000000");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(r.headers.Get("Allow").value_or(""), "GET");
+  EXPECT_EQ(r.headers.Get("Allow").value_or(""), "GET, HEAD");
   r = Call("GET", "/v2/lookup?%zz");
   EXPECT_EQ(r.status, 400);
 }
@@ -195,6 +194,46 @@ TEST_F(ApiTest, BadStatementsAreRefusedWithTheReason) {
   spec.values = RandomFingerprint(5, 400);
   r = Call("POST", "/v1/statements", bob.RegisterWork(spec));
   EXPECT_EQ(r.status, 409) << r.body;
+}
+
+// RFC 9457 extension members: "code" names the Status code (telling apart the
+// two kinds of 409) and "field" the offending field's path, so a client never
+// has to read "detail" to decide what to do.
+TEST_F(ApiTest, ProblemsNameTheCodeAndTheOffendingField) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
+  Submit(alice.Register());
+  WorkSpec spec;
+  spec.values = RandomFingerprint(5, 400);
+  spec.isrc = "XX";
+  Response r = Call("POST", "/v1/statements", alice.RegisterWork(spec));
+  ASSERT_EQ(r.status, 400) << r.body;
+  bj::object p = Json(r);
+  EXPECT_EQ(p["code"].as_string(), "invalid_argument");
+  EXPECT_EQ(p["field"].as_string(), "isrc");
+  EXPECT_EQ(p["title"].as_string(), "invalid argument");
+
+  spec.isrc.reset();
+  spec.credits_json = R"([{"name":"A","role":"x"},{"name":"B","role":"y"},{"name":"C","role":7}])";
+  p = Json(Call("POST", "/v1/statements", alice.RegisterWork(spec)));
+  EXPECT_EQ(p["field"].as_string(), "credits[2].role");
+
+  // A stale seq and a second registration are both 409, told apart by code.
+  alice.set_last_seq(0);
+  r = Call("POST", "/v1/statements", alice.SetDefaultTerms("{}"));
+  ASSERT_EQ(r.status, 409) << r.body;
+  p = Json(r);
+  EXPECT_EQ(p["code"].as_string(), "failed_precondition");
+  EXPECT_EQ(p["field"].as_string(), "seq");
+  r = Call("POST", "/v1/statements", alice.Register());
+  ASSERT_EQ(r.status, 409) << r.body;
+  p = Json(r);
+  EXPECT_EQ(p["code"].as_string(), "already_exists");
+  EXPECT_FALSE(p.contains("field"));
+
+  // Transport-level answers have neither.
+  p = Json(Call("GET", "/v1/nothing"));
+  EXPECT_FALSE(p.contains("code"));
+  EXPECT_FALSE(p.contains("field"));
 }
 
 TEST_F(ApiTest, WorksTermsHistoryAndPagination) {
@@ -449,7 +488,8 @@ TEST_F(ApiTest, HealthMetricsAndOpenApi) {
   Response h = Call("GET", "/healthz");
   EXPECT_EQ(h.status, 200);
   EXPECT_EQ(Json(h)["status"].as_string(), "ok");
-  api_->Observe({"GET", "/healthz", 200, 0.002});
+  api_->Observe({"GET", "/healthz", 200, 0.002, ""});
+  api_->Observe({"", "", 429, 0.001, "connections_per_client"});
   Response m = Call("GET", "/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(
@@ -460,6 +500,11 @@ TEST_F(ApiTest, HealthMetricsAndOpenApi) {
                         "healthz\",le=\"0.0025\"} 1"),
             std::string::npos);
   EXPECT_NE(m.body.find("signet_log_size 0"), std::string::npos);
+  // A refusal at accept counts as a refusal, not as a request of some route.
+  EXPECT_NE(m.body.find("signet_http_refusals_total{reason=\"connections_per_client\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_EQ(m.body.find("method=\"\""), std::string::npos);
 
   // Every route the router serves is in the document, with its method.
   Response doc = Call("GET", "/openapi.json");

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "common/temp_dir.h"
 #include "tools/signet/csv.h"
 #include "tools/signet/file_walker.h"
 #include "tools/signet/journal.h"
@@ -23,19 +24,7 @@ namespace fs = std::filesystem;
 
 const char* kCorpus = "/usr/share/games/wesnoth/1.16/data/core/music";
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("signet_cli_test_" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+TempDir MakeTempDir() { return *TempDir::Create("signet_cli_test"); }
 
 void WriteFile(const fs::path& p, std::string_view content) {
   fs::create_directories(p.parent_path());
@@ -79,7 +68,7 @@ TEST(CreditsTest, ParsesNameRolePairs) {
 }
 
 TEST(CatalogueTest, FindsRowsByPathRelativeToTheCsv) {
-  TempDir dir;
+  TempDir dir = MakeTempDir();
   WriteFile(dir.path() / "a" / "one.ogg", "x");
   auto cat = Catalogue::Parse(
       "\xEF\xBB\xBFPath,Title,ISRC,credits\na/one.ogg,\"One, the first\",GB-AYE-06-01498,"
@@ -105,7 +94,7 @@ TEST(CatalogueTest, RejectsUnknownColumnsAndMissingPath) {
 }
 
 TEST(FileWalkerTest, WalksRecursivelyInSortedOrderAndSniffs) {
-  TempDir dir;
+  TempDir dir = MakeTempDir();
   const fs::path d = dir.path();
   WriteFile(d / "b" / "z.mp3", "not really");
   WriteFile(d / "b" / "a.FLAC", "x");
@@ -213,13 +202,13 @@ TEST(TagsTest, ReadsTagsOfARealRecordingAndFailsOnNonAudio) {
   ASSERT_TRUE(fs::exists(ogg)) << "install wesnoth-1.16-music (see /work/shared/corpus)";
   auto tags = ReadFileTags(ogg);
   ASSERT_TRUE(tags.ok()) << tags.status().ToString();
-  TempDir dir;
+  TempDir dir = MakeTempDir();
   WriteFile(dir.path() / "t.txt", "this is not audio at all");
   EXPECT_FALSE(ReadFileTags(dir.path() / "t.txt").ok());
 }
 
 TEST(TagsTest, ReadsTitleAndIsrcWrittenByFfmpeg) {
-  TempDir dir;
+  TempDir dir = MakeTempDir();
   const fs::path out = dir.path() / "tagged.ogg";
   const std::string cmd =
       "ffmpeg -nostdin -loglevel error -f lavfi -i sine=frequency=440:duration=1 "
@@ -235,7 +224,7 @@ TEST(TagsTest, ReadsTitleAndIsrcWrittenByFfmpeg) {
 }
 
 TEST(JournalTest, RemembersUnchangedFilesAcrossRuns) {
-  TempDir dir;
+  TempDir dir = MakeTempDir();
   const fs::path a = dir.path() / "a.ogg", b = dir.path() / "b.ogg";
   WriteFile(a, "aaaa");
   WriteFile(b, "bbbb");

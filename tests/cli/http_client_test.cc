@@ -76,6 +76,21 @@ TEST(StatusFromResponseTest, UsesProblemDetail) {
   EXPECT_TRUE(StatusFromResponse({201, "application/json", "{}"}).ok());
 }
 
+TEST(StatusFromResponseTest, TakesCodeAndFieldFromTheProblemMembers) {
+  Status s = StatusFromResponse(
+      {409, "application/problem+json",
+       R"({"type":"about:blank","title":"failed precondition","status":409,)"
+       R"("detail":"seq 3 is not greater than 3","code":"failed_precondition","field":"seq"})"});
+  EXPECT_EQ(s.code(), Status::Code::kFailedPrecondition);  // not the 409 fallback
+  EXPECT_EQ(s.field(), "seq");
+  EXPECT_EQ(s.message(), "seq 3 is not greater than 3");
+  // An unknown code falls back to the HTTP status; the field is kept.
+  s = StatusFromResponse({400, "application/problem+json",
+                          R"({"status":400,"detail":"bad","code":"brand_new","field":"isrc"})"});
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(s.field(), "isrc");
+}
+
 // A small synchronous HTTP/1.1 server on 127.0.0.1: one connection at a time.
 //   GET  /hello       200 "hello <n>" where n counts requests on this connection;
 //                     the connection is closed by the server after 2 requests

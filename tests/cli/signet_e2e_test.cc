@@ -386,6 +386,28 @@ TEST_F(SignetE2ETest, ErrorsSayWhatToDo) {
       << unregistered.output;
 }
 
+// A file whose ISRC tag is malformed is still registered: the registry names
+// the field ("field": "isrc" in its problem answer) and register retries
+// without the tag, saying so.
+TEST_F(SignetE2ETest, AMalformedIsrcTagIsDroppedNotFatal) {
+  ASSERT_FALSE(server_->url().empty()) << server_->log();
+  ASSERT_TRUE(fs::exists(kCorpus / "knolls.ogg")) << "install wesnoth-1.16-music";
+  fs::create_directories(P("tagged"));
+  Ffmpeg({"-ss", "10", "-t", "20", "-i", (kCorpus / "knolls.ogg").string(), "-c:a", "libvorbis",
+          "-metadata", "ISRC=NOT-AN-ISRC", "-metadata", "title=Knolls", P("tagged/knolls.ogg")});
+  ASSERT_EQ(Signet({"keygen", "--out", P("cleo.key")}).exit_code, 0);
+  ASSERT_EQ(Signet({"artist", "register", "--server", server_->url(), "--key", P("cleo.key"),
+                    "--name", "Cleo"})
+                .exit_code,
+            0);
+  RunResult reg = Signet(
+      {"register", "--server", server_->url(), "--key", P("cleo.key"), "--lines", P("tagged")});
+  EXPECT_EQ(reg.exit_code, 0) << reg.output;
+  EXPECT_NE(reg.output.find("ignoring the file's ISRC tag 'NOT-AN-ISRC'"), std::string::npos)
+      << reg.output;
+  EXPECT_NE(reg.output.find("1 registered"), std::string::npos) << reg.output;
+}
+
 // 100k items through POST /v1/check with the CLI's streaming call: every item
 // is answered (keepalive lines in between are skipped), and the client's
 // memory does not grow with the stream.

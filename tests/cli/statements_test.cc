@@ -1,10 +1,9 @@
-// The CLI builds statements without linking the registry. These tests hold it
-// to the registry's own parser: every payload the CLI signs must be accepted
-// by registry::ParseStatement, its envelope must verify, and the work id the
-// CLI derives must be the registry's (tests may link the registry; the signet
-// binary may not).
-#include "tools/signet/statements.h"
-
+// The CLI builds statements without linking the registry: it signs payloads
+// built by protocol/statement_payload.h from the terms it reads
+// (tools/signet/terms_input.h). These tests hold them to the registry's own
+// parser: every payload the CLI signs must be accepted by
+// registry::ParseStatement and its envelope must verify (tests may link the
+// registry; the signet binary may not).
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -14,28 +13,30 @@
 
 #include "crypto/dsse.h"
 #include "fingerprint/codec.h"
+#include "protocol/ids.h"
+#include "protocol/statement_payload.h"
+#include "protocol/time.h"
 #include "registry/statement.h"
-#include "tools/signet/cli_common.h"
+#include "tools/signet/terms_input.h"
 
 namespace signet::cli {
 namespace {
 namespace json = boost::json;
 
-registry::Micros Now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using protocol::StatementType;
 
-// Signs `body` as `type` and parses the result back as the registry would.
-Result<registry::Statement> RoundTrip(const crypto::SecretKey& key, std::string_view type,
+// Signs `body` as `type` the way the CLI does (whole-second issued_at) and
+// parses the result back as the registry would.
+Result<registry::Statement> RoundTrip(const crypto::SecretKey& key, StatementType type,
                                       const std::string& artist, const json::object& body) {
+  const std::string issued_at =
+      protocol::FormatRfc3339Utc(protocol::SystemNowMicros(), protocol::TimeFraction::kNone);
   const std::string envelope_json =
-      SignStatement(key, StatementPayload(type, artist, 7, NowRfc3339Utc(), body));
+      protocol::SignStatement(key, protocol::StatementPayload(type, artist, 7, issued_at, body));
   SIGNET_ASSIGN_OR_RETURN(crypto::dsse::Envelope env, crypto::dsse::ParseJson(envelope_json));
   EXPECT_EQ(env.payload_type, registry::kStatementPayloadType);
   SIGNET_RETURN_IF_ERROR(crypto::dsse::Verify(env, key.public_key()));
-  return registry::ParseStatement(env.payload, Now(), 300'000'000);
+  return registry::ParseStatement(env.payload, protocol::SystemNowMicros(), 300'000'000);
 }
 
 TEST(StatementsTest, PayloadsTheCliBuildsAreValidStatements) {
@@ -43,7 +44,7 @@ TEST(StatementsTest, PayloadsTheCliBuildsAreValidStatements) {
   ASSERT_TRUE(key.ok());
   const std::string artist = crypto::ArtistId(key->public_key());
 
-  auto reg = RoundTrip(*key, "artist.register", artist,
+  auto reg = RoundTrip(*key, StatementType::kArtistRegister, artist,
                        {{"public_key", crypto::PublicKeyToText(key->public_key())},
                         {"display_name", "Ada Lovelace"}});
   ASSERT_TRUE(reg.ok()) << reg.status().ToString();
@@ -58,18 +59,17 @@ TEST(StatementsTest, PayloadsTheCliBuildsAreValidStatements) {
                     {"fingerprint", fp::EncodeFingerprint(raw)},
                     {"sha256", std::string(64, 'a')},
                     {"isrc", "GBAYE0601498"}};
-  auto wr = RoundTrip(*key, "work.register", artist, work);
+  auto wr = RoundTrip(*key, StatementType::kWorkRegister, artist, work);
   ASSERT_TRUE(wr.ok()) << wr.status().ToString();
   const auto& body = std::get<registry::WorkRegisterBody>(wr->body);
   EXPECT_EQ(body.fingerprint_values, raw.values);
-  EXPECT_EQ(WorkIdFor(artist, raw.values), registry::WorkIdFor(artist, raw.values));
 
   auto terms =
       TermsFromAssignments({"ai_generative_training=notAllowed", "ai_training=constrained"},
                            {"https://ada.example/licence"}, "mailto:ada@example.org", "");
   ASSERT_TRUE(terms.ok()) << terms.status().ToString();
-  auto wt = RoundTrip(*key, "work.terms", artist,
-                      {{"work", WorkIdFor(artist, raw.values)}, {"terms", *terms}});
+  auto wt = RoundTrip(*key, StatementType::kWorkTerms, artist,
+                      {{"work", protocol::WorkIdFor(artist, raw.values)}, {"terms", *terms}});
   ASSERT_TRUE(wt.ok()) << wt.status().ToString();
   const auto& t = std::get<registry::WorkTermsBody>(wt->body).terms;
   ASSERT_TRUE(t.at(registry::Purpose::kAiGenerativeTraining).has_value());
@@ -79,7 +79,7 @@ TEST(StatementsTest, PayloadsTheCliBuildsAreValidStatements) {
   EXPECT_EQ(t.at(registry::Purpose::kAiTraining)->constraint_info.licences,
             std::vector<std::string>{"https://ada.example/licence"});
 
-  auto def = RoundTrip(*key, "artist.default_terms", artist, {{"terms", *terms}});
+  auto def = RoundTrip(*key, StatementType::kArtistDefaultTerms, artist, {{"terms", *terms}});
   ASSERT_TRUE(def.ok()) << def.status().ToString();
 }
 
@@ -112,13 +112,6 @@ TEST(StatementsTest, TermsFilesInShortAndFullForm) {
   std::ofstream(path) << "not json";
   EXPECT_FALSE(LoadTermsFile(path).ok());
   std::filesystem::remove(path);
-}
-
-TEST(StatementsTest, NowIsRfc3339Utc) {
-  const std::string now = NowRfc3339Utc();
-  auto parsed = registry::ParseRfc3339Utc(now);
-  ASSERT_TRUE(parsed.ok()) << now;
-  EXPECT_LE(std::llabs(*parsed - Now()), 2'000'000);
 }
 
 }  // namespace

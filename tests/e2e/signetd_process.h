@@ -30,6 +30,7 @@ class SignetdProcess {
   // SIGTERM, then waits; returns the exit status (-1 on signal/timeout).
   int Stop();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
   const std::string& stdout_text() const { return stdout_; }
   std::string StderrText() const;

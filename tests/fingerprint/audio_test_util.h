@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
+
 namespace signet::fp::testing {
 
 inline const std::filesystem::path& CorpusDir() {
@@ -129,24 +131,14 @@ inline std::vector<std::int16_t> Noise(std::size_t samples, std::uint32_t seed) 
   return out;
 }
 
-// A fresh directory removed at scope exit.
+// A fresh directory removed at scope exit (common/temp_dir.h).
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "signet-fp-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
+  TempDir() : dir_(*signet::TempDir::Create("signet-fp")) {}
+  const std::filesystem::path& path() const { return dir_.path(); }
 
  private:
-  std::filesystem::path path_;
+  signet::TempDir dir_;
 };
 
 }  // namespace signet::fp::testing

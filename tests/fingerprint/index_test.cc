@@ -14,7 +14,7 @@
 #include "fingerprint/codec.h"
 #include "fingerprint/index_internal.h"
 #include "fingerprint/matcher.h"
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "tests/fingerprint/match_test_util.h"
 
 namespace signet::fp {

@@ -147,7 +147,7 @@ TEST_F(MatcherSmoke, BackToBackGivesBothWorksWithTheBoundary) {
 }
 
 TEST_F(MatcherSmoke, MixedOverAnotherWorkAtMinus6dB) {
-  // 20 s: at -6 dB a 10 s excerpt is found ~78 % of the time (INDEX.md).
+  // 20 s: at -6 dB a 10 s excerpt is found ~78 % of the time (EVALUATION.md).
   auto x = Excerpt("loyalists", 100, 20);
   auto y = Excerpt("knolls", 200, 20);
   const float g = static_cast<float>(0.5 * Rms(x) / Rms(y));

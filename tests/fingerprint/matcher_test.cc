@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <random>
 
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "tests/fingerprint/match_test_util.h"
 
 namespace signet::fp {

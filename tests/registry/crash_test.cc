@@ -17,6 +17,7 @@
 #include <random>
 #include <sstream>
 
+#include "common/temp_dir.h"
 #include "crypto/checkpoint.h"
 #include "crypto/note.h"
 #include "crypto/receipt.h"
@@ -92,8 +93,8 @@ std::vector<std::pair<int, std::uint64_t>> RunAndKill(const std::string& dir,
 }
 
 TEST(CrashTest, AcknowledgedStatementsSurviveSigkill) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "signet-crash-XXXXXX").string();
-  const std::string dir = mkdtemp(tmpl.data());
+  TempDir scratch = *TempDir::Create("signet-crash");
+  const std::string dir = scratch.path().string();
   std::mt19937 rng(12345);
   std::map<int, std::uint64_t> max_acked;
   std::size_t total_acked = 0;
@@ -165,7 +166,6 @@ TEST(CrashTest, AcknowledgedStatementsSurviveSigkill) {
   }
   EXPECT_GT(total_acked, 0u);
   std::printf("%zu acknowledged statements over %d kills\n", total_acked, kRounds);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

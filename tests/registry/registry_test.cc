@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "common/temp_dir.h"
 #include "crypto/checkpoint.h"
 #include "crypto/dsse.h"
 #include "crypto/merkle.h"
@@ -34,22 +35,6 @@ using Code = Status::Code;
 
 constexpr Micros kSecond = 1000000;
 constexpr const char* kCorpus = "/usr/share/games/wesnoth/1.16/data/core/music/";
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "signet-registry-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 class RegistryTest : public ::testing::Test {
  protected:
@@ -96,7 +81,7 @@ class RegistryTest : public ::testing::Test {
     EXPECT_EQ(a.receipt.leaf_index, a.log_index);
   }
 
-  TempDir dir_;
+  TempDir dir_ = *TempDir::Create("signet-registry");
   std::shared_ptr<crypto::SecretKey> server_key_;
   std::atomic<Micros> now_{kTestNow};
   std::unique_ptr<Registry> reg_;
@@ -407,7 +392,7 @@ TEST_F(RegistryTest, TermsHistoryAndInheritance) {
   // History is kept: the earlier answer is unchanged.
   EXPECT_EQ(value(at(t0 + 25 * kSecond), Purpose::kAiGenerativeTraining), "constrained");
 
-  auto exported = reg_->ExportTerms(work, ExportFormat::kAipref);
+  auto exported = reg_->ExportTerms(work, ExportFormat::kAipref, "/v1/works/" + work);
   ASSERT_TRUE(exported.ok());
   EXPECT_EQ(*exported, "all=y, train-ai=y, train-genai=y");
   EXPECT_EQ(reg_->TermsAt("wk_00000000000000000000000000000000", now_).status().code(),

@@ -86,6 +86,27 @@ TEST(ConfigTest, MistakesNameWhatIsWrong) {
   auto help = Load({"--help"});
   ASSERT_TRUE(help.ok());
   EXPECT_NE(help->help.find("max_connections"), std::string::npos);
+  auto bad_proxy = Load({"--set", "trusted_proxies=10.0.0.0/40"});
+  ASSERT_FALSE(bad_proxy.ok());
+  EXPECT_NE(bad_proxy.status().message().find("trusted_proxies"), std::string::npos);
+}
+
+TEST(ConfigTest, ProtectiveLimitsAreOnByDefault) {
+  auto c = Load({});
+  ASSERT_TRUE(c.ok());
+  const ServerOptions& s = c->config.server;
+  EXPECT_EQ(s.rate.max_connections_per_client, 256u);
+  EXPECT_EQ(s.rate.requests_per_second, 1000);
+  EXPECT_EQ(s.rate.max_streams_per_client, 2u);
+  EXPECT_EQ(s.max_body_memory, 256u << 20);
+  EXPECT_TRUE(s.trusted_proxies.empty());
+  EXPECT_EQ(c->config.api.check_item_timeout, std::chrono::seconds(120));
+  EXPECT_EQ(c->config.api.check_max_duration, std::chrono::hours(6));
+  auto set =
+      Load({"--set", "trusted_proxies=10.0.0.0/8,::1", "--set", "check_item_timeout_ms=5000"});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_TRUE(set->config.server.trusted_proxies.Contains("10.1.2.3"));
+  EXPECT_EQ(set->config.api.check_item_timeout, std::chrono::seconds(5));
 }
 
 }  // namespace

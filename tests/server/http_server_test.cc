@@ -213,7 +213,8 @@ TEST_F(ServerTest, SlowAndIdleClientsAreCutOffAndDoNotBlockOthers) {
   // A thousand idle connections are closed after the idle timeout.
   std::vector<std::unique_ptr<TestConnection>> idle;
   for (int i = 0; i < 1000; ++i) {
-    idle.push_back(std::make_unique<TestConnection>(port_));
+    // From four other addresses, under the per-address connection limit.
+    idle.push_back(std::make_unique<TestConnection>(port_, "127.0.0." + std::to_string(2 + i % 4)));
     ASSERT_TRUE(idle.back()->connected());
   }
   // Others are served meanwhile: before the slow and idle ones are cut off,
@@ -334,7 +335,7 @@ TEST_F(ServerTest, StreamsHaveTheirOwnPoolAndLimit) {
   EXPECT_EQ(Fetch(port_, "GET", "/hello").status, 200);
   auto second = Fetch(port_, "POST", "/stream", "b\n");
   EXPECT_EQ(second.status, 503);
-  EXPECT_EQ(second.Header("retry-after"), "1");
+  EXPECT_GE(std::atoi(second.Header("retry-after").c_str()), 1);
   ASSERT_TRUE(first.Send("0\r\n\r\n"));
   EXPECT_EQ(first.ReadChunk(), "A\n");
   EXPECT_EQ(first.ReadChunk(), std::nullopt);

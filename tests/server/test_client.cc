@@ -85,8 +85,21 @@ struct TestConnection::Impl {
   }
 };
 
-TestConnection::TestConnection(std::uint16_t port) : impl_(std::make_unique<Impl>()) {
+TestConnection::TestConnection(std::uint16_t port) : TestConnection(port, "") {}
+
+TestConnection::TestConnection(std::uint16_t port, std::string_view source_ip)
+    : impl_(std::make_unique<Impl>()) {
   impl_->fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (!source_ip.empty()) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, std::string(source_ip).c_str(), &src.sin_addr) != 1 ||
+        ::bind(impl_->fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+      ::close(impl_->fd);
+      impl_->fd = -1;
+      return;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -200,7 +213,13 @@ bool TestConnection::WaitClosed(std::chrono::milliseconds timeout) {
 HttpReply Fetch(std::uint16_t port, std::string_view method, std::string_view target,
                 std::string_view body,
                 const std::vector<std::pair<std::string, std::string>>& headers) {
-  TestConnection c(port);
+  return FetchFrom("", port, method, target, body, headers);
+}
+
+HttpReply FetchFrom(std::string_view source_ip, std::uint16_t port, std::string_view method,
+                    std::string_view target, std::string_view body,
+                    const std::vector<std::pair<std::string, std::string>>& headers) {
+  TestConnection c(port, source_ip);
   if (!c.connected() || !c.Send(BuildRequest(method, target, body, headers, false))) return {};
   auto r = c.Read();
   return r ? std::move(*r) : HttpReply{};

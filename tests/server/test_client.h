@@ -36,6 +36,9 @@ std::string BuildRequest(std::string_view method, std::string_view target, std::
 class TestConnection {
  public:
   explicit TestConnection(std::uint16_t port);
+  // From `source_ip` (another loopback address such as 127.0.0.2, to stand
+  // for another client); "" lets the kernel choose.
+  TestConnection(std::uint16_t port, std::string_view source_ip);
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
@@ -64,5 +67,10 @@ class TestConnection {
 HttpReply Fetch(std::uint16_t port, std::string_view method, std::string_view target,
                 std::string_view body = {},
                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// The same from `source_ip` (see TestConnection).
+HttpReply FetchFrom(std::string_view source_ip, std::uint16_t port, std::string_view method,
+                    std::string_view target, std::string_view body = {},
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace signet::testing

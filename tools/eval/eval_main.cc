@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "fingerprint/extract.h"
 #include "fingerprint/matcher.h"
 #include "tools/eval/calibrate.h"
@@ -214,12 +215,15 @@ int main(int argc, char** argv) {
   fmt::print("\nnegative: {} ({} recordings, {:.1f} min)\n", fmt::join(negative, ", "),
              negatives.size(), negative_seconds / 60);
 
-  char tmpl[] = "/tmp/signet-eval-XXXXXX";
-  const std::string tmp = mkdtemp(tmpl);
+  auto scratch = signet::TempDir::Create("signet-eval");
+  if (!scratch.ok()) {
+    fmt::print(stderr, "{}\n", scratch.status().ToString());
+    return 1;
+  }
+  const std::string tmp = scratch->path().string();
   if (calibrate) {
     const int rc = RunCalibration(recs, registered, unregistered, negatives, copt, tmp, seed,
                                   threads, verbose);
-    fs::remove_all(tmp);
     return rc;
   }
 
@@ -375,7 +379,6 @@ int main(int argc, char** argv) {
     }
     for (auto& t : pool) t.join();
   }
-  fs::remove_all(tmp);
   if (failed) return 2;
 
   // ---- matching ---------------------------------------------------------------

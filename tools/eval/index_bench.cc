@@ -1,9 +1,9 @@
 // signet-index-bench: query latency and memory of the fingerprint index at
-// 1k, 10k and 100k recordings of synthetic fingerprints (fingerprint/synthetic.h),
+// 1k, 10k and 100k recordings of synthetic fingerprints (fingerprint/testing/synthetic.h),
 // against a brute-force scan measured in the same run, plus start-up (build)
 // time. With --corpus it first compares the generator with real fingerprints
 // (bit frequencies, neighbour flips, posting-list lengths per lookup).
-// Single thread. Figures are quoted in fingerprint/INDEX.md.
+// Single thread. Figures are quoted in fingerprint/EVALUATION.md.
 #include <fmt/format.h>
 #include <time.h>
 
@@ -19,7 +19,7 @@
 #include "fingerprint/extract.h"
 #include "fingerprint/index.h"
 #include "fingerprint/matcher.h"
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 #include "tools/eval/timing.h"
 
 namespace {

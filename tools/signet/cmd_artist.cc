@@ -1,14 +1,14 @@
 // signet artist register | show: the artist's identity in the registry.
 // The key stays on this machine; only the signed artist.register statement
 // (public key, name, identifiers) is sent.
-#include <boost/json/serialize.hpp>
+#include <boost/json/object.hpp>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 
-#include "tools/signet/cli_common.h"
+#include "tools/signet/artist_session.h"
 #include "tools/signet/commands.h"
-#include "tools/signet/statements.h"
+#include "tools/signet/server_option.h"
 
 namespace signet::cli {
 namespace {
@@ -40,7 +40,7 @@ int RunArtistRegister(const ArtistArgs& a) {
     for (const auto& l : a.links) links.emplace_back(l);
     body["links"] = std::move(links);
   }
-  auto submitted = session->Submit("artist.register", body);
+  auto submitted = session->Submit(protocol::StatementType::kArtistRegister, body);
   bool already = false;
   if (!submitted.ok()) {
     if (submitted.status().code() != Status::Code::kAlreadyExists) {
@@ -53,7 +53,7 @@ int RunArtistRegister(const ArtistArgs& a) {
   const auto id_file = ArtistIdFile(session->key_file());
   std::ofstream(id_file) << session->artist_id() << "\n";
   if (a.json && !already) {
-    std::printf("%s\n", json::serialize(submitted->body).c_str());
+    std::printf("%s\n", submitted->body.c_str());
     return kExitOk;
   }
   if (already) {
@@ -62,9 +62,9 @@ int RunArtistRegister(const ArtistArgs& a) {
   } else {
     std::printf("registered artist %s (\"%s\")\n", session->artist_id().c_str(), a.name.c_str());
     std::printf(
-        "log index %.0f (print the receipt with --json; check it with `signet "
+        "log index %llu (print the receipt with --json; check it with `signet "
         "verify`)\n",
-        JsonNumber(submitted->body, "log_index"));
+        static_cast<unsigned long long>(submitted->accepted.log_index));
   }
   std::printf("artist id saved in %s\n", id_file.string().c_str());
   return kExitOk;
@@ -87,7 +87,7 @@ int RunArtistShow(const ArtistArgs& a) {
 
 }  // namespace
 
-void AddArtistCommand(CLI::App& app) {
+void AddArtistCommand(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<ArtistArgs>();
   CLI::App* artist = app.add_subcommand("artist", "Register or show an artist identity");
   artist->require_subcommand(1);
@@ -110,7 +110,7 @@ void AddArtistCommand(CLI::App& app) {
       "Lovelace'\n"
       "  signet artist register --key ada.key --name 'Ada' --isni 0000000121032683 \\\n"
       "      --link https://ada.example");
-  reg->callback([args] { ExitStatus() = RunArtistRegister(*args); });
+  commands.Add(reg, [args] { return RunArtistRegister(*args); });
 
   CLI::App* show = artist->add_subcommand("show", "Show an artist as the registry knows it (JSON)");
   AddServerOption(*show, args->server);
@@ -121,12 +121,11 @@ void AddArtistCommand(CLI::App& app) {
       "Examples:\n"
       "  signet artist show --key ada.key\n"
       "  signet artist show --artist ar_abcdefghijklmnopqrstuvwx");
-  show->callback([args] {
+  commands.Add(show, [args] {
     if (args->key.empty() && args->artist.empty()) {
-      ExitStatus() = ReportError("artist show", Status::InvalidArgument("give --key or --artist"));
-      return;
+      return ReportError("artist show", Status::InvalidArgument("give --key or --artist"));
     }
-    ExitStatus() = RunArtistShow(*args);
+    return RunArtistShow(*args);
   });
 }
 

@@ -2,23 +2,27 @@
 // parallel and streamed as NDJSON through POST /v1/check while the verdicts
 // stream back, so memory stays flat for any number of files. The report
 // (CSV or JSON) is written as verdicts arrive.
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <variant>
 
-#include "tools/signet/cli_common.h"
+#include "protocol/answers_json.h"
+#include "protocol/terms.h"
+#include "protocol/time.h"
+#include "tools/signet/batch_options.h"
 #include "tools/signet/commands.h"
 #include "tools/signet/csv.h"
-#include "tools/signet/file_walker.h"
+#include "tools/signet/interrupt.h"
+#include "tools/signet/local_fingerprint.h"
 #include "tools/signet/pipeline.h"
 #include "tools/signet/progress.h"
-#include "tools/signet/statements.h"
-#include "tools/signet/terms_format.h"
+#include "tools/signet/server_option.h"
 
 namespace signet::cli {
 namespace {
@@ -42,33 +46,43 @@ struct FileVerdict {
   json::value raw;  // the server's line, for the JSON report
 };
 
-FileVerdict FromLine(const json::object& o) {
+FileVerdict FromLine(const protocol::CheckVerdictLine& line, json::value raw) {
   FileVerdict v;
-  v.verdict = JsonString(o, "verdict");
-  v.reason = JsonString(o, "reason");
-  if (const json::value* e = o.if_contains("error")) {
-    v.verdict = "error";
-    v.reason = e->is_object() ? JsonString(e->get_object(), "detail")
-                              : (e->is_string() ? std::string(e->get_string()) : "");
-    if (v.reason.empty()) v.reason = "the registry could not check this item";
+  v.verdict = protocol::VerdictName(line.verdict);
+  v.reason = line.reason;
+  for (const protocol::CheckWork& w : line.works) {
+    v.work_ids.push_back(w.work_id);
+    v.artists.push_back(w.artist_name.empty() ? w.artist : w.artist_name);
+    v.titles.push_back(w.title);
+    if (w.disputed) v.disputes.push_back(w.work_id);
   }
-  if (const json::array* works = JsonArray(o, "works")) {
-    for (const auto& w : *works) {
-      if (!w.is_object()) continue;
-      const json::object& wo = w.get_object();
-      const std::string id = JsonString(wo, "work_id");
-      v.work_ids.push_back(id);
-      std::string artist = JsonString(wo, "artist_name");
-      if (artist.empty()) artist = JsonString(wo, "artist");
-      v.artists.push_back(artist);
-      v.titles.push_back(JsonString(wo, "title"));
-      if (const json::value* d = wo.if_contains("disputed"); d && d->is_bool() && d->get_bool()) {
-        v.disputes.push_back(id);
-      }
-    }
-  }
-  v.raw = o;
+  v.raw = std::move(raw);
   return v;
+}
+
+FileVerdict FromLine(const protocol::CheckErrorLine& line, json::value raw) {
+  FileVerdict v;
+  v.verdict = "error";
+  v.reason = line.detail.empty() ? "the registry could not check this item" : line.detail;
+  v.raw = std::move(raw);
+  return v;
+}
+
+// The item id this client sent: the index of the file, as a decimal string.
+std::optional<std::size_t> ItemIndex(const protocol::CheckItemId& id, std::size_t files) {
+  const std::string* text = std::get_if<std::string>(&id);
+  if (!text || text->empty()) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long long index = std::strtoull(text->c_str(), &end, 10);
+  if (*end != '\0' || index >= files) return std::nullopt;
+  return static_cast<std::size_t>(index);
+}
+
+std::string IdText(const protocol::CheckItemId& id) {
+  if (const auto* s = std::get_if<std::string>(&id)) return *s;
+  if (const auto* i = std::get_if<std::int64_t>(&id)) return std::to_string(*i);
+  if (const auto* u = std::get_if<std::uint64_t>(&id)) return std::to_string(*u);
+  return "";
 }
 
 std::string Join(const std::vector<std::string>& v) {
@@ -96,17 +110,19 @@ class Report {
       for (const auto& l : args_.licences) lic.emplace_back(l);
       json_ << "{\"purpose\":" << json::serialize(json::value(args_.purpose))
             << ",\"licences\":" << json::serialize(lic)
-            << ",\"server\":" << json::serialize(json::value(args_.server))
-            << ",\"checked_at\":" << json::serialize(json::value(NowRfc3339Utc()))
+            << ",\"server\":" << json::serialize(json::value(args_.server)) << ",\"checked_at\":"
+            << json::serialize(json::value(protocol::FormatRfc3339Utc(
+                   protocol::SystemNowMicros(), protocol::TimeFraction::kNone)))
             << ",\"results\":[\n";
     }
     return Status::Ok();
   }
 
   // The registry's last line: its own tallies and the signed receipt.
-  void SetSummary(const json::object& line) {
+  void SetSummary(const protocol::CheckSummaryLine& line, json::value raw) {
     std::lock_guard l(mu_);
     server_summary_ = line;
+    server_summary_raw_ = std::move(raw);
   }
 
   void Add(const std::string& path, const FileVerdict& v) {
@@ -145,8 +161,8 @@ class Report {
       summary["files"] = files;
       for (const auto& [k, n] : counts_) summary[k] = n;
       json_ << "\n],\"summary\":" << json::serialize(summary);
-      if (const json::value* r = server_summary_.if_contains("receipt")) {
-        json_ << ",\"receipt\":" << json::serialize(*r);
+      if (server_summary_ && server_summary_->receipt) {
+        json_ << ",\"receipt\":" << json::serialize(server_summary_raw_.at("receipt"));
       }
       json_ << "}\n";
       json_.close();
@@ -197,16 +213,17 @@ class Report {
   std::ofstream csv_, json_;
   bool first_ = true;
   std::map<std::string, std::size_t> counts_;
-  json::object server_summary_;
+  std::optional<protocol::CheckSummaryLine> server_summary_;
+  json::value server_summary_raw_;
   std::size_t blocked_ = 0, errors_ = 0;
   std::vector<std::string> blocked_lines_, error_lines_;
 };
 
 int RunCheck(const CheckArgs& a) {
   constexpr std::string_view kCmd = "check";
-  if (!IsPurpose(a.purpose)) {
-    return ReportError(
-        kCmd, Status::InvalidArgument("unknown purpose '" + a.purpose + "'; use " + kPurposeHelp));
+  if (!protocol::ParsePurpose(a.purpose)) {
+    return ReportError(kCmd, Status::InvalidArgument("unknown purpose '" + a.purpose + "'; use " +
+                                                     protocol::PurposeList(" or ")));
   }
   auto http = MakeClient(a.server);
   if (!http.ok()) return ReportError(kCmd, http.status());
@@ -232,25 +249,35 @@ int RunCheck(const CheckArgs& a) {
   bool have_summary = false;
   auto call = (*http)->OpenNdjson(target, [&](std::string_view line) -> Status {
     if (answers.is_open()) answers << line << '\n';
-    boost::system::error_code ec;
-    json::value v = json::parse(line, ec);
-    if (ec || !v.is_object()) {
-      return Status::Internal("the server sent a line that is not a JSON object: " +
-                              std::string(line.substr(0, 200)));
+    auto raw = protocol::ParseJsonText(line);
+    Result<protocol::CheckLine> parsed =
+        raw.ok() ? protocol::CheckLineFromJson(*raw) : Result<protocol::CheckLine>(raw.status());
+    if (!parsed.ok()) {
+      return Status::Internal("the server sent a line this client does not understand (" +
+                              parsed.status().message() + "): " + std::string(line.substr(0, 200)));
     }
-    const json::object& o = v.get_object();
-    if (o.contains("summary")) {
+    if (const auto* summary = std::get_if<protocol::CheckSummaryLine>(&*parsed)) {
       have_summary = true;
-      report.SetSummary(o);
+      report.SetSummary(*summary, std::move(*raw));
       return Status::Ok();
     }
-    const std::string id = JsonString(o, "id");
-    char* end = nullptr;
-    const unsigned long long index = std::strtoull(id.c_str(), &end, 10);
-    if (id.empty() || *end != '\0' || index >= files.size()) {
-      return Status::Internal("the server answered for an unknown item id '" + id + "'");
+    const auto* verdict = std::get_if<protocol::CheckVerdictLine>(&*parsed);
+    const auto* error = std::get_if<protocol::CheckErrorLine>(&*parsed);
+    if (error && std::holds_alternative<std::monostate>(error->id)) {
+      // The server ended the stream early (its progress rule or duration cap,
+      // api/openapi.json): the summary follows; the files not answered are
+      // reported as such.
+      std::fprintf(stderr, "signet check: the registry ended the check early: %s\n",
+                   error->detail.empty() ? "no detail" : error->detail.c_str());
+      return Status::Ok();
     }
-    report.Add(files[index].string(), FromLine(o));
+    const protocol::CheckItemId& id = verdict ? verdict->id : error->id;
+    const std::optional<std::size_t> index = ItemIndex(id, files.size());
+    if (!index) {
+      return Status::Internal("the server answered for an unknown item id '" + IdText(id) + "'");
+    }
+    report.Add(files[*index].string(),
+               verdict ? FromLine(*verdict, std::move(*raw)) : FromLine(*error, std::move(*raw)));
     return Status::Ok();
   });
 
@@ -308,12 +335,12 @@ int RunCheck(const CheckArgs& a) {
 
 }  // namespace
 
-void AddCheckCommand(CLI::App& app) {
+void AddCheckCommand(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* cmd = app.add_subcommand(
       "check", "Check a dataset: may these files be used for PURPOSE? (streams 100k+ files)");
   AddServerOption(*cmd, args->server);
-  cmd->add_option("--purpose", args->purpose, std::string("The planned use: ") + kPurposeHelp)
+  cmd->add_option("--purpose", args->purpose, "The planned use: " + protocol::PurposeList(" or "))
       ->required();
   cmd->add_option("--licence", args->licences,
                   "A licence you hold (URL as the terms name it); unlocks constrained works "
@@ -340,7 +367,7 @@ void AddCheckCommand(CLI::App& app) {
       "  signet check --purpose ai_training --csv report.csv --licence https://ada.example/l1 "
       "data/\n"
       "  signet check --purpose ai_generative_training --json evidence.json a.mp3 b.ogg");
-  cmd->callback([args] { ExitStatus() = RunCheck(*args); });
+  commands.Add(cmd, [args] { return RunCheck(*args); });
 }
 
 }  // namespace signet::cli

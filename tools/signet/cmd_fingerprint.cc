@@ -73,7 +73,7 @@ int RunFingerprint(const FingerprintArgs& args) {
 
 }  // namespace
 
-void AddFingerprintCommand(CLI::App& app) {
+void AddFingerprintCommand(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<FingerprintArgs>();
   CLI::App* cmd = app.add_subcommand(
       "fingerprint",
@@ -92,7 +92,7 @@ void AddFingerprintCommand(CLI::App& app) {
   cmd->add_option("--max-duration", args->max_duration,
                   "Refuse files longer than this many seconds (default 7200)")
       ->check(CLI::PositiveNumber);
-  cmd->callback([args] { ExitStatus() = RunFingerprint(*args); });
+  commands.Add(cmd, [args] { return RunFingerprint(*args); });
 }
 
 }  // namespace signet::cli

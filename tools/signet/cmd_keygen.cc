@@ -59,7 +59,7 @@ int RunKeygen(const KeygenArgs& args) {
 
 }  // namespace
 
-void AddKeygenCommand(CLI::App& app) {
+void AddKeygenCommand(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<KeygenArgs>();
   CLI::App* cmd = app.add_subcommand("keygen", "Create an Ed25519 key pair on this machine");
   cmd->add_option("--out", args->out, "Secret key file to create (refuses to overwrite)")
@@ -71,7 +71,7 @@ void AddKeygenCommand(CLI::App& app) {
       "Examples:\n"
       "  signet keygen --out ada.key          # ada.key (0600) and ada.key.pub\n"
       "  signet keygen --out log.key --log-name registry.example/log");
-  cmd->callback([args] { ExitStatus() = RunKeygen(*args); });
+  commands.Add(cmd, [args] { return RunKeygen(*args); });
 }
 
 }  // namespace signet::cli

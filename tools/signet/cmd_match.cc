@@ -5,11 +5,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <utility>
 
-#include "tools/signet/cli_common.h"
 #include "tools/signet/commands.h"
-#include "tools/signet/statements.h"
+#include "tools/signet/local_fingerprint.h"
+#include "tools/signet/server_answer.h"
+#include "tools/signet/server_option.h"
 #include "tools/signet/terms_format.h"
+#include "tools/signet/whole_file.h"
 
 namespace signet::cli {
 namespace {
@@ -22,64 +25,36 @@ struct MatchArgs {
   bool local = false;
 };
 
-std::string Field(const json::object& m, const json::object* work, std::string_view key) {
-  std::string v = JsonString(m, key);
-  if (v.empty() && work) v = JsonString(*work, key);
-  return v;
-}
-
-void PrintMatch(std::size_t n, const json::object& m) {
-  const json::object* work = JsonObject(m, "work");
-  const std::string id =
-      Field(m, work, "id").empty() ? Field(m, work, "work_id") : Field(m, work, "id");
-  std::string artist_name = JsonString(m, "artist_display_name");
-  if (artist_name.empty()) {
-    if (const json::object* ar = JsonObject(m, "artist"))
-      artist_name = JsonString(*ar, "display_name");
-  }
-  const std::string artist_id = work ? JsonString(*work, "artist") : JsonString(m, "artist_id");
-  std::printf("%zu. \"%s\" by %s (%s)\n", n, Field(m, work, "title").c_str(), artist_name.c_str(),
-              artist_id.c_str());
-  std::printf("   work %s  score %.2f\n", id.c_str(), JsonNumber(m, "score"));
-  if (const double speed = JsonNumber(m, "speed"); speed > 0 && speed != 1.0) {
+void PrintMatch(std::size_t n, const protocol::WorkMatch& m) {
+  const protocol::Work& work = m.work;
+  std::printf("%zu. \"%s\" by %s (%s)\n", n, work.title.c_str(), m.artist.display_name.c_str(),
+              work.artist.c_str());
+  std::printf("   work %s  score %.2f\n", work.id.c_str(), m.score);
+  if (m.speed > 0 && m.speed != 1.0) {
     std::printf("   played %.0f %% %s than registered (speed %.2f); times below are this file's\n",
-                std::abs(speed - 1) * 100, speed > 1 ? "faster" : "slower", speed);
+                std::abs(m.speed - 1) * 100, m.speed > 1 ? "faster" : "slower", m.speed);
   }
-  if (const json::array* segs = JsonArray(m, "segments")) {
-    for (const auto& s : *segs) {
-      if (!s.is_object()) continue;
-      const json::object& o = s.get_object();
-      std::printf("   query %s-%s  =  reference %s-%s  (bit error rate %.3f)\n",
-                  FormatClock(JsonNumber(o, "query_start")).c_str(),
-                  FormatClock(JsonNumber(o, "query_end")).c_str(),
-                  FormatClock(JsonNumber(o, "ref_start")).c_str(),
-                  FormatClock(JsonNumber(o, "ref_end")).c_str(), JsonNumber(o, "bit_error_rate"));
-    }
+  for (const protocol::Segment& s : m.segments) {
+    std::printf("   query %s-%s  =  reference %s-%s  (bit error rate %.3f)\n",
+                FormatClock(s.query_start).c_str(), FormatClock(s.query_end).c_str(),
+                FormatClock(s.ref_start).c_str(), FormatClock(s.ref_end).c_str(), s.bit_error_rate);
   }
   std::string ids;
-  for (const char* k : {"isrc", "iswc"}) {
-    if (std::string v = Field(m, work, k); !v.empty())
-      ids += std::string(ids.empty() ? "" : ", ") + k + " " + v;
+  for (const auto& [name, value] : {std::pair{"isrc", &work.isrc}, std::pair{"iswc", &work.iswc}}) {
+    if (*value && !(*value)->empty()) {
+      ids += std::string(ids.empty() ? "" : ", ") + name + " " + **value;
+    }
   }
   if (!ids.empty()) std::printf("   %s\n", ids.c_str());
-  if (const json::array* credits = work ? JsonArray(*work, "credits") : nullptr) {
-    std::string c;
-    for (const auto& x : *credits) {
-      if (!x.is_object()) continue;
-      c += (c.empty() ? "" : "; ") + JsonString(x.get_object(), "name") + " (" +
-           JsonString(x.get_object(), "role") + ")";
-    }
-    if (!c.empty()) std::printf("   credits: %s\n", c.c_str());
+  std::string c;
+  for (const protocol::Credit& credit : work.credits) {
+    c += (c.empty() ? "" : "; ") + credit.name + " (" + credit.role + ")";
   }
-  std::printf("   terms: %s\n", TermsSummary(m.if_contains("terms")).c_str());
-  if (const json::array* disputes = JsonArray(m, "disputes"); disputes && !disputes->empty()) {
-    for (const auto& d : *disputes) {
-      if (!d.is_object()) continue;
-      const json::object& o = d.get_object();
-      std::printf("   DISPUTED: %s between %s (%s) and %s (%s)\n", JsonString(o, "id").c_str(),
-                  JsonString(o, "work_a").c_str(), JsonString(o, "artist_a").c_str(),
-                  JsonString(o, "work_b").c_str(), JsonString(o, "artist_b").c_str());
-    }
+  if (!c.empty()) std::printf("   credits: %s\n", c.c_str());
+  std::printf("   terms: %s\n", TermsSummary(m.terms).c_str());
+  for (const protocol::Dispute& d : m.disputes) {
+    std::printf("   DISPUTED: %s between %s (%s) and %s (%s)\n", d.id.c_str(), d.work_a.c_str(),
+                d.artist_a.c_str(), d.work_b.c_str(), d.artist_b.c_str());
   }
 }
 
@@ -115,25 +90,23 @@ int RunMatch(const MatchArgs& a) {
     std::printf("%s\n", answer->c_str());
     return kExitOk;
   }
-  auto o = ParseJsonObject(*answer, "POST /v1/match");
+  auto o = DecodeAnswer(*answer, "POST /v1/match", protocol::MatchAnswerFromJson);
   if (!o.ok()) return ReportError(kCmd, o.status());
-  const json::array* matches = JsonArray(*o, "matches");
-  if (!matches || matches->empty()) {
+  const std::vector<protocol::WorkMatch>& matches = o->matches;
+  if (matches.empty()) {
     std::printf("%s: no registered work found\n", a.file.c_str());
     return kExitOk;
   }
-  std::printf("%s: %zu registered work%s found\n", a.file.c_str(), matches->size(),
-              matches->size() == 1 ? "" : "s");
+  std::printf("%s: %zu registered work%s found\n", a.file.c_str(), matches.size(),
+              matches.size() == 1 ? "" : "s");
   std::size_t n = 0;
-  for (const auto& m : *matches) {
-    if (m.is_object()) PrintMatch(++n, m.get_object());
-  }
+  for (const auto& m : matches) PrintMatch(++n, m);
   return kExitOk;
 }
 
 }  // namespace
 
-void AddMatchCommand(CLI::App& app) {
+void AddMatchCommand(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<MatchArgs>();
   CLI::App* cmd = app.add_subcommand("match", "Find the registered works in a recording");
   AddServerOption(*cmd, args->server);
@@ -154,7 +127,7 @@ void AddMatchCommand(CLI::App& app) {
       "  signet match clip.mp3\n"
       "  signet match --server http://127.0.0.1:8080 --json mix.ogg\n"
       "  signet match --local private-demo.wav");
-  cmd->callback([args] { ExitStatus() = RunMatch(*args); });
+  commands.Add(cmd, [args] { return RunMatch(*args); });
 }
 
 }  // namespace signet::cli

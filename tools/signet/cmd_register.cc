@@ -10,15 +10,20 @@
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "fingerprint/extract.h"
-#include "tools/signet/cli_common.h"
+#include "protocol/ids.h"
+#include "tools/signet/artist_session.h"
+#include "tools/signet/batch_options.h"
 #include "tools/signet/commands.h"
 #include "tools/signet/csv.h"
-#include "tools/signet/file_walker.h"
+#include "tools/signet/interrupt.h"
 #include "tools/signet/journal.h"
+#include "tools/signet/local_fingerprint.h"
 #include "tools/signet/pipeline.h"
 #include "tools/signet/progress.h"
-#include "tools/signet/statements.h"
+#include "tools/signet/server_answer.h"
+#include "tools/signet/server_option.h"
 #include "tools/signet/tags.h"
+#include "tools/signet/terms_input.h"
 
 namespace signet::cli {
 namespace {
@@ -80,13 +85,9 @@ json::object WorkBody(const fs::path& file, const Prepared& p, const WorkMetadat
   return b;
 }
 
-std::string DisputeText(const json::value& d) {
-  if (!d.is_object()) return "disputed";
-  const json::object& o = d.get_object();
-  std::string s = "dispute " + JsonString(o, "id");
-  const std::string other_work = JsonString(o, "work_a");
-  const std::string other_artist = JsonString(o, "artist_a");
-  if (!other_work.empty()) s += " with " + other_work + " by " + other_artist;
+std::string DisputeText(const protocol::Dispute& d) {
+  std::string s = "dispute " + d.id;
+  if (!d.work_a.empty()) s += " with " + d.work_a + " by " + d.artist_a;
   return s;
 }
 
@@ -99,7 +100,7 @@ int RunRegister(const RegisterArgs& a) {
   if (!session.ok()) return ReportError(kCmd, session.status());
   auto artist = session->FetchArtist();
   if (!artist.ok()) return ReportError(kCmd, artist.status());
-  const std::string artist_name = JsonString(*artist, "display_name");
+  const std::string artist_name = artist->display_name;
 
   std::optional<Catalogue> catalogue;
   if (!a.metadata.empty()) {
@@ -172,7 +173,8 @@ int RunRegister(const RegisterArgs& a) {
           return !Interrupted();
         }
         const WorkMetadata* meta = catalogue ? catalogue->Find(file) : nullptr;
-        const std::string work_id = WorkIdFor(session->artist_id(), p.fp->fingerprint.values);
+        const std::string work_id =
+            protocol::WorkIdFor(session->artist_id(), p.fp->fingerprint.values);
         std::string outcome;
         bool already = false;
         std::vector<std::string> disputes;
@@ -181,25 +183,22 @@ int RunRegister(const RegisterArgs& a) {
         auto existing = (*http)->Get("/v1/works/" + work_id);
         if (existing.ok()) {
           already = true;
-          if (auto w = ParseJsonObject(*existing, "GET work"); w.ok()) {
-            if (const json::array* open = JsonArray(*w, "open_disputes")) {
-              for (const auto& d : *open) {
-                disputes.push_back("dispute " + (d.is_string() ? std::string(d.get_string()) : ""));
-              }
-            }
+          if (auto w = DecodeAnswer(*existing, "GET work", protocol::WorkFromJson); w.ok()) {
+            for (const std::string& d : w->open_disputes) disputes.push_back("dispute " + d);
           }
         } else if (existing.status().code() != Status::Code::kNotFound) {
           fatal = existing.status();
           return false;
         } else {
-          auto sub = session->Submit("work.register", WorkBody(file, p, meta, artist_name, true));
+          constexpr auto kWorkRegister = protocol::StatementType::kWorkRegister;
+          auto sub = session->Submit(kWorkRegister, WorkBody(file, p, meta, artist_name, true));
           const bool tag_isrc = !(meta && !meta->isrc.empty()) && !p.tags.isrc.empty();
           if (!sub.ok() && tag_isrc && sub.status().code() == Status::Code::kInvalidArgument &&
-              sub.status().message().find("isrc") != std::string::npos) {
+              sub.status().field() == "isrc") {
             // A malformed ISRC tag should not block the registration.
             progress.Note("note: " + shown + ": ignoring the file's ISRC tag '" + p.tags.isrc +
                           "': " + sub.status().message());
-            sub = session->Submit("work.register", WorkBody(file, p, meta, artist_name, false));
+            sub = session->Submit(kWorkRegister, WorkBody(file, p, meta, artist_name, false));
           }
           if (!sub.ok()) {
             if (sub.status().code() == Status::Code::kAlreadyExists) {
@@ -213,13 +212,13 @@ int RunRegister(const RegisterArgs& a) {
               progress.Tick(shown, "failed: " + sub.status().message());
               return !Interrupted();
             }
-          } else if (const json::array* opened = JsonArray(sub->body, "opened_disputes")) {
-            for (const auto& d : *opened) disputes.push_back(DisputeText(d));
+          } else {
+            for (const auto& d : sub->accepted.opened_disputes) disputes.push_back(DisputeText(d));
           }
         }
         if (terms) {
-          auto t =
-              session->Submit("work.terms", json::object{{"work", work_id}, {"terms", *terms}});
+          auto t = session->Submit(protocol::StatementType::kWorkTerms,
+                                   json::object{{"work", work_id}, {"terms", *terms}});
           if (!t.ok()) {
             ++sum.failed;
             sum.failure_lines.push_back(shown + ": registered as " + work_id +
@@ -273,7 +272,7 @@ int RunRegister(const RegisterArgs& a) {
 
 }  // namespace
 
-void AddRegisterCommand(CLI::App& app) {
+void AddRegisterCommand(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<RegisterArgs>();
   CLI::App* cmd = app.add_subcommand(
       "register", "Fingerprint audio files and register them as your works (signed locally)");
@@ -306,7 +305,7 @@ void AddRegisterCommand(CLI::App& app) {
       "  signet register --key ada.key ~/Music/catalogue\n"
       "  signet register --key ada.key --terms no-genai.json --metadata catalogue.csv music/\n"
       "  echo '{\"ai_generative_training\": \"notAllowed\"}' > no-genai.json");
-  cmd->callback([args] { ExitStatus() = RunRegister(*args); });
+  commands.Add(cmd, [args] { return RunRegister(*args); });
 }
 
 }  // namespace signet::cli

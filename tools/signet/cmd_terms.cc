@@ -1,17 +1,28 @@
 // signet terms set | show: training-consent terms of a work or of the
 // artist's whole catalogue (the default every work inherits).
-#include <boost/json/serialize.hpp>
+#include <boost/json/object.hpp>
 #include <cstdio>
 #include <memory>
 
-#include "tools/signet/cli_common.h"
+#include "protocol/terms.h"
+#include "tools/signet/artist_session.h"
 #include "tools/signet/commands.h"
-#include "tools/signet/statements.h"
+#include "tools/signet/server_answer.h"
+#include "tools/signet/server_option.h"
 #include "tools/signet/terms_format.h"
+#include "tools/signet/terms_input.h"
 
 namespace signet::cli {
 namespace {
 namespace json = boost::json;
+
+std::vector<std::string> ExportFormatNames() {
+  std::vector<std::string> names;
+  for (protocol::ExportFormat f : protocol::kAllExportFormats) {
+    names.emplace_back(protocol::ExportFormatName(f));
+  }
+  return names;
+}
 
 struct TermsArgs {
   std::string server;
@@ -35,22 +46,21 @@ int RunTermsSet(const TermsArgs& a) {
   auto session = ArtistSession::Open(**http, a.key);
   if (!session.ok()) return ReportError("terms set", session.status());
   json::object body;
-  std::string type = "artist.default_terms";
+  protocol::StatementType type = protocol::StatementType::kArtistDefaultTerms;
   if (!a.work.empty()) {
-    type = "work.terms";
+    type = protocol::StatementType::kWorkTerms;
     body["work"] = a.work;
   }
   body["terms"] = std::move(*terms);
   auto submitted = session->Submit(type, body);
   if (!submitted.ok()) return ReportError("terms set", submitted.status());
   if (a.json) {
-    std::printf("%s\n", json::serialize(submitted->body).c_str());
+    std::printf("%s\n", submitted->body.c_str());
     return kExitOk;
   }
   std::printf("terms of %s are now:", a.work.empty() ? "the catalogue default" : a.work.c_str());
   for (const std::string& s : a.assignments) std::printf(" %s", s.c_str());
-  const std::string accepted = JsonString(submitted->body, "accepted_at");
-  if (!accepted.empty()) std::printf(" (since %s)", accepted.c_str());
+  std::printf(" (since %s)", protocol::FormatRfc3339Utc(submitted->accepted.accepted_at).c_str());
   std::printf("\n");
   return kExitOk;
 }
@@ -72,7 +82,7 @@ int RunTermsShow(const TermsArgs& a) {
     if (body->empty() || body->back() != '\n') std::fputs("\n", stdout);
     return kExitOk;
   }
-  auto answer = ParseJsonObject(*body, "GET terms");
+  auto answer = DecodeAnswer(*body, "GET terms", protocol::TermsAnswerFromJson);
   if (!answer.ok()) return ReportError("terms show", answer.status());
   std::fputs(FormatTermsAnswer(*answer).c_str(), stdout);
   return kExitOk;
@@ -80,7 +90,7 @@ int RunTermsShow(const TermsArgs& a) {
 
 }  // namespace
 
-void AddTermsCommand(CLI::App& app) {
+void AddTermsCommand(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<TermsArgs>();
   CLI::App* terms = app.add_subcommand("terms", "Set or show training-consent terms");
   terms->require_subcommand(1);
@@ -95,7 +105,7 @@ void AddTermsCommand(CLI::App& app) {
                             "inherits");
   work->excludes(def);
   set->add_option("assignments", args->assignments,
-                  std::string("PURPOSE=VALUE items; PURPOSE: ") + kPurposeHelp +
+                  "PURPOSE=VALUE items; PURPOSE: " + protocol::PurposeList(" or ") +
                       "; VALUE: allowed, notAllowed or constrained")
       ->required();
   set->add_option("--licence", args->licences,
@@ -113,13 +123,11 @@ void AddTermsCommand(CLI::App& app) {
       "  signet terms set --key ada.key --default ai_training=notAllowed search=allowed\n"
       "  signet terms set --key ada.key --work wk_0123... ai_training=constrained \\\n"
       "      --licence https://ada.example/licence --contact mailto:ada@example.org");
-  set->callback([args] {
+  commands.Add(set, [args] {
     if (args->work.empty() && !args->catalogue_default) {
-      ExitStatus() =
-          ReportError("terms set", Status::InvalidArgument("give --work ID or --default"));
-      return;
+      return ReportError("terms set", Status::InvalidArgument("give --work ID or --default"));
     }
-    ExitStatus() = RunTermsSet(*args);
+    return RunTermsSet(*args);
   });
 
   CLI::App* show = terms->add_subcommand("show", "Show the terms in force for a work");
@@ -129,7 +137,7 @@ void AddTermsCommand(CLI::App& app) {
       "--at", args->at, "RFC 3339 UTC time, e.g. 2026-11-23T12:00:00Z: the terms in force then");
   show->add_option("--format", args->format,
                    "Export the terms in force now for another standard instead")
-      ->check(CLI::IsMember({"tdmrep", "cawg", "plus", "aipref"}))
+      ->check(CLI::IsMember(ExportFormatNames()))
       ->excludes(at);
   show->add_flag("--json", args->json, "Print the server's JSON answer");
   show->footer(
@@ -139,7 +147,7 @@ void AddTermsCommand(CLI::App& app) {
       "  signet terms show --work wk_0123...\n"
       "  signet terms show --work wk_0123... --at 2026-11-23T12:00:00Z\n"
       "  signet terms show --work wk_0123... --format aipref");
-  show->callback([args] { ExitStatus() = RunTermsShow(*args); });
+  commands.Add(show, [args] { return RunTermsShow(*args); });
 }
 
 }  // namespace signet::cli

@@ -145,7 +145,7 @@ int RunStatement(const StatementArgs& a) {
 
 }  // namespace
 
-void AddVerifyCommand(CLI::App& app) {
+void AddVerifyCommand(CLI::App& app, Commands& commands) {
   CLI::App* verify = app.add_subcommand(
       "verify", "Check receipts, log consistency and statement signatures offline");
   verify->require_subcommand(1);
@@ -160,7 +160,7 @@ void AddVerifyCommand(CLI::App& app) {
   receipt->footer(
       "Example:\n"
       "  signet verify receipt --key log.vkey receipt.json --statement ada-optout.json");
-  receipt->callback([r] { ExitStatus() = RunReceipt(*r); });
+  commands.Add(receipt, [r] { return RunReceipt(*r); });
 
   auto c = std::make_shared<ConsistencyArgs>();
   CLI::App* consistency = verify->add_subcommand(
@@ -175,7 +175,7 @@ void AddVerifyCommand(CLI::App& app) {
       "Example:\n"
       "  signet verify consistency --key log.vkey --old saved.checkpoint --new now.checkpoint "
       "--proof proof.json");
-  consistency->callback([c] { ExitStatus() = RunConsistency(*c); });
+  commands.Add(consistency, [c] { return RunConsistency(*c); });
 
   auto s = std::make_shared<StatementArgs>();
   CLI::App* statement =
@@ -188,7 +188,7 @@ void AddVerifyCommand(CLI::App& app) {
   statement->footer(
       "Example:\n"
       "  signet verify statement ada-optout.json --public-key ada.key.pub");
-  statement->callback([s] { ExitStatus() = RunStatement(*s); });
+  commands.Add(statement, [s] { return RunStatement(*s); });
 }
 
 }  // namespace signet::cli

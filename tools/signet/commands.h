@@ -1,35 +1,55 @@
-// The signet CLI's subcommands. Each cmd_<name>.cc defines one Add*Command that
-// attaches its subcommand (options, --help text with examples, callback) to the
-// app; main.cc calls them all. A callback's return value is the exit status.
+// The signet CLI's subcommands (the executable's own header: the library
+// signet_cli_support never includes it). Each cmd_<name>.cc defines one
+// Add*Command that attaches its subcommand (options, --help text with
+// examples) to the app and registers what runs it; main.cc calls them all,
+// parses, and returns the exit status (exit_status.h) of the command chosen.
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "tools/signet/exit_status.h"
 
 namespace signet::cli {
 
-// Exit statuses shared by every command.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitNotAllowed = 3;  // check: some file is not allowed or disputed
+// What runs each subcommand. Owned by main; commands hold no state of their
+// own beyond their parsed options.
+class Commands {
+ public:
+  using Run = std::function<int()>;
 
-// Set by a subcommand callback; main returns it.
-int& ExitStatus();
+  // `run` runs when `command` is the subcommand the user chose.
+  void Add(CLI::App* command, Run run) { commands_.emplace_back(command, std::move(run)); }
+
+  // The exit status of the chosen command. REQUIRES: the app was parsed and
+  // requires a subcommand, so exactly one registered command was chosen.
+  int RunChosen() const {
+    for (const auto& [command, run] : commands_) {
+      if (command->parsed()) return run();
+    }
+    return kExitUsage;
+  }
+
+ private:
+  std::vector<std::pair<CLI::App*, Run>> commands_;
+};
 
 // signet fingerprint FILE...: fpcalc-compatible output (cmd_fingerprint.cc).
-void AddFingerprintCommand(CLI::App& app);
+void AddFingerprintCommand(CLI::App& app, Commands& commands);
 
 // The registry's clients (cli owner): artist register|show, register,
 // terms set|show, match, check.
-void AddArtistCommand(CLI::App& app);
-void AddRegisterCommand(CLI::App& app);
-void AddTermsCommand(CLI::App& app);
-void AddMatchCommand(CLI::App& app);
-void AddCheckCommand(CLI::App& app);
+void AddArtistCommand(CLI::App& app, Commands& commands);
+void AddRegisterCommand(CLI::App& app, Commands& commands);
+void AddTermsCommand(CLI::App& app, Commands& commands);
+void AddMatchCommand(CLI::App& app, Commands& commands);
+void AddCheckCommand(CLI::App& app, Commands& commands);
 
 // signet keygen / signet verify (crypto owner): local keys and offline checks
 // of receipts, log consistency and statement signatures.
-void AddKeygenCommand(CLI::App& app);
-void AddVerifyCommand(CLI::App& app);
+void AddKeygenCommand(CLI::App& app, Commands& commands);
+void AddVerifyCommand(CLI::App& app, Commands& commands);
 
 }  // namespace signet::cli

@@ -3,13 +3,23 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "tools/signet/statements.h"
-
 namespace signet::cli {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
+
+// A journal line's members; a torn or foreign line reads as empty values.
+std::string JsonString(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+double JsonNumber(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : 0;
+}
+
 std::string Key(const fs::path& file) {
   std::error_code ec;
   fs::path p = fs::weakly_canonical(fs::absolute(file), ec);

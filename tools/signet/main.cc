@@ -4,32 +4,26 @@
 
 #include "tools/signet/commands.h"
 
-namespace signet::cli {
-int& ExitStatus() {
-  static int status = kExitOk;
-  return status;
-}
-}  // namespace signet::cli
-
 int main(int argc, char** argv) {
+  namespace cli = signet::cli;
   CLI::App app{"signet: register, match and check recordings against a Signet registry"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "signet 0.1.0");
-  // Subcommands attach here, e.g. signet::cli::AddFingerprintCommand(app);
-  signet::cli::AddFingerprintCommand(app);
-  signet::cli::AddArtistCommand(app);
-  signet::cli::AddRegisterCommand(app);
-  signet::cli::AddTermsCommand(app);
-  signet::cli::AddMatchCommand(app);
-  signet::cli::AddCheckCommand(app);
-  signet::cli::AddKeygenCommand(app);
-  signet::cli::AddVerifyCommand(app);
+  cli::Commands commands;
+  cli::AddFingerprintCommand(app, commands);
+  cli::AddArtistCommand(app, commands);
+  cli::AddRegisterCommand(app, commands);
+  cli::AddTermsCommand(app, commands);
+  cli::AddMatchCommand(app, commands);
+  cli::AddCheckCommand(app, commands);
+  cli::AddKeygenCommand(app, commands);
+  cli::AddVerifyCommand(app, commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" that exit 0; misuse exits kExitUsage.
     const int printed = app.exit(e);
-    return printed == 0 ? signet::cli::kExitOk : signet::cli::kExitUsage;
+    return printed == 0 ? cli::kExitOk : cli::kExitUsage;
   }
-  return signet::cli::ExitStatus();
+  return commands.RunChosen();
 }

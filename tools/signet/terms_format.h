@@ -1,20 +1,21 @@
-// Human-readable rendering of the registry's JSON answers about terms and
-// matches, shared by `terms show`, `match` and `check`.
+// Human-readable rendering of the registry's answers about terms and
+// matches, shared by `terms show` and `match`.
 //
 // Thread safety: pure functions.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <string>
+
+#include "protocol/answers.h"
 
 namespace signet::cli {
 
-// "ai_generative_training=notAllowed, ai_training=allowed (default), ..." for
-// an effective-terms object keyed by purpose; unset purposes are left out.
-std::string TermsSummary(const boost::json::value* effective);
+// "ai_generative_training=notAllowed, ai_training=allowed (catalogue default), ..."
+// for the terms in force; unset purposes are left out.
+std::string TermsSummary(const protocol::EffectiveTerms& effective);
 
 // The multi-line answer of GET /v1/works/{id}/terms.
-std::string FormatTermsAnswer(const boost::json::object& answer);
+std::string FormatTermsAnswer(const protocol::TermsAnswer& answer);
 
 // "1:05.3" for seconds.
 std::string FormatClock(double seconds);

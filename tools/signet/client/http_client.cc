@@ -17,13 +17,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include "protocol/problem.h"
 
 namespace signet::client {
 namespace {
@@ -76,24 +76,24 @@ net::awaitable<error_code> Connect(const ServerUrl& server, const ClientOptions&
 
 Status StatusFromResponse(const Response& response) {
   if (response.ok()) return Status::Ok();
-  std::string message;
+  std::optional<protocol::Problem> problem;
   if (response.content_type.find("json") != std::string::npos) {
-    error_code ec;
-    boost::json::value v = boost::json::parse(response.body, ec);
-    if (!ec && v.is_object()) {
-      const auto& o = v.get_object();
-      for (const char* key : {"detail", "title"}) {
-        if (auto* f = o.if_contains(key); f && f->is_string() && !f->get_string().empty()) {
-          message = std::string(f->get_string());
-          break;
-        }
-      }
-    }
+    if (auto p = protocol::ParseProblem(response.body); p.ok()) problem = std::move(*p);
   }
+  std::string message;
+  if (problem) message = !problem->detail.empty() ? problem->detail : problem->title;
   if (message.empty()) {
     message = "the server answered HTTP " + std::to_string(response.status);
     std::string_view body = response.body;
     if (!body.empty()) message += ": " + std::string(body.substr(0, 300));
+  }
+  // The problem's "code" says exactly which error it was; the HTTP status is
+  // the fallback for answers without one (a proxy, an older server).
+  if (problem) {
+    if (auto code = protocol::StatusCodeFromProblemCode(problem->code);
+        code && *code != Status::Code::kOk) {
+      return Status(*code, std::move(message)).WithField(problem->field);
+    }
   }
   using C = Status::Code;
   C code = C::kInternal;
@@ -128,7 +128,8 @@ Status StatusFromResponse(const Response& response) {
     default:
       break;
   }
-  return Status(code, message);
+  Status status(code, std::move(message));
+  return problem ? status.WithField(problem->field) : status;
 }
 
 // ---- HttpClient -------------------------------------------------------------

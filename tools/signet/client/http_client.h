@@ -51,10 +51,12 @@ struct Response {
   bool ok() const { return status >= 200 && status < 300; }
 };
 
-// OK for 2xx. Otherwise a Status whose code follows the HTTP status (400 ->
-// kInvalidArgument, 401 -> kUnauthenticated, 403, 404, 409 -> kAlreadyExists,
-// 413/429 -> kResourceExhausted, 503 -> kUnavailable, else kInternal) and whose
-// message is the problem document's detail (or title), else the start of the body.
+// OK for 2xx. Otherwise a Status built from the RFC 9457 problem document
+// (protocol/problem.h): its message is the problem's detail (or title), else
+// the start of the body; its field() is the problem's "field" member; its code
+// is the one the problem's "code" member names, else follows the HTTP status
+// (400 -> kInvalidArgument, 401 -> kUnauthenticated, 403, 404, 409 ->
+// kAlreadyExists, 413/429 -> kResourceExhausted, 503 -> kUnavailable, else kInternal).
 Status StatusFromResponse(const Response& response);
 
 class NdjsonCall;

@@ -1,4 +1,5 @@
-// Synthetic Chromaprint fingerprints for benchmarks and tests: real corpora
+// Synthetic Chromaprint fingerprints for benchmarks and tests (the library
+// signet_fingerprint_testing, never linked into signetd): real corpora
 // are small, and the index must be measured at 100k recordings.
 //
 // Model: Chromaprint's 32 bits are 16 classifiers of 2 Gray-coded bits each
@@ -7,7 +8,7 @@
 // silence.ogg excluded, ~61k sub-fingerprints). That reproduces each bit's
 // frequency and the per-bit flip rates between neighbouring sub-fingerprints;
 // it does not model correlations between classifiers, nor sections repeated
-// inside a recording. How it compares to real data: INDEX.md ("Synthetic").
+// inside a recording. How it compares to real data: fingerprint/EVALUATION.md ("Synthetic").
 //
 // Thread safety: a SyntheticFingerprints object is not shared; make one per
 // thread. Output is a pure function of the seed.

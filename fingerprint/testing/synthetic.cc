@@ -1,4 +1,4 @@
-#include "fingerprint/synthetic.h"
+#include "fingerprint/testing/synthetic.h"
 
 #include <array>
 

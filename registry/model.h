@@ -1,0 +1,185 @@
+// The registry's domain model: the records it keeps (artists, works,
+// disputes, terms history, work history) and the answers it gives (accepted
+// statements, terms in force, matches, check verdicts, counts). Plain values:
+// registry/records.h encodes the stored ones (registry/STORAGE.md), api/
+// maps them to JSON, and every unit of the registry passes them around.
+//
+// Thread safety: values; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/ed25519.h"
+#include "crypto/receipt.h"
+#include "protocol/time.h"
+#include "registry/statement.h"
+#include "registry/terms.h"
+
+namespace signet::registry {
+
+// Microseconds since the Unix epoch, UTC (see statement.h: Micros).
+using Clock = std::function<Micros()>;
+// The system clock, for production (protocol/time.h).
+using protocol::SystemNowMicros;
+
+struct Page {
+  std::string next_cursor;  // empty when there is nothing more
+};
+
+struct Artist {
+  std::string id;  // crypto::ArtistId of the first key
+  crypto::PublicKey current_key{};
+  std::vector<crypto::PublicKey> previous_keys;  // oldest first
+  std::string display_name;
+  std::optional<std::string> isni;  // canonical form (identifiers.h)
+  std::optional<std::string> ipi;
+  std::vector<std::string> links;
+  std::uint64_t last_seq = 0;
+  Micros registered_at = 0;  // server acceptance time
+  std::uint64_t register_log_index = 0;
+  std::optional<Terms> default_terms;  // catalogue default in force now
+  std::uint64_t work_count = 0;        // live (not withdrawn) works
+};
+
+struct Work {
+  std::string id;      // see STATEMENTS.md "Work id"
+  std::string artist;  // owner's artist id
+  std::string title;
+  std::vector<Credit> credits;
+  double duration_seconds = 0;
+  std::optional<std::string> sha256;  // lowercase hex
+  std::optional<std::string> isrc;    // canonical forms (identifiers.h)
+  std::optional<std::string> iswc;
+  std::size_t fingerprint_length = 0;  // number of 32-bit sub-fingerprints
+  bool withdrawn = false;
+  Micros registered_at = 0;  // first registration (server time)
+  Micros updated_at = 0;
+  std::uint64_t register_log_index = 0;    // first registration; also the index ref id
+  std::vector<std::string> open_disputes;  // dispute ids
+  std::optional<Terms> terms;              // the work's own terms in force now
+};
+
+enum class DisputeState : std::uint8_t { kOpen = 0, kResolved };
+// "open" / "resolved"
+inline std::string_view DisputeStateName(DisputeState s) {
+  return s == DisputeState::kOpen ? "open" : "resolved";
+}
+
+struct Dispute {
+  std::string id;
+  // work_a is the earlier registration (the one that was there first).
+  std::string work_a, artist_a, work_b, artist_b;
+  DisputeState state = DisputeState::kOpen;
+  // "registry" when opened automatically by a matching registration,
+  // otherwise the artist id that signed dispute.open.
+  std::string opened_by;
+  std::string reason;
+  double match_score = 0;  // 0 when opened by a statement
+  Micros opened_at = 0;
+  std::uint64_t open_log_index = 0;
+  std::string resolved_by;  // artist id; empty while open
+  std::string resolution;
+  Micros resolved_at = 0;
+  std::uint64_t resolve_log_index = 0;
+};
+
+struct DisputeFilter {
+  std::optional<DisputeState> state;
+  std::optional<std::string> artist;  // either party
+  std::optional<std::string> work;    // either work
+};
+
+struct Accepted {
+  std::string statement_id;  // lowercase hex SHA-256 of the envelope bytes
+  StatementType type{};
+  std::string artist_id;
+  std::optional<std::string> work_id;
+  std::optional<std::string> dispute_id;
+  std::uint64_t log_index = 0;
+  Micros accepted_at = 0;
+  crypto::Receipt receipt;
+  // The object the statement created or changed, as it is after the statement.
+  std::optional<Artist> artist;    // artist.*
+  std::optional<Work> work;        // work.*
+  std::optional<Dispute> dispute;  // dispute.*
+  // Disputes this statement opened automatically (work.register only).
+  std::vector<Dispute> opened_disputes;
+};
+
+struct TermsAnswer {
+  std::string work_id;
+  Micros at = 0;
+  EffectiveTerms effective;
+  std::optional<Terms> work_terms;  // the statement in force at `at`, if any
+  std::optional<std::uint64_t> work_terms_log_index;
+  std::optional<Micros> work_terms_since;
+  std::optional<Terms> default_terms;
+  std::optional<std::uint64_t> default_terms_log_index;
+  std::optional<Micros> default_terms_since;
+};
+
+struct HistoryEntry {
+  std::uint64_t log_index = 0;
+  std::string statement_id;
+  StatementType type{};
+  std::string artist;
+  std::uint64_t seq = 0;
+  Micros issued_at = 0;
+  Micros accepted_at = 0;
+};
+
+struct MatchSegment {
+  double query_start = 0, query_end = 0;  // seconds
+  double ref_start = 0, ref_end = 0;      // seconds
+  double bit_error_rate = 0;
+};
+
+struct WorkMatch {
+  Work work;
+  std::string artist_display_name;
+  double score = 0;
+  // Speed at which the query holds the work: 1 as registered, 1.03 when the
+  // query plays it 3 % faster (found by a speed variant of the query audio).
+  double speed = 1.0;
+  std::vector<MatchSegment> segments;
+  std::vector<Dispute> disputes;  // open disputes on this work
+  EffectiveTerms terms;           // in force now
+};
+
+struct CheckRequest {
+  std::optional<std::vector<std::uint32_t>> fingerprint;  // raw sub-fingerprints
+  std::optional<std::string> sha256;                      // lowercase hex
+  Purpose purpose = Purpose::kAiGenerativeTraining;
+  std::vector<std::string> licences;
+};
+
+struct CheckedWork {
+  WorkMatch match;
+  VerdictResult verdict;
+};
+
+struct CheckResult {
+  VerdictResult verdict;  // combined
+  std::vector<CheckedWork> works;
+};
+
+struct Stats {
+  std::uint64_t artists = 0;
+  std::uint64_t works = 0;  // live
+  std::uint64_t withdrawn_works = 0;
+  std::uint64_t open_disputes = 0;
+  std::uint64_t disputes = 0;
+  std::uint64_t statements = 0;  // == log size
+  std::uint64_t indexed_works = 0;
+  std::uint64_t index_positions = 0;     // indexed sub-fingerprints
+  std::uint64_t index_memory_bytes = 0;  // only with GetStats(true)
+  std::uint64_t commit_groups = 0;       // since Open
+  double open_seconds = 0;               // time Open took (index rebuild included)
+};
+
+}  // namespace signet::registry

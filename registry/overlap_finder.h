@@ -1,0 +1,51 @@
+// OverlapFinder: the statement applier's only view of the fingerprint index.
+// Deciding a work.register (registry/applier.h) asks it which registered
+// works the new recording overlaps; the applier then picks the ones a
+// dispute opens with. Everything else the index needs (adding and removing
+// recordings) is done by whoever applies the statements, from the
+// IndexUpdate the applier returns, so the applier itself only reads.
+// WorkIndex (registry/work_index.h) is the implementation over the in-memory
+// index; tests use a fixed list; a sharded index can fan out.
+//
+// Thread safety: FindOverlaps may be called from several threads at once
+// (implementations say so).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "fingerprint/index.h"
+#include "fingerprint/matcher.h"
+
+namespace signet::registry {
+
+// A registered work whose recording a query overlaps.
+struct Overlap {
+  std::string work_id;
+  double score = 0;  // the matcher's score (fingerprint/matcher.h)
+  friend bool operator==(const Overlap&, const Overlap&) = default;
+};
+
+// A search done early, on the submitter's thread, against the index as it
+// was at `mark`; FindOverlaps then needs to search only what was indexed
+// since (fp::Matcher::FindAddedSince), which keeps the writer's share small.
+struct EarlySearch {
+  std::vector<fp::Match> matches;
+  fp::IndexMark mark;
+};
+
+class OverlapFinder {
+ public:
+  virtual ~OverlapFinder() = default;
+
+  // Every indexed work whose recording overlaps `values`, best first within
+  // each part of the search. With `early`, the result is early's matches
+  // followed by those indexed since its mark.
+  virtual Result<std::vector<Overlap>> FindOverlaps(std::span<const std::uint32_t> values,
+                                                    const EarlySearch* early) const = 0;
+};
+
+}  // namespace signet::registry

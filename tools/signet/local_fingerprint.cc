@@ -1,0 +1,40 @@
+#include "tools/signet/local_fingerprint.h"
+
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
+#include "fingerprint/extract.h"
+#include "tools/signet/whole_file.h"
+
+namespace signet::cli {
+
+Result<LocalFingerprint> FingerprintLocalFile(const std::filesystem::path& path) {
+  SIGNET_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
+  LocalFingerprint out;
+  const crypto::Digest d = crypto::Sha256(bytes);
+  out.sha256 = crypto::HexEncode(crypto::ByteView(d.data(), d.size()));
+  auto fpr = fp::FingerprintBuffer(crypto::AsBytes(bytes));
+  if (!fpr.ok()) {
+    // The decoder names an in-memory source "<N bytes>"; the caller names the file.
+    std::string m = fpr.status().message();
+    for (std::size_t at = m.find('<'); at != std::string::npos; at = m.find('<', at + 1)) {
+      const std::size_t end = m.find(" bytes>", at);
+      if (end == std::string::npos || m.find_first_not_of("0123456789", at + 1) != end) {
+        continue;
+      }
+      std::size_t stop = end + 7;
+      if (at == 0 && m.compare(stop, 2, ": ") == 0) {
+        m.erase(0, stop + 2);
+      } else {
+        m.replace(at, stop - at, "it");
+      }
+      at = 0;
+    }
+    return Status(fpr.status().code(), m);
+  }
+  out.fingerprint = std::move(fpr->fingerprint);
+  out.duration_seconds = fpr->duration_seconds;
+  out.compressed = fp::EncodeFingerprint(out.fingerprint);
+  return out;
+}
+
+}  // namespace signet::cli
