@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
                  "unregistered queries per (length, degradation); default --per-cell; full "
                  "length: each negative recording at most once");
   app.add_option("--negative-degradations", negative_degs,
-                 "degradations of the unregistered queries")
+                 "degradations of the unregistered queries; 'none'")
       ->delimiter(',');
   app.add_option("--holdout", holdout, "registered-corpus recordings left unregistered");
   app.add_option("--threads", threads, "threads making queries (matching is single-threaded)");
@@ -161,7 +161,14 @@ int main(int argc, char** argv) {
   copt.model = model;
   if (negative_per_cell < 0) negative_per_cell = per_cell;
   if (negative.size() == 1 && negative[0] == "none") negative.clear();
+  if (negative_degs.size() == 1 && negative_degs[0] == "none") negative_degs.clear();
   for (const auto& d : degs) {
+    if (auto n = WhatItNeeds(d); !n.ok()) {
+      fmt::print(stderr, "{}\n", n.status().message());
+      return 2;
+    }
+  }
+  for (const auto& d : negative_degs) {
     if (auto n = WhatItNeeds(d); !n.ok()) {
       fmt::print(stderr, "{}\n", n.status().message());
       return 2;
