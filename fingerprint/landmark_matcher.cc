@@ -24,15 +24,13 @@ using internal::QueryPeaks;
 constexpr double kSegmentRate = 0.25;
 constexpr int kMinSegmentPeaks = 6;
 constexpr int kMinSegmentMatches = 4;
-// Vote lines: tempo grid (0.5 % steps) and offset window.
-constexpr double kMinTempo = 0.78, kMaxTempo = 1.28, kTempoStep = 0.005;
+// Vote lines: tempo range and offset window.
+constexpr double kMinTempo = 0.78, kMaxTempo = 1.28;
 constexpr double kOffsetWindow = 3;
 // Decoy alignments: the query shifted by these many frames (outside the match
 // tolerance, up to about two beats at 120 bpm).
 constexpr double kDecoyFrames[] = {-45, -37, -30, -24, -18, -13, -9, -6,
                                    6,   9,   13,  18,  24,  30,  37, 45};
-// Pitch shifts searched when verifying, units either way.
-constexpr int kMaxShift = 60;
 
 // One posting that a query lookup found: where, and the pitch shift and
 // tempo that this pair of groups alone suggests.
