@@ -23,6 +23,7 @@
 #include "api/metrics.h"
 #include "api/router.h"
 #include "crypto/note.h"
+#include "fingerprint/extract.h"
 #include "registry/registry.h"
 
 namespace signet::api {
@@ -36,10 +37,9 @@ struct ApiOptions {
   // POST /v1/match with audio also matches the audio heard at these speeds, so
   // that sped-up or slowed-down copies (+-6 %) are found; each costs one more
   // fingerprinting run over the first speed_variant_seconds of the audio.
-  // 1 % steps: with 2 % steps recall at 3 % fell to ~50 % (fingerprint/EVALUATION.md).
   // Empty: off. A request can turn them off with ?speed_variants=off.
-  std::vector<double> speed_variants = {0.94, 0.95, 0.96, 0.97, 0.98, 0.99,
-                                        1.01, 1.02, 1.03, 1.04, 1.05, 1.06};
+  std::vector<double> speed_variants = {fp::kDefaultSpeedVariants.begin(),
+                                        fp::kDefaultSpeedVariants.end()};
   double speed_variant_seconds = 120;
   std::size_t max_check_line_bytes = 1 << 20;  // one NDJSON item of /v1/check
   // A /v1/check stream holds one of the few stream slots, so it must make

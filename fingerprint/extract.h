@@ -11,7 +11,9 @@
 // Thread safety: reentrant; each call owns its Chromaprint context.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "common/status.h"
 #include "fingerprint/audio_decoder.h"
 #include "fingerprint/codec.h"
+#include "fingerprint/landmark.h"
 
 namespace signet::fp {
 
@@ -56,6 +59,11 @@ Result<FingerprintResult> FingerprintPcm(const Pcm& pcm);
 // `original` is exactly what FingerprintAudio returns. Variants cover the
 // first `max_variant_seconds` of the audio (each costs a fingerprinting run),
 // which `variant_seconds` reports.
+// The speeds signetd hears an audio query at by default (api::ApiOptions):
+// 1 % steps over +-6 %; with 2 % steps recall at 3 % fell to ~50 % (INDEX.md).
+inline constexpr std::array<double, 12> kDefaultSpeedVariants = {
+    0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 1.01, 1.02, 1.03, 1.04, 1.05, 1.06};
+
 struct SpeedVariant {
   double speed = 1.0;
   std::vector<std::uint32_t> values;  // empty when that much audio is too short
@@ -64,6 +72,8 @@ struct SpeedVariantFingerprints {
   FingerprintResult original;
   std::vector<SpeedVariant> variants;  // in the order of `speeds`
   double variant_seconds = 0;
+  // The landmark print of the same decode, when asked for (FingerprintAudioPrints).
+  std::optional<LandmarkPrint> landmark;
 };
 // Errors: those of FingerprintAudio; kInvalidArgument for a speed outside
 // (0.5, 2) or equal to 1.
@@ -71,6 +81,19 @@ Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& sou
                                                           const DecodeLimits& limits,
                                                           std::span<const double> speeds,
                                                           double max_variant_seconds);
+
+// Both prints from one decode: Chromaprint (and its speed variants, as
+// FingerprintAudioAtSpeeds) and, when `landmark` is set, the landmark print
+// (landmark.h) at that density: LandmarkOptions::Query() for a query,
+// Reference() for a registration. The landmark print covers the whole audio.
+struct AudioPrintOptions {
+  std::span<const double> speeds;
+  double max_variant_seconds = 0;
+  const LandmarkOptions* landmark = nullptr;
+};
+Result<SpeedVariantFingerprints> FingerprintAudioPrints(const AudioSource& source,
+                                                        const DecodeLimits& limits,
+                                                        const AudioPrintOptions& options);
 
 // fpcalc's text output for one file: "DURATION=<int>\nFINGERPRINT=<string>\n".
 std::string FormatFpcalcText(const FingerprintResult& result);

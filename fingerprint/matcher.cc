@@ -369,6 +369,23 @@ std::vector<Segment> AlignSegments(std::span<const std::uint32_t> query,
                   diagonal, model);
 }
 
+Segment BestSegmentAnyDiagonal(std::span<const std::uint32_t> query,
+                               std::span<const std::uint32_t> ref, const ScoreModel& model) {
+  const long nq = static_cast<long>(query.size()), nr = static_cast<long>(ref.size());
+  const std::vector<bool> qlow = LowInformationMask(query);
+  const RefMask rmask{LowInformationMask(ref), 0};
+  Segment best;
+  for (long d = kMinSegmentPositions - nq; d <= nr - kMinSegmentPositions; ++d) {
+    for (const Segment& s : Segments(query, qlow, ref, rmask, static_cast<int>(d), model)) {
+      if (s.false_positive_probability < best.false_positive_probability ||
+          best.informative_positions == 0) {
+        best = s;
+      }
+    }
+  }
+  return best;
+}
+
 Matcher::Matcher(const Index& index, MatchOptions options) : index_(index), options_(options) {}
 
 std::vector<Match> Matcher::Find(std::span<const std::uint32_t> query) const {

@@ -118,6 +118,12 @@ std::vector<Segment> AlignSegments(std::span<const std::uint32_t> query,
                                    std::span<const std::uint32_t> ref, int diagonal,
                                    const ScoreModel& model = {});
 
+// Brute force over every diagonal (calibration, baselines): the segment of
+// `query` against `ref` with the lowest false-positive probability; a
+// default Segment (no informative positions) when there is none.
+Segment BestSegmentAnyDiagonal(std::span<const std::uint32_t> query,
+                               std::span<const std::uint32_t> ref, const ScoreModel& model = {});
+
 class Matcher {
  public:
   explicit Matcher(const Index& index, MatchOptions options = {});

@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh build|test|fuzz
 #   build  compilers, libraries and tools to build signetd and signet
 #   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
-#          sox, Go's sumdb packages for the log interop test, an AcoustID client)
+#          sox, Go's sumdb packages for the log interop test, an AcoustID client,
+#          espeak-ng for the eval's speech mixes)
 #   fuzz   build + clang-14 and its libFuzzer runtime
 # Idempotent: when nothing is missing it only runs dpkg-query and returns.
 set -euo pipefail
@@ -18,6 +19,7 @@ build_pkgs=(
 test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
+  espeak-ng
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(wrk)

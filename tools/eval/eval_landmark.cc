@@ -1,0 +1,142 @@
+#include "tools/eval/eval_landmark.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "fingerprint/extract.h"
+#include "fingerprint/fusion.h"
+#include "fingerprint/index.h"
+#include "fingerprint/landmark_index.h"
+#include "fingerprint/landmark_matcher.h"
+
+namespace signet::eval {
+namespace {
+
+// A fused match as the table reads it: times, the tempo as the speed.
+fp::Match AsMatch(const fp::FusedMatch& f) {
+  fp::Match m;
+  m.ref_id = f.ref_id;
+  m.score = f.score;
+  m.false_positive_probability = std::pow(10.0, f.log10_pair_probability);
+  m.speed = f.tempo;
+  for (const auto& s : f.segments) {
+    fp::Segment seg;
+    seg.query_start = s.query_start, seg.query_end = s.query_end;
+    seg.ref_start = s.ref_start, seg.ref_end = s.ref_end;
+    seg.false_positive_probability = m.false_positive_probability;
+    m.segments.push_back(seg);
+  }
+  return m;
+}
+
+struct Prepared : PreparedQuery {
+  std::vector<fp::SpeedVariant> prints;  // Chromaprint: the query itself first (speed 1)
+  fp::LandmarkPrint landmark;
+};
+
+// Both prints over one index each; `chromaprint` false: the landmark alone.
+class LandmarkEvalMatcher : public EvalMatcher {
+ public:
+  LandmarkEvalMatcher(const EvalMatcherOptions& options, bool chromaprint)
+      : options_(options),
+        chromaprint_(chromaprint),
+        matcher_(index_, Loosened(options.match)),
+        landmark_matcher_(landmark_index_, LandmarkLoosened()) {}
+
+  std::string Describe() const override {
+    if (!chromaprint_) {
+      return fmt::format("landmark: fused bar {:.1f} (log10 pair probability at {} works)",
+                         fp::FusionLog10Bar(references_), references_);
+    }
+    return fmt::format(
+        "fused: chromaprint with {} speed variants over {} s + landmark; bar {:.1f} (log10 pair "
+        "probability, <= 1e-3 false works per query at 1M works)",
+        options_.speed_variants.size(), options_.speed_variant_seconds,
+        fp::FusionLog10Bar(references_));
+  }
+
+  double SegmentEndShortfall() const override { return 0; }
+
+  Status Register(const Reference& ref) override {
+    if (chromaprint_) SIGNET_RETURN_IF_ERROR(index_.Add(ref.id, ref.chromaprint));
+    const fp::LandmarkOptions density = fp::LandmarkOptions::Reference();
+    fp::AudioPrintOptions o;
+    o.landmark = &density;
+    SIGNET_ASSIGN_OR_RETURN(fp::SpeedVariantFingerprints f,
+                            fp::FingerprintAudioPrints(fp::AudioSource::File(ref.path), {}, o));
+    ++references_;
+    return landmark_index_.Add(ref.id, *f.landmark);
+  }
+  void Finish() override {
+    index_.Compact();
+    landmark_index_.Compact();
+  }
+
+  Result<std::unique_ptr<PreparedQuery>> Prepare(
+      std::span<const std::uint8_t> audio) const override {
+    const fp::LandmarkOptions density = fp::LandmarkOptions::Query();
+    fp::AudioPrintOptions o;
+    if (chromaprint_) {
+      o.speeds = options_.speed_variants;
+      o.max_variant_seconds = options_.speed_variant_seconds;
+    }
+    o.landmark = &density;
+    SIGNET_ASSIGN_OR_RETURN(fp::SpeedVariantFingerprints f,
+                            fp::FingerprintAudioPrints(fp::AudioSource::Bytes(audio), {}, o));
+    auto q = std::make_unique<Prepared>();
+    if (chromaprint_) {
+      q->prints.push_back({1.0, std::move(f.original.fingerprint.values)});
+      for (auto& v : f.variants) q->prints.push_back({v.speed, std::move(v.values)});
+    }
+    q->landmark = std::move(*f.landmark);
+    return std::unique_ptr<PreparedQuery>(std::move(q));
+  }
+
+  std::vector<fp::Match> Match(const PreparedQuery& query) const override {
+    const auto& q = static_cast<const Prepared&>(query);
+    std::vector<fp::Match> chroma;
+    if (chromaprint_) {
+      std::vector<fp::QueryVariant> variants;
+      for (const auto& p : q.prints) variants.push_back({p.values, p.speed});
+      chroma = matcher_.Find(variants);
+    }
+    const auto landmark = landmark_matcher_.Find(q.landmark);
+    std::vector<fp::Match> out;
+    for (const auto& f : fp::Fuse(chroma, landmark, references_)) out.push_back(AsMatch(f));
+    return out;
+  }
+
+ private:
+  // The prints report candidates up to a looser bar; Fuse applies the real one.
+  static fp::MatchOptions Loosened(fp::MatchOptions o) {
+    o.max_false_positive_rate = std::max(o.max_false_positive_rate, 1e-4);
+    o.max_false_positive_rate_speed_variant =
+        std::max(o.max_false_positive_rate_speed_variant, 1e-4);
+    return o;
+  }
+  static fp::LandmarkMatchOptions LandmarkLoosened() {
+    fp::LandmarkMatchOptions o;
+    o.max_pair_probability = 1e-4;
+    return o;
+  }
+
+  EvalMatcherOptions options_;
+  bool chromaprint_;
+  std::size_t references_ = 0;
+  fp::Index index_;
+  fp::Matcher matcher_;
+  fp::LandmarkIndex landmark_index_;
+  fp::LandmarkMatcher landmark_matcher_;
+};
+
+}  // namespace
+
+std::unique_ptr<EvalMatcher> MakeLandmarkEvalMatcher(const EvalMatcherOptions& options) {
+  return std::make_unique<LandmarkEvalMatcher>(options, false);
+}
+std::unique_ptr<EvalMatcher> MakeFusedEvalMatcher(const EvalMatcherOptions& options) {
+  return std::make_unique<LandmarkEvalMatcher>(options, true);
+}
+
+}  // namespace signet::eval

@@ -1,0 +1,75 @@
+// The matcher under evaluation, as signet-eval sees it: register references,
+// turn a query's audio file into whatever the matcher searches with (prints,
+// variants), match it. signet-eval runs every query of its table through one
+// EvalMatcher chosen with --matcher, so a new matcher (the landmark print, the
+// fusion of both prints, or a real signetd reached over HTTP) is measured by
+// the same table: implement the class and add a name to MakeEvalMatcher.
+//
+// Ownership: an EvalMatcher owns its index. Thread safety: Register and Finish
+// from one thread, before any query; Prepare from several threads at once
+// (query making runs on --threads threads); Match from one thread at a time
+// (it is what the latency columns time).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "fingerprint/matcher.h"
+
+namespace signet::eval {
+
+struct Reference {
+  std::uint64_t id = 0;  // what Match must report as Match::ref_id
+  std::string name;
+  std::string path;                            // the recording's audio file
+  std::span<const std::uint32_t> chromaprint;  // fp::FingerprintFile(path)
+};
+
+// What Prepare made from one query; opaque to signet-eval.
+class PreparedQuery {
+ public:
+  virtual ~PreparedQuery() = default;
+};
+
+class EvalMatcher {
+ public:
+  virtual ~EvalMatcher() = default;
+  // One line for the table's header: the matcher and its settings.
+  virtual std::string Describe() const = 0;
+  virtual Status Register(const Reference& ref) = 0;
+  // After the last Register, before the first Prepare.
+  virtual void Finish() {}
+  // `audio`: the query as a user would send it (an encoded file: WAV, MP3,
+  // Opus, ...). Timed as thread CPU (the prep_ms column).
+  virtual Result<std::unique_ptr<PreparedQuery>> Prepare(
+      std::span<const std::uint8_t> audio) const = 0;
+  // Every registered work the query contains, best first, with calibrated
+  // scores (fp::Match; matcher.h has the E-value contract). Timed.
+  virtual std::vector<fp::Match> Match(const PreparedQuery& query) const = 0;
+  // Seconds by which a segment's end falls short of the last audio it covers:
+  // Chromaprint's positions start windows of ~2.6 s; the fused matcher reports
+  // audio seconds.
+  virtual double SegmentEndShortfall() const { return 2.6; }
+};
+
+struct EvalMatcherOptions {
+  fp::MatchOptions match;
+  // Chromaprint: the query audio is also fingerprinted at these speeds over
+  // its first speed_variant_seconds (fp::FingerprintAudioAtSpeeds, as signetd
+  // does for audio queries).
+  std::vector<double> speed_variants;
+  double speed_variant_seconds = 120;
+};
+
+// The names --matcher accepts.
+std::vector<std::string> EvalMatcherNames();
+// kInvalidArgument for an unknown name.
+Result<std::unique_ptr<EvalMatcher>> MakeEvalMatcher(std::string_view name,
+                                                     const EvalMatcherOptions& options);
+
+}  // namespace signet::eval
