@@ -105,6 +105,19 @@ Result<Applied> GroupCommitter::Accept(const Submission& s, Micros now, Overlay&
     SIGNET_RETURN_IF_ERROR(
         index_->Add(*a.index.add_ref, *a.accepted.work_id, body.fingerprint_values));
   }
+  if (a.index.landmark_ref) {
+    // ParseStatement checked the print against the index's limits, so this
+    // does not fail in practice; if it does, the statement is not accepted.
+    const std::uint64_t ref = *a.index.landmark_ref;
+    if (Status added = index_->AddLandmark(ref, *a.index.landmark); !added.ok()) {
+      if (a.index.add_ref) {
+        index_->Remove(std::span<const std::uint64_t>(&ref, 1));
+      } else {
+        index_->RestoreLandmarks(*store_, std::span<const std::uint64_t>(&ref, 1));
+      }
+      return added.WithContext("indexing the landmark print");
+    }
+  }
   return a;
 }
 
@@ -115,6 +128,8 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   const Micros start_last = last_accepted_;
   std::vector<std::uint64_t> added;    // already indexed; removed again on failure
   std::vector<std::uint64_t> removed;  // removed from the index after success
+  // Live works whose landmark print was (re)indexed: restored on failure.
+  std::vector<std::uint64_t> landmarks_changed;
   std::vector<std::optional<Result<Accepted>>> results(group.size());
   std::size_t accepted = 0;
 
@@ -143,6 +158,9 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
         added.push_back(*r->index.add_ref);
       }
     }
+    if (r->index.landmark_ref && !r->index.add_ref) {
+      landmarks_changed.push_back(*r->index.landmark_ref);
+    }
     if (r->index.remove_ref) removed.push_back(*r->index.remove_ref);
     results[i] = std::move(r->accepted);
   }
@@ -168,6 +186,7 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     // Nothing of the group is durable: undo in-memory effects and tell
     // every caller whose statement was accepted that it was not stored.
     index_->Remove(added);
+    index_->RestoreLandmarks(*store_, landmarks_changed);
     tree_size_ = start_size;
     counters_ = start_counters;
     last_accepted_ = start_last;

@@ -19,9 +19,11 @@
 namespace signet::registry {
 
 // Live works found in the query's variants, best first; times in the
-// segments are the original query's.
+// segments are the original query's. With `landmark` (the query's landmark
+// print) both prints are matched and fused per work (WorkIndex::FindFused).
 Result<std::vector<WorkMatch>> MatchWorks(const Queries& queries, const WorkIndex& index,
-                                          std::span<const fp::QueryVariant> variants);
+                                          std::span<const fp::QueryVariant> variants,
+                                          const fp::LandmarkPrint* landmark = nullptr);
 
 // By sha256 (exact) and/or fingerprint, each work with its verdict for the
 // request's purpose, and the combined verdict.

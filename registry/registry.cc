@@ -121,8 +121,9 @@ Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> qu
   const fp::QueryVariant v{query, 1.0};
   return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1));
 }
-Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants) const {
-  return MatchWorks(impl_->queries, impl_->index, variants);
+Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants,
+                                               const fp::LandmarkPrint* landmark) const {
+  return MatchWorks(impl_->queries, impl_->index, variants, landmark);
 }
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
   return registry::CheckItem(impl_->queries, impl_->index, request);
@@ -159,6 +160,7 @@ Stats Registry::GetStats(bool with_index_memory) const {
   s.open_seconds = impl_->open_seconds;
   s.indexed_works = impl_->index.works();
   s.index_positions = impl_->index.positions();
+  s.landmark_works = impl_->index.landmark_works();
   // fp::Index::Stats walks the whole mutable delta: only when asked.
   if (with_index_memory) s.index_memory_bytes = impl_->index.MemoryBytes();
   return s;

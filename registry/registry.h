@@ -114,7 +114,10 @@ class Registry {
   Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query) const;
   // The same with speed variants of the query (fingerprint/matcher.h); times
   // in the segments are the original query's.
-  Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants) const;
+  // With `landmark` (an audio query's landmark print, LandmarkOptions::Query()),
+  // both prints are matched and merged per work (fingerprint/fusion.h).
+  Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants,
+                                       const fp::LandmarkPrint* landmark = nullptr) const;
   // The dataset check for one item: by sha256 (exact) and/or fingerprint.
   Result<CheckResult> CheckItem(const CheckRequest& request) const;
 
