@@ -1,40 +1,23 @@
 #include "fingerprint/landmark_matcher.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <iterator>
 #include <numeric>
 
 #include "fingerprint/landmark_hash.h"
 #include "fingerprint/landmark_index_internal.h"
+#include "fingerprint/landmark_null.h"
 
 namespace signet::fp {
 namespace {
 
-double CpuNow() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 using internal::LandmarkBase;
 using internal::LandmarkDelta;
+using internal::PoissonLog10Tail;
+using internal::QueryPeaks;
 
-// A reference peak is confirmed by a query peak within this many frames and
-// pitch units of where the alignment puts it (measured jitter: LANDMARK.md).
-constexpr int kMatchFrames = 2;
-constexpr int kMatchPitch = 2;
-// The null's local density: query peaks within +-kDensityFrames x
-// +-kDensityPitch of that place.
-constexpr int kDensityFrames = 21;
-constexpr int kDensityPitch = 12;
-// The window of the independence estimate (QueryPeaks::Independent): +-2 s.
-constexpr int kIndependentFrames = 86;
 // Segments: maximal runs of reference peaks (in query time order) whose
 // confirmations minus kSegmentRate each sum highest. True alignments confirm
 // 45-98 % of reference peaks, chance 3-8 %.
@@ -79,156 +62,6 @@ struct Candidate {
 // Hits of one line agree on the pitch shift within this many units (the
 // reference pitch is kept at 2-unit resolution, and peaks jitter by ~1).
 constexpr int kShiftWindow = 4;
-
-// The query's dense peaks arranged for the verify stage.
-class QueryPeaks {
- public:
-  explicit QueryPeaks(const LandmarkPrint& print) : peaks_(print.peaks), frames_(print.frames) {
-    by_frame_.assign(frames_ + 2, 0);
-    for (const auto& p : peaks_) ++by_frame_[std::min(p.frame, frames_) + 1];
-    for (std::size_t f = 0; f + 1 < by_frame_.size(); ++f) by_frame_[f + 1] += by_frame_[f];
-    by_pitch_.assign(kLandmarkMaxPitch + 2, 0);
-    for (const auto& p : peaks_) ++by_pitch_[p.pitch + 1];
-    for (std::size_t k = 0; k + 1 < by_pitch_.size(); ++k) by_pitch_[k + 1] += by_pitch_[k];
-    pitch_frames_.resize(peaks_.size());
-    std::vector<std::uint32_t> fill(by_pitch_.begin(), by_pitch_.end() - 1);
-    for (const auto& p : peaks_) pitch_frames_[fill[p.pitch]++] = p.frame;  // frames ascend
-    // The pitch range holding the middle 90 % of the query's peaks.
-    if (!peaks_.empty()) {
-      std::vector<std::uint16_t> pitches;
-      for (const auto& p : peaks_) pitches.push_back(p.pitch);
-      std::sort(pitches.begin(), pitches.end());
-      const double lo = pitches[pitches.size() / 20], hi = pitches[pitches.size() * 19 / 20];
-      pitch_range_ = std::max(120.0, hi - lo);
-    }
-  }
-
-  std::uint32_t frames() const { return frames_; }
-  double AverageChance() const {
-    const double cells = std::max<double>(1, frames_) * (kLandmarkMaxPitch + 1);
-    const double box = (2.0 * kMatchFrames + 1) * (2.0 * kMatchPitch + 1);
-    return 1 - std::exp(-static_cast<double>(peaks_.size()) * box / cells);
-  }
-
-  // Calls fn(peak) for peaks in frames [lo, hi].
-  template <typename F>
-  void ForFrames(long lo, long hi, F&& fn) const {
-    lo = std::max<long>(lo, 0);
-    hi = std::min<long>(hi, static_cast<long>(frames_));
-    if (lo > hi) return;
-    for (std::uint32_t i = by_frame_[lo]; i < by_frame_[hi + 1]; ++i) fn(peaks_[i]);
-  }
-
-  bool Confirms(double t, double pitch) const {
-    bool found = false;
-    ForFrames(static_cast<long>(std::ceil(t - kMatchFrames)),
-              static_cast<long>(std::floor(t + kMatchFrames)), [&](const LandmarkPeak& q) {
-                found = found || std::abs(q.pitch - pitch) <= kMatchPitch;
-              });
-    return found;
-  }
-
-  // Probability that a query unrelated to the reference confirms a peak at
-  // (t, pitch) by chance: from the query's own peak density around it.
-  // `confirmed`: a query peak confirms this place; it is left out of the
-  // count (the chance of a peak there is judged from the others).
-  double ChanceAt(double t, double pitch, bool confirmed) const {
-    // The larger of two densities: over +-kDensityPitch units (the
-    // neighbourhood), and over the match tolerance itself, so that a query
-    // holding a note (a ridge of peaks on one pitch, where a drone or a
-    // repeated note of the reference lands again and again) is not diluted.
-    const double box = (2.0 * kMatchFrames + 1) * (2.0 * kMatchPitch + 1);
-    const double broad = Density(t, pitch, kDensityPitch, confirmed);
-    const double narrow = Density(t, pitch, kMatchPitch, confirmed);
-    const double dens = std::max({broad, narrow, ColumnDensity(t, confirmed)}) * box;
-    return 1 - std::exp(-std::max(dens, Independent(t, pitch, confirmed)));
-  }
-
-  // Expected query peaks in the match box if the query's peaks over
-  // +-kIndependentFrames were spread by their time profile times their pitch
-  // profile: n(pitch) * n(time) / n. A held chord (its pitches busy at every
-  // time) or a repeated chord (its frames busy at every pitch, its pitches
-  // recurring) makes a reference peak there likely to be met by chance.
-  double Independent(double t, double pitch, bool confirmed) const {
-    const long w0 = std::max<long>(0, static_cast<long>(std::floor(t - kIndependentFrames)));
-    const long w1 = std::min<long>(frames_, static_cast<long>(std::ceil(t + kIndependentFrames)));
-    const long f0 = std::max<long>(w0, static_cast<long>(std::ceil(t - kMatchFrames)));
-    const long f1 = std::min<long>(w1, static_cast<long>(std::floor(t + kMatchFrames)));
-    if (w1 < w0) return 0;
-    double n = by_frame_[w1 + 1] - by_frame_[w0];
-    double nt = f1 >= f0 ? by_frame_[f1 + 1] - by_frame_[f0] : 0;
-    const int p0 = std::max(0, static_cast<int>(std::floor(pitch - kMatchPitch)));
-    const int p1 = std::min(kLandmarkMaxPitch, static_cast<int>(std::ceil(pitch + kMatchPitch)));
-    double np = 0;
-    for (int p = p0; p <= p1; ++p) {
-      const auto b = pitch_frames_.begin() + by_pitch_[p],
-                 e = pitch_frames_.begin() + by_pitch_[p + 1];
-      np += std::upper_bound(b, e, static_cast<std::uint32_t>(w1)) -
-            std::lower_bound(b, e, static_cast<std::uint32_t>(w0));
-    }
-    if (confirmed) n -= 1, nt -= 1, np -= 1;
-    return n > 0 && nt > 0 && np > 0 ? np * nt / n : 0;
-  }
-
-  // Query peaks per (frame x pitch unit) in the match tolerance's frames,
-  // over the pitch range the query occupies: high where the query strikes a
-  // chord or a drum (a column of peaks), where a reference peak that the
-  // alignment puts on that frame has a good chance of meeting one. Periodic
-  // columns (a repeated chord) in query and reference are what an unrelated
-  // alignment lines up.
-  double ColumnDensity(double t, bool confirmed) const {
-    const long f0 = std::max<long>(0, static_cast<long>(std::ceil(t - kMatchFrames)));
-    const long f1 = std::min<long>(frames_, static_cast<long>(std::floor(t + kMatchFrames)));
-    if (f1 < f0) return 0;
-    std::size_t count = by_frame_[f1 + 1] - by_frame_[f0];
-    if (confirmed && count > 0) --count;
-    return static_cast<double>(count) / (static_cast<double>(f1 - f0 + 1) * pitch_range_);
-  }
-
-  // Query peaks per (frame x pitch unit) within +-kDensityFrames, +-half_pitch.
-  double Density(double t, double pitch, int half_pitch, bool confirmed) const {
-    const long f0 = std::max<long>(0, static_cast<long>(std::floor(t - kDensityFrames)));
-    const long f1 = std::min<long>(frames_, static_cast<long>(std::ceil(t + kDensityFrames)));
-    const int p0 = std::max(0, static_cast<int>(std::floor(pitch - half_pitch)));
-    const int p1 = std::min(kLandmarkMaxPitch, static_cast<int>(std::ceil(pitch + half_pitch)));
-    if (f1 < f0 || p1 < p0) return 0;
-    std::size_t count = 0;
-    for (int p = p0; p <= p1; ++p) {
-      const auto b = pitch_frames_.begin() + by_pitch_[p],
-                 e = pitch_frames_.begin() + by_pitch_[p + 1];
-      count += std::upper_bound(b, e, static_cast<std::uint32_t>(f1)) -
-               std::lower_bound(b, e, static_cast<std::uint32_t>(f0));
-    }
-    if (confirmed && count > 0) --count;
-    return static_cast<double>(count) / (static_cast<double>(f1 - f0 + 1) * (p1 - p0 + 1));
-  }
-
- private:
-  const std::vector<LandmarkPeak>& peaks_;
-  std::uint32_t frames_;
-  std::vector<std::uint32_t> by_frame_;  // peaks of frame f: [by_frame_[f], by_frame_[f+1])
-  std::vector<std::uint32_t> by_pitch_;  // into pitch_frames_
-  std::vector<std::uint32_t> pitch_frames_;
-  double pitch_range_ = kLandmarkMaxPitch;
-};
-
-// log10 P(K >= k) for K ~ Poisson(lambda).
-double PoissonLog10Tail(int k, double lambda) {
-  if (k <= 0) return 0;
-  if (lambda <= 0) return -300;
-  const double ln_l = std::log(lambda);
-  double best = -1e300;
-  std::vector<double> terms;
-  for (int j = k; j < k + 400; ++j) {
-    const double t = -lambda + j * ln_l - std::lgamma(j + 1.0);
-    terms.push_back(t);
-    best = std::max(best, t);
-    if (j > lambda && t < best - 40) break;
-  }
-  double sum = 0;
-  for (double t : terms) sum += std::exp(t - best);
-  return std::min(0.0, (best + std::log(sum)) / std::log(10.0));
-}
 
 // Read access to the index's three segments through one slot number: base
 // rows, then the frozen delta's, then the delta's.
@@ -536,14 +369,6 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
                    query.ChanceAt(t, r.pitch + d, hit), decoys});
   }
   std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.t < b.t; });
-  if (const char* dbg = std::getenv("LANDMARK_DEBUG_REF");
-      dbg && std::strtoull(dbg, nullptr, 10) == v.alignment.ref_id &&
-      std::getenv("LANDMARK_DEBUG_PTS")) {
-    std::fprintf(stderr, "alignment tempo %.4f shift %.1f: %zu points\n", tempo, d, pts.size());
-    for (std::size_t i = 0; i < pts.size(); ++i)
-      std::fprintf(stderr, "  t %.1f ref %u pitch %d hit %d chance %.3f\n", pts[i].t,
-                   pts[i].ref_frame, pts[i].pitch, pts[i].hit, pts[i].chance);
-  }
 
   // Segments: best-scoring runs, then again left and right of each.
   struct Column {  // one reference peak
@@ -584,10 +409,7 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
     std::uint32_t decoy = 0;
     for (std::size_t j = 0; j < nd; ++j)
       decoy = std::max(decoy, decoy_prefix[best_hi * nd + j] - decoy_prefix[best_lo * nd + j]);
-    if (std::getenv("LANDMARK_DEBUG_SEG"))
-      std::fprintf(stderr, "segment k %d of %zu density lambda %.2f decoy %u\n", k, best_hi - best_lo,
-                   lambda, decoy);
-    if (!std::getenv("LANDMARK_NO_DECOY")) lambda = std::max(lambda, static_cast<double>(decoy));
+    lambda = std::max(lambda, static_cast<double>(decoy));
     LandmarkSegment s;
     s.query_start = cols[best_lo].t_first * kLandmarkFrameSeconds;
     s.query_end = cols[best_hi - 1].t_last * kLandmarkFrameSeconds;
@@ -627,7 +449,6 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
   const std::vector<QueryHash> lookups = QueryHashes(query, query_params);
   const QueryPeaks qp(query);
 
-  const auto t0 = CpuNow();
   auto lock = index_.ReadLock();
   const LandmarkBase& base = *index_.base_;
   const Slots slots(base, index_.frozen_.get(), *index_.delta_);
@@ -692,7 +513,6 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
     }
   }
 
-  const auto t1 = CpuNow();
   // Stage 2: group by reference, vote per reference.
   std::vector<Candidate> candidates;
   std::vector<Hit> hits;
@@ -743,18 +563,10 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
             [](const Candidate& a, const Candidate& b) { return a.votes > b.votes; });
   if (candidates.size() > options_.max_candidates) candidates.resize(options_.max_candidates);
 
-  const auto t2 = CpuNow();
   // Stages 3 and 4.
   for (const Candidate& c : candidates) {
     Verified v = Verify(slots, qp, c, options_.model);
     if (!v.alignment.segments.empty()) out.push_back(std::move(v.alignment));
-  }
-  if (std::getenv("LANDMARK_DEBUG")) {
-    const auto t3 = CpuNow();
-    auto ms = [](double a, double b) { return b - a; };
-    std::fprintf(
-        stderr, "lookups %zu base_hits %zu candidates %zu: lookup %.2f vote %.2f verify %.2f ms\n",
-        lookups.size(), base_hits.size(), candidates.size(), ms(t0, t1), ms(t1, t2), ms(t2, t3));
   }
   return out;
 }

@@ -1,5 +1,7 @@
 // The landmark print on real recordings: extraction, the wire format, the
 // index and the matcher (fingerprint/LANDMARK.md).
+#include "fingerprint/landmark.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "common/base64.h"
 #include "fingerprint/audio_decoder.h"
-#include "fingerprint/landmark.h"
 #include "fingerprint/landmark_codec.h"
 #include "fingerprint/landmark_index.h"
 #include "fingerprint/landmark_matcher.h"
@@ -37,8 +38,9 @@ std::vector<std::int16_t> Mono(const std::filesystem::path& p, double max_second
 // together, like sox speed): the WAV claims a higher rate, the decoder
 // resamples back to 11025 Hz.
 std::vector<std::int16_t> Sped(const std::vector<std::int16_t>& samples, double speed) {
-  const auto wav = testing::MakeWav(samples, kLandmarkSampleRate, 1,
-                                    static_cast<std::uint32_t>(std::lround(kLandmarkSampleRate * speed)));
+  const auto wav =
+      testing::MakeWav(samples, kLandmarkSampleRate, 1,
+                       static_cast<std::uint32_t>(std::lround(kLandmarkSampleRate * speed)));
   DecodeOptions o;
   o.sample_rate = kLandmarkSampleRate;
   o.channels = 1;
@@ -130,7 +132,9 @@ TEST(LandmarkCodec, RejectsEveryMalformedString) {
   auto bad = [&](std::vector<std::uint8_t> b, const std::string& what) {
     auto r = DecodeLandmarkPrint(EncodeBase64(b, Base64Form::kUrl));
     EXPECT_FALSE(r.ok()) << what;
-    if (!r.ok()) EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << what;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << what;
+    }
   };
   {
     auto b = bytes;
@@ -162,20 +166,23 @@ TEST(LandmarkCodec, RejectsEveryMalformedString) {
 class LandmarkMatching : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testing::HaveCorpus()) GTEST_SKIP() << "corpus missing: apt-get install wesnoth-1.16-music";
+    if (!testing::HaveCorpus())
+      GTEST_SKIP() << "corpus missing: apt-get install wesnoth-1.16-music";
     for (std::uint64_t id = 0; id < kNames.size(); ++id) {
       audio_.push_back(Mono(CorpusDir() / kNames[id], 90));
       auto print = ExtractLandmarks(audio_.back());
       ASSERT_TRUE(print.ok());
-      if (id + 1 < kNames.size()) ASSERT_TRUE(index_.Add(id, *print).ok());
+      if (id + 1 < kNames.size()) {
+        ASSERT_TRUE(index_.Add(id, *print).ok());
+      }
     }
   }
   LandmarkPrint Query(const std::vector<std::int16_t>& samples) {
     return *ExtractLandmarks(samples, LandmarkOptions::Query());
   }
 
-  static constexpr std::array<const char*, 4> kNames = {"battle.ogg", "frantic.ogg",
-                                                        "knolls.ogg", "heroes_rite.ogg"};
+  static constexpr std::array<const char*, 4> kNames = {"battle.ogg", "frantic.ogg", "knolls.ogg",
+                                                        "heroes_rite.ogg"};
   std::vector<std::vector<std::int16_t>> audio_;  // the last one is not registered
   LandmarkIndex index_;
 };

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "fingerprint/extract.h"
 #include "fingerprint/fusion.h"
 #include "fingerprint/index.h"
+#include "fingerprint/landmark_codec.h"
 #include "fingerprint/landmark_index.h"
 #include "fingerprint/landmark_matcher.h"
 
@@ -45,15 +47,34 @@ class LandmarkEvalMatcher : public EvalMatcher {
         landmark_matcher_(landmark_index_, LandmarkLoosened()) {}
 
   std::string Describe() const override {
-    if (!chromaprint_) {
-      return fmt::format("landmark: fused bar {:.1f} (log10 pair probability at {} works)",
-                         fp::FusionLog10Bar(references_), references_);
+    std::string out =
+        chromaprint_
+            ? fmt::format(
+                  "fused: chromaprint with {} speed variants over {} s + landmark; bar {:.1f} "
+                  "(log10 pair probability, <= 1e-3 false works per query at 1M works)",
+                  options_.speed_variants.size(), options_.speed_variant_seconds,
+                  fp::FusionLog10Bar(references_))
+            : fmt::format("landmark: fused bar {:.1f} (log10 pair probability at {} works)",
+                          fp::FusionLog10Bar(references_), references_);
+    // Sizes per indexed hour of audio.
+    const fp::LandmarkIndexStats ls = landmark_index_.Stats();
+    const double hours = std::max(1e-9, ls.seconds / 3600);
+    out += fmt::format(
+        "\nsizes per indexed hour ({:.2f} h, {} recordings): landmark postings {:.1f} per s, "
+        "{:.0f} kB/h ({:.2f} B each); landmark peaks {:.1f} per s, kept {:.0f} kB/h; landmark "
+        "print as registered (base64) {:.0f} kB/h",
+        hours, ls.recordings, ls.postings / ls.seconds, ls.posting_bytes / hours / 1e3,
+        static_cast<double>(ls.posting_bytes) / std::max<std::size_t>(1, ls.postings),
+        ls.peaks / ls.seconds, ls.peak_bytes / hours / 1e3, encoded_bytes_ / hours / 1e3);
+    if (chromaprint_) {
+      const fp::IndexStats cs = index_.Stats();
+      out += fmt::format(
+          "; chromaprint postings {:.0f} kB/h, sub-fingerprints kept {:.0f} kB/h; both indexes in "
+          "memory {:.0f} kB/h",
+          cs.posting_bytes / hours / 1e3, cs.value_bytes / hours / 1e3,
+          (cs.memory_bytes + ls.memory_bytes) / hours / 1e3);
     }
-    return fmt::format(
-        "fused: chromaprint with {} speed variants over {} s + landmark; bar {:.1f} (log10 pair "
-        "probability, <= 1e-3 false works per query at 1M works)",
-        options_.speed_variants.size(), options_.speed_variant_seconds,
-        fp::FusionLog10Bar(references_));
+    return out;
   }
 
   double SegmentEndShortfall() const override { return 0; }
@@ -66,6 +87,7 @@ class LandmarkEvalMatcher : public EvalMatcher {
     SIGNET_ASSIGN_OR_RETURN(fp::SpeedVariantFingerprints f,
                             fp::FingerprintAudioPrints(fp::AudioSource::File(ref.path), {}, o));
     ++references_;
+    encoded_bytes_ += static_cast<double>(fp::EncodeLandmarkPrint(*f.landmark).size());
     return landmark_index_.Add(ref.id, *f.landmark);
   }
   void Finish() override {
@@ -124,6 +146,7 @@ class LandmarkEvalMatcher : public EvalMatcher {
   EvalMatcherOptions options_;
   bool chromaprint_;
   std::size_t references_ = 0;
+  double encoded_bytes_ = 0;  // the landmark prints' wire strings
   fp::Index index_;
   fp::Matcher matcher_;
   fp::LandmarkIndex landmark_index_;

@@ -470,14 +470,7 @@ int main(int argc, char** argv) {
                           "quote. After a long debate they agreed to ask two other firms. The "
                           "meeting ended with a short report on the summer reading programme.")));
   };
-  auto speech_to = [&](const std::string& dir) {
-    Run(fmt::format("espeak-ng -w {}/speech.wav -s 160 {}", dir,
-                    Quote("The committee met on Tuesday to discuss the new budget for the library. "
-                          "Several members asked why the roof repairs had been delayed again, and "
-                          "the treasurer explained that the contractor had not yet sent a final "
-                          "quote. After a long debate they agreed to ask two other firms. The "
-                          "meeting ended with a short report on the summer reading programme.")));
-  };
+
   if (!pair.empty()) {
     signet::fp::LandmarkIndex index;
     (void)index.Add(0, Print(Mono(pair[3]), ref_pps));
@@ -514,12 +507,7 @@ int main(int argc, char** argv) {
     fs::remove_all(tmp);
     return rc;
   }
-  Run(fmt::format("espeak-ng -w {}/speech.wav -s 160 {}", tmp,
-                  Quote("The committee met on Tuesday to discuss the new budget for the library. "
-                        "Several members asked why the roof repairs had been delayed again, and "
-                        "the treasurer explained that the contractor had not yet sent a final "
-                        "quote. After a long debate they agreed to ask two other firms. The "
-                        "meeting ended with a short report on the summer reading programme.")));
+  speech();
 
   // Per degradation, per tolerance: survived / total reference peaks; chance.
   struct Acc {
