@@ -93,6 +93,11 @@ json::object WorkBody(const fs::path& file, const Prepared& p, const WorkMetadat
   return b;
 }
 
+constexpr std::string_view kLandmarkTooLarge =
+    "registered without its landmark print: with it the signed statement would exceed the "
+    "log's 65,535 bytes (recordings over about 10 minutes), so sped-up, pitch-shifted and "
+    "reverberated copies of it are not found; register it as parts of at most 10 minutes for that";
+
 // The work.register that gives a work registered without a landmark print
 // its print: the work's metadata as the registry holds it, unchanged.
 json::object AmendBody(const protocol::Work& w, const LocalFingerprint& lf) {
@@ -221,7 +226,9 @@ int RunRegister(const RegisterArgs& a) {
           if (w.ok() && !w->withdrawn && w->landmark_peaks == 0) {
             auto sub =
                 session->Submit(protocol::StatementType::kWorkRegister, AmendBody(*w, *p.fp));
-            if (!sub.ok()) {
+            if (!sub.ok() && sub.status().code() == Status::Code::kResourceExhausted) {
+              progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
+            } else if (!sub.ok()) {
               if (sub.status().code() == Status::Code::kUnavailable) {
                 fatal = sub.status();
                 return false;
@@ -232,22 +239,35 @@ int RunRegister(const RegisterArgs& a) {
                   " but adding its landmark print failed: " + sub.status().message());
               progress.Tick(shown, "failed to add the landmark print: " + sub.status().message());
               return !Interrupted();
+            } else {
+              landmarked = true;
             }
-            landmarked = true;
           }
         } else if (existing.status().code() != Status::Code::kNotFound) {
           fatal = existing.status();
           return false;
         } else {
           constexpr auto kWorkRegister = protocol::StatementType::kWorkRegister;
-          auto sub = session->Submit(kWorkRegister, WorkBody(file, p, meta, artist_name, true));
+          // A statement over the log's 65,535 bytes is refused before it is
+          // sent; the landmark print (~64 B per second in the payload) is
+          // then left out, and the work registered with Chromaprint alone.
+          auto submit = [&](json::object body) {
+            auto r = session->Submit(kWorkRegister, body);
+            if (!r.ok() && r.status().code() == Status::Code::kResourceExhausted &&
+                body.erase("landmark") > 0) {
+              progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
+              r = session->Submit(kWorkRegister, body);
+            }
+            return r;
+          };
+          auto sub = submit(WorkBody(file, p, meta, artist_name, true));
           const bool tag_isrc = !(meta && !meta->isrc.empty()) && !p.tags.isrc.empty();
           if (!sub.ok() && tag_isrc && sub.status().code() == Status::Code::kInvalidArgument &&
               sub.status().field() == "isrc") {
             // A malformed ISRC tag should not block the registration.
             progress.Note("note: " + shown + ": ignoring the file's ISRC tag '" + p.tags.isrc +
                           "': " + sub.status().message());
-            sub = session->Submit(kWorkRegister, WorkBody(file, p, meta, artist_name, false));
+            sub = submit(WorkBody(file, p, meta, artist_name, false));
           }
           if (!sub.ok()) {
             if (sub.status().code() == Status::Code::kAlreadyExists) {
