@@ -75,6 +75,7 @@ Response Api::Healthz(const Request&, const Params&) const {
   o["log_size"] = s.statements;
   o["works"] = s.works;
   o["indexed_works"] = s.indexed_works;
+  o["landmark_works"] = s.landmark_works;
   return json::JsonResponse(200, o);
 }
 
@@ -89,6 +90,7 @@ Response Api::MetricsText(const Request&, const Params&) const {
       {"signet_registry_disputes{state=\"all\"}", d(s.disputes)},
       {"signet_log_size", d(s.statements)},
       {"signet_index_works", d(s.indexed_works)},
+      {"signet_landmark_index_works", d(s.landmark_works)},
       {"signet_registry_commit_groups", d(s.commit_groups)},
       {"signet_registry_open_seconds", s.open_seconds},
   };

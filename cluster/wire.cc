@@ -248,14 +248,14 @@ std::string EncodeSearchReply(const SearchReply& r) {
     w.U16(static_cast<std::uint16_t>(f.work_id.size()));
     w.Bytes(f.work_id);
     w.F64(f.match.score);
-    w.F64(f.match.false_positive_probability);
+    w.F64(f.match.e_value);
     w.F64(f.match.speed);
     const std::size_t nseg = std::min(f.match.segments.size(), kMaxSegments);
     w.U16(static_cast<std::uint16_t>(nseg));
     for (std::size_t j = 0; j < nseg; ++j) {
       const fp::Segment& s = f.match.segments[j];
       for (double d : {s.query_start, s.query_end, s.ref_start, s.ref_end, s.bit_error_rate,
-                       s.false_positive_probability}) {
+                       s.e_value}) {
         w.F64(d);
       }
       w.I32(s.informative_positions);
@@ -292,14 +292,14 @@ Result<SearchReply> DecodeSearchReply(std::string_view data) {
     }
     f.work_id = std::string(id);
     SIGNET_ASSIGN_OR_RETURN(f.match.score, r.F64());
-    SIGNET_ASSIGN_OR_RETURN(f.match.false_positive_probability, r.F64());
+    SIGNET_ASSIGN_OR_RETURN(f.match.e_value, r.F64());
     SIGNET_ASSIGN_OR_RETURN(f.match.speed, r.F64());
     SIGNET_ASSIGN_OR_RETURN(std::uint16_t nseg, r.U16());
     SIGNET_RETURN_IF_ERROR(r.Room(nseg, 52, kMaxSegments, "segments"));
     for (std::uint16_t j = 0; j < nseg; ++j) {
       fp::Segment s;
       for (double* d : {&s.query_start, &s.query_end, &s.ref_start, &s.ref_end, &s.bit_error_rate,
-                        &s.false_positive_probability}) {
+                        &s.e_value}) {
         SIGNET_ASSIGN_OR_RETURN(*d, r.F64());
       }
       SIGNET_ASSIGN_OR_RETURN(s.informative_positions, r.I32());

@@ -40,6 +40,12 @@ void AddSegment(std::vector<FusedSegment>& out, const FusedSegment& s, double te
 
 }  // namespace
 
+MatchOptions ChromaprintLoosened(MatchOptions options, double references) {
+  const double n = std::max({1.0, references, options.min_references});
+  options.max_e_value = std::max(options.max_e_value, 1e-4 * n);
+  return options;
+}
+
 double FusionLog10Bar(std::size_t refs_searched, const FusionOptions& options) {
   return Log10(options.max_expected_false_works) -
          Log10(std::max(static_cast<double>(refs_searched), options.design_catalogue));
@@ -62,12 +68,15 @@ std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
   // Chromaprint positions start windows of `delay` seconds of audio: its
   // segments end that much before the audio they cover.
   static const double delay = GetFingerprintTiming().delay_seconds;
+  const double chroma_refs = std::max(
+      1.0, options.chromaprint_references > 0 ? options.chromaprint_references
+                                              : static_cast<double>(refs_searched));
   for (const Match& m : chromaprint) {
     FusedMatch& f = find(m.ref_id);
     f.chromaprint = true;
     f.tempo = m.speed;
     f.pitch_semitones = 12 * std::log2(m.speed);
-    lc.push_back({m.ref_id, Log10(m.false_positive_probability)});
+    lc.push_back({m.ref_id, Log10(m.e_value) - std::log10(chroma_refs)});
     for (const Segment& s : m.segments)
       AddSegment(f.segments,
                  {s.query_start, s.query_end + delay * m.speed, s.ref_start, s.ref_end + delay,

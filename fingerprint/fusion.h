@@ -70,14 +70,23 @@ struct FusionOptions {
   // Alignments inside the agreement window (offset +-kAgreementSeconds at
   // 5-frame steps, three tempo steps): the looks an agreement costs.
   double agreement_looks = 100;
+  // The N the Chromaprint matches' E-values were computed over (matcher.h:
+  // max(references searched, MatchOptions::min_references)); 0: refs_searched.
+  // Fuse divides it out to get Chromaprint's pair probability over its looks.
+  double chromaprint_references = 0;
 };
 
 // The per-pair bar Fuse applies: log10 of the largest pair probability kept.
 double FusionLog10Bar(std::size_t refs_searched, const FusionOptions& options = {});
 
 // `chromaprint`: Matcher::Find over the query and its variants, with bars at
-// least as loose as the fusion's (so that an agreement can be seen);
+// least as loose as the fusion's (so that an agreement can be seen: e.g.
+// MatchOptions::max_e_value >= 1e-4 x N, ChromaprintLoosened);
 // `landmark`: LandmarkMatcher::Find likewise. `refs_searched`: registered works.
+// Chromaprint options loosened to a pair probability of 1e-4 over its looks
+// when E-values count `references` references (matcher.h EValue).
+MatchOptions ChromaprintLoosened(MatchOptions options, double references);
+
 std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
                              std::span<const LandmarkMatch> landmark, std::size_t refs_searched,
                              const FusionOptions& options = {});

@@ -94,6 +94,7 @@ class Effects {
                         Work* already_loaded);
 
   Status WorkRegister(Artist& artist);
+  Status WorkLandmark(const WorkRegisterBody& b, Work& w, bool becomes_live);
   Status WorkWithdraw(Artist& artist);
   Status DisputeOpen(const Artist& artist);
 
@@ -265,6 +266,7 @@ Status Effects::WorkRegister(Artist& artist) {
   w.updated_at = d_.accepted_at;
   w.withdrawn = false;
   const std::uint64_t ref = w.register_log_index;
+  SIGNET_RETURN_IF_ERROR(WorkLandmark(b, w, becomes_live));
 
   if (becomes_live) {
     ++counters_.works;
@@ -298,6 +300,30 @@ Status Effects::WorkRegister(Artist& artist) {
   AddHistory(w.id);
   out_.accepted.work_id = w.id;
   out_.accepted.work = std::move(w);
+  return Status::Ok();
+}
+
+// The landmark print: a statement that carries one stores it (a work
+// registered before landmark prints gains it this way: same work id, nothing
+// else changes); without one, the stored print (if any) stays, and is
+// indexed again when the work comes back to life.
+Status Effects::WorkLandmark(const WorkRegisterBody& b, Work& w, bool becomes_live) {
+  const std::string key = keys::LandmarkKey(w.register_log_index);
+  std::shared_ptr<const fp::LandmarkPrint> print;
+  if (b.landmark_print) {
+    o_.Put(Column::kLandmarks, key, records::EncodeLandmark(w.id, *b.landmark));
+    w.landmark_peaks = b.landmark_print->peaks.size();
+    print = std::make_shared<const fp::LandmarkPrint>(*b.landmark_print);
+  } else if (becomes_live && w.landmark_peaks > 0) {
+    SIGNET_ASSIGN_OR_RETURN(auto stored, o_.Get(Column::kLandmarks, key));
+    if (!stored) return Status::Internal("work " + w.id + " has no stored landmark print");
+    SIGNET_ASSIGN_OR_RETURN(records::LandmarkRecord rec, records::DecodeLandmark(*stored));
+    print = std::make_shared<const fp::LandmarkPrint>(std::move(rec.print));
+  }
+  if (print) {
+    out_.index.landmark_ref = w.register_log_index;
+    out_.index.landmark = std::move(print);
+  }
   return Status::Ok();
 }
 

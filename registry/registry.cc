@@ -172,11 +172,12 @@ Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> qu
                                                SearchCoverage* coverage) const {
   const fp::QueryVariant v{query, 1.0};
   return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1),
-                    coverage);
+                    nullptr, coverage);
 }
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants,
+                                               const fp::LandmarkPrint* landmark,
                                                SearchCoverage* coverage) const {
-  return MatchWorks(impl_->queries, impl_->index, variants, coverage);
+  return MatchWorks(impl_->queries, impl_->index, variants, landmark, coverage);
 }
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
   return registry::CheckItem(impl_->queries, impl_->index, request);
@@ -242,6 +243,7 @@ Stats Registry::GetStats(bool with_index_memory) const {
   }
   s.indexed_works = impl_->index.works();
   s.index_positions = impl_->index.positions();
+  s.landmark_works = impl_->index.landmark_works();
   // fp::Index::Stats walks the whole mutable delta: only when asked.
   if (with_index_memory) s.index_memory_bytes = impl_->index.MemoryBytes();
   return s;

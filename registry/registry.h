@@ -147,7 +147,10 @@ class Registry {
                                        SearchCoverage* coverage = nullptr) const;
   // The same with speed variants of the query (fingerprint/matcher.h); times
   // in the segments are the original query's.
+  // With `landmark` (an audio query's landmark print, LandmarkOptions::Query()),
+  // both prints are matched and merged per work (fingerprint/fusion.h).
   Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants,
+                                       const fp::LandmarkPrint* landmark = nullptr,
                                        SearchCoverage* coverage = nullptr) const;
   // The dataset check for one item: by sha256 (exact) and/or fingerprint.
   Result<CheckResult> CheckItem(const CheckRequest& request) const;

@@ -78,7 +78,7 @@ TEST(SearchWireTest, RequestAndReplyRoundTrip) {
   f.work_id = "wk_" + std::string(32, 'c');
   f.match.ref_id = 9;
   f.match.score = 31.25;
-  f.match.false_positive_probability = 5.6e-32;
+  f.match.e_value = 5.6e-32;
   f.match.speed = 0.97;
   f.match.segments = {{1.5, 12.25, 30, 40.75, 0.125, 5, 1e-20}};
   reply.found = {f};

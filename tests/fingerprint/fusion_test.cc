@@ -9,16 +9,21 @@
 namespace signet::fp {
 namespace {
 
+// The registry size every Fuse call below passes: a Chromaprint match's E-value
+// is its pair probability p over that many references (matcher.h EValue).
+constexpr double kRefs = 100;
+
 Match Chroma(std::uint64_t id, double p, double query_start, double ref_start, double speed = 1) {
   Match m;
   m.ref_id = id;
-  m.false_positive_probability = p;
-  m.score = -std::log10(p);
+  m.e_value = p * kRefs;
+  m.score = -std::log10(m.e_value);
   m.speed = speed;
   Segment s;
   s.query_start = query_start, s.query_end = query_start + 8;
   s.ref_start = ref_start, s.ref_end = ref_start + 8 * speed;
-  s.false_positive_probability = p;
+  s.pair_probability = p;
+  s.e_value = m.e_value;
   m.segments.push_back(s);
   return m;
 }

@@ -20,13 +20,14 @@ fp::Match AsMatch(const fp::FusedMatch& f) {
   fp::Match m;
   m.ref_id = f.ref_id;
   m.score = f.score;
-  m.false_positive_probability = std::pow(10.0, f.log10_pair_probability);
+  m.e_value = f.e_value;
   m.speed = f.tempo;
   for (const auto& s : f.segments) {
     fp::Segment seg;
     seg.query_start = s.query_start, seg.query_end = s.query_end;
     seg.ref_start = s.ref_start, seg.ref_end = s.ref_end;
-    seg.false_positive_probability = m.false_positive_probability;
+    seg.pair_probability = std::pow(10.0, f.log10_pair_probability);
+    seg.e_value = f.e_value;
     m.segments.push_back(seg);
   }
   return m;
@@ -125,17 +126,20 @@ class LandmarkEvalMatcher : public EvalMatcher {
     }
     const auto landmark = landmark_matcher_.Find(q.landmark);
     std::vector<fp::Match> out;
-    for (const auto& f : fp::Fuse(chroma, landmark, references_)) out.push_back(AsMatch(f));
+    fp::FusionOptions fusion;
+    fusion.chromaprint_references =
+        std::max(static_cast<double>(references_), options_.match.min_references);
+    for (const auto& f : fp::Fuse(chroma, landmark, references_, fusion)) {
+      out.push_back(AsMatch(f));
+    }
     return out;
   }
 
  private:
   // The prints report candidates up to a looser bar; Fuse applies the real one.
+  // (E-values count at least min_references; the eval sets it to 1e6.)
   static fp::MatchOptions Loosened(fp::MatchOptions o) {
-    o.max_false_positive_rate = std::max(o.max_false_positive_rate, 1e-4);
-    o.max_false_positive_rate_speed_variant =
-        std::max(o.max_false_positive_rate_speed_variant, 1e-4);
-    return o;
+    return fp::ChromaprintLoosened(o, o.min_references);
   }
   static fp::LandmarkMatchOptions LandmarkLoosened() {
     fp::LandmarkMatchOptions o;

@@ -291,7 +291,7 @@ int RunCheck(const CheckArgs& a) {
         if (next == files.size() || Interrupted()) return std::nullopt;
         return next++;
       },
-      [&](const std::size_t& i) { return FingerprintLocalFile(files[i]); },
+      [&](const std::size_t& i) { return FingerprintLocalFile(files[i], LandmarkDensity::kQuery); },
       [&](std::size_t&& i, Result<LocalFingerprint>&& lf) {
         if (!lf.ok()) {
           FileVerdict v;
@@ -300,8 +300,12 @@ int RunCheck(const CheckArgs& a) {
           report.Add(files[i].string(), v);
           return true;
         }
-        json::object item{
-            {"id", std::to_string(i)}, {"fingerprint", lf->compressed}, {"sha256", lf->sha256}};
+        // Both prints, so that the registry also finds sped-up, slowed-down,
+        // pitch-shifted and reverberated copies (signetd fuses them).
+        json::object item{{"id", std::to_string(i)},
+                          {"fingerprint", lf->compressed},
+                          {"landmark", lf->landmark},
+                          {"sha256", lf->sha256}};
         send_status = call->Send(json::serialize(item));
         return send_status.ok() && !Interrupted();
       });
@@ -355,7 +359,8 @@ void AddCheckCommand(CLI::App& app, Commands& commands) {
   cmd->footer(
       "Verdicts: allowed, unregistered (no reservation known), notAllowed, constrained\n"
       "(not allowed unless you hold one of its licences), disputed (two artists claim it).\n"
-      "Only fingerprints and file hashes are sent, never the audio.\n\n"
+      "Only fingerprints (Chromaprint and the landmark print, which also finds sped-up,\n"
+      "pitch-shifted and reverberated copies) and file hashes are sent, never the audio.\n\n"
       "Evidence: with --csv OUT or --json OUT, the registry's answer is also kept verbatim\n"
       "in OUT.answers.ndjson; its last line holds a receipt signed by the registry's log\n"
       "key over the SHA-256 of all the lines before it, the purpose, the log checkpoint\n"
