@@ -1,5 +1,6 @@
 // Encoders of protocol/answers_json.h: the members and order signetd serves.
 #include <boost/json.hpp>
+#include <cmath>
 #include <utility>
 
 #include "protocol/answers_json.h"
@@ -72,6 +73,7 @@ json::object LineJson(const CheckVerdictLine& l) {
     wo["artist"] = w.artist;
     wo["artist_name"] = w.artist_name;
     wo["score"] = w.score;
+    wo["e_value"] = EValueOfScore(w.score);
     wo["verdict"] = VerdictName(w.verdict);
     wo["reason"] = w.reason;
     wo["disputed"] = w.disputed;
@@ -109,6 +111,8 @@ json::object LineJson(const CheckSummaryLine& l) {
 }
 
 }  // namespace
+
+double EValueOfScore(double score) { return std::pow(10.0, -score); }
 
 json::object ToJson(const Terms& t) {
   json::object o;
@@ -237,6 +241,7 @@ json::object ToJson(const WorkMatch& m) {
   o["work"] = ToJson(m.work);
   o["artist"] = json::object{{"id", m.artist.id}, {"display_name", m.artist.display_name}};
   o["score"] = m.score;
+  o["e_value"] = EValueOfScore(m.score);
   o["speed"] = m.speed;
   json::array segs;
   for (const auto& s : m.segments) segs.emplace_back(SegmentJson(s));

@@ -29,7 +29,10 @@ void PrintMatch(std::size_t n, const protocol::WorkMatch& m) {
   const protocol::Work& work = m.work;
   std::printf("%zu. \"%s\" by %s (%s)\n", n, work.title.c_str(), m.artist.display_name.c_str(),
               work.artist.c_str());
-  std::printf("   work %s  score %.2f\n", work.id.c_str(), m.score);
+  // The scale: score = -log10(E), E the expected number of unrelated works
+  // that would match this well (protocol/answers.h EValueOfScore).
+  std::printf("   work %s  score %.2f (E = %.1e: unrelated works expected to match this well)\n",
+              work.id.c_str(), m.score, protocol::EValueOfScore(m.score));
   if (m.speed > 0 && m.speed != 1.0) {
     std::printf("   played %.0f %% %s than registered (speed %.2f); times below are this file's\n",
                 std::abs(m.speed - 1) * 100, m.speed > 1 ? "faster" : "slower", m.speed);
