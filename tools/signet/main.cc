@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   cli::AddCheckCommand(app, commands);
   cli::AddKeygenCommand(app, commands);
   cli::AddVerifyCommand(app, commands);
+  cli::AddMirrorCommand(app, commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
