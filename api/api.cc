@@ -82,17 +82,20 @@ Response Api::Healthz(const Request&, const Params&) const {
 Response Api::MetricsText(const Request&, const Params&) const {
   registry::Stats s = registry_.GetStats();
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
-  std::vector<std::pair<std::string, double>> gauges = {
-      {"signet_registry_artists", d(s.artists)},
-      {"signet_registry_works{state=\"live\"}", d(s.works)},
-      {"signet_registry_works{state=\"withdrawn\"}", d(s.withdrawn_works)},
-      {"signet_registry_disputes{state=\"open\"}", d(s.open_disputes)},
-      {"signet_registry_disputes{state=\"all\"}", d(s.disputes)},
-      {"signet_log_size", d(s.statements)},
-      {"signet_index_works", d(s.indexed_works)},
-      {"signet_landmark_index_works", d(s.landmark_works)},
-      {"signet_registry_commit_groups", d(s.commit_groups)},
-      {"signet_registry_open_seconds", s.open_seconds},
+  std::vector<Metrics::Gauge> gauges = {
+      {"signet_registry_artists", "Artists registered.", d(s.artists)},
+      {"signet_registry_works{state=\"live\"}", "Works registered, by state.", d(s.works)},
+      {"signet_registry_works{state=\"withdrawn\"}", "", d(s.withdrawn_works)},
+      {"signet_registry_disputes{state=\"open\"}", "Disputes: open, and all ever opened.",
+       d(s.open_disputes)},
+      {"signet_registry_disputes{state=\"all\"}", "", d(s.disputes)},
+      {"signet_log_size", "Statements in the transparency log (its tree size).", d(s.statements)},
+      {"signet_index_works", "Recordings in the fingerprint index.", d(s.indexed_works)},
+      {"signet_landmark_index_works", "Recordings in the landmark print index.",
+       d(s.landmark_works)},
+      {"signet_registry_commit_groups", "Group commits written since start.", d(s.commit_groups)},
+      {"signet_registry_open_seconds", "Seconds the registry took to open at start.",
+       s.open_seconds},
   };
   if (options_.extra_gauges) {
     for (auto& g : options_.extra_gauges()) gauges.push_back(std::move(g));

@@ -13,8 +13,10 @@
 // a form-encoded POST body, gzip-compressed or not (pyacoustid compresses);
 // answers {"status":"ok","results":[{"id","score","recordings":[...]}]} and
 // errors {"status":"error","error":{"code","message"}} with AcoustID's codes.
-// A result id and its recording id are the Signet work id; score is
-// 1 - (bit error rate of the best matched segment), in [0, 1] like AcoustID's.
+// A result id is the Signet work id; score is 1 / (1 + E), E the match's
+// E-value (the expected number of unrelated works matching this well,
+// protocol/answers.h): in [0, 1] like AcoustID's and calibrated, 0.5 where a
+// false match is as likely as not, >= 0.999 for every match kept (E <= 1e-3).
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -257,11 +259,9 @@ Response Api::AcoustIdLookup(const Request& request, const Params& p) const {
   if (!matches.ok()) return AcoustIdError(500, 5, matches.status().message());
   bj::array results;
   for (const auto& m : *matches) {
-    double best_ber = 1;
-    for (const auto& s : m.segments) best_ber = std::min(best_ber, s.bit_error_rate);
     bj::object r;
     r["id"] = m.work.id;
-    r["score"] = std::clamp(1.0 - best_ber, 0.0, 1.0);
+    r["score"] = 1.0 / (1.0 + protocol::EValueOfScore(m.score));
     if (recording_ids) {
       bj::object rec;
       rec["id"] = m.work.id;

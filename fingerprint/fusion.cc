@@ -129,8 +129,9 @@ std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
       }
     }
     f.log10_pair_probability = std::min(0.0, p);
-    f.score = -f.log10_pair_probability;
-    f.e_value = std::pow(10.0, f.log10_pair_probability) * static_cast<double>(refs_searched);
+    f.e_value = std::pow(10.0, f.log10_pair_probability) *
+                std::max(1.0, static_cast<double>(refs_searched));
+    f.score = ScoreOfEValue(f.e_value);
     std::sort(
         f.segments.begin(), f.segments.end(),
         [](const FusedSegment& a, const FusedSegment& b) { return a.query_start < b.query_start; });

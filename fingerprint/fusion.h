@@ -45,12 +45,13 @@ struct FusedSegment {
 struct FusedMatch {
   std::uint64_t ref_id = 0;
   // log10 of the probability that an unrelated query scores this well
-  // against this reference, all looks counted; score = -log10_pair_probability.
+  // against this reference, all looks counted.
   double log10_pair_probability = 0;
-  double score = 0;
   // Expected number of unrelated references scoring this well among those
-  // searched.
+  // searched, and score = -log10(e_value): the scale of Chromaprint's
+  // matches (matcher.h ScoreOfEValue), so answers read the same either way.
   double e_value = 1;
+  double score = 0;
   // Reference seconds per query second (1.05: the query plays 5 % faster) and
   // query pitch minus reference pitch in semitones. A speed change shows as
   // tempo s with pitch 12 log2 s; a tempo change keeps pitch 0; a pitch

@@ -452,17 +452,27 @@ std::vector<FoundSegment> FindVariant(const View& view, std::span<const std::uin
         SeedDiagonal(q, ref, static_cast<long>(c.best_vote & 0xffff), cand.diagonal);
     if (!seeded) continue;
     const int diagonal = *seeded;
-    // The vote peak can sit one step off the best alignment: keep the best of three.
+    // The vote peak can sit one step off the best alignment: keep the best of
+    // three. Over a long match every probability underflows to the same floor
+    // (the neighbours of the true diagonal err ~0.14, which is still far from
+    // chance), so ties go to the alignment that errs least: else a
+    // byte-identical full track was reported one position off at BER ~0.14.
     const RefMask rmask = MaskFor(ref, static_cast<long>(q.size()), diagonal - 1 - kShiftMax,
                                   diagonal + 1 + kShiftMax);
     std::vector<Segment> best;
-    double best_fp = 2;
+    double best_fp = 2, best_ber = 1;
     for (int dd = -1; dd <= 1; ++dd) {
       std::vector<Segment> segs = Segments(q, qlow, ref, rmask, diagonal + dd, options.score_model);
-      double fp = 2;
-      for (const auto& s : segs) fp = std::min(fp, s.pair_probability);
-      if (fp < best_fp) {
+      double fp = 2, ber = 1;
+      for (const auto& s : segs) {
+        if (s.pair_probability < fp || (s.pair_probability == fp && s.bit_error_rate < ber)) {
+          fp = s.pair_probability;
+          ber = s.bit_error_rate;
+        }
+      }
+      if (fp < best_fp || (fp == best_fp && ber < best_ber)) {
         best_fp = fp;
+        best_ber = ber;
         best = std::move(segs);
       }
     }

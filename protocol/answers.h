@@ -146,7 +146,16 @@ struct ArtistRef {
   friend bool operator==(const ArtistRef&, const ArtistRef&) = default;
 };
 
-// One work found in a query. On the wire also "disputed": !disputes.empty().
+// The scale of every match score: score = -log10(E), E the expected number
+// of unrelated registered works that would match the query this well
+// (fingerprint/matcher.h, "E-values"); 3 is the default threshold, 6 one
+// false work per million queries. On the wire each score is sent with its
+// "e_value" = 10^-score (derived, not decoded). Scores are capped near 307
+// (E underflows below 1e-307).
+double EValueOfScore(double score);
+
+// One work found in a query. On the wire also "disputed": !disputes.empty()
+// and "e_value": EValueOfScore(score).
 struct WorkMatch {
   Work work;
   ArtistRef artist;

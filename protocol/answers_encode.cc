@@ -1,5 +1,6 @@
 // Encoders of protocol/answers_json.h: the members and order signetd serves.
 #include <boost/json.hpp>
+#include <cmath>
 #include <utility>
 
 #include "protocol/answers_json.h"
@@ -73,6 +74,7 @@ json::object LineJson(const CheckVerdictLine& l) {
     wo["artist"] = w.artist;
     wo["artist_name"] = w.artist_name;
     wo["score"] = w.score;
+    wo["e_value"] = EValueOfScore(w.score);
     wo["verdict"] = VerdictName(w.verdict);
     wo["reason"] = w.reason;
     wo["disputed"] = w.disputed;
@@ -114,6 +116,8 @@ json::object LineJson(const CheckSummaryLine& l) {
 }
 
 }  // namespace
+
+double EValueOfScore(double score) { return std::pow(10.0, -score); }
 
 json::object ToJson(const Terms& t) {
   json::object o;

@@ -143,9 +143,15 @@ Result<TermsAnswer> Registry::TermsAt(std::string_view work_id, Micros at) const
   return impl_->queries.TermsAt(work_id, at);
 }
 Result<std::string> Registry::ExportTerms(std::string_view work_id, ExportFormat format,
-                                          std::string_view location) const {
+                                          const ExportContext& context) const {
   SIGNET_ASSIGN_OR_RETURN(TermsAnswer a, impl_->queries.TermsAt(work_id, impl_->options.clock()));
-  return registry::ExportTerms(a.effective, format, location);
+  auto text = registry::ExportTerms(a.effective, format, context);
+  if (!text) {
+    return Status::NotFound(
+        "this work has no TDM Policy: every mining purpose is notAllowed, so there is no "
+        "licence to offer (its tdmrep rule is a plain reservation)");
+  }
+  return std::move(*text);
 }
 Result<std::vector<HistoryEntry>> Registry::WorkHistory(std::string_view work_id) const {
   return impl_->queries.WorkHistory(work_id);

@@ -30,7 +30,10 @@ void PrintMatch(std::size_t n, const protocol::WorkMatch& m) {
   const protocol::Work& work = m.work;
   std::printf("%zu. \"%s\" by %s (%s)\n", n, work.title.c_str(), m.artist.display_name.c_str(),
               work.artist.c_str());
-  std::printf("   work %s  score %.2f\n", work.id.c_str(), m.score);
+  // The scale: score = -log10(E), E the expected number of unrelated works
+  // that would match this well over the whole registry.
+  std::printf("   work %s  score %.2f (E = %.1e: unrelated works expected to match this well)\n",
+              work.id.c_str(), m.score, m.e_value);
   if (const std::string factors = fp::DescribeFactors(m.tempo, m.pitch_semitones);
       !factors.empty()) {
     std::printf(
