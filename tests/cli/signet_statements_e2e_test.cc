@@ -245,6 +245,90 @@ TEST_F(SignetStatementsTest, ADisputeIsListedShownResolvedReopenedAndEndedByWith
   EXPECT_FALSE(Contains(match.output, "DISPUTED")) << match.output;
 }
 
+// Re-running register never changes terms silently, and another file of a
+// registered recording (an MP3 of it) is that work, not a new one.
+TEST_F(SignetStatementsTest, ReRunsKeepTermsAndAReEncodeIsAlreadyRegistered) {
+  ASSERT_NO_FATAL_FAILURE(Excerpt("northerners", "catalogue/northerners.ogg"));
+  NewArtist("ada.key", "Ada");
+  std::ofstream(P("no-genai.json")) << R"({"ai_generative_training": "notAllowed"})";
+  const std::vector<std::string> reg_args = {
+      "register", "--key", P("ada.key"), "--terms", P("no-genai.json"), "--lines", P("catalogue")};
+  RunResult reg = Signet(reg_args);
+  ASSERT_EQ(reg.exit_code, 0) << reg.output;
+  EXPECT_TRUE(Contains(reg.output, "set on 1 new works, replaced on 0, 0 left")) << reg.output;
+  const std::string work = FirstMatch(reg.output, "registered (wk_[0-9a-f]+)");
+  ASSERT_FALSE(work.empty()) << reg.output;
+  RunResult set = Signet(
+      {"terms", "set", "--key", P("ada.key"), "--work", work, "ai_generative_training=allowed"});
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+
+  // With and without the journal, the re-run leaves the newer terms alone and says so.
+  for (bool journal : {true, false}) {
+    if (!journal) fs::remove(P("ada.key.journal"));
+    RunResult rerun = Signet(reg_args);
+    ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+    RunResult shown = Signet({"terms", "show", "--work", work});
+    EXPECT_TRUE(std::regex_search(shown.output, std::regex("ai_generative_training +allowed")))
+        << rerun.output << shown.output;
+    if (!journal) {
+      EXPECT_TRUE(Contains(rerun.output, "0 replaced, 1 left as they are") ||
+                  Contains(rerun.output, "replaced on 0, 1 left as they are"))
+          << rerun.output;
+      EXPECT_TRUE(Contains(rerun.output, "--update-terms replaces them")) << rerun.output;
+    }
+  }
+  RunResult update = Signet({"register", "--key", P("ada.key"), "--terms", P("no-genai.json"),
+                             "--update-terms", "--lines", P("catalogue")});
+  ASSERT_EQ(update.exit_code, 0) << update.output;
+  EXPECT_TRUE(Contains(update.output, "replaced on 1")) << update.output;
+  RunResult shown = Signet({"terms", "show", "--work", work});
+  EXPECT_TRUE(std::regex_search(shown.output, std::regex("ai_generative_training +notAllowed")))
+      << shown.output;
+
+  // An MP3 of the registered recording: the same work, no new work, no dispute.
+  fs::create_directories(P("mp3"));
+  ASSERT_NO_FATAL_FAILURE(Ffmpeg({"-i", P("catalogue/northerners.ogg"), "-c:a", "libmp3lame",
+                                  "-b:a", "128k", P("mp3/northerners.mp3")}));
+  RunResult mp3 = Signet({"register", "--key", P("ada.key"), "--lines", P("mp3")});
+  ASSERT_EQ(mp3.exit_code, 0) << mp3.output;
+  EXPECT_TRUE(Contains(mp3.output, "already registered (same recording as " + work + ")"))
+      << mp3.output;
+  EXPECT_TRUE(Contains(mp3.output, "1 files: 0 registered, 1 already registered, 0 disputed"))
+      << mp3.output;
+  RunResult list = Signet({"works", "list", "--key", P("ada.key")});
+  EXPECT_TRUE(Contains(list.output, ": 1 live, 0 withdrawn")) << list.output;
+}
+
+// A registration sharing only a few seconds with another artist's work opens
+// no dispute (registry/STATEMENTS.md "Disputes"); a copy does.
+TEST_F(SignetStatementsTest, OnlyASubstantialOverlapOpensADispute) {
+  ASSERT_NO_FATAL_FAILURE(Excerpt("loyalists", "catalogue/loyalists.ogg"));
+  NewArtist("ada.key", "Ada");
+  NewArtist("bo.key", "Bo");
+  ASSERT_EQ(Signet({"register", "--key", P("ada.key"), "--lines", P("catalogue")}).exit_code, 0);
+  // Bo's track: 4 s of Ada's recording, then 40 s of another.
+  const std::string other = (fp::testing::CorpusDir() / "heroes_rite.ogg").string();
+  ASSERT_NO_FATAL_FAILURE(Ffmpeg({"-ss", "10", "-t", "4", "-i", P("catalogue/loyalists.ogg"), "-ss",
+                                  "30", "-t", "40", "-i", other, "-filter_complex",
+                                  "[0:a]aformat=sample_rates=44100:channel_layouts=stereo[a];"
+                                  "[1:a]aformat=sample_rates=44100:channel_layouts=stereo[b];"
+                                  "[a][b]concat=n=2:v=0:a=1",
+                                  "-c:a", "libvorbis", P("bo-sample.ogg")}));
+  RunResult sample = Signet({"register", "--key", P("bo.key"), "--lines", P("bo-sample.ogg")});
+  ASSERT_EQ(sample.exit_code, 0) << sample.output;
+  EXPECT_TRUE(Contains(sample.output, "1 registered, 0 already registered, 0 disputed"))
+      << sample.output;
+  // The registry does hear the shared seconds (~3.2 s): they are just not a claim.
+  RunResult heard = Signet({"match", "--local", P("bo-sample.ogg")});
+  EXPECT_TRUE(Contains(heard.output, "\"Loyalists\" by Ada")) << heard.output;
+  ASSERT_NO_FATAL_FAILURE(
+      Ffmpeg({"-i", P("catalogue/loyalists.ogg"), "-b:a", "128k", P("bo-copy.mp3")}));
+  RunResult copy = Signet({"register", "--key", P("bo.key"), "--lines", P("bo-copy.mp3")});
+  ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  EXPECT_TRUE(Contains(copy.output, "1 registered, 0 already registered, 1 disputed"))
+      << copy.output;
+}
+
 TEST_F(SignetStatementsTest, MisuseHasExitStatusTwoAndNamesWhatExists) {
   RunResult unknown = SignetOffline({"frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
