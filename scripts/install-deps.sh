@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Signet needs, and only those that are missing.
-# Usage: scripts/install-deps.sh build|test|fuzz
+# Usage: scripts/install-deps.sh build|run|test|fuzz|bench|all
 #   build  compilers, libraries and tools to build signetd and signet
+#   run    build + what the README walkthrough uses (ffmpeg, the wesnoth recordings)
 #   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
 #          sox, Go's sumdb packages for the log interop test, an AcoustID client)
 #   fuzz   build + clang-14 and its libFuzzer runtime
@@ -19,17 +20,19 @@ test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
 )
+run_pkgs=(ffmpeg wesnoth-1.16-music)
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
   build) ;;
+  run) want+=("${run_pkgs[@]}") ;;
   test) want+=("${test_pkgs[@]}") ;;
   fuzz) want+=("${fuzz_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   all) want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|fuzz|bench|all" >&2; exit 2 ;;
+  *) echo "usage: $0 build|run|test|fuzz|bench|all" >&2; exit 2 ;;
 esac
 
 missing=()

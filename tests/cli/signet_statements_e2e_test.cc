@@ -190,7 +190,7 @@ TEST_F(SignetStatementsTest, ADisputeIsListedShownResolvedReopenedAndEndedByWith
 
   RunResult list = Signet({"disputes", "list", "--key", P("bo.key"), "--state", "open"});
   ASSERT_EQ(list.exit_code, 0) << list.output;
-  EXPECT_TRUE(Contains(list.output, "1 disputes: 1 open, 0 resolved")) << list.output;
+  EXPECT_TRUE(Contains(list.output, "1 dispute: 1 open, 0 resolved")) << list.output;
   const std::string dispute = FirstMatch(list.output, "(dp_[0-9a-f]{32}) +open");
   ASSERT_FALSE(dispute.empty()) << list.output;
   EXPECT_TRUE(Contains(list.output, ada_work + " (" + ada + ") / " + bo_work + " (" + bo + ")"))

@@ -89,8 +89,8 @@ int RunDisputesList(const DisputesArgs& a) {
     PrintDisputeLine(d);
     if (d.state == "open") ++open;
   }
-  std::printf("%zu disputes: %zu open, %zu resolved\n", disputes->size(), open,
-              disputes->size() - open);
+  std::printf("%zu dispute%s: %zu open, %zu resolved\n", disputes->size(),
+              disputes->size() == 1 ? "" : "s", open, disputes->size() - open);
   return kExitOk;
 }
 
