@@ -234,7 +234,8 @@ std::string Trim(std::string_view s) {
 
 std::string Help() {
   std::string h =
-      "usage: signetd [--data DIR] [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]...\n\n"
+      "usage: signetd [--data DIR] [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]...\n"
+      "       signetd --version\n\n"
       "The Signet registry server. Settings (config file \"key = value\", environment\n"
       "SIGNET_<KEY>, or --set key=value; later sources win: file < environment < flags):\n";
   for (const Key& k : Keys()) h += fmt::format("  {:<28} {}\n", k.name, k.help);

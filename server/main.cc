@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 
 #include "api/api.h"
 #include "crypto/ed25519.h"
@@ -42,6 +43,12 @@ int Run(int argc, char** argv) {
   // A reader of stdout/stderr that goes away must not kill the server: writes
   // fail with EPIPE instead (sockets already send with MSG_NOSIGNAL).
   std::signal(SIGPIPE, SIG_IGN);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--version") {
+      fmt::print("signetd {}\n", SIGNET_VERSION);
+      return 0;
+    }
+  }
   auto loaded =
       signet::server::LoadConfig(argc, argv, [](const char* n) { return std::getenv(n); });
   if (!loaded.ok()) {

@@ -330,6 +330,10 @@ TEST_F(SignetStatementsTest, OnlyASubstantialOverlapOpensADispute) {
 }
 
 TEST_F(SignetStatementsTest, MisuseHasExitStatusTwoAndNamesWhatExists) {
+  RunResult version = RunArgs({SIGNETD_BIN, "--version"});
+  EXPECT_EQ(version.exit_code, 0) << version.output;
+  EXPECT_TRUE(std::regex_match(version.output, std::regex("signetd [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+      << version.output;
   RunResult unknown = SignetOffline({"frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_TRUE(Contains(unknown.output, "unknown command 'frobnicate'")) << unknown.output;

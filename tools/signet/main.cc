@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   namespace cli = signet::cli;
   CLI::App app{"signet: register, match and check recordings against a Signet registry"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "signet 0.1.0");
+  app.set_version_flag("--version", "signet " SIGNET_VERSION);
   cli::Commands commands;
   cli::AddFingerprintCommand(app, commands);
   cli::AddArtistCommand(app, commands);
