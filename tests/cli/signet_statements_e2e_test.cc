@@ -329,6 +329,37 @@ TEST_F(SignetStatementsTest, OnlyASubstantialOverlapOpensADispute) {
       << copy.output;
 }
 
+// A check that does not check every file is a failure that says which files
+// were not checked: never "0 errors" and exit 0 after nothing happened.
+TEST_F(SignetStatementsTest, ACheckThatDidNotFinishSaysWhatWasNotChecked) {
+  fs::create_directories(P("empty/sub"));
+  std::ofstream(P("empty/notes.txt")) << "not audio";
+  RunResult empty = Signet({"check", "--purpose", "search", P("empty")});
+  EXPECT_EQ(empty.exit_code, 1) << empty.output;
+  EXPECT_TRUE(Contains(empty.output, "no audio files in " + P("empty"))) << empty.output;
+
+  ASSERT_NO_FATAL_FAILURE(Excerpt("loyalists", "catalogue/loyalists.ogg"));
+  ASSERT_NO_FATAL_FAILURE(Excerpt("wanderer", "catalogue/wanderer.ogg"));
+  RunResult down = SignetOffline({"check", "--server", "http://127.0.0.1:1", "--purpose", "search",
+                                  "--lines", P("catalogue")});
+  EXPECT_EQ(down.exit_code, 1) << down.output;
+  EXPECT_TRUE(Contains(down.output, "INCOMPLETE: 0 of 2 files checked")) << down.output;
+  EXPECT_TRUE(Contains(down.output, "2 NOT CHECKED")) << down.output;
+  EXPECT_TRUE(Contains(down.output, "connection refused")) << down.output;
+  EXPECT_TRUE(Contains(down.output, P("catalogue/wanderer.ogg"))) << down.output;
+  EXPECT_FALSE(Contains(down.output, "0 errors")) << down.output;
+
+  // Ctrl-C 1.5 s in: the corpus's 41 full tracks take far longer than 1.5 s.
+  RunResult interrupted = RunArgs({"timeout", "--preserve-status", "-s", "INT", "1.5",
+                                   SIGNET_CLI_BIN, "check", "--server", url_, "--purpose", "search",
+                                   "--lines", "-j", "1", fp::testing::CorpusDir().string()});
+  EXPECT_EQ(interrupted.exit_code, 1) << interrupted.output;
+  EXPECT_TRUE(Contains(interrupted.output, "INCOMPLETE: ")) << interrupted.output;
+  EXPECT_TRUE(Contains(interrupted.output, "files (interrupted); re-run to check them"))
+      << interrupted.output;
+  EXPECT_FALSE(Contains(interrupted.output, "0 errors")) << interrupted.output;
+}
+
 TEST_F(SignetStatementsTest, MisuseHasExitStatusTwoAndNamesWhatExists) {
   RunResult version = RunArgs({SIGNETD_BIN, "--version"});
   EXPECT_EQ(version.exit_code, 0) << version.output;
