@@ -38,6 +38,8 @@ Api::Api(registry::Registry& registry, const crypto::note::Signer* receipt_signe
   router_.Add("GET", "/v1/log/checkpoint", bind(&Api::LogCheckpoint), small);
   router_.Add("GET", "/v1/log/key", bind(&Api::LogKey), small);
   router_.Add("GET", "/v1/log/entries/{index}", bind(&Api::LogEntry), small);
+  router_.Add("GET", "/v1/log/tile/{path...}", bind(&Api::LogTile), small);
+  router_.Add("GET", "/v1/log/receipt", bind(&Api::LogReceipt), small);
   router_.Add("GET", "/v1/log/proof/inclusion", bind(&Api::InclusionProof), small);
   router_.Add("GET", "/v1/log/proof/consistency", bind(&Api::ConsistencyProof), small);
   router_.Add("GET", "/v2/lookup", bind(&Api::AcoustIdLookup), small);
@@ -84,6 +86,9 @@ Response Api::MetricsText(const Request&, const Params&) const {
       {"signet_registry_commit_groups", d(s.commit_groups)},
       {"signet_registry_open_seconds", s.open_seconds},
   };
+  if (options_.extra_gauges) {
+    for (auto& g : options_.extra_gauges()) gauges.push_back(std::move(g));
+  }
   return Response::Text(200, metrics_.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");
 }
 

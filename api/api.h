@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,11 @@ struct ApiOptions {
   std::chrono::milliseconds check_max_duration{std::chrono::hours(6)};
   std::size_t default_page_size = 100;
   std::size_t max_page_size = 1000;
+  // Witnesses are configured: /v1/log/checkpoint and /v1/log/receipt serve the
+  // witnessed checkpoint (crypto/LOG.md "Witnessing") instead of the latest.
+  bool witnessed_checkpoint = false;
+  // More gauges for /metrics (the witness publisher's); may be empty.
+  std::function<std::vector<std::pair<std::string, double>>()> extra_gauges;
 };
 
 class Api : public Handler {
@@ -96,6 +102,8 @@ class Api : public Handler {
   Response LogCheckpoint(const Request&, const Params&) const;
   Response LogKey(const Request&, const Params&) const;
   Response LogEntry(const Request&, const Params&) const;
+  Response LogTile(const Request&, const Params&) const;
+  Response LogReceipt(const Request&, const Params&) const;
   Response InclusionProof(const Request&, const Params&) const;
   Response ConsistencyProof(const Request&, const Params&) const;
 

@@ -26,6 +26,25 @@ bool IsParam(const std::string& seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
 
+bool IsRest(const std::string& seg) { return IsParam(seg) && seg.ends_with("...}"); }
+
+// The parameter's name: "{id}" -> "id", "{path...}" -> "path".
+std::string ParamName(const std::string& seg) {
+  return seg.substr(1, seg.size() - (IsRest(seg) ? 5 : 2));
+}
+
+// Whether `segs` fits the template segments `tmpl`.
+template <typename Segments>
+bool Fits(const std::vector<std::string>& tmpl, const Segments& segs) {
+  const bool rest = !tmpl.empty() && IsRest(tmpl.back());
+  if (rest ? segs.size() < tmpl.size() : segs.size() != tmpl.size()) return false;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const std::string& t = tmpl[std::min(i, tmpl.size() - 1)];
+    if (IsParam(t) ? segs[i].empty() : t != segs[i]) return false;
+  }
+  return true;
+}
+
 // HEAD is served wherever GET is (RFC 9110 9.3.2): the same handler, and the
 // transport sends the head alone.
 bool Serves(const std::string& route_method, std::string_view method) {
@@ -106,12 +125,7 @@ Router::Found Router::Find(std::string_view method, std::string_view target) con
   const auto& segs = found.match.target.segments;
   std::string allow;
   for (const Route& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
-    bool ok = true;
-    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
-      ok = IsParam(r.segments[i]) ? !segs[i].empty() : r.segments[i] == segs[i];
-    }
-    if (!ok) continue;
+    if (!Fits(r.segments, segs)) continue;
     if (!Serves(r.method, method)) {
       if (allow.find(r.method) == std::string::npos) {
         if (!allow.empty()) allow += ", ";
@@ -122,9 +136,14 @@ Router::Found Router::Find(std::string_view method, std::string_view target) con
     }
     found.route = &r;
     found.match.route = r.path_template;
-    for (std::size_t i = 0; i < segs.size(); ++i) {
-      if (IsParam(r.segments[i])) {
-        found.match.params.emplace_back(r.segments[i].substr(1, r.segments[i].size() - 2), segs[i]);
+    for (std::size_t i = 0; i < r.segments.size(); ++i) {
+      const std::string& t = r.segments[i];
+      if (IsRest(t)) {
+        std::string joined = segs[i];
+        for (std::size_t j = i + 1; j < segs.size(); ++j) joined += "/" + segs[j];
+        found.match.params.emplace_back(ParamName(t), std::move(joined));
+      } else if (IsParam(t)) {
+        found.match.params.emplace_back(ParamName(t), segs[i]);
       }
     }
     return found;
@@ -150,12 +169,7 @@ RouteInfo Router::Classify(std::string_view method, std::string_view target) con
   // our templates, so decoding is not needed to pick the route.
   std::vector<std::string> segs = SplitTemplate(path.empty() ? "/" : path);
   for (const Route& r : routes_) {
-    if (!Serves(r.method, method) || r.segments.size() != segs.size()) continue;
-    bool ok = true;
-    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
-      ok = IsParam(r.segments[i]) ? !segs[i].empty() : r.segments[i] == segs[i];
-    }
-    if (!ok) continue;
+    if (!Serves(r.method, method) || !Fits(r.segments, segs)) continue;
     info.route = r.path_template;
     info.streaming = static_cast<bool>(r.stream_fn);
     if (!info.streaming) info.body_limit = r.body_limit;

@@ -1,6 +1,8 @@
 // Maps (method, path template) to a handler. Templates are literal segments
 // and `{name}` segments that match one non-empty path segment:
-// "/v1/works/{id}/terms". An unknown path answers 404, a known path with
+// "/v1/works/{id}/terms". A last segment `{name...}` matches one or more
+// remaining non-empty segments, given to the handler joined by '/'
+// ("/v1/log/tile/{path...}" for tlog-tiles paths). An unknown path answers 404, a known path with
 // another method 405 with an Allow header, both as problem+json.
 //
 // Also parses request targets: percent-decoded path segments and query

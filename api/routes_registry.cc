@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/json_mapping.h"
 #include "crypto/ed25519.h"
+#include "crypto/tiles.h"
 #include "protocol/answers_json.h"
 #include "protocol/ids.h"
 #include "protocol/terms.h"
@@ -72,7 +73,18 @@ Response Api::PostStatement(const Request& request, const Params&) const {
         "signed by the artist's key (signet register does this)"));
   }
   auto accepted = registry_.Submit(request.body);
-  if (!accepted.ok()) return Response::Problem(accepted.status());
+  if (!accepted.ok()) {
+    Response r = Response::Problem(accepted.status());
+    if (request.body.size() > crypto::tiles::kMaxEntryBytes &&
+        accepted.status().code() == Status::Code::kResourceExhausted) {
+      // Machine-readable: the limit and the size (RFC 9457 extension members).
+      bj::object o = bj::parse(r.body).as_object();
+      o["max_bytes"] = crypto::tiles::kMaxEntryBytes;
+      o["bytes"] = request.body.size();
+      r.body = bj::serialize(o);
+    }
+    return r;
+  }
   Response r = json::JsonResponse(201, json::AcceptedJson(*accepted));
   if (accepted->work_id) {
     r.headers.Set("Location", WorkPath(*accepted->work_id));

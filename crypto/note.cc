@@ -91,11 +91,7 @@ std::pair<std::string_view, std::string_view> Chop(std::string_view s, char sep)
   return {s.substr(0, i), s.substr(i + 1)};
 }
 
-std::string Hex8(std::uint32_t v) {
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", v);
-  return buf;
-}
+std::string Hex8(std::uint32_t v) { return KeyIdHex(v); }
 
 Result<std::uint32_t> ParseHex8(std::string_view s) {
   if (s.size() != 8) return Status::InvalidArgument("key id must be 8 hex digits");
@@ -111,14 +107,16 @@ Result<std::uint32_t> ParseHex8(std::string_view s) {
   return v;
 }
 
-// Decodes base64(0x01 || 32 bytes).
-Result<Bytes> DecodeAlgKey(std::string_view b64, std::string_view what) {
+// Decodes base64(alg || 32 bytes).
+Result<Bytes> DecodeAlgKey(std::string_view b64, std::string_view what,
+                           std::uint8_t alg = kAlgEd25519) {
   Result<Bytes> raw = Base64Decode(b64);
   if (!raw.ok()) return raw.status().WithContext(what);
-  if (raw->empty() || (*raw)[0] != kAlgEd25519) {
+  if (raw->empty() || (*raw)[0] != alg) {
     sodium_memzero(raw->data(), raw->size());
-    return Status::InvalidArgument(std::string(what) +
-                                   ": unknown algorithm (only Ed25519, 0x01, is supported)");
+    return Status::InvalidArgument(
+        std::string(what) + ": unknown signature type (expected 0x" + KeyIdHex(alg).substr(6) +
+        (alg == kAlgEd25519 ? ", Ed25519 note signatures)" : ", Ed25519 cosignatures/v1)"));
   }
   if (raw->size() != 33) {
     sodium_memzero(raw->data(), raw->size());
@@ -147,8 +145,17 @@ bool IsValidKeyName(std::string_view name) {
   return true;
 }
 
+std::string KeyIdHex(std::uint32_t key_id) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", key_id);
+  return buf;
+}
+
 std::uint32_t KeyId(std::string_view name, const PublicKey& public_key) {
-  const std::uint8_t alg = kAlgEd25519;
+  return KeyId(name, kAlgEd25519, public_key);
+}
+
+std::uint32_t KeyId(std::string_view name, std::uint8_t alg, const PublicKey& public_key) {
   const Digest d = Sha256Hasher()
                        .Update(name)
                        .Update("\n")
@@ -169,7 +176,7 @@ Result<Verifier> Verifier::Create(std::string_view name, const PublicKey& public
   return Verifier(std::string(name), public_key);
 }
 
-Result<Verifier> Verifier::Parse(std::string_view text) {
+Result<VerifierKeyParts> ParseVerifierKeyText(std::string_view text, std::uint8_t alg) {
   text = internal::Trim(text);
   const std::string fmt = "verifier key must look like <name>+<8 hex digits>+<base64 key>";
   auto [name, rest] = Chop(text, '+');
@@ -177,22 +184,33 @@ Result<Verifier> Verifier::Parse(std::string_view text) {
   if (!IsValidKeyName(name) || b64.empty()) return Status::InvalidArgument(fmt);
   Result<std::uint32_t> id = ParseHex8(hex);
   if (!id.ok()) return id.status().WithContext(fmt);
-  SIGNET_ASSIGN_OR_RETURN(Bytes raw, DecodeAlgKey(b64, "verifier key"));
-  PublicKey pk{};
-  std::copy(raw.begin() + 1, raw.end(), pk.begin());
-  Verifier v(std::string(name), pk);
-  if (v.key_id() != *id) {
+  SIGNET_ASSIGN_OR_RETURN(Bytes raw, DecodeAlgKey(b64, "verifier key", alg));
+  VerifierKeyParts parts;
+  parts.name = std::string(name);
+  std::copy(raw.begin() + 1, raw.end(), parts.public_key.begin());
+  const std::uint32_t want = KeyId(parts.name, alg, parts.public_key);
+  if (want != *id) {
     return Status::InvalidArgument("verifier key id " + std::string(hex) +
-                                   " does not match its name and key (expected " +
-                                   Hex8(v.key_id()) + "): the key text is damaged");
+                                   " does not match its name and key (expected " + Hex8(want) +
+                                   "): the key text is damaged");
   }
-  return v;
+  return parts;
+}
+
+std::string FormatVerifierKeyText(std::string_view name, std::uint8_t alg,
+                                  const PublicKey& public_key) {
+  Bytes raw{alg};
+  raw.insert(raw.end(), public_key.begin(), public_key.end());
+  return std::string(name) + "+" + Hex8(KeyId(name, alg, public_key)) + "+" + Base64Encode(raw);
+}
+
+Result<Verifier> Verifier::Parse(std::string_view text) {
+  SIGNET_ASSIGN_OR_RETURN(VerifierKeyParts parts, ParseVerifierKeyText(text, kAlgEd25519));
+  return Verifier(std::move(parts.name), parts.public_key);
 }
 
 std::string Verifier::ToText() const {
-  Bytes raw{kAlgEd25519};
-  raw.insert(raw.end(), public_key_.begin(), public_key_.end());
-  return name_ + "+" + Hex8(key_id_) + "+" + Base64Encode(raw);
+  return FormatVerifierKeyText(name_, kAlgEd25519, public_key_);
 }
 
 // ---- Signer -------------------------------------------------------------------

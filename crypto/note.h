@@ -41,6 +41,21 @@ bool IsValidKeyName(std::string_view name);
 
 // C2SP key id for an Ed25519 key with this name.
 std::uint32_t KeyId(std::string_view name, const PublicKey& public_key);
+// The same for another signature type byte of an Ed25519 key (signed-note's
+// registry: 0x01 note signatures, 0x04 tlog-cosignature/v1).
+std::uint32_t KeyId(std::string_view name, std::uint8_t alg, const PublicKey& public_key);
+// 8 lowercase hex digits.
+std::string KeyIdHex(std::uint32_t key_id);
+
+// A verifier key text "<name>+<hex8 key id>+<base64(alg || 32-byte key)>"
+// for an Ed25519 key of type `alg`: parsed, with its key id checked.
+struct VerifierKeyParts {
+  std::string name;
+  PublicKey public_key{};
+};
+Result<VerifierKeyParts> ParseVerifierKeyText(std::string_view text, std::uint8_t alg);
+std::string FormatVerifierKeyText(std::string_view name, std::uint8_t alg,
+                                  const PublicKey& public_key);
 
 class Verifier {
  public:

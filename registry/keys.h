@@ -23,6 +23,8 @@ namespace signet::registry::keys {
 // Owned by the transparency log (registry/transparency_log.h):
 inline constexpr std::string_view kTreeSize = "tree_size";     // U64 log size
 inline constexpr std::string_view kCheckpoint = "checkpoint";  // signed note text
+// The newest checkpoint witnesses cosigned (signed note with cosignatures).
+inline constexpr std::string_view kWitnessedCheckpoint = "witnessed_checkpoint";
 // Owned by the group-commit writer (registry/group_commit.h):
 inline constexpr std::string_view kCounters = "counters";                // records::EncodeCounters
 inline constexpr std::string_view kLastAcceptedAt = "last_accepted_at";  // U64 µs

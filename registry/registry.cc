@@ -146,6 +146,31 @@ Result<crypto::Receipt> Registry::ReceiptFor(std::uint64_t index) const {
   return impl_->log->ReceiptFor(index);
 }
 
+Result<std::string> Registry::LogNodeHashes(std::uint32_t level, std::uint64_t first,
+                                            std::uint32_t count) const {
+  return impl_->log->NodeHashes(level, first, count);
+}
+Result<std::vector<std::string>> Registry::LogEntries(std::uint64_t first,
+                                                      std::uint32_t count) const {
+  return impl_->log->Leaves(first, count);
+}
+std::string Registry::WitnessedCheckpoint() const { return impl_->log->WitnessedCheckpoint(); }
+Status Registry::PublishWitnessedCheckpoint(const std::string& note) {
+  return impl_->log->PublishWitnessed(note);
+}
+Result<crypto::Receipt> Registry::WitnessedReceiptFor(std::uint64_t index) const {
+  const std::string note = impl_->log->WitnessedCheckpoint();
+  if (note.empty()) return Status::NotFound("no witnessed checkpoint has been published yet");
+  SIGNET_ASSIGN_OR_RETURN(LogSigner::Parsed cp, impl_->log->signer().OpenCheckpoint(note));
+  if (index >= cp.size) {
+    return Status::NotFound("log entry " + std::to_string(index) +
+                            " is not in the witnessed checkpoint (size " + std::to_string(cp.size) +
+                            ") yet; witnessed checkpoints are "
+                            "published every few seconds");
+  }
+  return impl_->log->MakeReceipt(index, cp.size, note);
+}
+
 Stats Registry::GetStats(bool with_index_memory) const {
   const GroupCommitter::Committed c = impl_->writer->committed();
   Stats s;

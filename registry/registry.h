@@ -132,6 +132,19 @@ class Registry {
                                                        std::uint64_t new_size) const;
   // Receipt for leaf `index` against the latest checkpoint.
   Result<crypto::Receipt> ReceiptFor(std::uint64_t index) const;
+  // C2SP tlog-tiles reads (crypto/tiles.h), from the stored hashes and leaves
+  // with one range scan each; at most 256 per call. NotFound beyond the log.
+  Result<std::string> LogNodeHashes(std::uint32_t level, std::uint64_t first,
+                                    std::uint32_t count) const;
+  Result<std::vector<std::string>> LogEntries(std::uint64_t first, std::uint32_t count) const;
+  // The newest checkpoint witnesses cosigned ("" before the first), and its
+  // publication (server/checkpoint_publisher.h): durable, checked against the
+  // stored tree, never going back (registry/transparency_log.h).
+  std::string WitnessedCheckpoint() const;
+  Status PublishWitnessedCheckpoint(const std::string& note);
+  // Receipt for leaf `index` against the witnessed checkpoint. NotFound when
+  // none is published or the leaf is not in its tree.
+  Result<crypto::Receipt> WitnessedReceiptFor(std::uint64_t index) const;
 
   // Counts for /metrics; cheap. `with_index_memory` also fills
   // index_memory_bytes, which walks the index's mutable part (O(recent

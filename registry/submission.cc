@@ -8,8 +8,19 @@
 
 namespace signet::registry {
 
+Status EnvelopeTooLarge(std::size_t bytes) {
+  return Status::ResourceExhausted(
+      "the signed statement is " + std::to_string(bytes) +
+      " bytes; the log holds statements of at most 65535 bytes (C2SP tlog-tiles entry bundles "
+      "prefix each entry with a 16-bit length). A work registration carries the whole "
+      "recording's fingerprint, about 40 bytes per second, so this bounds registrations to "
+      "recordings of about 25 minutes; register a longer recording as parts of at most 20 "
+      "minutes");
+}
+
 Result<Submission> ParseSubmission(std::string_view envelope_json, Micros now,
                                    Micros max_skew_micros) {
+  if (envelope_json.size() > kMaxEnvelopeBytes) return EnvelopeTooLarge(envelope_json.size());
   Submission s;
   s.envelope_json = std::string(envelope_json);
   auto env = crypto::dsse::ParseJson(envelope_json);

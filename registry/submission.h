@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "crypto/dsse.h"
 #include "crypto/ed25519.h"
+#include "crypto/tiles.h"
 #include "registry/overlap_finder.h"
 #include "registry/statement.h"
 #include "registry/store.h"
@@ -33,6 +34,13 @@ struct Submission {
   // work.register whose signature verified: the dispute search so far.
   std::optional<EarlySearch> early_search;
 };
+
+// The log serves its entries as C2SP tlog-tiles entry bundles, whose 16-bit
+// length prefix holds at most 65,535 bytes (crypto/tiles.h): a larger
+// envelope could never be served, so it is refused (registry/STATEMENTS.md).
+inline constexpr std::size_t kMaxEnvelopeBytes = crypto::tiles::kMaxEntryBytes;
+// ResourceExhausted naming the limit and what it means for a registration.
+Status EnvelopeTooLarge(std::size_t bytes);
 
 // Parses the envelope and its payload (issued_at at most `max_skew_micros`
 // after `now`) and names the statement. InvalidArgument says what is wrong.

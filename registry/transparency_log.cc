@@ -78,6 +78,15 @@ Status TransparencyLog::Init() {
       return Status::Internal("the last log entry does not match its leaf hash; corrupt data");
     }
   }
+  SIGNET_ASSIGN_OR_RETURN(auto witnessed, store_->Get(Column::kMeta, keys::kWitnessedCheckpoint));
+  if (witnessed) {
+    auto w = signer_.OpenCheckpoint(*witnessed);
+    if (!w.ok() || w->size > size) {
+      return Status::Internal(
+          "the stored witnessed checkpoint is not one of this log's; corrupt data");
+    }
+    witnessed_ = std::move(*witnessed);
+  }
   size_ = size;
   return Status::Ok();
 }
@@ -112,6 +121,104 @@ Result<crypto::Digest> TransparencyLog::NodeHash(std::uint32_t level, std::uint6
                             std::to_string(size));
   }
   return NodesOf(store_)(level, index);
+}
+
+Result<std::string> TransparencyLog::NodeHashes(std::uint32_t level, std::uint64_t first,
+                                                std::uint32_t count) const {
+  const std::uint64_t size = Size();
+  if (count == 0 || count > 256) return Status::InvalidArgument("read 1 to 256 node hashes");
+  const std::uint64_t complete = level < 64 ? size >> level : 0;
+  if (first >= complete || count > complete - first) {
+    return Status::NotFound("log nodes (" + std::to_string(level) + ", " + std::to_string(first) +
+                            ".." + std::to_string(first + count - 1) +
+                            ") are not all complete subtrees of the tree of size " +
+                            std::to_string(size));
+  }
+  std::string out;
+  out.reserve(std::size_t{count} * 32);
+  std::uint64_t next = first;
+  Status bad;
+  const std::string prefix = keys::NodeKey(level, 0).substr(0, 1);
+  SIGNET_RETURN_IF_ERROR(store_->Scan(
+      Column::kLogNodes, prefix, keys::NodeKey(level, first),
+      [&](std::string_view key, std::string_view value) {
+        if (key != keys::NodeKey(level, next) || value.size() != 32) {
+          bad = Status::Internal("log node (" + std::to_string(level) + ", " +
+                                 std::to_string(next) + ") is missing from the database");
+          return false;
+        }
+        out.append(value);
+        return ++next < first + count;
+      }));
+  SIGNET_RETURN_IF_ERROR(bad);
+  if (next != first + count) {
+    return Status::Internal("log node (" + std::to_string(level) + ", " + std::to_string(next) +
+                            ") is missing from the database");
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> TransparencyLog::Leaves(std::uint64_t first,
+                                                         std::uint32_t count) const {
+  const std::uint64_t size = Size();
+  if (count == 0 || count > 256) return Status::InvalidArgument("read 1 to 256 log entries");
+  if (first >= size || count > size - first) {
+    return Status::NotFound("log entries " + std::to_string(first) + ".." +
+                            std::to_string(first + count - 1) + " are not all in the log (size " +
+                            std::to_string(size) + ")");
+  }
+  std::vector<std::string> out;
+  out.reserve(count);
+  Status bad;
+  SIGNET_RETURN_IF_ERROR(store_->Scan(
+      Column::kLogLeaves, "", keys::LeafKey(first),
+      [&](std::string_view key, std::string_view value) {
+        if (key != keys::LeafKey(first + out.size())) {
+          bad = Status::Internal("log entry " + std::to_string(first + out.size()) + " is missing");
+          return false;
+        }
+        out.emplace_back(value);
+        return out.size() < count;
+      }));
+  SIGNET_RETURN_IF_ERROR(bad);
+  if (out.size() != count) {
+    return Status::Internal("log entry " + std::to_string(first + out.size()) + " is missing");
+  }
+  return out;
+}
+
+std::string TransparencyLog::WitnessedCheckpoint() const {
+  std::shared_lock lock(mu_);
+  return witnessed_;
+}
+
+Status TransparencyLog::PublishWitnessed(const std::string& note) {
+  std::lock_guard publishing(publish_mu_);
+  SIGNET_ASSIGN_OR_RETURN(LogSigner::Parsed cp, signer_.OpenCheckpoint(note));
+  if (cp.size > Size()) {
+    return Status::InvalidArgument("checkpoint of size " + std::to_string(cp.size) +
+                                   " is beyond the log's " + std::to_string(Size()));
+  }
+  SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, merkle::RootHash(cp.size, NodesOf(store_)));
+  if (root != cp.root) {
+    return Status::InvalidArgument("checkpoint of size " + std::to_string(cp.size) +
+                                   " does not have the stored tree's root");
+  }
+  const std::string current = WitnessedCheckpoint();
+  if (!current.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(LogSigner::Parsed prev, signer_.OpenCheckpoint(current));
+    if (cp.size < prev.size) {
+      return Status::FailedPrecondition("the witnessed checkpoint is at size " +
+                                        std::to_string(prev.size) + "; it never goes back to " +
+                                        std::to_string(cp.size));
+    }
+  }
+  WriteSet ws;
+  ws.Put(Column::kMeta, std::string(keys::kWitnessedCheckpoint), note);
+  SIGNET_RETURN_IF_ERROR(store_->Write(ws));
+  std::unique_lock lock(mu_);
+  witnessed_ = note;
+  return Status::Ok();
 }
 
 Result<std::vector<crypto::Digest>> TransparencyLog::InclusionProof(std::uint64_t index,

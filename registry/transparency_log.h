@@ -15,7 +15,13 @@
 // For serving C2SP tlog tiles: NodeHash(level, index) returns the stored hash
 // of any complete subtree of the published tree (a hash tile is the 256 nodes
 // NodeHash(8 * tile_level, 256 * n + i)), and Leaf(index) its leaf data,
-// without recomputing any hash.
+// without recomputing any hash; NodeHashes and Leaves read a whole tile or
+// entry bundle with one range scan.
+//
+// The witnessed checkpoint (meta key `witnessed_checkpoint`) is the newest
+// checkpoint enough witnesses cosigned (server/checkpoint_publisher.h); it is
+// what /v1/log/checkpoint serves when witnesses are configured. It is never
+// replaced by a smaller tree, nor by another root of the same size.
 //
 // Thread safety: the const methods may be called from any thread at once,
 // concurrently with the writer; AppendLeaf, SignTree and Publish are for the
@@ -24,6 +30,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -67,6 +74,14 @@ class TransparencyLog {
   // [index * 2^level, (index + 1) * 2^level). NotFound unless that subtree is
   // complete in the published tree.
   Result<crypto::Digest> NodeHash(std::uint32_t level, std::uint64_t index) const;
+  // The stored hashes of nodes (level, first) .. (level, first + count - 1),
+  // concatenated (a hash tile's bytes), read with one range scan. NotFound
+  // unless all are complete in the published tree; at most 256.
+  Result<std::string> NodeHashes(std::uint32_t level, std::uint64_t first,
+                                 std::uint32_t count) const;
+  // The data of leaves first .. first + count - 1 (an entry bundle's entries),
+  // one range scan. NotFound beyond Size(); at most 256.
+  Result<std::vector<std::string>> Leaves(std::uint64_t first, std::uint32_t count) const;
   // REQUIRES: index < size <= Size() (InvalidArgument otherwise).
   Result<std::vector<crypto::Digest>> InclusionProof(std::uint64_t index, std::uint64_t size) const;
   // REQUIRES: old_size <= new_size <= Size() (InvalidArgument otherwise).
@@ -80,6 +95,16 @@ class TransparencyLog {
   // with both before it publishes the next).
   Result<crypto::Receipt> MakeReceipt(std::uint64_t index, std::uint64_t size,
                                       const std::string& checkpoint) const;
+
+  // ---- the witnessed checkpoint (any thread) --------------------------------
+  // "" until one was published.
+  std::string WitnessedCheckpoint() const;
+  // Stores `note` durably as the witnessed checkpoint after checking that it
+  // is signed by the log key, that its tree is stored (size <= Size(), same
+  // root as the stored nodes), and that it does not go back: a smaller size
+  // than the current one is FailedPrecondition. Cosignatures are the caller's
+  // to have verified.
+  Status PublishWitnessed(const std::string& note);
 
   // ---- appending (the writer thread) ---------------------------------------
   // Puts leaf `index` with `data` and the Merkle nodes it completes into `o`.
@@ -101,9 +126,11 @@ class TransparencyLog {
   Store* store_;
   LogSigner signer_;
 
-  mutable std::shared_mutex mu_;  // guards the two below
+  mutable std::shared_mutex mu_;  // guards the three below
   std::uint64_t size_ = 0;
   std::string checkpoint_;
+  std::string witnessed_;
+  std::mutex publish_mu_;  // one PublishWitnessed at a time
 };
 
 }  // namespace signet::registry

@@ -65,6 +65,33 @@ const std::vector<Key>& Keys() {
          c.log_origin = std::string(v);
          return Status::Ok();
        }},
+      {"witness",
+       "a witness that cosigns the log's checkpoints: \"NAME VKEY URL\" (its cosignature/v1 "
+       "verifier key, its tlog-witness submission URL); repeat the setting for each witness "
+       "(crypto/LOG.md)",
+       [](Config& c, std::string_view v) -> Status {
+         SIGNET_ASSIGN_OR_RETURN(WitnessConfig w, ParseWitnessSetting(v));
+         for (const WitnessConfig& other : c.witnessing.witnesses) {
+           if (other.name == w.name || other.key.ToText() == w.key.ToText()) {
+             return Status::InvalidArgument("witness " + w.name + " is configured twice");
+           }
+         }
+         c.witnessing.witnesses.push_back(std::move(w));
+         return Status::Ok();
+       }},
+      {"witness_quorum",
+       "cosignatures a checkpoint needs before /v1/log/checkpoint serves it (default 1; at "
+       "most the number of witnesses)",
+       NumberKey<std::size_t>(
+           "witness_quorum", [](Config& c) -> std::size_t& { return c.witnessing.quorum; }, 1,
+           100)},
+      {"checkpoint_interval_ms",
+       "how often a new checkpoint is sent to the witnesses, when the log grew (default 10000)",
+       MillisKey(
+           "checkpoint_interval_ms", [](Config & c) -> auto& { return c.witnessing.interval; })},
+      {"witness_timeout_ms", "connect and answer time allowed to a witness (default 10000)",
+       MillisKey(
+           "witness_timeout_ms", [](Config & c) -> auto& { return c.witnessing.request_timeout; })},
       {"access_log", "1: one JSON line per request on stderr (default), 0: none",
        [](Config& c, std::string_view v) {
          if (v != "0" && v != "1") return Status::InvalidArgument("access_log must be 0 or 1");
@@ -319,6 +346,11 @@ Result<LoadedConfig> LoadConfig(int argc, const char* const* argv, const GetEnv&
     if (const char* v = getenv(env.c_str())) SIGNET_RETURN_IF_ERROR(Set(c, k.name, v, env));
   }
   for (const auto& [k, v] : flags) SIGNET_RETURN_IF_ERROR(Set(c, k, v, "--" + k));
+  if (!c.witnessing.witnesses.empty() && c.witnessing.quorum > c.witnessing.witnesses.size()) {
+    return Status::InvalidArgument(
+        fmt::format("witness_quorum is {} but only {} witnesses are configured",
+                    c.witnessing.quorum, c.witnessing.witnesses.size()));
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@
 
 #include "api/api.h"
 #include "common/status.h"
+#include "server/checkpoint_publisher.h"
 #include "server/http_server.h"
 
 namespace signet::server {
@@ -28,6 +29,8 @@ struct Config {
   // C2SP checkpoint origin (and signed-note key name) of the log.
   std::string log_origin = "signet.localhost/log";
   bool access_log = true;
+  // Witnesses (`witness` lines) and the cadence of witnessed checkpoints.
+  PublisherOptions witnessing;
   ServerOptions server;
   api::ApiOptions api;
 };

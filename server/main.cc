@@ -1,7 +1,8 @@
 // signetd: the Signet registry server. Wires the configuration, the server's
 // log key (created in the data directory on first start, mode 0600), the
-// registry, the API and the HTTP transport; runs until SIGINT/SIGTERM, then
-// drains in-flight requests and closes the registry before exiting 0.
+// registry, the witness publisher (when witnesses are configured), the API and
+// the HTTP transport; runs until SIGINT/SIGTERM, then drains in-flight
+// requests, stops the publisher and closes the registry before exiting 0.
 #include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -17,6 +19,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "registry/registry.h"
+#include "server/checkpoint_publisher.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/line_writer.h"
@@ -96,6 +99,24 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  // Witnesses cosign a checkpoint every checkpoint_interval_ms (crypto/LOG.md).
+  std::unique_ptr<signet::server::CheckpointPublisher> publisher;
+  if (!config.witnessing.witnesses.empty()) {
+    signet::registry::Registry& r = **registry;
+    signet::server::PublisherLog log;
+    log.latest_checkpoint = [&r] { return r.Checkpoint(); };
+    log.consistency_proof = [&r](std::uint64_t o, std::uint64_t n) {
+      return r.ConsistencyProof(o, n);
+    };
+    log.published_checkpoint = [&r] { return r.WitnessedCheckpoint(); };
+    log.publish = [&r](const std::string& note) { return r.PublishWitnessedCheckpoint(note); };
+    config.witnessing.report = [](const std::string& m) { fmt::print(stderr, "signetd: {}\n", m); };
+    publisher = std::make_unique<signet::server::CheckpointPublisher>(
+        std::move(log), signer->verifier(), config.witnessing);
+    config.api.witnessed_checkpoint = true;
+    config.api.extra_gauges = [p = publisher.get()] { return p->Gauges(); };
+  }
+
   signet::api::Api api(**registry, &*signer, config.api);
   // The access log is written by a thread of its own: a slow reader of stderr
   // must not stall the I/O threads (server/line_writer.h).
@@ -119,9 +140,16 @@ int Run(int argc, char** argv) {
              std::filesystem::absolute(config.data_dir).string(), created ? "created" : "loaded",
              (config.data_dir / "server.key").string(), config.log_origin, stats.statements,
              stats.indexed_works);
+  if (publisher) {
+    fmt::print("signetd: {} witnesses, {} cosignatures required, a checkpoint every {} ms\n",
+               config.witnessing.witnesses.size(), config.witnessing.quorum,
+               config.witnessing.interval.count());
+    publisher->Start();
+  }
   std::fflush(stdout);
 
   server.Run();
+  if (publisher) publisher->Stop();
   registry->reset();  // flushes and closes RocksDB after every handler returned
   if (access_log) access_log->Close();
   if (access_log && access_log->dropped() > 0) {

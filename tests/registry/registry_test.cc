@@ -214,6 +214,24 @@ TEST_F(RegistryTest, ReplayAndReorderAreRejected) {
   EXPECT_EQ(reg_->GetArtist(alice_.id())->last_seq, 4u);
 }
 
+TEST_F(RegistryTest, StatementsTooLargeForAnEntryBundleAreRefused) {
+  MustSubmit(alice_.Register());
+  // Random sub-fingerprints compress worse than music's (about 11 bytes each
+  // in the envelope, music about 5): 4,000 fit, 20,000 do not.
+  WorkSpec fits;
+  fits.values = testing::RandomFingerprint(1, 4000);
+  const std::string small = alice_.RegisterWork(fits);
+  ASSERT_LE(small.size(), 65535u);
+  MustSubmit(small);
+  WorkSpec whole;
+  whole.values = testing::RandomFingerprint(2, 20000);
+  const std::string big = alice_.RegisterWork(whole);
+  ASSERT_GT(big.size(), 65535u);
+  Status st = MustReject(big, Code::kResourceExhausted);
+  EXPECT_THAT(st.message(), HasSubstr("at most 65535 bytes"));
+  EXPECT_THAT(st.message(), HasSubstr("about 25 minutes"));
+}
+
 TEST_F(RegistryTest, SignatureAndKeyRules) {
   MustSubmit(alice_.Register());
   MustSubmit(bob_.Register());

@@ -202,3 +202,69 @@ TEST_F(TransparencyLogTest, OpenRefusesALogThatDisagreesWithItsCheckpoint) {
 
 }  // namespace
 }  // namespace signet::registry
+
+namespace signet::registry {
+namespace {
+
+TEST_F(TransparencyLogTest, TileReadsAreTheStoredNodesInOneScan) {
+  AppendGroup(300);
+  AppendGroup(70);
+  // Hash tile (0, 1) of width 114 and (1, 0) of width 1: the stored nodes.
+  auto tile0 = log_->NodeHashes(0, 256, 114);
+  ASSERT_TRUE(tile0.ok()) << tile0.status().ToString();
+  std::string expect;
+  for (std::uint64_t i = 256; i < 370; ++i) {
+    const crypto::Digest d = *tree_.Reader()(0, i);
+    expect.append(reinterpret_cast<const char*>(d.data()), d.size());
+  }
+  EXPECT_EQ(*tile0, expect);
+  auto tile1 = log_->NodeHashes(8, 0, 1);
+  ASSERT_TRUE(tile1.ok());
+  const crypto::Digest top = *tree_.Reader()(8, 0);
+  EXPECT_EQ(*tile1, std::string(reinterpret_cast<const char*>(top.data()), 32));
+  EXPECT_EQ(log_->NodeHashes(0, 256, 115).status().code(), Code::kNotFound);
+  EXPECT_EQ(log_->NodeHashes(8, 0, 2).status().code(), Code::kNotFound);
+  EXPECT_EQ(log_->NodeHashes(64, 0, 1).status().code(), Code::kNotFound);
+  EXPECT_EQ(log_->NodeHashes(0, 0, 257).status().code(), Code::kInvalidArgument);
+
+  auto leaves = log_->Leaves(256, 114);
+  ASSERT_TRUE(leaves.ok()) << leaves.status().ToString();
+  ASSERT_EQ(leaves->size(), 114u);
+  EXPECT_EQ(leaves->front(), LeafData(256));
+  EXPECT_EQ(leaves->back(), LeafData(369));
+  EXPECT_EQ(log_->Leaves(369, 2).status().code(), Code::kNotFound);
+  // A node missing from the database is an internal error, not a short tile.
+  WriteSet ws;
+  ws.Delete(Column::kLogNodes, keys::NodeKey(0, 300));
+  ASSERT_TRUE(store_.Write(ws).ok());
+  auto broken = log_->NodeHashes(0, 256, 114);
+  EXPECT_EQ(broken.status().code(), Code::kInternal);
+  EXPECT_THAT(broken.status().message(), HasSubstr("(0, 300)"));
+}
+
+TEST_F(TransparencyLogTest, TheWitnessedCheckpointIsCheckedDurableAndNeverGoesBack) {
+  EXPECT_EQ(log_->WitnessedCheckpoint(), "");
+  AppendGroup(10);
+  const std::string at10 = log_->Checkpoint();
+  AppendGroup(5);
+  const std::string at15 = log_->Checkpoint();
+  ASSERT_TRUE(log_->PublishWitnessed(at10).ok());
+  ASSERT_TRUE(log_->PublishWitnessed(at15).ok());
+  EXPECT_EQ(log_->PublishWitnessed(at10).code(), Code::kFailedPrecondition);
+  EXPECT_EQ(log_->WitnessedCheckpoint(), at15);
+  // Signed by another key, or a tree the log does not hold: refused.
+  LogSigner other = Signer(7);
+  EXPECT_FALSE(log_->PublishWitnessed(*other.SignCheckpoint(15, tree_.Root())).ok());
+  LogSigner mine = Signer();
+  EXPECT_EQ(log_->PublishWitnessed(*mine.SignCheckpoint(15, merkle::LeafHash("x"))).code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(log_->PublishWitnessed(*mine.SignCheckpoint(16, tree_.Root())).code(),
+            Code::kInvalidArgument);
+  // Survives a reopen.
+  auto reopened = Open();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->WitnessedCheckpoint(), at15);
+}
+
+}  // namespace
+}  // namespace signet::registry

@@ -64,6 +64,47 @@ TEST(ConfigTest, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(c->config.api.max_audio_seconds, 60);
 }
 
+TEST(ConfigTest, WitnessesAreRepeatedLinesAndTheQuorumFitsThem) {
+  auto key1 = crypto::cosig::CosignatureVerifier::Create(
+      "w1.test", crypto::cosig::CosignatureVerifier::Parse(
+                     "witness.test/w1+a67560cf+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4")
+                     ->public_key());
+  ASSERT_TRUE(key1.ok());
+  auto key2 = crypto::cosig::CosignatureVerifier::Create("w2.test", crypto::PublicKey{1});
+  ASSERT_TRUE(key2.ok());
+  auto path = std::filesystem::temp_directory_path() / "signetd_witness_config_test.conf";
+  {
+    std::ofstream f(path);
+    f << "witness = one " << key1->ToText() << " http://127.0.0.1:9001\n"
+      << "witness = two " << key2->ToText() << " http://127.0.0.1:9002/prefix\n"
+      << "witness_quorum = 2\ncheckpoint_interval_ms = 500\n";
+  }
+  auto c = Load({"--config", path.c_str()});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->config.witnessing.witnesses.size(), 2u);
+  EXPECT_EQ(c->config.witnessing.witnesses[1].name, "two");
+  EXPECT_EQ(c->config.witnessing.witnesses[1].url, "http://127.0.0.1:9002/prefix");
+  EXPECT_EQ(c->config.witnessing.quorum, 2u);
+  EXPECT_EQ(c->config.witnessing.interval, std::chrono::milliseconds(500));
+
+  auto too_many = Load({"--config", path.c_str(), "--set", "witness_quorum=3"});
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.status().message().find("only 2 witnesses"), std::string::npos);
+  const std::string again = "witness=one " + key1->ToText() + " http://127.0.0.1:9003";
+  auto twice = Load({"--config", path.c_str(), "--set", again.c_str()});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("configured twice"), std::string::npos);
+  // A log key (0x01) is not a witness key (0x04).
+  auto wrong =
+      Load({"--set",
+            "witness=x signet.test/log+fd1ed69e+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4 "
+            "http://h:1"});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("cosignature/v1 verifier key"), std::string::npos)
+      << wrong.status().message();
+  std::filesystem::remove(path);
+}
+
 TEST(ConfigTest, SpeedVariantsAreAListOrOff) {
   auto c = Load({"--set", "speed_variants=0.97,1.03", "--set", "speed_variant_seconds=30"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "crypto/tiles.h"
 #include "protocol/time.h"
 #include "tools/signet/server_answer.h"
 #include "tools/signet/server_option.h"
@@ -65,6 +66,34 @@ Result<protocol::Artist> ArtistSession::FetchArtist() {
   return DecodeAnswer(*body, "GET /v1/artists", protocol::ArtistFromJson);
 }
 
+namespace {
+
+// Refused here, before the registry refuses it, with what it means for the artist.
+Status StatementTooLarge(protocol::StatementType type, const std::string& envelope,
+                         const json::object& body) {
+  std::string what = "the signed " + std::string(protocol::StatementTypeName(type)) +
+                     " statement is " + std::to_string(envelope.size()) +
+                     " bytes; the registry's log holds statements of at most 65535 bytes (C2SP "
+                     "tlog-tiles entry bundles prefix each entry with a 16-bit length)";
+  if (type == protocol::StatementType::kWorkRegister) {
+    const json::value* d = body.if_contains("duration");
+    const double seconds = d && d->is_number() ? d->to_number<double>() : 0;
+    what +=
+        ". A registration carries the whole recording's fingerprint, about 40 bytes per "
+        "second, which bounds recordings to about 25 minutes";
+    if (seconds > 0) {
+      what += "; this one is " + std::to_string(static_cast<int>(seconds / 60)) + " min " +
+              std::to_string(static_cast<int>(seconds) % 60) + " s";
+    }
+    what +=
+        ". Register a longer recording as parts of at most 20 minutes "
+        "(ffmpeg -nostdin -ss START -t 1200 -i IN -c copy PART.ogg)";
+  }
+  return Status::ResourceExhausted(what);
+}
+
+}  // namespace
+
 Result<Submitted> ArtistSession::Submit(protocol::StatementType type, const json::object& body) {
   const bool registers = type == protocol::StatementType::kArtistRegister;
   for (int attempt = 0;; ++attempt) {
@@ -82,6 +111,8 @@ Result<Submitted> ArtistSession::Submit(protocol::StatementType type, const json
         protocol::FormatRfc3339Utc(protocol::SystemNowMicros(), protocol::TimeFraction::kNone);
     const std::string envelope = protocol::SignStatement(
         key_, protocol::StatementPayload(type, artist_id_, seq, issued_at, body));
+    if (envelope.size() > crypto::tiles::kMaxEntryBytes)
+      return StatementTooLarge(type, envelope, body);
     SIGNET_ASSIGN_OR_RETURN(client::Response r,
                             http_->Request("POST", "/v1/statements", "application/json", envelope));
     Status st = client::StatusFromResponse(r);

@@ -1,6 +1,8 @@
-// signet verify receipt|consistency|statement: offline checks of what a Signet
-// registry handed out. All verification logic lives in crypto/ (receipt.h,
-// checkpoint.h, dsse.h); this file reads files and prints results.
+// signet verify receipt|consistency|checkpoint|statement: offline checks of
+// what a Signet registry handed out, optionally requiring k of n named
+// witnesses to have cosigned the checkpoint. All verification logic lives in
+// crypto/ (receipt.h, checkpoint.h, cosignature.h, dsse.h); this file reads
+// files and prints results.
 // Exit status 0 when the check passes, 1 when it fails or input is unusable.
 #include <cstdio>
 #include <fstream>
@@ -9,12 +11,14 @@
 #include <sstream>
 #include <string>
 
+#include "crypto/cosignature.h"
 #include "crypto/dsse.h"
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/receipt.h"
 #include "tools/signet/commands.h"
+#include "tools/signet/log_keys.h"
 
 namespace signet::cli {
 namespace {
@@ -35,14 +39,6 @@ Result<std::string> ReadInput(const std::string& path, std::string_view what) {
   return data;
 }
 
-// --key takes the verifier key text itself or a file holding it.
-Result<crypto::note::Verifier> LoadVerifier(const std::string& key) {
-  if (key.find('+') != std::string::npos && !std::ifstream(key)) {
-    return crypto::note::Verifier::Parse(key);
-  }
-  return crypto::note::ReadVerifierKeyFile(key);
-}
-
 // --public-key takes base64 text or a file holding it (KEYFILE.pub).
 Result<crypto::PublicKey> LoadPublicKey(const std::string& key) {
   if (!std::ifstream(key)) return crypto::ParsePublicKey(key);
@@ -58,12 +54,28 @@ std::string RootText(const crypto::Checkpoint& c) {
   return crypto::Base64Encode(crypto::ByteView(c.root));
 }
 
+// Applies the --witness policy to a checkpoint the log's key already verified;
+// returns the sentence to print ("" when no witness was named).
+Result<std::string> CheckWitnesses(std::string_view checkpoint_note,
+                                   const crypto::note::Verifier& log, const WitnessFlags& flags) {
+  SIGNET_ASSIGN_OR_RETURN(crypto::cosig::WitnessPolicy policy, WitnessPolicyFrom(flags));
+  if (policy.witnesses.empty()) return std::string();
+  SIGNET_ASSIGN_OR_RETURN(auto witnessed,
+                          crypto::cosig::OpenWitnessedCheckpoint(checkpoint_note, log, policy));
+  std::string names;
+  for (const auto& c : witnessed.cosignatures) names += (names.empty() ? "" : ", ") + c.witness;
+  return "cosigned by " + std::to_string(witnessed.cosignatures.size()) + " of " +
+         std::to_string(policy.witnesses.size()) + " named witnesses (" +
+         std::to_string(policy.required) + " required): " + (names.empty() ? "none" : names);
+}
+
 struct ReceiptArgs {
   std::string key, receipt, statement;
+  WitnessFlags witnesses;
 };
 
 int RunReceipt(const ReceiptArgs& a) {
-  Result<crypto::note::Verifier> v = LoadVerifier(a.key);
+  Result<crypto::note::Verifier> v = LoadLogVerifier(a.key);
   if (!v.ok()) return Fail(v.status());
   Result<std::string> json = ReadInput(a.receipt, "receipt");
   if (!json.ok()) return Fail(json.status());
@@ -86,12 +98,15 @@ int RunReceipt(const ReceiptArgs& a) {
   Result<crypto::Checkpoint> cp = crypto::VerifyReceipt(
       *receipt, envelope ? std::optional<std::string_view>(*envelope) : std::nullopt, *v);
   if (!cp.ok()) return Fail(cp.status());
+  Result<std::string> witnessed = CheckWitnesses(receipt->checkpoint, *v, a.witnesses);
+  if (!witnessed.ok()) return Fail(witnessed.status());
   std::printf(
       "OK: %s is leaf %llu of log %s at tree size %llu (root %s), checkpoint signed by "
       "%s\n",
       envelope ? a.statement.c_str() : "the receipt's statement",
       static_cast<unsigned long long>(receipt->leaf_index), cp->origin.c_str(),
       static_cast<unsigned long long>(cp->size), RootText(*cp).c_str(), v->ToText().c_str());
+  if (!witnessed->empty()) std::printf("OK: the checkpoint is %s\n", witnessed->c_str());
   if (!envelope) {
     std::printf(
         "note: pass --statement ENVELOPE.json to check that the receipt is for that "
@@ -102,10 +117,11 @@ int RunReceipt(const ReceiptArgs& a) {
 
 struct ConsistencyArgs {
   std::string key, old_checkpoint, new_checkpoint, proof;
+  WitnessFlags witnesses;
 };
 
 int RunConsistency(const ConsistencyArgs& a) {
-  Result<crypto::note::Verifier> v = LoadVerifier(a.key);
+  Result<crypto::note::Verifier> v = LoadLogVerifier(a.key);
   if (!v.ok()) return Fail(v.status());
   Result<std::string> old_note = ReadInput(a.old_checkpoint, "old checkpoint");
   Result<std::string> new_note = ReadInput(a.new_checkpoint, "new checkpoint");
@@ -118,11 +134,35 @@ int RunConsistency(const ConsistencyArgs& a) {
   auto both = crypto::VerifyCheckpointConsistency(*old_note, *new_note, *proof, *v);
   if (!both.ok()) return Fail(both.status());
   const auto& [older, newer] = *both;
+  Result<std::string> witnessed = CheckWitnesses(*new_note, *v, a.witnesses);
+  if (!witnessed.ok()) return Fail(witnessed.status().WithContext("the new checkpoint"));
   std::printf(
       "OK: log %s at size %llu (root %s) extends size %llu (root %s): nothing was "
       "removed or rewritten\n",
       newer.origin.c_str(), static_cast<unsigned long long>(newer.size), RootText(newer).c_str(),
       static_cast<unsigned long long>(older.size), RootText(older).c_str());
+  if (!witnessed->empty()) std::printf("OK: the new checkpoint is %s\n", witnessed->c_str());
+  return kExitOk;
+}
+
+struct CheckpointArgs {
+  std::string key, checkpoint;
+  WitnessFlags witnesses;
+};
+
+int RunCheckpoint(const CheckpointArgs& a) {
+  Result<crypto::note::Verifier> v = LoadLogVerifier(a.key);
+  if (!v.ok()) return Fail(v.status());
+  Result<std::string> note = ReadInput(a.checkpoint, "checkpoint");
+  if (!note.ok()) return Fail(note.status());
+  Result<crypto::Checkpoint> cp = crypto::OpenCheckpoint(*note, *v);
+  if (!cp.ok()) return Fail(cp.status().WithContext(a.checkpoint));
+  Result<std::string> witnessed = CheckWitnesses(*note, *v, a.witnesses);
+  if (!witnessed.ok()) return Fail(witnessed.status());
+  std::printf("OK: checkpoint of log %s at size %llu (root %s), signed by %s\n", cp->origin.c_str(),
+              static_cast<unsigned long long>(cp->size), RootText(*cp).c_str(),
+              v->ToText().c_str());
+  if (!witnessed->empty()) std::printf("OK: %s\n", witnessed->c_str());
   return kExitOk;
 }
 
@@ -157,9 +197,14 @@ void AddVerifyCommand(CLI::App& app, Commands& commands) {
   receipt->add_option("receipt", r->receipt, "Receipt JSON file")->required();
   receipt->add_option("--statement", r->statement,
                       "The statement's DSSE envelope file: also check the receipt is for it");
+  AddWitnessOptions(*receipt, r->witnesses);
   receipt->footer(
-      "Example:\n"
-      "  signet verify receipt --key log.vkey receipt.json --statement ada-optout.json");
+      "Examples:\n"
+      "  signet verify receipt --key log.vkey receipt.json --statement ada-optout.json\n"
+      "  curl -s $SIGNET_SERVER/v1/log/receipt?index=4 > witnessed.json   # the published "
+      "checkpoint\n"
+      "  signet verify receipt --key log.vkey witnessed.json --witness w1.vkey --witness "
+      "w2.vkey --witness w3.vkey --witnesses-required 2");
   commands.Add(receipt, [r] { return RunReceipt(*r); });
 
   auto c = std::make_shared<ConsistencyArgs>();
@@ -171,11 +216,25 @@ void AddVerifyCommand(CLI::App& app, Commands& commands) {
   consistency->add_option("--new", c->new_checkpoint, "Newer checkpoint (signed note)")->required();
   consistency->add_option("--proof", c->proof, "Consistency proof JSON for their sizes")
       ->required();
+  AddWitnessOptions(*consistency, c->witnesses);
   consistency->footer(
       "Example:\n"
       "  signet verify consistency --key log.vkey --old saved.checkpoint --new now.checkpoint "
       "--proof proof.json");
   commands.Add(consistency, [c] { return RunConsistency(*c); });
+
+  auto k = std::make_shared<CheckpointArgs>();
+  CLI::App* checkpoint = verify->add_subcommand(
+      "checkpoint", "Check a checkpoint's log signature and the witnesses that cosigned it");
+  checkpoint->add_option("--key", k->key, "Log verifier key, or a file holding it")->required();
+  checkpoint->add_option("checkpoint", k->checkpoint, "Checkpoint file (signed note)")->required();
+  AddWitnessOptions(*checkpoint, k->witnesses);
+  checkpoint->footer(
+      "Example:\n"
+      "  curl -s $SIGNET_SERVER/v1/log/checkpoint > now.checkpoint\n"
+      "  signet verify checkpoint --key log.vkey now.checkpoint --witness w1.vkey --witness "
+      "w2.vkey --witnesses-required 1");
+  commands.Add(checkpoint, [k] { return RunCheckpoint(*k); });
 
   auto s = std::make_shared<StatementArgs>();
   CLI::App* statement =

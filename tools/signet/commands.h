@@ -54,5 +54,7 @@ void AddCheckCommand(CLI::App& app, Commands& commands);
 // of receipts, log consistency and statement signatures.
 void AddKeygenCommand(CLI::App& app, Commands& commands);
 void AddVerifyCommand(CLI::App& app, Commands& commands);
+// signet mirror: a verified local copy of the log through its tiles (cmd_mirror.cc).
+void AddMirrorCommand(CLI::App& app, Commands& commands);
 
 }  // namespace signet::cli

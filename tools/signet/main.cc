@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   cli::AddCheckCommand(app, commands);
   cli::AddKeygenCommand(app, commands);
   cli::AddVerifyCommand(app, commands);
+  cli::AddMirrorCommand(app, commands);
   if (!CommandWordsExist(app, argc, argv)) return cli::kExitUsage;
   try {
     app.parse(argc, argv);
