@@ -377,6 +377,11 @@ TEST_F(SignetStatementsTest, MisuseHasExitStatusTwoAndNamesWhatExists) {
   RunResult missing = SignetOffline({"works", "withdraw", "--key", P("ada.key")});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_TRUE(Contains(missing.output, "--work")) << missing.output;
+  RunResult api_path = SignetOffline(
+      {"works", "list", "--server", url_ + "/v1/works", "--artist", "ar_aaaaaaaaaaaaaaaaaaaaaaaa"});
+  EXPECT_EQ(api_path.exit_code, 1) << api_path.output;
+  EXPECT_TRUE(Contains(api_path.output, "give the registry's base URL, e.g. " + url_))
+      << api_path.output;
   // Not found at the registry is an error (1), not misuse.
   RunResult absent = Signet({"disputes", "show", "--dispute", "dp_" + std::string(32, '0')});
   EXPECT_EQ(absent.exit_code, 1) << absent.output;

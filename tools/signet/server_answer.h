@@ -23,6 +23,13 @@ template <typename T>
 Result<T> DecodeAnswer(std::string_view body, std::string_view what,
                        Result<T> (*decode)(const boost::json::value&)) {
   auto answer = protocol::ParseAnswer(body, decode);
+  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (!answer.ok() && (first == std::string_view::npos || body[first] != '{')) {
+    return Status::Internal(std::string(what) +
+                            ": the server's answer is not JSON (an HTML page?), so it is not a "
+                            "Signet registry; is --server the registry's base URL (e.g. "
+                            "http://127.0.0.1:8080)?");
+  }
   if (!answer.ok()) {
     return Status::Internal(
         std::string(what) +
