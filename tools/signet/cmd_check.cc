@@ -261,6 +261,8 @@ class Report {
 
 int RunCheck(const CheckArgs& a) {
   constexpr std::string_view kCmd = "check";
+  // First: a Ctrl-C while the folder is walked still ends in the summary.
+  InstallInterruptHandler();
   if (!protocol::ParsePurpose(a.purpose)) {
     return ReportError(kCmd, Status::InvalidArgument("unknown purpose '" + a.purpose + "'; use " +
                                                      protocol::PurposeList(" or ")));
@@ -323,7 +325,6 @@ int RunCheck(const CheckArgs& a) {
     return Status::Ok();
   });
 
-  InstallInterruptHandler();
   Status send_status;
   std::size_t next = 0;
   const unsigned jobs = WorkerCount(a.batch);
