@@ -5,8 +5,12 @@
 #include <boost/json.hpp>
 
 #include "api/json_mapping.h"
+#include "common/embedded_file.h"
 
 namespace signet::api {
+
+// api/openapi.json, embedded by api/CMakeLists.txt (cmake/SignetEmbed.cmake).
+std::span<const EmbeddedFile> EmbeddedOpenApi();
 
 namespace bj = boost::json;
 
@@ -22,8 +26,10 @@ Api::Api(registry::Registry& registry, const crypto::note::Signer* receipt_signe
   router_.Add("GET", "/openapi.json", bind(&Api::OpenApi), small);
   router_.Add("POST", "/v1/statements", bind(&Api::PostStatement), options_.max_statement_bytes);
   router_.MarkWaitsForCommit("POST", "/v1/statements");
+  router_.Add("GET", "/v1/artists", bind(&Api::SearchArtists), small);
   router_.Add("GET", "/v1/artists/{id}", bind(&Api::GetArtist), small);
   router_.Add("GET", "/v1/artists/{id}/works", bind(&Api::ListArtistWorks), small);
+  router_.Add("GET", "/v1/works", bind(&Api::SearchWorks), small);
   router_.Add("GET", "/v1/works/{id}", bind(&Api::GetWork), small);
   router_.Add("GET", "/v1/works/{id}/terms", bind(&Api::GetTerms), small);
   router_.Add("GET", "/v1/works/{id}/terms/export", bind(&Api::ExportTerms), small);
@@ -91,6 +97,8 @@ Response Api::MetricsText(const Request&, const Params&) const {
   }
   return Response::Text(200, metrics_.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");
 }
+
+std::string_view Api::OpenApiDocument() { return EmbeddedOpenApi().front().content; }
 
 Response Api::OpenApi(const Request&, const Params&) const {
   return Response::Json(200, std::string(OpenApiDocument()));

@@ -88,6 +88,8 @@ class Api : public Handler {
   Response GetArtist(const Request&, const Params&) const;
   Response ListArtistWorks(const Request&, const Params&) const;
   Response GetWork(const Request&, const Params&) const;
+  Response SearchWorks(const Request&, const Params&) const;
+  Response SearchArtists(const Request&, const Params&) const;
   Response GetTerms(const Request&, const Params&) const;
   Response ExportTerms(const Request&, const Params&) const;
   Response WorkHistory(const Request&, const Params&) const;

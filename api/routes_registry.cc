@@ -12,6 +12,7 @@
 #include "protocol/ids.h"
 #include "protocol/terms.h"
 #include "protocol/time.h"
+#include "registry/identifiers.h"
 
 namespace signet::api {
 namespace bj = boost::json;
@@ -123,6 +124,57 @@ Response Api::GetWork(const Request&, const Params& p) const {
   auto work = registry_.GetWork(id);
   if (!work.ok()) return Response::Problem(work.status());
   return json::JsonResponse(200, json::WorkJson(*work));
+}
+
+Response Api::SearchWorks(const Request&, const Params& p) const {
+  auto limit = PageSize(p.target, options_);
+  if (!limit.ok()) return Response::Problem(limit.status());
+  registry::WorkQuery query;
+  query.title = std::string(p.target.Query("q").value_or(""));
+  if (auto artist = p.target.Query("artist")) {
+    // An artist id names the owner; anything else is words of the name.
+    if (crypto::IsWellFormedArtistId(*artist)) {
+      query.artist_id = std::string(*artist);
+    } else {
+      query.artist_name = std::string(*artist);
+    }
+  }
+  auto identifier = [&](std::string_view name, auto normalize,
+                        std::optional<std::string>& out) -> Status {
+    auto text = p.target.Query(name);
+    if (!text) return Status::Ok();
+    auto canonical = normalize(*text);
+    if (!canonical.ok()) {
+      return Status::InvalidArgument(
+          fmt::format("parameter \"{}\": {}", name, canonical.status().message()));
+    }
+    out = std::move(*canonical);
+    return Status::Ok();
+  };
+  if (auto st = identifier("isrc", registry::NormalizeIsrc, query.isrc); !st.ok()) {
+    return Response::Problem(st);
+  }
+  if (auto st = identifier("iswc", registry::NormalizeIswc, query.iswc); !st.ok()) {
+    return Response::Problem(st);
+  }
+  registry::Page page;
+  auto works = registry_.SearchWorks(query, p.target.Query("cursor").value_or(""), *limit, &page);
+  if (!works.ok()) return Response::Problem(works.status());
+  bj::array items;
+  for (const auto& w : *works) items.emplace_back(json::WorkJson(w));
+  return PageResponse(std::move(items), page);
+}
+
+Response Api::SearchArtists(const Request&, const Params& p) const {
+  auto limit = PageSize(p.target, options_);
+  if (!limit.ok()) return Response::Problem(limit.status());
+  registry::Page page;
+  auto artists = registry_.SearchArtists(p.target.Query("q").value_or(""),
+                                         p.target.Query("cursor").value_or(""), *limit, &page);
+  if (!artists.ok()) return Response::Problem(artists.status());
+  bj::array items;
+  for (const auto& a : *artists) items.emplace_back(json::ArtistJson(a));
+  return PageResponse(std::move(items), page);
 }
 
 Response Api::GetTerms(const Request&, const Params& p) const {

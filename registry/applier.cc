@@ -8,6 +8,7 @@
 
 #include "crypto/dsse.h"
 #include "registry/keys.h"
+#include "registry/search_index.h"
 #include "registry/transparency_log.h"
 
 namespace signet::registry {
@@ -181,6 +182,7 @@ Result<Applied> Effects::Run() {
       artist.registered_at = d_.accepted_at;
       artist.register_log_index = d_.log_index;
       ++counters_.artists;
+      search::ReplaceKeys(o_, {}, search::ArtistKeys(artist));
       break;
     }
     case StatementType::kArtistRotateKey: {
@@ -240,6 +242,9 @@ Status Effects::WorkRegister(Artist& artist) {
   const auto& b = std::get<WorkRegisterBody>(s_.statement.body);
   const std::string work_id = WorkIdFor(artist.id, b.fingerprint_values);
   SIGNET_ASSIGN_OR_RETURN(auto existing, LoadWork(o_, work_id));
+  // The search entries of the metadata this registration replaces.
+  std::vector<std::string> old_search_keys;
+  if (existing) old_search_keys = search::WorkKeys(*existing, artist.display_name);
   Work w;
   bool becomes_live = true;
   if (existing) {
@@ -290,6 +295,7 @@ Status Effects::WorkRegister(Artist& artist) {
   } else if (!d_.disputes.empty()) {
     return Status::Internal("work " + w.id + " is live already; the decision opens disputes");
   }
+  search::ReplaceKeys(o_, std::move(old_search_keys), search::WorkKeys(w, artist.display_name));
   PutWork(w);
   AddHistory(w.id);
   out_.accepted.work_id = w.id;

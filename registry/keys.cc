@@ -69,4 +69,18 @@ std::string TermsHistoryKey(std::string_view owner, Micros accepted_at, std::uin
   return k;
 }
 
+namespace {
+std::string SearchList(std::string_view kind, std::string_view value) {
+  std::string k(kind);
+  k.append(value).push_back('/');
+  return k;
+}
+}  // namespace
+
+std::string SearchTitleList(std::string_view p) { return SearchList("t/", p); }
+std::string SearchWorkArtistList(std::string_view p) { return SearchList("n/", p); }
+std::string SearchIsrcList(std::string_view isrc) { return SearchList("i/", isrc); }
+std::string SearchIswcList(std::string_view iswc) { return SearchList("w/", iswc); }
+std::string SearchArtistNameList(std::string_view p) { return SearchList("a/", p); }
+
 }  // namespace signet::registry::keys

@@ -28,6 +28,9 @@ inline constexpr std::string_view kWitnessedCheckpoint = "witnessed_checkpoint";
 // Owned by the group-commit writer (registry/group_commit.h):
 inline constexpr std::string_view kCounters = "counters";                // records::EncodeCounters
 inline constexpr std::string_view kLastAcceptedAt = "last_accepted_at";  // U64 µs
+// Owned by the search index (registry/search_index.h): the version of the
+// rules kSearch was built with.
+inline constexpr std::string_view kSearchIndexVersion = "search_index";
 
 // ---- integers --------------------------------------------------------------
 // Big-endian, so that byte order is numeric order. Also the value layout of
@@ -62,6 +65,19 @@ std::string WorkHistoryKey(std::string_view work_id, std::uint64_t log_index);
 std::string TermsOwnerWork(std::string_view work_id);
 std::string TermsOwnerArtist(std::string_view artist_id);
 std::string TermsHistoryKey(std::string_view owner, Micros accepted_at, std::uint64_t log_index);
+
+// ---- kSearch: list + id -> "" (registry/search_index.h) ---------------------
+// One list per search condition, its entries the ids in byte order:
+//   t/<title token prefix>/<work id>        n/<artist name token prefix>/<work id>
+//   i/<ISRC>/<work id>   w/<ISWC>/<work id>  a/<artist name token prefix>/<artist id>
+// Token prefixes are search::kMinPrefix..kMaxPrefix code points of the
+// tokens of registry/search_text.h (shorter tokens whole); identifiers are
+// canonical.
+std::string SearchTitleList(std::string_view token_prefix);
+std::string SearchWorkArtistList(std::string_view token_prefix);
+std::string SearchIsrcList(std::string_view isrc);
+std::string SearchIswcList(std::string_view iswc);
+std::string SearchArtistNameList(std::string_view token_prefix);
 
 // ---- kDisputes: the dispute id ------------------------------------------------
 // One id per pair of works, whoever opens it and however often: the rule is

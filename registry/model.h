@@ -94,6 +94,16 @@ struct DisputeFilter {
   std::optional<std::string> work;    // either work
 };
 
+// Conditions of a work search (Registry::SearchWorks); each one given must
+// hold. Identifiers in their canonical forms (registry/identifiers.h).
+struct WorkQuery {
+  std::string title;                     // words, each the beginning of a title word
+  std::string artist_name;               // words, each the beginning of a word of the artist's name
+  std::optional<std::string> artist_id;  // the owner
+  std::optional<std::string> isrc;
+  std::optional<std::string> iswc;
+};
+
 struct Accepted {
   std::string statement_id;  // lowercase hex SHA-256 of the envelope bytes
   StatementType type{};
@@ -180,6 +190,10 @@ struct Stats {
   std::uint64_t index_memory_bytes = 0;  // only with GetStats(true)
   std::uint64_t commit_groups = 0;       // since Open
   double open_seconds = 0;               // time Open took (index rebuild included)
+  // Set when Open built the search index from the records (a data directory
+  // from before search, or older search rules): works indexed, seconds.
+  std::uint64_t search_index_backfilled_works = 0;
+  double search_index_backfill_seconds = 0;
 };
 
 }  // namespace signet::registry

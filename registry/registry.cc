@@ -11,6 +11,7 @@
 #include "registry/matching.h"
 #include "registry/queries.h"
 #include "registry/rocksdb_store.h"
+#include "registry/search_index.h"
 #include "registry/store.h"
 #include "registry/submission.h"
 #include "registry/transparency_log.h"
@@ -32,7 +33,8 @@ struct Registry::Impl {
   WorkIndex index;
   StatementApplier applier;
   std::unique_ptr<TransparencyLog> log;
-  double open_seconds = 0;  // time Open took (index rebuild included)
+  double open_seconds = 0;          // time Open took (index rebuild included)
+  search::IndexBuild search_build;  // what Open did to the search index
   // Last, so that it stops (answering every pending Submit) before the rest goes.
   std::unique_ptr<GroupCommitter> writer;
 };
@@ -64,6 +66,9 @@ Result<std::unique_ptr<Registry>> Registry::Open(std::unique_ptr<Store> store,
   const auto t0 = std::chrono::steady_clock::now();
   SIGNET_ASSIGN_OR_RETURN(r.log, TransparencyLog::Open(r.store.get(), std::move(signer)));
   SIGNET_ASSIGN_OR_RETURN(GroupCommitter::State state, GroupCommitter::LoadState(*r.store));
+  // A data directory from before search (or from older search rules) is
+  // indexed once here, before the writer starts (search_index.h).
+  SIGNET_ASSIGN_OR_RETURN(r.search_build, search::EnsureIndex(*r.store));
   SIGNET_RETURN_IF_ERROR(r.index.Load(*r.store));
   r.open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.writer = std::make_unique<GroupCommitter>(
@@ -115,6 +120,16 @@ Result<std::vector<Dispute>> Registry::ListDisputes(std::string_view cursor, std
 }
 Result<Dispute> Registry::GetDispute(std::string_view id) const {
   return impl_->queries.GetDispute(id);
+}
+
+Result<std::vector<Work>> Registry::SearchWorks(const WorkQuery& query, std::string_view cursor,
+                                                std::size_t limit, Page* page) const {
+  return search::FindWorks(*impl_->store, query, cursor, limit, page);
+}
+
+Result<std::vector<Artist>> Registry::SearchArtists(std::string_view name, std::string_view cursor,
+                                                    std::size_t limit, Page* page) const {
+  return search::FindArtists(*impl_->store, name, cursor, limit, page);
 }
 
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> query) const {
@@ -182,6 +197,10 @@ Stats Registry::GetStats(bool with_index_memory) const {
   s.statements = c.tree_size;
   s.commit_groups = c.commit_groups;
   s.open_seconds = impl_->open_seconds;
+  if (impl_->search_build.rebuilt) {
+    s.search_index_backfilled_works = impl_->search_build.works;
+    s.search_index_backfill_seconds = impl_->search_build.seconds;
+  }
   s.indexed_works = impl_->index.works();
   s.index_positions = impl_->index.positions();
   // fp::Index::Stats walks the whole mutable delta: only when asked.

@@ -109,6 +109,15 @@ class Registry {
   Result<std::vector<Dispute>> ListDisputes(std::string_view cursor, std::size_t limit,
                                             const DisputeFilter& filter, Page* page) const;
   Result<Dispute> GetDispute(std::string_view dispute_id) const;
+  // Works that meet `query` (withdrawn ones too), in work id order after
+  // `cursor`, and artists whose name has a word beginning with each word of
+  // `name`, in artist id order; limit clamped to [1, 1000]
+  // (registry/search_index.h: how words are read and matched).
+  // InvalidArgument when there is nothing to search for.
+  Result<std::vector<Work>> SearchWorks(const WorkQuery& query, std::string_view cursor,
+                                        std::size_t limit, Page* page) const;
+  Result<std::vector<Artist>> SearchArtists(std::string_view name, std::string_view cursor,
+                                            std::size_t limit, Page* page) const;
 
   // Works found in a raw query fingerprint (live works only), best first.
   Result<std::vector<WorkMatch>> Match(std::span<const std::uint32_t> query) const;

@@ -42,8 +42,9 @@ enum class Column : std::uint8_t {
   kFingerprints,  // index ref id -> work id, live flag, raw sub-fingerprints
   kSha256,        // file SHA-256 -> work id
   kDisputes,      // dispute id -> dispute record
+  kSearch,        // search index entries "<list>/<id>" -> "" (registry/search_index.h)
 };
-inline constexpr std::size_t kColumnCount = 12;
+inline constexpr std::size_t kColumnCount = 13;
 // The RocksDB column family name, e.g. "log_leaves". kMeta is "default".
 std::string_view ColumnName(Column c);
 

@@ -4,7 +4,8 @@
 #   build  compilers, libraries and tools to build signetd and signet
 #   run    build + what the README walkthrough uses (ffmpeg, the wesnoth recordings)
 #   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
-#          sox, Go's sumdb packages for the log interop test, an AcoustID client)
+#          sox, Go's sumdb packages for the log interop test, an AcoustID client,
+#          Chromium with its WebDriver and Selenium for the web app's browser tests)
 #   fuzz   build + clang-14 and its libFuzzer runtime
 # Idempotent: when nothing is missing it only runs dpkg-query and returns.
 set -euo pipefail
@@ -19,6 +20,7 @@ build_pkgs=(
 test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
+  chromium chromium-driver python3-selenium
 )
 run_pkgs=(ffmpeg wesnoth-1.16-music)
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)

@@ -1,8 +1,9 @@
 // signetd: the Signet registry server. Wires the configuration, the server's
 // log key (created in the data directory on first start, mode 0600), the
-// registry, the witness publisher (when witnesses are configured), the API and
-// the HTTP transport; runs until SIGINT/SIGTERM, then drains in-flight
-// requests, stops the publisher and closes the registry before exiting 0.
+// registry, the witness publisher (when witnesses are configured), the API, the
+// web app in front of it and the HTTP transport; runs until SIGINT/SIGTERM,
+// then drains in-flight requests, stops the publisher and closes the registry
+// before exiting 0.
 #include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/line_writer.h"
+#include "web/web_app.h"
 
 namespace {
 
@@ -118,6 +120,7 @@ int Run(int argc, char** argv) {
   }
 
   signet::api::Api api(**registry, &*signer, config.api);
+  signet::web::WebApp app(api);  // GET / and the app's files; everything else is the API's
   // The access log is written by a thread of its own: a slow reader of stderr
   // must not stall the I/O threads (server/line_writer.h).
   std::optional<signet::server::LineWriter> access_log;
@@ -125,7 +128,7 @@ int Run(int argc, char** argv) {
     access_log.emplace(STDERR_FILENO);
     config.server.access_log = [&access_log](std::string_view line) { access_log->Write(line); };
   }
-  signet::server::HttpServer server(config.server, api);
+  signet::server::HttpServer server(config.server, app);
   if (Status st = server.Listen(config.listen_host, config.listen_port); !st.ok()) {
     fmt::print(stderr, "signetd: {}\n", st.message());
     return 1;
@@ -145,6 +148,10 @@ int Run(int argc, char** argv) {
                config.witnessing.witnesses.size(), config.witnessing.quorum,
                config.witnessing.interval.count());
     publisher->Start();
+  }
+  if (stats.search_index_backfilled_works > 0) {
+    fmt::print("signetd: search index built for the {} works already stored ({:.1f} s)\n",
+               stats.search_index_backfilled_works, stats.search_index_backfill_seconds);
   }
   std::fflush(stdout);
 

@@ -296,6 +296,45 @@ TEST_F(ApiTest, WorksTermsHistoryAndPagination) {
   EXPECT_EQ(Call("GET", "/v1/artists/nope").status, 400);
 }
 
+TEST_F(ApiTest, WorksAndArtistsAreSearchedByWordsAndIdentifiersAPageAtATime) {
+  TestArtist alice = TestArtist::FromSeedByte(1, "Alice Cooper-Smith");
+  Submit(alice.Register());
+  for (int i = 0; i < 3; ++i) RegisterWork(alice, 300 + i, "Night Song " + std::to_string(i));
+  RegisterWork(alice, 310, "Morning");
+  Response r = Call("GET", "/v1/works?q=nig%20SONG&limit=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  bj::object page = Json(r);
+  ASSERT_EQ(page["items"].as_array().size(), 2u);
+  ASSERT_TRUE(page["next_cursor"].is_string());
+  r = Call("GET", "/v1/works?q=nig+song&limit=2&cursor=" +
+                      std::string(page["next_cursor"].as_string()));
+  ASSERT_EQ(r.status, 200) << r.body;
+  page = Json(r);
+  ASSERT_EQ(page["items"].as_array().size(), 1u);
+  EXPECT_TRUE(page["next_cursor"].is_null());
+  EXPECT_EQ(Json(Call("GET", "/v1/works?artist=" + alice.id()))["items"].as_array().size(), 4u);
+  EXPECT_EQ(Json(Call("GET", "/v1/works?artist=cooper&q=morn"))["items"].as_array().size(), 1u);
+  // Identifiers are read in their written forms and checked.
+  EXPECT_EQ(Json(Call("GET", "/v1/works?isrc=GB-AYE-06-01498"))["items"].as_array().size(), 0u);
+  r = Call("GET", "/v1/works?isrc=GB-AYE");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Detail(r).find("parameter \"isrc\""), std::string::npos) << Detail(r);
+  r = Call("GET", "/v1/works?iswc=T-034.524.680-2");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Detail(r).find("parameter \"iswc\""), std::string::npos) << Detail(r);
+  r = Call("GET", "/v1/works");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Detail(r).find("title words"), std::string::npos) << Detail(r);
+  EXPECT_EQ(Call("GET", "/v1/works?q=x&limit=0").status, 400);
+
+  r = Call("GET", "/v1/artists?q=smith");
+  ASSERT_EQ(r.status, 200) << r.body;
+  page = Json(r);
+  ASSERT_EQ(page["items"].as_array().size(), 1u);
+  EXPECT_EQ(page["items"].as_array()[0].as_object().at("id").as_string(), alice.id());
+  EXPECT_EQ(Call("GET", "/v1/artists").status, 400);
+}
+
 TEST_F(ApiTest, MatchAcceptsStringsAndArraysAndRefusesJunk) {
   TestArtist alice = TestArtist::FromSeedByte(1, "Alice");
   Submit(alice.Register());
