@@ -1,5 +1,7 @@
 #include "registry/applier.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -488,6 +490,8 @@ Result<std::vector<Overlap>> StatementApplier::DecideDisputes(const WorkRegister
   if (existing && !existing->withdrawn) return std::vector<Overlap>();
   SIGNET_ASSIGN_OR_RETURN(std::vector<Overlap> overlaps,
                           finder_.FindOverlaps(b.fingerprint_values, early));
+  const double new_seconds =
+      static_cast<double>(b.fingerprint_values.size()) * fp::kSecondsPerPosition;
   std::vector<Overlap> out;
   for (Overlap& m : overlaps) {
     if (m.work_id == work_id) continue;
@@ -495,7 +499,20 @@ Result<std::vector<Overlap>> StatementApplier::DecideDisputes(const WorkRegister
                                     [&](const Overlap& c) { return c.work_id == m.work_id; });
     if (chosen) continue;
     SIGNET_ASSIGN_OR_RETURN(auto other, LoadWork(o, m.work_id));
-    if (!other || other->withdrawn || other->artist == artist.id) continue;
+    if (!other || other->withdrawn) continue;
+    const double other_seconds =
+        static_cast<double>(other->fingerprint_length) * fp::kSecondsPerPosition;
+    if (other->artist == artist.id) {
+      if (IsSameRecording(m.shared_seconds, new_seconds, other_seconds)) {
+        return Status::AlreadyExists(
+                   fmt::format("work.register: same recording as {} (they share {:.1f} "
+                               "s of {:.1f} s), which this artist registered already",
+                               other->id, m.shared_seconds, other_seconds))
+            .WithField("fingerprint");
+      }
+      continue;
+    }
+    if (!IsSubstantialOverlap(m.shared_seconds, new_seconds, other_seconds)) continue;
     SIGNET_ASSIGN_OR_RETURN(auto previous, LoadDispute(o, keys::DisputeIdFor(work_id, other->id)));
     if (previous && previous->state == DisputeState::kOpen) continue;
     out.push_back(std::move(m));

@@ -85,13 +85,31 @@ Result<std::vector<Overlap>> WorkIndex::FindOverlaps(std::span<const std::uint32
   return ToOverlaps(matches);
 }
 
+namespace {
+
+// The union of the segments' query spans, in seconds.
+double SharedSeconds(const fp::Match& m) {
+  std::vector<std::pair<double, double>> spans;
+  for (const fp::Segment& s : m.segments) spans.emplace_back(s.query_start, s.query_end);
+  std::sort(spans.begin(), spans.end());
+  double total = 0, end = -1;
+  for (const auto& [a, b] : spans) {
+    const double from = std::max(a, end);
+    if (b > from) total += b - from;
+    end = std::max(end, b);
+  }
+  return total;
+}
+
+}  // namespace
+
 std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches) const {
   std::vector<Overlap> out;
   for (const fp::Match& m : matches) {
     std::shared_lock lock(refs_mu_);
     auto it = refs_.find(m.ref_id);
     if (it == refs_.end()) continue;
-    out.push_back({it->second, m.score});
+    out.push_back({it->second, m.score, SharedSeconds(m)});
   }
   return out;
 }

@@ -197,6 +197,23 @@ TEST(ProgressTest, PlainLinesWhenNotATerminal) {
   EXPECT_EQ(FormatDuration(65), "1:05");
 }
 
+// The bar moves while files are fingerprinted, before the first answer.
+TEST(ProgressTest, TheBarShowsWorkPreparedAheadOfTheAnswers) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    Progress p("checking", 41, Progress::Mode::kBar, f);
+    p.SetPrepared(3, "fingerprinted");
+    p.Note("-");  // forces a redraw
+  }
+  std::rewind(f);
+  char buf[512] = {};
+  std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  EXPECT_NE(std::string(buf, n).find("0/41 files (3 fingerprinted)"), std::string::npos)
+      << std::string(buf, n);
+}
+
 TEST(TagsTest, ReadsTagsOfARealRecordingAndFailsOnNonAudio) {
   const fs::path ogg = fs::path(kCorpus) / "battle.ogg";
   ASSERT_TRUE(fs::exists(ogg)) << "install wesnoth-1.16-music (see /work/shared/corpus)";

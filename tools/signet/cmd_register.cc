@@ -43,6 +43,7 @@ struct RegisterArgs {
   std::string terms_file;
   std::string metadata;
   std::string journal;
+  bool update_terms = false;
   BatchOptions batch;
 };
 
@@ -54,7 +55,10 @@ struct Prepared {
 struct Summary {
   std::size_t registered = 0, already = 0, disputed = 0, failed = 0;
   std::size_t landmarked = 0;  // of `already`: gained the landmark print
-  std::vector<std::string> dispute_lines, failure_lines;
+  // --terms: set on new works, changed on registered ones (--update-terms),
+  // left as they are on registered ones whose own terms differ.
+  std::size_t terms_set = 0, terms_changed = 0, terms_left = 0;
+  std::vector<std::string> dispute_lines, failure_lines, terms_left_lines;
 };
 
 json::object WorkBody(const fs::path& file, const Prepared& p, const WorkMetadata* meta,
@@ -120,6 +124,19 @@ json::object AmendBody(const protocol::Work& w, const LocalFingerprint& lf) {
   return b;
 }
 
+// The work a registry refusal names: "work.register: same recording as wk_...".
+std::optional<std::string> SameRecordingAs(const Status& refusal) {
+  if (refusal.code() != Status::Code::kAlreadyExists || refusal.field() != "fingerprint") {
+    return std::nullopt;
+  }
+  const std::string& m = refusal.message();
+  const std::size_t at = m.find("same recording as wk_");
+  if (at == std::string::npos) return std::nullopt;
+  std::string id = m.substr(at + 18, 35);
+  if (!protocol::IsWellFormedWorkId(id)) return std::nullopt;
+  return id;
+}
+
 std::string DisputeText(const protocol::Dispute& d) {
   std::string s = "dispute " + d.id;
   if (!d.work_a.empty()) s += " with " + d.work_a + " by " + d.artist_a;
@@ -144,11 +161,15 @@ int RunRegister(const RegisterArgs& a) {
     catalogue = std::move(*c);
   }
   std::optional<json::object> terms;
+  std::optional<protocol::Terms> wanted_terms;  // `terms` as the registry answers them
   std::string terms_hash;
   if (!a.terms_file.empty()) {
     auto t = LoadTermsFile(a.terms_file);
     if (!t.ok()) return ReportError(kCmd, t.status());
     terms = std::move(*t);
+    auto decoded = protocol::TermsFromJson(json::value(*terms));
+    if (!decoded.ok()) return ReportError(kCmd, decoded.status().WithContext(a.terms_file));
+    wanted_terms = std::move(*decoded);
     const crypto::Digest d = crypto::Sha256(json::serialize(*terms));
     terms_hash = crypto::HexEncode(crypto::ByteView(d.data(), d.size()));
   }
@@ -181,7 +202,8 @@ int RunRegister(const RegisterArgs& a) {
       [&](const fs::path& file) {
         Prepared p;
         const JournalEntry* done = journal->Find(file);
-        if (done && done->terms == terms_hash && done->landmark == fp::kLandmarkFormatVersion) {
+        if (done && done->terms == terms_hash && !a.update_terms &&
+            done->landmark == fp::kLandmarkFormatVersion) {
           p.fp = Status::AlreadyExists(done->work);
           return p;
         }
@@ -208,11 +230,12 @@ int RunRegister(const RegisterArgs& a) {
           return !Interrupted();
         }
         const WorkMetadata* meta = catalogue ? catalogue->Find(file) : nullptr;
-        const std::string work_id =
-            protocol::WorkIdFor(session->artist_id(), p.fp->fingerprint.values);
+        std::string work_id = protocol::WorkIdFor(session->artist_id(), p.fp->fingerprint.values);
         std::string outcome;
         bool already = false;
         bool landmarked = false;
+        std::string same_as;  // another file of a recording registered as this work
+        std::optional<protocol::Work> registered;
         std::vector<std::string> disputes;
         // The registry derives the work id from artist and fingerprint, so
         // asking for it tells whether an earlier (interrupted) run got there.
@@ -220,9 +243,7 @@ int RunRegister(const RegisterArgs& a) {
         if (existing.ok()) {
           already = true;
           auto w = DecodeAnswer(*existing, "GET work", protocol::WorkFromJson);
-          if (w.ok()) {
-            for (const std::string& d : w->open_disputes) disputes.push_back("dispute " + d);
-          }
+          if (w.ok()) registered = *w;
           if (w.ok() && !w->withdrawn && w->landmark_peaks == 0) {
             auto sub =
                 session->Submit(protocol::StatementType::kWorkRegister, AmendBody(*w, *p.fp));
@@ -270,7 +291,16 @@ int RunRegister(const RegisterArgs& a) {
             sub = submit(WorkBody(file, p, meta, artist_name, false));
           }
           if (!sub.ok()) {
-            if (sub.status().code() == Status::Code::kAlreadyExists) {
+            if (auto same = SameRecordingAs(sub.status())) {
+              // A re-encode (another file) of a recording this artist registered.
+              already = true;
+              same_as = work_id = *same;
+              if (auto body = (*http)->Get("/v1/works/" + work_id); body.ok()) {
+                if (auto w = DecodeAnswer(*body, "GET work", protocol::WorkFromJson); w.ok()) {
+                  registered = std::move(*w);
+                }
+              }
+            } else if (sub.status().code() == Status::Code::kAlreadyExists) {
               already = true;
             } else if (sub.status().code() == Status::Code::kUnavailable) {
               fatal = sub.status();
@@ -285,7 +315,27 @@ int RunRegister(const RegisterArgs& a) {
             for (const auto& d : sub->accepted.opened_disputes) disputes.push_back(DisputeText(d));
           }
         }
+        if (registered) {
+          for (const std::string& d : registered->open_disputes) disputes.push_back("dispute " + d);
+        }
+        // Terms change only when asked: a new work gets --terms; a registered
+        // one keeps its own terms (perhaps set since with `terms set`) unless
+        // --update-terms says to replace them.
+        bool send_terms = false;
         if (terms) {
+          const bool same = registered && registered->terms == wanted_terms;
+          if (!already) {
+            send_terms = true;
+            ++sum.terms_set;
+          } else if (!same && a.update_terms) {
+            send_terms = true;
+            ++sum.terms_changed;
+          } else if (!same) {
+            ++sum.terms_left;
+            sum.terms_left_lines.push_back(shown + " (" + work_id + ")");
+          }
+        }
+        if (send_terms) {
           auto t = session->Submit(protocol::StatementType::kWorkTerms,
                                    json::object{{"work", work_id}, {"terms", *terms}});
           if (!t.ok()) {
@@ -300,7 +350,10 @@ int RunRegister(const RegisterArgs& a) {
             !js.ok()) {
           progress.Note("warning: " + js.message());
         }
-        if (already) {
+        if (!same_as.empty()) {
+          ++sum.already;
+          outcome = "already registered (same recording as " + work_id + ")";
+        } else if (already) {
           ++sum.already;
           outcome = "already registered " + work_id;
           if (landmarked) {
@@ -328,6 +381,17 @@ int RunRegister(const RegisterArgs& a) {
               sum.already);
   if (sum.landmarked) std::printf(" (%zu gained the landmark print)", sum.landmarked);
   std::printf(", %zu disputed, %zu failed\n", sum.disputed, sum.failed);
+  if (terms) {
+    std::printf("terms from %s: set on %zu new works, replaced on %zu, %zu left as they are\n",
+                a.terms_file.c_str(), sum.terms_set, sum.terms_changed, sum.terms_left);
+  }
+  if (!sum.terms_left_lines.empty()) {
+    std::printf(
+        "registered works whose own terms differ from %s (left unchanged; "
+        "--update-terms replaces them):\n",
+        a.terms_file.c_str());
+    for (const auto& l : sum.terms_left_lines) std::printf("  %s\n", l.c_str());
+  }
   if (!sum.dispute_lines.empty()) {
     std::printf("disputed (another artist registered a matching recording):\n");
     for (const auto& l : sum.dispute_lines) std::printf("  %s\n", l.c_str());
@@ -363,6 +427,8 @@ void AddRegisterCommand(CLI::App& app, Commands& commands) {
   cmd->add_option("--metadata", args->metadata, "Catalogue CSV (columns below)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--journal", args->journal, "Resume journal (default: KEYFILE.journal)");
+  cmd->add_flag("--update-terms", args->update_terms,
+                "Also replace the own terms of works already registered with --terms");
   AddBatchOptions(*cmd, args->batch);
   cmd->footer(
       "Metadata CSV (RFC 4180, header row, columns in any order, names case-insensitive):\n"
@@ -375,9 +441,13 @@ void AddRegisterCommand(CLI::App& app, Commands& commands) {
       "Without a CSV row, title, artist, composer and ISRC come from the file's tags, the\n"
       "title else from the file name, and the credit else is you as performer.\n\n"
       "Safe to interrupt (Ctrl-C) and re-run: files already registered are skipped, and\n"
-      "the registry never holds the same recording twice for one artist. Works registered\n"
-      "before the landmark print existed gain it when you run this again on their files\n"
-      "(same work, same terms; the audio never leaves this machine).\n"
+      "the registry never holds the same recording twice for one artist (another file of\n"
+      "it, e.g. an MP3 of a registered FLAC, is \"already registered (same recording as\n"
+      "wk_...)\"). Works registered before the landmark print existed gain it when you run\n"
+      "this again on their files (same work, same terms; the audio never leaves this\n"
+      "machine). --terms is applied to new works only: a re-run never changes the terms\n"
+      "of a registered work (e.g. set since with `signet terms set`) unless --update-terms\n"
+      "is given; the summary says how many it set, replaced and left.\n"
       "Exit status: 0 all registered (or already), 1 some failed.\n\n"
       "Examples:\n"
       "  signet register --key ada.key ~/Music/catalogue\n"
