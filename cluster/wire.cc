@@ -254,8 +254,8 @@ std::string EncodeSearchReply(const SearchReply& r) {
     w.U16(static_cast<std::uint16_t>(nseg));
     for (std::size_t j = 0; j < nseg; ++j) {
       const fp::Segment& s = f.match.segments[j];
-      for (double d : {s.query_start, s.query_end, s.ref_start, s.ref_end, s.bit_error_rate,
-                       s.e_value}) {
+      for (double d :
+           {s.query_start, s.query_end, s.ref_start, s.ref_end, s.bit_error_rate, s.e_value}) {
         w.F64(d);
       }
       w.I32(s.informative_positions);

@@ -68,9 +68,9 @@ std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
   // Chromaprint positions start windows of `delay` seconds of audio: its
   // segments end that much before the audio they cover.
   static const double delay = GetFingerprintTiming().delay_seconds;
-  const double chroma_refs = std::max(
-      1.0, options.chromaprint_references > 0 ? options.chromaprint_references
-                                              : static_cast<double>(refs_searched));
+  const double chroma_refs =
+      std::max(1.0, options.chromaprint_references > 0 ? options.chromaprint_references
+                                                       : static_cast<double>(refs_searched));
   for (const Match& m : chromaprint) {
     FusedMatch& f = find(m.ref_id);
     f.chromaprint = true;

@@ -166,7 +166,8 @@ void GroupCommitter::Track(const Applied& a, Rollback& rb) {
       rb.added.push_back(*a.index.add_ref);
     }
   }
-  if (a.index.landmark_ref && !a.index.add_ref) rb.landmarks_changed.push_back(*a.index.landmark_ref);
+  if (a.index.landmark_ref && !a.index.add_ref)
+    rb.landmarks_changed.push_back(*a.index.landmark_ref);
   if (a.index.remove_ref) rb.removed.push_back(*a.index.remove_ref);
 }
 

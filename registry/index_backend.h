@@ -110,7 +110,8 @@ class LocalIndex final : public IndexBackend {
     index_.RestoreLandmarks(store, refs);
   }
   std::optional<std::vector<WorkIndex::FusedFound>> FindFused(
-      std::span<const fp::QueryVariant> variants, const fp::LandmarkPrint& landmark) const override {
+      std::span<const fp::QueryVariant> variants,
+      const fp::LandmarkPrint& landmark) const override {
     return index_.FindFused(variants, landmark);
   }
   std::size_t landmark_works() const override { return index_.landmark_works(); }

@@ -139,10 +139,9 @@ Result<CheckResult> CheckItem(const Queries& queries, const IndexBackend& index,
   }
   if (req.fingerprint) {
     const fp::QueryVariant query{*req.fingerprint, 1.0};
-    SIGNET_ASSIGN_OR_RETURN(
-        auto matched,
-        MatchWorks(queries, index, std::span<const fp::QueryVariant>(&query, 1),
-                   req.landmark ? &*req.landmark : nullptr, &coverage));
+    SIGNET_ASSIGN_OR_RETURN(auto matched,
+                            MatchWorks(queries, index, std::span<const fp::QueryVariant>(&query, 1),
+                                       req.landmark ? &*req.landmark : nullptr, &coverage));
     for (auto& m : matched) {
       bool seen = false;
       for (const auto& e : works) seen = seen || e.work.id == m.work.id;

@@ -177,8 +177,8 @@ Result<std::vector<Artist>> Registry::SearchArtists(std::string_view name, std::
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> query,
                                                SearchCoverage* coverage) const {
   const fp::QueryVariant v{query, 1.0};
-  return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1),
-                    nullptr, coverage);
+  return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1), nullptr,
+                    coverage);
 }
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants,
                                                const fp::LandmarkPrint* landmark,

@@ -331,8 +331,8 @@ TEST_F(ApiTest, WorksAndArtistsAreSearchedByWordsAndIdentifiersAPageAtATime) {
   bj::object page = Json(r);
   ASSERT_EQ(page["items"].as_array().size(), 2u);
   ASSERT_TRUE(page["next_cursor"].is_string());
-  r = Call("GET", "/v1/works?q=nig+song&limit=2&cursor=" +
-                      std::string(page["next_cursor"].as_string()));
+  r = Call("GET",
+           "/v1/works?q=nig+song&limit=2&cursor=" + std::string(page["next_cursor"].as_string()));
   ASSERT_EQ(r.status, 200) << r.body;
   page = Json(r);
   ASSERT_EQ(page["items"].as_array().size(), 1u);
