@@ -1,5 +1,6 @@
 # Signet's two commands (see README.md):
-#   make run    install what is missing, build Release, start signetd on ./data
+#   make run    install what is missing (and what the README walkthrough uses),
+#               build Release, start signetd on ./data
 #   make test   install what is missing, build, run every test
 # Everything else is a convenience on top of the CMake presets.
 
@@ -11,7 +12,9 @@ LISTEN ?= 127.0.0.1:8080
 
 .PHONY: run test test-asan test-tsan build fuzz fuzz-run bench format tidy clean
 
+# The README walkthrough also uses ffmpeg and the corpus recordings.
 run: build
+	@scripts/install-deps.sh run
 	./build/release/server/signetd --data $(DATA) --listen $(LISTEN)
 
 build:

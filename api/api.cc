@@ -76,30 +76,42 @@ Response Api::Healthz(const Request&, const Params&) const {
   o["works"] = s.works;
   o["indexed_works"] = s.indexed_works;
   o["index_complete"] = s.index_complete;
+  o["landmark_works"] = s.landmark_works;
   return json::JsonResponse(200, o);
 }
 
 Response Api::MetricsText(const Request&, const Params&) const {
   registry::Stats s = registry_.GetStats(/*with_index_memory=*/true);
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
-  std::vector<std::pair<std::string, double>> gauges = {
-      {"signet_registry_artists", d(s.artists)},
-      {"signet_registry_works{state=\"live\"}", d(s.works)},
-      {"signet_registry_works{state=\"withdrawn\"}", d(s.withdrawn_works)},
-      {"signet_registry_disputes{state=\"open\"}", d(s.open_disputes)},
-      {"signet_registry_disputes{state=\"all\"}", d(s.disputes)},
-      {"signet_log_size", d(s.statements)},
-      {"signet_index_works", d(s.indexed_works)},
-      {"signet_index_positions", d(s.index_positions)},
-      {"signet_index_complete", s.index_complete ? 1.0 : 0.0},
-      {"signet_index_segments", d(s.index_segments)},
-      {"signet_index_disk_bytes", d(s.index_disk_bytes)},
-      {"signet_index_memory_bytes", d(s.index_memory_bytes)},
-      {"signet_index_posting_bytes", d(s.index_posting_bytes)},
-      {"signet_index_value_bytes", d(s.index_value_bytes)},
-      {"signet_index_busy", s.index_busy ? 1.0 : 0.0},
-      {"signet_registry_commit_groups", d(s.commit_groups)},
-      {"signet_registry_open_seconds", s.open_seconds},
+  std::vector<Metrics::Gauge> gauges = {
+      {"signet_registry_artists", "Artists registered.", d(s.artists)},
+      {"signet_registry_works{state=\"live\"}", "Works registered, by state.", d(s.works)},
+      {"signet_registry_works{state=\"withdrawn\"}", "", d(s.withdrawn_works)},
+      {"signet_registry_disputes{state=\"open\"}", "Disputes: open, and all ever opened.",
+       d(s.open_disputes)},
+      {"signet_registry_disputes{state=\"all\"}", "", d(s.disputes)},
+      {"signet_log_size", "Statements in the transparency log (its tree size).", d(s.statements)},
+      {"signet_index_works", "Recordings in the fingerprint index.", d(s.indexed_works)},
+      {"signet_index_positions", "Sub-fingerprints of the recordings in the fingerprint index.",
+       d(s.index_positions)},
+      {"signet_index_complete", "1 when every live work is indexed, 0 while the index is rebuilt.",
+       s.index_complete ? 1.0 : 0.0},
+      {"signet_index_segments", "Segment files of the fingerprint index.", d(s.index_segments)},
+      {"signet_index_disk_bytes", "Bytes of the fingerprint index's segment files.",
+       d(s.index_disk_bytes)},
+      {"signet_index_memory_bytes", "Bytes the fingerprint index holds in memory.",
+       d(s.index_memory_bytes)},
+      {"signet_index_posting_bytes", "Bytes of the fingerprint index's postings.",
+       d(s.index_posting_bytes)},
+      {"signet_index_value_bytes", "Bytes of the fingerprint index's verification copy.",
+       d(s.index_value_bytes)},
+      {"signet_index_busy", "1 while the fingerprint index flushes or merges.",
+       s.index_busy ? 1.0 : 0.0},
+      {"signet_landmark_index_works", "Recordings in the landmark print index.",
+       d(s.landmark_works)},
+      {"signet_registry_commit_groups", "Group commits written since start.", d(s.commit_groups)},
+      {"signet_registry_open_seconds", "Seconds the registry took to open at start.",
+       s.open_seconds},
   };
   if (options_.extra_gauges) {
     for (auto& g : options_.extra_gauges()) gauges.push_back(std::move(g));

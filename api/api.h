@@ -56,7 +56,7 @@ struct ApiOptions {
   // witnessed checkpoint (crypto/LOG.md "Witnessing") instead of the latest.
   bool witnessed_checkpoint = false;
   // More gauges for /metrics (the witness publisher's); may be empty.
-  std::function<std::vector<std::pair<std::string, double>>()> extra_gauges;
+  std::function<std::vector<Metrics::Gauge>()> extra_gauges;
 };
 
 class Api : public Handler {

@@ -7,6 +7,7 @@
 
 #include "common/strict_json.h"
 #include "fingerprint/codec.h"
+#include "fingerprint/landmark_codec.h"
 #include "protocol/answers_json.h"
 
 namespace signet::api::json {
@@ -41,6 +42,7 @@ protocol::Work Wire(const registry::Work& w) {
   o.isrc = w.isrc;
   o.iswc = w.iswc;
   o.fingerprint_length = w.fingerprint_length;
+  o.landmark_peaks = w.landmark_peaks;
   o.withdrawn = w.withdrawn;
   o.registered_at = w.registered_at;
   o.updated_at = w.updated_at;
@@ -70,6 +72,16 @@ protocol::Dispute Wire(const registry::Dispute& d) {
   return o;
 }
 
+namespace {
+// "chromaprint", "landmark": which prints found a work or a segment.
+std::vector<std::string> PrintNames(bool chromaprint, bool landmark) {
+  std::vector<std::string> out;
+  if (chromaprint) out.emplace_back("chromaprint");
+  if (landmark) out.emplace_back("landmark");
+  return out;
+}
+}  // namespace
+
 protocol::WorkMatch Wire(const registry::WorkMatch& m) {
   protocol::WorkMatch o;
   o.work = Wire(m.work);
@@ -77,8 +89,14 @@ protocol::WorkMatch Wire(const registry::WorkMatch& m) {
   o.score = m.score;
   o.e_value = m.e_value;
   o.speed = m.speed;
+  o.tempo = m.tempo;
+  o.pitch_semitones = m.pitch_semitones;
+  o.prints = PrintNames(m.chromaprint, m.landmark);
   for (const auto& s : m.segments) {
-    o.segments.push_back({s.query_start, s.query_end, s.ref_start, s.ref_end, s.bit_error_rate});
+    protocol::Segment seg{s.query_start, s.query_end,  s.ref_start,
+                          s.ref_end,     std::nullopt, PrintNames(s.chromaprint, s.landmark)};
+    if (s.chromaprint) seg.bit_error_rate = s.bit_error_rate;
+    o.segments.push_back(std::move(seg));
   }
   for (const auto& d : m.disputes) o.disputes.push_back(Wire(d));
   o.terms = m.terms;
@@ -152,6 +170,31 @@ Result<bj::object> ParseObject(std::string_view body, std::string_view what) {
     return Status::InvalidArgument(fmt::format("the body must be a JSON object: {}", what));
   }
   return std::move(v.as_object());
+}
+
+Result<fp::LandmarkPrint> LandmarkFromJson(const bj::value& value, std::string_view field,
+                                           double max_seconds) {
+  if (!value.is_string() || value.as_string().empty()) {
+    return Status::InvalidArgument(
+               fmt::format("\"{}\" must be a landmark print: the base64url string (format "
+                           "version {}) that `signet check` computes from the audio",
+                           field, fp::kLandmarkFormatVersion))
+        .WithField(std::string(field));
+  }
+  auto print = fp::DecodeLandmarkPrint(value.as_string());
+  if (!print.ok()) {
+    return Status::InvalidArgument(fmt::format("\"{}\" is not a valid landmark print ({})", field,
+                                               print.status().message()))
+        .WithField(std::string(field));
+  }
+  if (print->DurationSeconds() > max_seconds) {
+    return Status::InvalidArgument(
+               fmt::format("\"{}\" covers {:.0f} s of audio; at most {:.0f} s are matched: send "
+                           "the print of the first {:.0f} s",
+                           field, print->DurationSeconds(), max_seconds, max_seconds))
+        .WithField(std::string(field));
+  }
+  return std::move(*print);
 }
 
 Result<std::vector<std::uint32_t>> FingerprintFromJson(const bj::value& value,

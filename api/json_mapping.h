@@ -17,6 +17,7 @@
 
 #include "api/http.h"
 #include "common/status.h"
+#include "fingerprint/landmark.h"
 #include "protocol/answers.h"
 #include "registry/registry.h"
 
@@ -46,6 +47,11 @@ Result<boost::json::object> ParseObject(std::string_view body, std::string_view 
 // of unsigned 32-bit integers. `field` names it in messages.
 Result<std::vector<std::uint32_t>> FingerprintFromJson(const boost::json::value& value,
                                                        std::string_view field);
+// A query's landmark print (fingerprint/landmark_codec.h: the base64url
+// string `signet check` sends) covering at most `max_seconds` of audio.
+// Errors name `field` (Status::field() too) and say what to send.
+Result<fp::LandmarkPrint> LandmarkFromJson(const boost::json::value& value, std::string_view field,
+                                           double max_seconds);
 // A decimal unsigned integer query parameter.
 Result<std::uint64_t> ParseUint(std::string_view text, std::string_view name);
 

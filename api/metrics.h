@@ -27,10 +27,19 @@ class Metrics {
   // signet_http_refusals_total{reason}.
   void Refused(std::string_view reason);
 
-  // Appends the request series, then `gauges` as
-  // "# TYPE name gauge\nname value\n" (name may carry {labels}; the TYPE line
-  // uses the name up to '{').
-  std::string Render(const std::vector<std::pair<std::string, double>>& gauges) const;
+  struct Gauge {
+    std::string name;  // may carry {labels}; HELP/TYPE use the name up to '{'
+    std::string help;  // of the metric family; the first series' help is used
+    double value = 0;
+  };
+  // The request series, then `gauges` (each family with # HELP and # TYPE
+  // gauge; series of one family must be adjacent), then the process metrics
+  // Prometheus clients export (process_cpu_seconds_total,
+  // process_resident_memory_bytes, process_virtual_memory_bytes,
+  // process_open_fds, process_max_fds, process_start_time_seconds, from
+  // /proc/self) and signet_build_info{version} 1. Every family has HELP and
+  // TYPE, as `promtool check metrics` requires.
+  std::string Render(const std::vector<Gauge>& gauges) const;
 
  private:
   struct Histogram {

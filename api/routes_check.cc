@@ -7,7 +7,10 @@
 // Then one item per line:
 //   {"id": "<any string you choose, echoed back>",
 //    "fingerprint": "<fpcalc FINGERPRINT=>" | [raw ints], "sha256": "<hex of the file>"}
-// (at least one of fingerprint and sha256). Blank lines are skipped.
+// (at least one of fingerprint and sha256), and with a fingerprint optionally
+//    "landmark": "<the file's landmark query print, fingerprint/landmark_codec.h>"
+// so that both prints are matched and fused (sped-up, pitch-shifted and
+// reverberated copies are found; `signet check` sends it). Blank lines are skipped.
 //
 // Progress: a stream holds one of the server's few stream slots, so it ends
 // when no item has arrived for check_item_timeout (default 120 s; blank lines
@@ -212,7 +215,7 @@ Status ApplyOptionsLine(const bj::object& o, CheckOptions& opts) {
 
 // Parses one item line into a registry request; `id` is filled as soon as known.
 Result<registry::CheckRequest> ParseItem(const std::string& text, const CheckOptions& opts,
-                                         protocol::CheckItemId& id) {
+                                         double max_landmark_seconds, protocol::CheckItemId& id) {
   auto obj =
       json::ParseObject(text, R"({"id": "...", "fingerprint": "..." and/or "sha256": "..."})");
   if (!obj.ok()) return obj.status();
@@ -234,6 +237,9 @@ Result<registry::CheckRequest> ParseItem(const std::string& text, const CheckOpt
       SIGNET_ASSIGN_OR_RETURN(auto values, json::FingerprintFromJson(v, "fingerprint"));
       if (values.empty()) return Status::InvalidArgument("\"fingerprint\" is empty");
       req.fingerprint = std::move(values);
+    } else if (k == "landmark") {
+      SIGNET_ASSIGN_OR_RETURN(req.landmark,
+                              json::LandmarkFromJson(v, "landmark", max_landmark_seconds));
     } else if (k == "sha256") {
       if (!v.is_string() || v.as_string().size() != 64) {
         return Status::InvalidArgument("\"sha256\" must be 64 hexadecimal characters");
@@ -248,11 +254,15 @@ Result<registry::CheckRequest> ParseItem(const std::string& text, const CheckOpt
       req.sha256 = std::move(hex);
     } else {
       return Status::InvalidArgument(fmt::format(
-          "unknown field \"{}\" (an item has id, fingerprint, sha256)", std::string(k)));
+          "unknown field \"{}\" (an item has id, fingerprint, landmark, sha256)", std::string(k)));
     }
   }
   if (!req.fingerprint && !req.sha256) {
     return Status::InvalidArgument("an item needs \"fingerprint\" and/or \"sha256\"");
+  }
+  if (req.landmark && !req.fingerprint) {
+    return Status::InvalidArgument(
+        "\"landmark\" goes with the same file's \"fingerprint\"; send both");
   }
   return req;
 }
@@ -347,7 +357,7 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
       status = Status::InvalidArgument(fmt::format(
           "the line is longer than {} bytes; one item per line", options_.max_check_line_bytes));
     } else {
-      auto req = ParseItem(line.text, opts, id);
+      auto req = ParseItem(line.text, opts, options_.max_audio_seconds, id);
       if (req.ok()) {
         auto result = registry_.CheckItem(*req);
         if (result.ok()) {

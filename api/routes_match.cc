@@ -1,13 +1,22 @@
 // Matching: POST /v1/match (a fingerprint as JSON, or audio bytes that are
 // fingerprinted here) and the AcoustID-compatible GET|POST /v2/lookup.
 //
+// Audio gets both prints from one decode: Chromaprint (with its speed
+// variants) and the landmark query print; a JSON body may carry a landmark
+// print beside its fingerprint. With a landmark print the two prints' matches
+// are merged per work (fingerprint/fusion.h): tempo, pitch and which prints
+// found each segment come back. A bare fingerprint is matched by Chromaprint
+// alone, exactly as before; /v2/lookup is always Chromaprint alone.
+//
 // /v2/lookup speaks AcoustID's web service dialect (https://acoustid.org/webservice):
 // parameters fingerprint, duration, meta, format (json only), client (ignored);
 // a form-encoded POST body, gzip-compressed or not (pyacoustid compresses);
 // answers {"status":"ok","results":[{"id","score","recordings":[...]}]} and
 // errors {"status":"error","error":{"code","message"}} with AcoustID's codes.
-// A result id and its recording id are the Signet work id; score is
-// 1 - (bit error rate of the best matched segment), in [0, 1] like AcoustID's.
+// A result id is the Signet work id; score is 1 / (1 + E), E the match's
+// E-value (the expected number of unrelated works matching this well,
+// protocol/answers.h): in [0, 1] like AcoustID's and calibrated, 0.5 where a
+// false match is as likely as not, >= 0.999 for every match kept (E <= 1e-3).
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -18,6 +27,7 @@
 #include "api/json_mapping.h"
 #include "fingerprint/codec.h"
 #include "fingerprint/extract.h"
+#include "fingerprint/landmark.h"
 #include "protocol/answers_json.h"
 
 namespace signet::api {
@@ -96,6 +106,7 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
   }
   std::vector<std::uint32_t> values;
   std::vector<fp::SpeedVariant> variants;
+  std::optional<fp::LandmarkPrint> landmark;
   protocol::MatchAnswer answer;
   protocol::MatchQuery& query = answer.query;
   if (type == "application/json") {
@@ -118,6 +129,11 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
     auto decoded = json::FingerprintFromJson(*fpv, "fingerprint");
     if (!decoded.ok()) return Response::Problem(decoded.status().WithField("fingerprint"));
     values = std::move(*decoded);
+    if (const bj::value* lmv = body->if_contains("landmark")) {
+      auto print = json::LandmarkFromJson(*lmv, "landmark", options_.max_audio_seconds);
+      if (!print.ok()) return Response::Problem(print.status());
+      landmark = std::move(*print);
+    }
     query.source = "fingerprint";
   } else if (type.starts_with("audio/") || type == "application/octet-stream") {
     if (request.body.empty()) {
@@ -130,13 +146,19 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
     const std::span<const double> speeds = speed_variants
                                                ? std::span<const double>(options_.speed_variants)
                                                : std::span<const double>();
-    auto fpr = fp::FingerprintAudioAtSpeeds(
+    const fp::LandmarkOptions density = fp::LandmarkOptions::Query();
+    fp::AudioPrintOptions print_options;
+    print_options.speeds = speeds;
+    print_options.max_variant_seconds = options_.speed_variant_seconds;
+    print_options.landmark = &density;
+    auto fpr = fp::FingerprintAudioPrints(
         fp::AudioSource::Bytes(std::span(reinterpret_cast<const std::uint8_t*>(request.body.data()),
                                          request.body.size())),
-        limits, speeds, options_.speed_variant_seconds);
+        limits, print_options);
     if (!fpr.ok()) return Response::Problem(fpr.status());
     values = std::move(fpr->original.fingerprint.values);
     variants = std::move(fpr->variants);
+    landmark = std::move(fpr->landmark);
     query.source = "audio";
     query.duration = fpr->original.duration_seconds;
     if (speed_variants) {
@@ -159,8 +181,9 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
   for (const fp::SpeedVariant& v : variants) {
     if (!v.values.empty()) renderings.push_back({v.values, v.speed});
   }
+  if (landmark) query.landmark_peaks = landmark->peaks.size();
   registry::SearchCoverage coverage;
-  auto matches = registry_.Match(renderings, &coverage);
+  auto matches = registry_.Match(renderings, landmark ? &*landmark : nullptr, &coverage);
   if (!matches.ok()) return Response::Problem(matches.status());
   for (const auto& m : *matches) answer.matches.push_back(json::Wire(m));
   if (!coverage.complete()) answer.searched_fraction = coverage.fraction();
@@ -241,11 +264,9 @@ Response Api::AcoustIdLookup(const Request& request, const Params& p) const {
   if (!matches.ok()) return AcoustIdError(500, 5, matches.status().message());
   bj::array results;
   for (const auto& m : *matches) {
-    double best_ber = 1;
-    for (const auto& s : m.segments) best_ber = std::min(best_ber, s.bit_error_rate);
     bj::object r;
     r["id"] = m.work.id;
-    r["score"] = std::clamp(1.0 - best_ber, 0.0, 1.0);
+    r["score"] = 1.0 / (1.0 + protocol::EValueOfScore(m.score));
     if (recording_ids) {
       bj::object rec;
       rec["id"] = m.work.id;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "api/api.h"
 #include "api/json_mapping.h"
@@ -59,8 +60,27 @@ Status CheckWorkId(std::string_view id) {
 }
 
 // Where a work is served (api.cc routes "/v1/works/{id}"): the Location of a
-// registration and the location a TDMRep export names.
+// registration and the target of its TDM Policy.
 std::string WorkPath(std::string_view id) { return "/v1/works/" + std::string(id); }
+
+// The absolute origin the client reached us at, for URLs that leave this
+// registry (a TDMRep tdm-policy is read from another server's rule file):
+// the Host header, with https when a TLS proxy says X-Forwarded-Proto: https.
+Result<std::string> PublicOrigin(const Request& r) {
+  std::string_view host = r.headers.Get("Host").value_or("");
+  bool ok = !host.empty() && host.size() <= 255;
+  for (char ch : host) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
+                ch == ':' || ch == '[' || ch == ']');
+  }
+  if (!ok) {
+    return Status::InvalidArgument(
+        "send a Host header naming this registry (host[:port]): the TDMRep export names "
+        "absolute URLs under it");
+  }
+  std::string_view proto = r.headers.Get("X-Forwarded-Proto").value_or("http");
+  return std::string(proto == "https" ? "https" : "http") + "://" + std::string(host);
+}
 
 }  // namespace
 
@@ -218,7 +238,7 @@ Response Api::GetTerms(const Request&, const Params& p) const {
   return json::JsonResponse(200, protocol::ToJson(json::Wire(*answer)));
 }
 
-Response Api::ExportTerms(const Request&, const Params& p) const {
+Response Api::ExportTerms(const Request& request, const Params& p) const {
   const std::string& id = p.Param("id");
   if (auto st = CheckWorkId(id); !st.ok()) return Response::Problem(st);
   auto name = p.target.Query("format");
@@ -232,7 +252,36 @@ Response Api::ExportTerms(const Request&, const Params& p) const {
     return Response::Problem(
         Status::InvalidArgument("parameter \"format\" must be one of " + names));
   }
-  auto text = registry_.ExportTerms(id, *format, WorkPath(id));
+  registry::ExportContext context;
+  if (*format == protocol::ExportFormat::kTdmRep || *format == protocol::ExportFormat::kTdmPolicy) {
+    if (*format == protocol::ExportFormat::kTdmRep) {
+      auto location = p.target.Query("location");
+      if (!location) {
+        return Response::Problem(
+            Status::InvalidArgument(
+                "parameter \"location\" is required with format=tdmrep: the path pattern, on "
+                "the web server that serves this work's files, that the rule covers (e.g. "
+                "/music/song.flac); a TDMRep rule file is served by that server, not by the "
+                "registry")
+                .WithField("location"));
+      }
+      if (auto st = registry::CheckTdmLocation(*location); !st.ok()) {
+        return Response::Problem(st.WithField("location"));
+      }
+      context.location = std::string(*location);
+    }
+    auto origin = PublicOrigin(request);
+    if (!origin.ok()) return Response::Problem(origin.status());
+    auto work = registry_.GetWork(id);
+    if (!work.ok()) return Response::Problem(work.status());
+    auto artist = registry_.GetArtist(work->artist);
+    if (!artist.ok()) return Response::Problem(artist.status());
+    context.work_url = *origin + WorkPath(id);
+    context.policy_url = context.work_url + "/terms/export?format=tdm-policy";
+    context.artist_url = *origin + "/v1/artists/" + artist->id;
+    context.artist_name = artist->display_name;
+  }
+  auto text = registry_.ExportTerms(id, *format, context);
   if (!text.ok()) return Response::Problem(text.status());
   std::string type(protocol::ExportContentType(*format));
   if (type == "text/plain") type += "; charset=utf-8";

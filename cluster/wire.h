@@ -16,7 +16,7 @@
 //            | n x u32 sub-fingerprints
 //   reply    u8 version=1 | u8 ok | u64 log size of the replica
 //            | ok: u16 matches (<= 1024) | per match: u64 ref | u16 n | n bytes work id
-//                  | f64 score | f64 e_value | f64 speed
+//                  | f64 score | f64 e_value (over the shard's references) | f64 speed
 //                  | u16 segments (<= 4096) | per segment: f64 query_start, query_end,
 //                  ref_start, ref_end, bit_error_rate, e_value
 //                  | i32 informative_positions

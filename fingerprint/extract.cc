@@ -11,6 +11,9 @@
 namespace signet::fp {
 namespace {
 
+// One decode feeds both prints.
+static_assert(kLandmarkSampleRate == kChromaprintSampleRate);
+
 struct ChromaprintDeleter {
   void operator()(ChromaprintContext* ctx) const { chromaprint_free(ctx); }
 };
@@ -93,6 +96,16 @@ Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& sou
                                                           const DecodeLimits& limits,
                                                           std::span<const double> speeds,
                                                           double max_variant_seconds) {
+  return FingerprintAudioPrints(source, limits, {speeds, max_variant_seconds, nullptr});
+}
+
+Result<SpeedVariantFingerprints> FingerprintAudioPrints(const AudioSource& source,
+                                                        const DecodeLimits& limits,
+                                                        const AudioPrintOptions& print_options) {
+  const std::span<const double> speeds = print_options.speeds;
+  const double max_variant_seconds = print_options.max_variant_seconds;
+  std::optional<LandmarkExtractor> landmarks;
+  if (print_options.landmark != nullptr) landmarks.emplace();
   for (double s : speeds) {
     if (!(s > 0.5 && s < 2.0) || s == 1.0) {
       return Status::InvalidArgument("a speed variant must lie in (0.5, 2) and not be 1, not " +
@@ -116,6 +129,7 @@ Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& sou
       const std::size_t n = std::min(block.samples.size(), keep - kept.size());
       kept.insert(kept.end(), block.samples.begin(), block.samples.begin() + n);
     }
+    if (landmarks) landmarks->Feed(block.samples);
     return session.Feed(block.samples);
   });
   if (!info.ok()) return info.status().WithContext(source.Describe());
@@ -125,6 +139,11 @@ Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& sou
   out.original.fingerprint = std::move(raw).value();
   out.original.duration_seconds = std::max(info->container_duration_seconds, 0.0);
   out.variant_seconds = static_cast<double>(kept.size()) / kChromaprintSampleRate;
+  if (landmarks) {
+    auto candidates = landmarks->Finish();
+    if (!candidates.ok()) return candidates.status().WithContext(source.Describe());
+    out.landmark = SelectLandmarks(*candidates, *print_options.landmark);
+  }
   for (double s : speeds) {
     SpeedVariant v;
     v.speed = s;

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "common/status.h"
 #include "fingerprint/audio_decoder.h"
 #include "fingerprint/codec.h"
+#include "fingerprint/landmark.h"
 
 namespace signet::fp {
 
@@ -70,6 +72,8 @@ struct SpeedVariantFingerprints {
   FingerprintResult original;
   std::vector<SpeedVariant> variants;  // in the order of `speeds`
   double variant_seconds = 0;
+  // The landmark print of the same decode, when asked for (FingerprintAudioPrints).
+  std::optional<LandmarkPrint> landmark;
 };
 // Errors: those of FingerprintAudio; kInvalidArgument for a speed outside
 // (0.5, 2) or equal to 1.
@@ -77,6 +81,19 @@ Result<SpeedVariantFingerprints> FingerprintAudioAtSpeeds(const AudioSource& sou
                                                           const DecodeLimits& limits,
                                                           std::span<const double> speeds,
                                                           double max_variant_seconds);
+
+// Both prints from one decode: Chromaprint (and its speed variants, as
+// FingerprintAudioAtSpeeds) and, when `landmark` is set, the landmark print
+// (landmark.h) at that density: LandmarkOptions::Query() for a query,
+// Reference() for a registration. The landmark print covers the whole audio.
+struct AudioPrintOptions {
+  std::span<const double> speeds;
+  double max_variant_seconds = 0;
+  const LandmarkOptions* landmark = nullptr;
+};
+Result<SpeedVariantFingerprints> FingerprintAudioPrints(const AudioSource& source,
+                                                        const DecodeLimits& limits,
+                                                        const AudioPrintOptions& options);
 
 // fpcalc's text output for one file: "DURATION=<int>\nFINGERPRINT=<string>\n".
 std::string FormatFpcalcText(const FingerprintResult& result);

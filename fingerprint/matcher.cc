@@ -378,19 +378,29 @@ std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std
         SeedDiagonal(q, view.Window(cand.slot, s0, s1, buffer), seed_at, cand.diagonal);
     if (!seeded) continue;
     const int diagonal = *seeded;
-    // The vote peak can sit one step off the best alignment: keep the best of three.
+    // The vote peak can sit one step off the best alignment: keep the best of
+    // three. Over a long match every probability underflows to the same floor
+    // (the neighbours of the true diagonal err ~0.14, which is still far from
+    // chance), so ties go to the alignment that errs least: else a
+    // byte-identical full track was reported one position off at BER ~0.14.
     const long diag_lo = diagonal - 1 - kShiftMax, diag_hi = diagonal + 1 + kShiftMax;
     const auto [m0, m1] = MaskWindow(nq, diag_lo, diag_hi);
     const RefWindow ref = view.Window(cand.slot, m0, m1, buffer);
     const RefMask rmask = MaskFor(ref, nq, diag_lo, diag_hi);
     std::vector<Segment> best;
-    double best_fp = 2;
+    double best_fp = 2, best_ber = 1;
     for (int dd = -1; dd <= 1; ++dd) {
       std::vector<Segment> segs = Segments(q, qlow, ref, rmask, diagonal + dd, options.score_model);
-      double fp = 2;
-      for (const auto& s : segs) fp = std::min(fp, s.pair_probability);
-      if (fp < best_fp) {
+      double fp = 2, ber = 1;
+      for (const auto& s : segs) {
+        if (s.pair_probability < fp || (s.pair_probability == fp && s.bit_error_rate < ber)) {
+          fp = s.pair_probability;
+          ber = s.bit_error_rate;
+        }
+      }
+      if (fp < best_fp || (fp == best_fp && ber < best_ber)) {
         best_fp = fp;
+        best_ber = ber;
         best = std::move(segs);
       }
     }

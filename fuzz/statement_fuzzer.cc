@@ -12,11 +12,14 @@
 // Invariants beyond "no crash, no UB, no leak":
 //  - an accepted statement's type name parses back to the same type;
 //  - its issued_at formats as RFC 3339 and parses back to the same instant;
-//  - a work.register's decoded fingerprint is not empty.
+//  - a work.register's decoded fingerprint is not empty;
+//  - a work.register's accepted landmark print encodes back to the text sent
+//    (fingerprint/landmark_codec.h: one string per print).
 #include <cstdint>
 #include <string_view>
 
 #include "crypto/dsse.h"
+#include "fingerprint/landmark_codec.h"
 #include "registry/statement.h"
 
 namespace {
@@ -37,6 +40,10 @@ void CheckStatement(std::string_view payload) {
   if (!again.ok() || *again != st->issued_at) __builtin_trap();
   if (const auto* work = std::get_if<registry::WorkRegisterBody>(&st->body)) {
     if (work->fingerprint_values.empty()) __builtin_trap();
+    if (work->landmark_print &&
+        signet::fp::EncodeLandmarkPrint(*work->landmark_print) != *work->landmark) {
+      __builtin_trap();
+    }
   }
 }
 

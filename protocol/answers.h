@@ -65,6 +65,7 @@ struct Work {
   std::optional<std::string> isrc;
   std::optional<std::string> iswc;
   std::uint64_t fingerprint_length = 0;
+  std::uint64_t landmark_peaks = 0;  // 0: registered without a landmark print
   bool withdrawn = false;
   Micros registered_at = 0;
   Micros updated_at = 0;
@@ -132,7 +133,10 @@ struct TermsAnswer {
 struct Segment {
   double query_start = 0, query_end = 0;  // seconds
   double ref_start = 0, ref_end = 0;
-  double bit_error_rate = 0;
+  std::optional<double> bit_error_rate;  // Chromaprint's, when it found the segment
+  // Which prints found it: "chromaprint", "landmark" (absent on old servers:
+  // Chromaprint).
+  std::vector<std::string> prints = {"chromaprint"};
   friend bool operator==(const Segment&, const Segment&) = default;
 };
 
@@ -142,7 +146,16 @@ struct ArtistRef {
   friend bool operator==(const ArtistRef&, const ArtistRef&) = default;
 };
 
-// One work found in a query. On the wire also "disputed": !disputes.empty().
+// The scale of every match score: score = -log10(E), E the expected number
+// of unrelated registered works that would match the query this well
+// (fingerprint/matcher.h, "E-values"); 3 is the default threshold, 6 one
+// false work per million queries. On the wire each score is sent with its
+// "e_value" = 10^-score (derived, not decoded). Scores are capped near 307
+// (E underflows below 1e-307).
+double EValueOfScore(double score);
+
+// One work found in a query. On the wire also "disputed": !disputes.empty()
+// and "e_value": EValueOfScore(score).
 struct WorkMatch {
   Work work;
   ArtistRef artist;
@@ -151,6 +164,12 @@ struct WorkMatch {
   // registry and every look (fingerprint/EVALUATION.md); 0 for a sha256 identity.
   double e_value = 1;
   double speed = 1.0;  // 1.03: the query plays the work 3 % faster
+  // Reference seconds per query second and query minus reference pitch in
+  // semitones (fingerprint/fusion.h); a speed change moves both, a tempo
+  // change only tempo, a pitch shift only pitch.
+  double tempo = 1.0;
+  double pitch_semitones = 0;
+  std::vector<std::string> prints = {"chromaprint"};  // which prints found the work
   std::vector<Segment> segments;
   std::vector<Dispute> disputes;  // open disputes on the work
   EffectiveTerms terms;
@@ -164,6 +183,9 @@ struct MatchQuery {
   std::optional<std::vector<double>> speed_variants;
   std::optional<double> speed_variant_seconds;
   std::uint64_t fingerprint_length = 0;
+  // Peaks of the query's landmark print; absent: the query had none, and
+  // Chromaprint alone matched it.
+  std::optional<std::uint64_t> landmark_peaks;
   friend bool operator==(const MatchQuery&, const MatchQuery&) = default;
 };
 

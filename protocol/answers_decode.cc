@@ -55,6 +55,10 @@ class Obj {
     if (!v->is_number()) return Bad(Path(key), "must be a number");
     return v->to_number<double>();
   }
+  Result<double> NumOr(std::string_view key, double absent) const {
+    if (!Find(key)) return absent;
+    return Num(key);
+  }
   Result<std::uint64_t> U64(std::string_view key) const {
     SIGNET_ASSIGN_OR_RETURN(const json::value* v, Require(key));
     return U64Of(*v, Path(key));
@@ -243,6 +247,8 @@ Result<Work> DecodeWork(const json::value& v, const std::string& path) {
   SIGNET_ASSIGN_OR_RETURN(w.isrc, o.OptStr("isrc"));
   SIGNET_ASSIGN_OR_RETURN(w.iswc, o.OptStr("iswc"));
   SIGNET_ASSIGN_OR_RETURN(w.fingerprint_length, o.U64("fingerprint_length"));
+  SIGNET_ASSIGN_OR_RETURN(auto landmark_peaks, o.OptU64("landmark_peaks"));
+  w.landmark_peaks = landmark_peaks.value_or(0);
   SIGNET_ASSIGN_OR_RETURN(w.withdrawn, o.Bool("withdrawn"));
   SIGNET_ASSIGN_OR_RETURN(w.registered_at, o.Time("registered_at"));
   SIGNET_ASSIGN_OR_RETURN(w.updated_at, o.Time("updated_at"));
@@ -331,7 +337,12 @@ Result<Segment> DecodeSegment(const json::value& v, const std::string& path) {
   SIGNET_ASSIGN_OR_RETURN(s.query_end, o.Num("query_end"));
   SIGNET_ASSIGN_OR_RETURN(s.ref_start, o.Num("ref_start"));
   SIGNET_ASSIGN_OR_RETURN(s.ref_end, o.Num("ref_end"));
-  SIGNET_ASSIGN_OR_RETURN(s.bit_error_rate, o.Num("bit_error_rate"));
+  if (o.Has("bit_error_rate")) {
+    SIGNET_ASSIGN_OR_RETURN(s.bit_error_rate, o.Num("bit_error_rate"));
+  }
+  if (o.Has("prints")) {
+    SIGNET_ASSIGN_OR_RETURN(s.prints, o.Strings("prints"));
+  }
   return s;
 }
 
@@ -347,6 +358,11 @@ Result<WorkMatch> DecodeWorkMatch(const json::value& v, const std::string& path)
   SIGNET_ASSIGN_OR_RETURN(m.score, o.Num("score"));
   SIGNET_ASSIGN_OR_RETURN(m.e_value, o.Num("e_value"));
   SIGNET_ASSIGN_OR_RETURN(m.speed, o.Num("speed"));
+  SIGNET_ASSIGN_OR_RETURN(m.tempo, o.NumOr("tempo", m.speed));
+  SIGNET_ASSIGN_OR_RETURN(m.pitch_semitones, o.NumOr("pitch_semitones", 0));
+  if (o.Has("prints")) {
+    SIGNET_ASSIGN_OR_RETURN(m.prints, o.Strings("prints"));
+  }
   SIGNET_ASSIGN_OR_RETURN(m.segments, ArrayOf(o, "segments", DecodeSegment));
   SIGNET_ASSIGN_OR_RETURN(m.disputes, ArrayOf(o, "disputes", DecodeDispute));
   SIGNET_ASSIGN_OR_RETURN(const json::value* terms, o.Require("terms"));
@@ -376,6 +392,7 @@ Result<MatchAnswer> DecodeMatchAnswer(const json::value& v, const std::string& p
     SIGNET_ASSIGN_OR_RETURN(a.query.speed_variant_seconds, q.Num("speed_variant_seconds"));
   }
   SIGNET_ASSIGN_OR_RETURN(a.query.fingerprint_length, q.U64("fingerprint_length"));
+  SIGNET_ASSIGN_OR_RETURN(a.query.landmark_peaks, q.OptU64("landmark_peaks"));
   SIGNET_ASSIGN_OR_RETURN(a.matches, ArrayOf(o, "matches", DecodeWorkMatch));
   if (o.Has("searched_fraction")) {
     SIGNET_ASSIGN_OR_RETURN(a.searched_fraction, o.Num("searched_fraction"));

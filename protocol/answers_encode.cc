@@ -1,5 +1,6 @@
 // Encoders of protocol/answers_json.h: the members and order signetd serves.
 #include <boost/json.hpp>
+#include <cmath>
 #include <utility>
 
 #include "protocol/answers_json.h"
@@ -39,7 +40,8 @@ json::object SegmentJson(const Segment& s) {
   o["query_end"] = s.query_end;
   o["ref_start"] = s.ref_start;
   o["ref_end"] = s.ref_end;
-  o["bit_error_rate"] = s.bit_error_rate;
+  if (s.bit_error_rate) o["bit_error_rate"] = *s.bit_error_rate;
+  o["prints"] = Strings(s.prints);
   return o;
 }
 
@@ -72,6 +74,7 @@ json::object LineJson(const CheckVerdictLine& l) {
     wo["artist"] = w.artist;
     wo["artist_name"] = w.artist_name;
     wo["score"] = w.score;
+    wo["e_value"] = EValueOfScore(w.score);
     wo["verdict"] = VerdictName(w.verdict);
     wo["reason"] = w.reason;
     wo["disputed"] = w.disputed;
@@ -114,6 +117,8 @@ json::object LineJson(const CheckSummaryLine& l) {
 }
 
 }  // namespace
+
+double EValueOfScore(double score) { return std::pow(10.0, -score); }
 
 json::object ToJson(const Terms& t) {
   json::object o;
@@ -177,6 +182,7 @@ json::object ToJson(const Work& w) {
   SetOptional(o, "isrc", w.isrc);
   SetOptional(o, "iswc", w.iswc);
   o["fingerprint_length"] = w.fingerprint_length;
+  o["landmark_peaks"] = w.landmark_peaks;
   o["withdrawn"] = w.withdrawn;
   o["registered_at"] = FormatRfc3339Utc(w.registered_at);
   o["updated_at"] = FormatRfc3339Utc(w.updated_at);
@@ -244,6 +250,9 @@ json::object ToJson(const WorkMatch& m) {
   o["score"] = m.score;
   o["e_value"] = m.e_value;
   o["speed"] = m.speed;
+  o["tempo"] = m.tempo;
+  o["pitch_semitones"] = m.pitch_semitones;
+  o["prints"] = Strings(m.prints);
   json::array segs;
   for (const auto& s : m.segments) segs.emplace_back(SegmentJson(s));
   o["segments"] = std::move(segs);
@@ -267,6 +276,7 @@ json::object ToJson(const MatchAnswer& a) {
   if (a.query.speed_variant_seconds)
     query["speed_variant_seconds"] = *a.query.speed_variant_seconds;
   query["fingerprint_length"] = a.query.fingerprint_length;
+  if (a.query.landmark_peaks) query["landmark_peaks"] = *a.query.landmark_peaks;
   json::array matches;
   for (const auto& m : a.matches) matches.emplace_back(ToJson(m));
   json::object o;

@@ -101,6 +101,8 @@ std::string_view ExportFormatName(ExportFormat f) {
       return "plus";
     case ExportFormat::kAipref:
       return "aipref";
+    case ExportFormat::kTdmPolicy:
+      return "tdm-policy";
   }
   return "tdmrep";
 }
@@ -113,8 +115,12 @@ std::string_view ExportContentType(ExportFormat f) {
   switch (f) {
     case ExportFormat::kTdmRep:
     case ExportFormat::kCawg:
-      return "application/json";
     case ExportFormat::kPlus:
+      return "application/json";
+    case ExportFormat::kTdmPolicy:
+      // TDMRep: a policy is machine-readable when served as application/json
+      // or application/ld+json; it is JSON-LD.
+      return "application/ld+json";
     case ExportFormat::kAipref:
       return "text/plain; charset=utf-8";
   }

@@ -97,10 +97,13 @@ std::string_view VerdictName(Verdict v);
 std::optional<Verdict> ParseVerdict(std::string_view name);
 
 // The standards a work's terms are exported to (GET .../terms/export?format=).
-enum class ExportFormat : std::uint8_t { kTdmRep = 0, kCawg, kPlus, kAipref };
-inline constexpr std::array<ExportFormat, 4> kAllExportFormats = {
-    ExportFormat::kTdmRep, ExportFormat::kCawg, ExportFormat::kPlus, ExportFormat::kAipref};
-// "tdmrep" / "cawg" / "plus" / "aipref".
+// kTdmPolicy is the TDMRep TDM Policy (ODRL) document a tdmrep rule's
+// tdm-policy points at.
+enum class ExportFormat : std::uint8_t { kTdmRep = 0, kCawg, kPlus, kAipref, kTdmPolicy };
+inline constexpr std::array<ExportFormat, 5> kAllExportFormats = {
+    ExportFormat::kTdmRep, ExportFormat::kCawg, ExportFormat::kPlus, ExportFormat::kAipref,
+    ExportFormat::kTdmPolicy};
+// "tdmrep" / "cawg" / "plus" / "aipref" / "tdm-policy".
 std::string_view ExportFormatName(ExportFormat f);
 std::optional<ExportFormat> ParseExportFormat(std::string_view name);
 // The media type an export is served with.

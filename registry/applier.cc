@@ -1,5 +1,7 @@
 #include "registry/applier.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -94,6 +96,7 @@ class Effects {
                         Work* already_loaded);
 
   Status WorkRegister(Artist& artist);
+  Status WorkLandmark(const WorkRegisterBody& b, Work& w, bool becomes_live);
   Status WorkWithdraw(Artist& artist);
   Status DisputeOpen(const Artist& artist);
 
@@ -265,6 +268,7 @@ Status Effects::WorkRegister(Artist& artist) {
   w.updated_at = d_.accepted_at;
   w.withdrawn = false;
   const std::uint64_t ref = w.register_log_index;
+  SIGNET_RETURN_IF_ERROR(WorkLandmark(b, w, becomes_live));
 
   if (becomes_live) {
     ++counters_.works;
@@ -298,6 +302,30 @@ Status Effects::WorkRegister(Artist& artist) {
   AddHistory(w.id);
   out_.accepted.work_id = w.id;
   out_.accepted.work = std::move(w);
+  return Status::Ok();
+}
+
+// The landmark print: a statement that carries one stores it (a work
+// registered before landmark prints gains it this way: same work id, nothing
+// else changes); without one, the stored print (if any) stays, and is
+// indexed again when the work comes back to life.
+Status Effects::WorkLandmark(const WorkRegisterBody& b, Work& w, bool becomes_live) {
+  const std::string key = keys::LandmarkKey(w.register_log_index);
+  std::shared_ptr<const fp::LandmarkPrint> print;
+  if (b.landmark_print) {
+    o_.Put(Column::kLandmarks, key, records::EncodeLandmark(w.id, *b.landmark));
+    w.landmark_peaks = b.landmark_print->peaks.size();
+    print = std::make_shared<const fp::LandmarkPrint>(*b.landmark_print);
+  } else if (becomes_live && w.landmark_peaks > 0) {
+    SIGNET_ASSIGN_OR_RETURN(auto stored, o_.Get(Column::kLandmarks, key));
+    if (!stored) return Status::Internal("work " + w.id + " has no stored landmark print");
+    SIGNET_ASSIGN_OR_RETURN(records::LandmarkRecord rec, records::DecodeLandmark(*stored));
+    print = std::make_shared<const fp::LandmarkPrint>(std::move(rec.print));
+  }
+  if (print) {
+    out_.index.landmark_ref = w.register_log_index;
+    out_.index.landmark = std::move(print);
+  }
   return Status::Ok();
 }
 
@@ -462,6 +490,8 @@ Result<std::vector<Overlap>> StatementApplier::DecideDisputes(const WorkRegister
   if (existing && !existing->withdrawn) return std::vector<Overlap>();
   SIGNET_ASSIGN_OR_RETURN(std::vector<Overlap> overlaps,
                           finder_.FindOverlaps(b.fingerprint_values, early));
+  const double new_seconds =
+      static_cast<double>(b.fingerprint_values.size()) * fp::kSecondsPerPosition;
   std::vector<Overlap> out;
   for (Overlap& m : overlaps) {
     if (m.work_id == work_id) continue;
@@ -469,7 +499,20 @@ Result<std::vector<Overlap>> StatementApplier::DecideDisputes(const WorkRegister
                                     [&](const Overlap& c) { return c.work_id == m.work_id; });
     if (chosen) continue;
     SIGNET_ASSIGN_OR_RETURN(auto other, LoadWork(o, m.work_id));
-    if (!other || other->withdrawn || other->artist == artist.id) continue;
+    if (!other || other->withdrawn) continue;
+    const double other_seconds =
+        static_cast<double>(other->fingerprint_length) * fp::kSecondsPerPosition;
+    if (other->artist == artist.id) {
+      if (IsSameRecording(m.shared_seconds, new_seconds, other_seconds)) {
+        return Status::AlreadyExists(
+                   fmt::format("work.register: same recording as {} (they share {:.1f} "
+                               "s of {:.1f} s), which this artist registered already",
+                               other->id, m.shared_seconds, other_seconds))
+            .WithField("fingerprint");
+      }
+      continue;
+    }
+    if (!IsSubstantialOverlap(m.shared_seconds, new_seconds, other_seconds)) continue;
     SIGNET_ASSIGN_OR_RETURN(auto previous, LoadDispute(o, keys::DisputeIdFor(work_id, other->id)));
     if (previous && previous->state == DisputeState::kOpen) continue;
     out.push_back(std::move(m));

@@ -33,10 +33,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "common/status.h"
+#include "fingerprint/landmark.h"
 #include "registry/model.h"
 #include "registry/overlap_finder.h"
 #include "registry/overlay.h"
@@ -61,8 +63,14 @@ struct IndexUpdate {
   // work.register that made a work live: index the statement's fingerprint
   // (WorkRegisterBody::fingerprint_values) under this ref for the work.
   std::optional<std::uint64_t> add_ref;
-  // work.withdraw: drop this ref once the statement is durable.
+  // work.withdraw: drop this ref (both prints) once the statement is durable.
   std::optional<std::uint64_t> remove_ref;
+  // Index this landmark print under the work's ref, replacing one indexed
+  // before: a work.register that carries one (a new work, or an existing one
+  // gaining or replacing its print), or one that revives a withdrawn work
+  // whose print is stored.
+  std::optional<std::uint64_t> landmark_ref;
+  std::shared_ptr<const fp::LandmarkPrint> landmark;
 };
 
 struct Applied {

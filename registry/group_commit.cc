@@ -25,6 +25,8 @@ struct GroupCommitter::Rollback {
   Micros start_last = 0;
   std::vector<std::uint64_t> added;    // already indexed; removed again on failure
   std::vector<std::uint64_t> removed;  // removed from the index after success
+  // Live works whose landmark print was (re)indexed: restored on failure.
+  std::vector<std::uint64_t> landmarks_changed;
 };
 
 Result<GroupCommitter::State> GroupCommitter::LoadState(const Store& store) {
@@ -136,6 +138,19 @@ Result<Applied> GroupCommitter::Accept(const Submission& s, Micros now, Overlay&
     SIGNET_RETURN_IF_ERROR(
         index_->Add(*a.index.add_ref, *a.accepted.work_id, body.fingerprint_values));
   }
+  if (a.index.landmark_ref) {
+    // ParseStatement checked the print against the index's limits, so this
+    // does not fail in practice; if it does, the statement is not accepted.
+    const std::uint64_t ref = *a.index.landmark_ref;
+    if (Status added = index_->AddLandmark(ref, *a.index.landmark); !added.ok()) {
+      if (a.index.add_ref) {
+        index_->Remove(std::span<const std::uint64_t>(&ref, 1));
+      } else {
+        index_->RestoreLandmarks(*store_, std::span<const std::uint64_t>(&ref, 1));
+      }
+      return added.WithContext("indexing the landmark print");
+    }
+  }
   return a;
 }
 
@@ -151,11 +166,14 @@ void GroupCommitter::Track(const Applied& a, Rollback& rb) {
       rb.added.push_back(*a.index.add_ref);
     }
   }
+  if (a.index.landmark_ref && !a.index.add_ref)
+    rb.landmarks_changed.push_back(*a.index.landmark_ref);
   if (a.index.remove_ref) rb.removed.push_back(*a.index.remove_ref);
 }
 
 void GroupCommitter::Undo(const Rollback& rb) {
   index_->Remove(rb.added);
+  index_->RestoreLandmarks(*store_, rb.landmarks_changed);
   tree_size_ = rb.start_size;
   counters_ = rb.start_counters;
   last_accepted_ = rb.start_last;
@@ -195,7 +213,7 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     }
   }
   Overlay txn(store_);
-  Rollback rb{tree_size_, counters_, last_accepted_, {}, {}};
+  Rollback rb{tree_size_, counters_, last_accepted_, {}, {}, {}};
   std::vector<std::optional<Result<Accepted>>> results(group.size());
   std::vector<Replicated> replicated;
   std::string checkpoint;
@@ -271,7 +289,7 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
 
 Status GroupCommitter::ApplyBatch(std::vector<Decided>& batch) {
   Overlay txn(store_);
-  Rollback rb{tree_size_, counters_, last_accepted_, {}, {}};
+  Rollback rb{tree_size_, counters_, last_accepted_, {}, {}, {}};
   const std::string* checkpoint = nullptr;
   crypto::Digest root{};
   Status st = Status::Ok();

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -75,6 +76,21 @@ class IndexBackend : public OverlapFinder {
   // log of `tree_size` leaves with root `root` (what a persisted index resumes from).
   virtual void Committed(std::uint64_t tree_size, const crypto::Digest& root) = 0;
 
+  // The landmark prints of live works (registry/work_index.h). A backend that
+  // holds none (a cluster's sharded index, for now: docs/CLUSTER.md) keeps
+  // these defaults and answers audio queries with Chromaprint alone.
+  virtual Status AddLandmark(std::uint64_t /*ref*/, const fp::LandmarkPrint& /*print*/) {
+    return Status::Ok();
+  }
+  virtual void RestoreLandmarks(const Store& /*store*/, std::span<const std::uint64_t> /*refs*/) {}
+  // Both prints merged per work (WorkIndex::FindFused); nullopt when this
+  // backend holds no landmark prints.
+  virtual std::optional<std::vector<WorkIndex::FusedFound>> FindFused(
+      std::span<const fp::QueryVariant> /*variants*/, const fp::LandmarkPrint& /*landmark*/) const {
+    return std::nullopt;
+  }
+  virtual std::size_t landmark_works() const { return 0; }
+
   // Sizes for statistics: works and positions indexed here; MemoryBytes walks
   // the index's mutable part (ask rarely).
   virtual std::size_t works() const = 0;
@@ -114,6 +130,18 @@ class LocalIndex final : public IndexBackend {
   void Committed(std::uint64_t tree_size, const crypto::Digest& root) override {
     index_.Committed(tree_size, root);
   }
+  Status AddLandmark(std::uint64_t ref, const fp::LandmarkPrint& print) override {
+    return index_.AddLandmark(ref, print);
+  }
+  void RestoreLandmarks(const Store& store, std::span<const std::uint64_t> refs) override {
+    index_.RestoreLandmarks(store, refs);
+  }
+  std::optional<std::vector<WorkIndex::FusedFound>> FindFused(
+      std::span<const fp::QueryVariant> variants,
+      const fp::LandmarkPrint& landmark) const override {
+    return index_.FindFused(variants, landmark);
+  }
+  std::size_t landmark_works() const override { return index_.landmark_works(); }
   std::size_t works() const override { return index_.works(); }
   std::size_t positions() const override { return index_.positions(); }
   std::size_t MemoryBytes() const override { return index_.MemoryBytes(); }

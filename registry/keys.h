@@ -42,6 +42,8 @@ Result<std::uint64_t> ParseU64Key(std::string_view bytes);
 inline std::string LeafKey(std::uint64_t log_index) { return U64Key(log_index); }
 // kFingerprints: the index ref id (log index of the work's first registration).
 inline std::string FingerprintKey(std::uint64_t ref) { return U64Key(ref); }
+// kLandmarks: the same ref id as the work's kFingerprints entry.
+inline std::string LandmarkKey(std::uint64_t ref) { return U64Key(ref); }
 
 // ---- kLogNodes ---------------------------------------------------------------
 // Key: 1 byte level + U64 index. Value: the 32-byte hash of the complete

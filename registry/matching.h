@@ -20,10 +20,13 @@
 namespace signet::registry {
 
 // Live works found in the query's variants, best first; times in the
-// segments are the original query's. `coverage` (optional) says how much of
-// the index was searched.
+// segments are the original query's. With `landmark` (the query's landmark
+// print) both prints are matched and fused per work (WorkIndex::FindFused)
+// where the backend holds landmark prints. `coverage` (optional) says how
+// much of the index was searched.
 Result<std::vector<WorkMatch>> MatchWorks(const Queries& queries, const IndexBackend& index,
                                           std::span<const fp::QueryVariant> variants,
+                                          const fp::LandmarkPrint* landmark = nullptr,
                                           SearchCoverage* coverage = nullptr);
 
 // By sha256 (exact) and/or fingerprint, each work with its verdict for the

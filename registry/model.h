@@ -18,6 +18,7 @@
 
 #include "crypto/ed25519.h"
 #include "crypto/receipt.h"
+#include "fingerprint/landmark.h"
 #include "protocol/time.h"
 #include "registry/statement.h"
 #include "registry/terms.h"
@@ -58,6 +59,8 @@ struct Work {
   std::optional<std::string> isrc;    // canonical forms (identifiers.h)
   std::optional<std::string> iswc;
   std::size_t fingerprint_length = 0;  // number of 32-bit sub-fingerprints
+  // Peaks of the work's landmark print (fingerprint/landmark.h); 0: it has none.
+  std::size_t landmark_peaks = 0;
   bool withdrawn = false;
   Micros registered_at = 0;  // first registration (server time)
   Micros updated_at = 0;
@@ -148,7 +151,10 @@ struct HistoryEntry {
 struct MatchSegment {
   double query_start = 0, query_end = 0;  // seconds
   double ref_start = 0, ref_end = 0;      // seconds
-  double bit_error_rate = 0;
+  double bit_error_rate = 0;              // Chromaprint's; meaningful when `chromaprint`
+  // Which prints found the segment (fused audio queries; otherwise Chromaprint).
+  bool chromaprint = true;
+  bool landmark = false;
 };
 
 struct WorkMatch {
@@ -161,6 +167,13 @@ struct WorkMatch {
   // Speed at which the query holds the work: 1 as registered, 1.03 when the
   // query plays it 3 % faster (found by a speed variant of the query audio).
   double speed = 1.0;
+  // Queries with a landmark print (fingerprint/fusion.h): reference seconds
+  // per query second (speed is then the same number) and query pitch minus
+  // reference pitch in semitones; and which prints found the work.
+  double tempo = 1.0;
+  double pitch_semitones = 0;
+  bool chromaprint = true;
+  bool landmark = false;
   std::vector<MatchSegment> segments;
   std::vector<Dispute> disputes;  // open disputes on this work
   EffectiveTerms terms;           // in force now
@@ -180,7 +193,10 @@ struct SearchCoverage {
 
 struct CheckRequest {
   std::optional<std::vector<std::uint32_t>> fingerprint;  // raw sub-fingerprints
-  std::optional<std::string> sha256;                      // lowercase hex
+  // The item's landmark query print (LandmarkOptions::Query()), with a
+  // fingerprint: both prints are matched and fused.
+  std::optional<fp::LandmarkPrint> landmark;
+  std::optional<std::string> sha256;  // lowercase hex
   Purpose purpose = Purpose::kAiGenerativeTraining;
   std::vector<std::string> licences;
 };
@@ -205,6 +221,7 @@ struct Stats {
   std::uint64_t statements = 0;  // == log size
   std::uint64_t indexed_works = 0;
   std::uint64_t index_positions = 0;     // indexed sub-fingerprints
+  std::uint64_t landmark_works = 0;      // works indexed with a landmark print
   std::uint64_t index_memory_bytes = 0;  // only with GetStats(true)
   std::uint64_t commit_groups = 0;       // since Open
   double open_seconds = 0;               // time Open took until queries could run

@@ -27,8 +27,37 @@ namespace signet::registry {
 struct Overlap {
   std::string work_id;
   double score = 0;  // the matcher's score (fingerprint/matcher.h)
+  // Seconds of the query its matching segments cover (their union), counted
+  // in fingerprint positions (fp::kSecondsPerPosition) like the lengths below.
+  double shared_seconds = 0;
   friend bool operator==(const Overlap&, const Overlap&) = default;
 };
+
+// When an overlap between two registrations means something
+// (registry/STATEMENTS.md "Disputes"). Lengths are fingerprint positions *
+// fp::kSecondsPerPosition of each recording.
+//  - Another artist's work: a dispute opens only when the recordings share at
+//    least kDisputeMinSharedSeconds AND at least kDisputeMinSharedFraction of
+//    the shorter one. A few seconds in common (a sample, a shared intro, a
+//    chance match of a quiet passage) claim nothing.
+//  - The same artist's work: when the shared material covers at least
+//    kSameRecordingFraction of BOTH recordings, the new one is the same
+//    recording (a re-encode, a different file of it) and is refused as
+//    already registered.
+inline constexpr double kDisputeMinSharedSeconds = 10.0;
+inline constexpr double kDisputeMinSharedFraction = 0.3;
+inline constexpr double kSameRecordingFraction = 0.8;
+
+inline bool IsSubstantialOverlap(double shared_seconds, double seconds_a, double seconds_b) {
+  const double shorter = seconds_a < seconds_b ? seconds_a : seconds_b;
+  return shared_seconds >= kDisputeMinSharedSeconds &&
+         shared_seconds >= kDisputeMinSharedFraction * shorter;
+}
+
+inline bool IsSameRecording(double shared_seconds, double seconds_a, double seconds_b) {
+  const double longer = seconds_a > seconds_b ? seconds_a : seconds_b;
+  return shared_seconds >= kSameRecordingFraction * longer;
+}
 
 // A search done early, on the submitter's thread, against the index as it
 // was at `mark`; FindOverlaps then needs to search only what was indexed

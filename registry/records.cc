@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "crypto/encoding.h"
+#include "fingerprint/landmark_codec.h"
 
 namespace signet::registry::records {
 namespace {
@@ -160,6 +161,7 @@ std::string EncodeWork(const Work& w) {
   PutOpt(o, "isrc", w.isrc);
   PutOpt(o, "iswc", w.iswc);
   o["fingerprint_length"] = w.fingerprint_length;
+  if (w.landmark_peaks > 0) o["landmark_peaks"] = w.landmark_peaks;
   o["withdrawn"] = w.withdrawn;
   o["registered_at"] = w.registered_at;
   o["updated_at"] = w.updated_at;
@@ -189,6 +191,9 @@ Result<Work> DecodeWork(std::string_view v) {
     w.isrc = GetOpt(o, "isrc");
     w.iswc = GetOpt(o, "iswc");
     w.fingerprint_length = static_cast<std::size_t>(U64(o, "fingerprint_length"));
+    if (o.contains("landmark_peaks")) {
+      w.landmark_peaks = static_cast<std::size_t>(U64(o, "landmark_peaks"));
+    }
     w.withdrawn = o.at("withdrawn").as_bool();
     w.registered_at = I64(o, "registered_at");
     w.updated_at = I64(o, "updated_at");
@@ -315,6 +320,27 @@ Result<FingerprintRecord> DecodeFingerprint(std::string_view v) {
                   (static_cast<std::uint32_t>(p[4 * i + 2]) << 16) |
                   (static_cast<std::uint32_t>(p[4 * i + 3]) << 24);
   }
+  return r;
+}
+
+std::string EncodeLandmark(std::string_view work_id, std::string_view encoded_print) {
+  std::string out(work_id);
+  out.append(encoded_print);
+  return out;
+}
+
+Result<LandmarkRecord> DecodeLandmark(std::string_view v) {
+  constexpr std::size_t kIdLen = 35;
+  if (v.size() <= kIdLen)
+    return Status::Internal("corrupt landmark record in the registry database");
+  LandmarkRecord r;
+  r.work_id = std::string(v.substr(0, kIdLen));
+  auto print = fp::DecodeLandmarkPrint(v.substr(kIdLen));
+  if (!print.ok()) {
+    return Status::Internal("corrupt landmark record in the registry database: " +
+                            print.status().message());
+  }
+  r.print = std::move(*print);
   return r;
 }
 

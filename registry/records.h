@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fingerprint/landmark.h"
 #include "registry/model.h"
 
 namespace signet::registry::records {
@@ -46,6 +47,17 @@ struct FingerprintRecord {
   std::vector<std::uint32_t> values;
 };
 Result<FingerprintRecord> DecodeFingerprint(std::string_view v);
+
+// kLandmarks value: work id (35 bytes), then the landmark print in its wire
+// form (fingerprint/landmark_codec.h: version byte, varints, base64url), as
+// the signed statement carried it. Whether it is indexed follows the work's
+// kFingerprints live flag.
+std::string EncodeLandmark(std::string_view work_id, std::string_view encoded_print);
+struct LandmarkRecord {
+  std::string work_id;
+  fp::LandmarkPrint print;
+};
+Result<LandmarkRecord> DecodeLandmark(std::string_view v);
 
 // Counters kept in kMeta under "counters".
 struct Counters {

@@ -158,9 +158,15 @@ Result<TermsAnswer> Registry::TermsAt(std::string_view work_id, Micros at) const
   return impl_->queries.TermsAt(work_id, at);
 }
 Result<std::string> Registry::ExportTerms(std::string_view work_id, ExportFormat format,
-                                          std::string_view location) const {
+                                          const ExportContext& context) const {
   SIGNET_ASSIGN_OR_RETURN(TermsAnswer a, impl_->queries.TermsAt(work_id, impl_->options.clock()));
-  return registry::ExportTerms(a.effective, format, location);
+  auto text = registry::ExportTerms(a.effective, format, context);
+  if (!text) {
+    return Status::NotFound(
+        "this work has no TDM Policy: every mining purpose is notAllowed, so there is no "
+        "licence to offer (its tdmrep rule is a plain reservation)");
+  }
+  return std::move(*text);
 }
 Result<std::vector<HistoryEntry>> Registry::WorkHistory(std::string_view work_id) const {
   return impl_->queries.WorkHistory(work_id);
@@ -186,12 +192,13 @@ Result<std::vector<Artist>> Registry::SearchArtists(std::string_view name, std::
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const std::uint32_t> query,
                                                SearchCoverage* coverage) const {
   const fp::QueryVariant v{query, 1.0};
-  return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1),
+  return MatchWorks(impl_->queries, impl_->index, std::span<const fp::QueryVariant>(&v, 1), nullptr,
                     coverage);
 }
 Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant> variants,
+                                               const fp::LandmarkPrint* landmark,
                                                SearchCoverage* coverage) const {
-  return MatchWorks(impl_->queries, impl_->index, variants, coverage);
+  return MatchWorks(impl_->queries, impl_->index, variants, landmark, coverage);
 }
 bool Registry::IndexComplete() const { return impl_->index.complete(); }
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
@@ -259,6 +266,7 @@ Stats Registry::GetStats(bool with_index_memory) const {
   s.indexed_works = impl_->index.works();
   s.index_positions = impl_->index.positions();
   s.index_complete = impl_->index.complete();
+  s.landmark_works = impl_->index.landmark_works();
   if (with_index_memory) {
     const fp::IndexStats is = impl_->index.IndexStats();
     s.index_memory_bytes = is.memory_bytes;

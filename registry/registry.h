@@ -138,10 +138,11 @@ class Registry {
   Result<Work> GetWork(std::string_view work_id) const;
   // Terms in force at `at` (server acceptance time), see terms.h for resolution.
   Result<TermsAnswer> TermsAt(std::string_view work_id, Micros at) const;
-  // The terms in force now in another standard's form; `location` is the URL
-  // path a TDMRep rule names (the API's, e.g. its work path).
+  // The terms in force now in another standard's form (terms.h ExportTerms;
+  // the context's URLs are the caller's). NotFound when the format has
+  // nothing true to say about these terms (a TDM Policy with no permission).
   Result<std::string> ExportTerms(std::string_view work_id, ExportFormat format,
-                                  std::string_view location) const;
+                                  const ExportContext& context) const;
   // Every accepted statement that touched the work, oldest first.
   Result<std::vector<HistoryEntry>> WorkHistory(std::string_view work_id) const;
   Result<std::vector<Dispute>> ListDisputes(std::string_view cursor, std::size_t limit,
@@ -164,7 +165,10 @@ class Registry {
                                        SearchCoverage* coverage = nullptr) const;
   // The same with speed variants of the query (fingerprint/matcher.h); times
   // in the segments are the original query's.
+  // With `landmark` (an audio query's landmark print, LandmarkOptions::Query()),
+  // both prints are matched and merged per work (fingerprint/fusion.h).
   Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants,
+                                       const fp::LandmarkPrint* landmark = nullptr,
                                        SearchCoverage* coverage = nullptr) const;
   // False while the fingerprint index is being rebuilt: Match and CheckItem
   // then answer from the works indexed so far.

@@ -24,9 +24,9 @@ namespace signet::registry {
 namespace {
 
 constexpr std::array<std::string_view, kColumnCount> kNames = {
-    "default",      "log_leaves",    "log_nodes",    "statement_ids", "artists", "works",
-    "artist_works", "terms_history", "work_history", "fingerprints",  "sha256",  "disputes",
-    "search"};
+    "default", "log_leaves",   "log_nodes",     "statement_ids", "artists",
+    "works",   "artist_works", "terms_history", "work_history",  "fingerprints",
+    "sha256",  "disputes",     "search",        "landmarks"};
 
 // rocksdb::Status -> Status. Out of space and I/O failures are Unavailable /
 // IoError so the API answers 503 / 500 and the caller can retry later.

@@ -12,9 +12,9 @@
 //     without spaces between words give one token per run, found by its
 //     beginning.
 // A query token matches a title token it is a prefix of ("loyal" matches
-// "loyalists"; one letter matches only itself, search_index.h). Changing these rules changes what is stored: bump
-// search::kIndexVersion (search_index.h) so that existing data directories
-// are re-indexed at open.
+// "loyalists"; one letter matches only itself, search_index.h). Changing these rules changes what
+// is stored: bump search::kIndexVersion (search_index.h) so that existing data directories are
+// re-indexed at open.
 //
 // Thread safety: pure functions. REQUIRES: valid UTF-8 (statements are
 // validated before they are indexed; invalid bytes in a query are dropped).

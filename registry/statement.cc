@@ -2,12 +2,15 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <utility>
 
 #include "common/strict_json.h"
 #include "crypto/encoding.h"
 #include "fingerprint/codec.h"
+#include "fingerprint/extract.h"
+#include "fingerprint/landmark_codec.h"
 #include "registry/identifiers.h"
 
 namespace signet::registry {
@@ -273,6 +276,51 @@ Result<std::vector<Credit>> ParseCredits(ObjectReader& r, const StatementLimits&
   return out;
 }
 
+// work.register's optional "landmark": the reference print of the same
+// recording as "fingerprint" (STATEMENTS.md).
+Status ParseLandmark(ObjectReader& r, const StatementLimits& limits, WorkRegisterBody& b) {
+  const json::value* v = r.Find("landmark");
+  if (!v) return Status::Ok();
+  const std::string what = "must be the landmark print `signet register` computes (base64url, " +
+                           std::string("format version ") +
+                           std::to_string(fp::kLandmarkFormatVersion) + ", at most " +
+                           std::to_string(limits.max_landmark_chars) + " characters)";
+  if (!v->is_string() || v->get_string().empty()) return r.Error("landmark", what);
+  if (v->get_string().size() > limits.max_landmark_chars) {
+    return r.Error("landmark", "is too large (" + std::to_string(v->get_string().size()) +
+                                   " characters); at most " +
+                                   std::to_string(limits.max_landmark_chars) +
+                                   " are accepted (about 6 hours of audio)");
+  }
+  auto print = fp::DecodeLandmarkPrint(v->get_string());
+  if (!print.ok()) return r.Error("landmark", "is malformed: " + print.status().message());
+  const double seconds = print->DurationSeconds();
+  const auto timing = fp::GetFingerprintTiming();
+  const double fingerprint_seconds =
+      timing.delay_seconds + timing.item_seconds * static_cast<double>(b.fingerprint_values.size());
+  if (std::abs(seconds - fingerprint_seconds) > limits.max_landmark_length_difference_seconds) {
+    char m[200];
+    std::snprintf(m, sizeof m,
+                  "covers %.1f s of audio but \"fingerprint\" covers %.1f s; compute both from "
+                  "the same file",
+                  seconds, fingerprint_seconds);
+    return r.Error("landmark", m);
+  }
+  if (static_cast<double>(print->peaks.size()) >
+      limits.max_landmark_peaks_per_second * std::max(seconds, 1.0)) {
+    char m[200];
+    std::snprintf(m, sizeof m,
+                  "holds %.1f peaks per second, more than %.0f: register the reference print "
+                  "(LandmarkOptions::Reference()), not a query print",
+                  print->peaks.size() / std::max(seconds, 1.0),
+                  limits.max_landmark_peaks_per_second);
+    return r.Error("landmark", m);
+  }
+  b.landmark = std::string(v->get_string());
+  b.landmark_print = std::move(*print);
+  return Status::Ok();
+}
+
 Result<StatementBody> ParseBody(StatementType type, ObjectReader& r, const std::string& artist,
                                 const StatementLimits& limits) {
   switch (type) {
@@ -339,6 +387,7 @@ Result<StatementBody> ParseBody(StatementType type, ObjectReader& r, const std::
       }
       SIGNET_ASSIGN_OR_RETURN(b.isrc, Identifier(r, "isrc", NormalizeIsrc));
       SIGNET_ASSIGN_OR_RETURN(b.iswc, Identifier(r, "iswc", NormalizeIswc));
+      SIGNET_RETURN_IF_ERROR(ParseLandmark(r, limits, b));
       return StatementBody(std::move(b));
     }
     case StatementType::kWorkTerms: {

@@ -23,6 +23,7 @@
 
 #include "common/status.h"
 #include "crypto/ed25519.h"
+#include "fingerprint/landmark.h"
 #include "protocol/ids.h"
 #include "protocol/statement_payload.h"
 #include "protocol/time.h"
@@ -76,6 +77,10 @@ struct WorkRegisterBody {
   std::optional<std::string> sha256;              // lowercase hex
   std::optional<std::string> isrc;
   std::optional<std::string> iswc;
+  // The landmark print of the whole recording (fingerprint/landmark_codec.h),
+  // optional: as sent, and decoded.
+  std::optional<std::string> landmark;
+  std::optional<fp::LandmarkPrint> landmark_print;
 };
 
 struct WorkTermsBody {
@@ -123,6 +128,15 @@ struct StatementLimits {
   std::size_t max_fingerprint_chars = 1u << 20;
   double max_duration_seconds = 6 * 3600;
   std::size_t min_fingerprint_values = 8;  // about one second of audio
+  // The landmark print: its text, and its average density (a reference
+  // print keeps ~12 peaks a second, LandmarkOptions::Reference(); a denser
+  // one would be a query print, whose postings cost the index 3x and whose
+  // peaks raise chance matches against it).
+  std::size_t max_landmark_chars = 1u << 20;
+  double max_landmark_peaks_per_second = 20;
+  // How far the landmark print's length may differ from the Chromaprint
+  // fingerprint's: both are computed from one decode of the same file.
+  double max_landmark_length_difference_seconds = 10;
 };
 
 // Validates and parses an untrusted payload. `now` and `max_skew_micros`

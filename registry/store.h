@@ -48,8 +48,9 @@ enum class Column : std::uint8_t {
   kSha256,        // file SHA-256 -> work id
   kDisputes,      // dispute id -> dispute record
   kSearch,        // search index entries "<list>/<id>" -> "" (registry/search_index.h)
+  kLandmarks,     // index ref id -> work id, landmark print (fingerprint/landmark_codec.h)
 };
-inline constexpr std::size_t kColumnCount = 13;
+inline constexpr std::size_t kColumnCount = 14;
 // The RocksDB column family name, e.g. "log_leaves". kMeta is "default".
 std::string_view ColumnName(Column c);
 

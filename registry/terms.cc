@@ -79,25 +79,93 @@ bool Is(const EffectiveTerms& t, Purpose p, Permission v) {
   return r.terms && r.terms->value == v;
 }
 
-std::string ExportTdmRep(const EffectiveTerms& t, std::string_view location) {
-  // W3C TDMRep final report (2024-05-10), "TDM File on the Origin Server":
-  // an array of rules {location, tdm-reservation: 0|1, tdm-policy?}.
-  // Rights are reserved when any mining/training purpose is not plainly allowed.
-  bool reserved = false;
-  std::string policy;
-  for (Purpose p : {Purpose::kDataMining, Purpose::kAiTraining, Purpose::kAiGenerativeTraining}) {
-    const auto& r = t.at(p);
-    if (!r.terms || r.terms->value == Permission::kAllowed) continue;
-    reserved = true;
-    if (policy.empty() && r.terms->value == Permission::kConstrained &&
-        !r.terms->constraint_info.licences.empty()) {
-      policy = r.terms->constraint_info.licences.front();
+// No reservation: allowed, or nothing expressed.
+bool Free(const EffectiveTerms& t, Purpose p) {
+  const auto& r = t.at(p);
+  return !r.terms || r.terms->value == Permission::kAllowed;
+}
+
+// The purposes TDMRep's one "TDM" right covers: text and data mining and the
+// AI training that is a kind of it.
+constexpr Purpose kMiningChain[] = {Purpose::kDataMining, Purpose::kAiTraining,
+                                    Purpose::kAiGenerativeTraining};
+
+// How a TDM Policy names a purpose: its CAWG label, a published identifier.
+std::string PurposeLabel(Purpose p) { return "cawg." + std::string(PurposeKey(p)); }
+
+json::object PurposeConstraint(std::string_view op, const std::vector<Purpose>& purposes) {
+  json::array labels;
+  for (Purpose p : purposes) labels.emplace_back(PurposeLabel(p));
+  return json::object{{"leftOperand", "purpose"}, {"operator", op}, {"rightOperand", labels}};
+}
+
+// W3C TDMRep final report (2024-05-10), "Expressing a TDM Policy": an ODRL
+// 2.2 Offer in TDMRep's profile with one assigner and permissions whose
+// action is tdm:mine. TDMRep's right is all-or-nothing; the purposes of a
+// narrower reservation are said with ODRL purpose constraints (isNoneOf /
+// isAnyOf over the CAWG labels): one free permission for what needs no
+// licence, one with duty obtainConsent for what a licence unlocks.
+// Nullopt when every mining purpose is notAllowed: there is nothing to offer
+// and a policy must offer a permission.
+std::optional<std::string> ExportTdmPolicy(const EffectiveTerms& t, const ExportContext& c) {
+  std::vector<Purpose> free, constrained, denied;
+  const ConstraintInfo* info = nullptr;
+  for (Purpose p : kMiningChain) {
+    if (Free(t, p)) {
+      free.push_back(p);
+    } else if (Is(t, p, Permission::kConstrained)) {
+      constrained.push_back(p);
+      if (!info) info = &t.at(p).terms->constraint_info;
+    } else {
+      denied.push_back(p);
     }
   }
+  if (free.empty() && constrained.empty()) return std::nullopt;
+  auto permission = [&](const std::vector<Purpose>& granted, std::vector<Purpose> excluded) {
+    json::object perm{{"target", c.work_url}, {"action", "tdm:mine"}};
+    if (granted.front() == Purpose::kDataMining) {
+      if (!excluded.empty()) perm["constraint"] = {PurposeConstraint("isNoneOf", excluded)};
+    } else {
+      perm["constraint"] = {PurposeConstraint("isAnyOf", granted)};
+    }
+    return perm;
+  };
+  json::array permissions;
+  if (!free.empty()) {
+    std::vector<Purpose> reserved = constrained;
+    reserved.insert(reserved.end(), denied.begin(), denied.end());
+    permissions.push_back(permission(free, reserved));
+  }
+  if (!constrained.empty()) {
+    json::object perm = permission(constrained, denied);
+    perm["duty"] = {json::object{{"action", "obtainConsent"}}};
+    permissions.push_back(std::move(perm));
+  }
+  json::object assigner{{"uid", c.artist_url}, {"vcard:fn", c.artist_name}};
+  if (info && info->contact.starts_with("mailto:")) assigner["vcard:hasEmail"] = info->contact;
+  if (info && !info->licences.empty()) assigner["vcard:hasURL"] = info->licences.front();
+  json::object policy{
+      {"@context", {"http://www.w3.org/ns/odrl.jsonld", "http://www.w3.org/ns/tdmrep.jsonld"}},
+      {"@type", "Offer"},
+      {"profile", "http://www.w3.org/ns/tdmrep"},
+      {"uid", c.policy_url},
+      {"assigner", std::move(assigner)},
+      {"permission", std::move(permissions)}};
+  return json::serialize(policy);
+}
+
+std::string ExportTdmRep(const EffectiveTerms& t, const ExportContext& c) {
+  // W3C TDMRep final report (2024-05-10), "TDM File on the Origin Server":
+  // an array of rules {location, tdm-reservation: 0|1, tdm-policy?}. The one
+  // TDM right is reserved when any mining purpose is not plainly allowed: 0
+  // would free generative training an artist reserved, so a narrower
+  // reservation is 1 here and its policy says what stays free.
+  bool reserved = false;
+  for (Purpose p : kMiningChain) reserved = reserved || !Free(t, p);
   json::object rule;
-  rule["location"] = location;
+  rule["location"] = c.location;
   rule["tdm-reservation"] = reserved ? 1 : 0;
-  if (reserved && !policy.empty()) rule["tdm-policy"] = policy;
+  if (reserved && ExportTdmPolicy(t, c)) rule["tdm-policy"] = c.policy_url;
   json::array rules;
   rules.push_back(std::move(rule));
   return json::serialize(rules);
@@ -105,10 +173,14 @@ std::string ExportTdmRep(const EffectiveTerms& t, std::string_view location) {
 
 std::string ExportCawg(const EffectiveTerms& t) {
   // CAWG Training and Data Mining assertion 1.1: label "cawg.training-mining",
-  // entries keyed "cawg.<purpose>" with "use" and an optional "constraint_info" string.
+  // a map of one or more entries keyed "cawg.<purpose>" with "use" and an
+  // optional non-empty "constraint_info" string. CAWG's ai_training is
+  // non-generative training; ours covers it (and generative training, which
+  // inherits from it), so the resolved values map one to one.
+  constexpr Purpose kCawgPurposes[] = {Purpose::kAiGenerativeTraining, Purpose::kAiTraining,
+                                       Purpose::kAiInference, Purpose::kDataMining};
   json::object entries;
-  for (Purpose p : {Purpose::kAiGenerativeTraining, Purpose::kAiTraining, Purpose::kAiInference,
-                    Purpose::kDataMining}) {
+  for (Purpose p : kCawgPurposes) {
     const auto& r = t.at(p);
     if (!r.terms) continue;
     json::object entry;
@@ -117,7 +189,18 @@ std::string ExportCawg(const EffectiveTerms& t) {
       std::string text = ConstraintText(r.terms->constraint_info);
       if (!text.empty()) entry["constraint_info"] = text;
     }
-    entries[std::string("cawg.") + std::string(PurposeKey(p))] = std::move(entry);
+    entries[PurposeLabel(p)] = std::move(entry);
+  }
+  if (entries.empty()) {
+    // No terms for any CAWG purpose, and the assertion needs an entry: none
+    // of these uses has been granted ("constrained": ask the rights holder).
+    for (Purpose p : kCawgPurposes) {
+      entries[PurposeLabel(p)] = json::object{
+          {"use", "constrained"},
+          {"constraint_info",
+           "the artist has set no terms for this use in the Signet registry; permission has "
+           "not been granted: ask the artist"}};
+    }
   }
   json::object data;
   data["entries"] = std::move(entries);
@@ -128,47 +211,85 @@ std::string ExportCawg(const EffectiveTerms& t) {
 }
 
 std::string ExportPlus(const EffectiveTerms& t) {
-  // IPTC Photo Metadata / PLUS LDF "Data Mining" property: one value from the
-  // http://ns.useplus.org/ldf/vocab/ DMI- vocabulary.
-  std::string_view code;
-  const bool search_ok = Is(t, Purpose::kSearch, Permission::kAllowed);
-  if (Is(t, Purpose::kDataMining, Permission::kNotAllowed)) {
-    code = search_ok ? "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING" : "DMI-PROHIBITED";
-  } else if (Is(t, Purpose::kAiTraining, Permission::kNotAllowed)) {
-    code = "DMI-PROHIBITED-AIMLTRAINING";
-  } else if (Is(t, Purpose::kAiGenerativeTraining, Permission::kNotAllowed)) {
-    code = "DMI-PROHIBITED-GENAIMLTRAINING";
-  } else if (Is(t, Purpose::kDataMining, Permission::kConstrained) ||
-             Is(t, Purpose::kAiTraining, Permission::kConstrained) ||
-             Is(t, Purpose::kAiGenerativeTraining, Permission::kConstrained)) {
-    code = "DMI-PROHIBITED-SEECONSTRAINT";
-  } else if (Is(t, Purpose::kDataMining, Permission::kAllowed)) {
-    code = "DMI-ALLOWED";
-  } else {
-    code = "DMI-UNSPECIFIED";
+  // IPTC Photo Metadata 2023.1+ / PLUS LDF: plus:DataMining takes one value
+  // of the http://ns.useplus.org/ldf/vocab/ DMI- vocabulary;
+  // DMI-PROHIBITED-SEECONSTRAINT means "see plus:OtherConstraints", which
+  // then carries the terms as text. The exact values are used when they say
+  // the whole of the terms; anything else is SEECONSTRAINT with the text.
+  std::vector<Purpose> restricted;
+  for (Purpose p : kAllPurposes) {
+    if (!Free(t, p)) restricted.push_back(p);
   }
-  return std::string("http://ns.useplus.org/ldf/vocab/").append(code);
+  auto only = [&](std::initializer_list<Purpose> ps) {
+    if (restricted.size() != ps.size()) return false;
+    for (Purpose p : ps) {
+      if (!Is(t, p, Permission::kNotAllowed)) return false;
+    }
+    return true;
+  };
+  std::string_view code;
+  if (Is(t, Purpose::kDataMining, Permission::kNotAllowed)) {
+    code = Is(t, Purpose::kSearch, Permission::kAllowed)
+               ? "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"
+               : "DMI-PROHIBITED";
+  } else if (restricted.empty()) {
+    code = Is(t, Purpose::kDataMining, Permission::kAllowed) ? "DMI-ALLOWED" : "DMI-UNSPECIFIED";
+  } else if (only({Purpose::kAiGenerativeTraining})) {
+    code = "DMI-PROHIBITED-GENAIMLTRAINING";
+  } else if (only({Purpose::kAiGenerativeTraining, Purpose::kAiTraining})) {
+    code = "DMI-PROHIBITED-AIMLTRAINING";
+  } else {
+    code = "DMI-PROHIBITED-SEECONSTRAINT";
+  }
+  json::object out;
+  out["plus:DataMining"] = std::string("http://ns.useplus.org/ldf/vocab/").append(code);
+  if (code == "DMI-PROHIBITED-SEECONSTRAINT") {
+    std::string text;
+    for (Purpose p : restricted) {
+      const auto& r = t.at(p);
+      if (!text.empty()) text += "; ";
+      text.append(PurposeKey(p)).append(": ").append(PermissionName(r.terms->value));
+      if (r.terms->value == Permission::kConstrained) {
+        text.append(" (").append(ConstraintText(r.terms->constraint_info)).append(")");
+      }
+    }
+    out["plus:OtherConstraints"] = text;
+  }
+  return json::serialize(out);
 }
 
+// IETF AIPREF, draft-ietf-aipref-vocab-08 (the same two categories and
+// processing as -07): the usage-category labels and the purpose whose
+// resolved value each carries. The ONE table of this mapping
+// (registry/STATEMENTS.md, "Exports", says why each row is what it is).
+// train-ai is "AI Model Training" (training a model that generates synthetic
+// content): our ai_generative_training, whose resolved value already carries
+// every reservation of ai_training and data_mining above it.
+struct AiprefLabel {
+  std::string_view label;
+  Purpose carries;
+};
+constexpr AiprefLabel kAiprefLabels[] = {
+    {"train-ai", Purpose::kAiGenerativeTraining},
+    {"search", Purpose::kSearch},
+};
+
 std::string ExportAipref(const EffectiveTerms& t) {
-  // IETF AIPREF (draft-ietf-aipref-vocab, draft-ietf-aipref-attach): the
-  // Content-Usage field value, a structured-field dictionary of category=y|n.
-  // constrained is "n": usage needs a licence the crawler cannot show here.
-  struct Key {
-    Purpose purpose;
-    std::string_view name;
-  };
-  constexpr Key kKeys[] = {{Purpose::kDataMining, "all"},
-                           {Purpose::kAiTraining, "train-ai"},
-                           {Purpose::kAiGenerativeTraining, "train-genai"},
-                           {Purpose::kAiInference, "ai-use"},
-                           {Purpose::kSearch, "search"}};
+  // The Content-Usage value: an RFC 9651 Dictionary of label=y|n tokens. A
+  // label absent means "unknown" (no grant). constrained is n: the licence
+  // it needs cannot be shown in this vocabulary. search=y would also allow
+  // training models used only for search (-08 "Search"), of any kind, so it
+  // is emitted only when no training purpose is reserved (the resolved
+  // ai_generative_training, which inherits them all, is free); else search
+  // is left unknown.
   std::string out;
-  for (const Key& k : kKeys) {
-    const auto& r = t.at(k.purpose);
+  for (const AiprefLabel& k : kAiprefLabels) {
+    const auto& r = t.at(k.carries);
     if (!r.terms) continue;
+    bool yes = r.terms->value == Permission::kAllowed;
+    if (yes && k.carries == Purpose::kSearch && !Free(t, Purpose::kAiGenerativeTraining)) continue;
     if (!out.empty()) out += ", ";
-    out.append(k.name).append(r.terms->value == Permission::kAllowed ? "=y" : "=n");
+    out.append(k.label).append(yes ? "=y" : "=n");
   }
   return out;
 }
@@ -235,11 +356,30 @@ VerdictResult CombineVerdicts(std::span<const VerdictResult> per_work) {
   return *worst;
 }
 
-std::string ExportTerms(const EffectiveTerms& terms, ExportFormat format,
-                        std::string_view location) {
+Status CheckTdmLocation(std::string_view location) {
+  if (location.empty() || location.front() != '/' || location.size() > 1024) {
+    return Status::InvalidArgument(
+        "location must be the path pattern, on the web server that serves the work's files, "
+        "that the TDMRep rule covers: it starts with \"/\" (e.g. /music/song.flac or "
+        "/music/*) and is at most 1024 bytes");
+  }
+  for (char ch : location) {
+    if (ch <= ' ' || ch > '~') {
+      return Status::InvalidArgument(
+          "location must be printable ASCII without spaces; percent-encode other bytes "
+          "(TDMRep matches the encoded path)");
+    }
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> ExportTerms(const EffectiveTerms& terms, ExportFormat format,
+                                       const ExportContext& context) {
   switch (format) {
     case ExportFormat::kTdmRep:
-      return ExportTdmRep(terms, location);
+      return ExportTdmRep(terms, context);
+    case ExportFormat::kTdmPolicy:
+      return ExportTdmPolicy(terms, context);
     case ExportFormat::kCawg:
       return ExportCawg(terms);
     case ExportFormat::kPlus:

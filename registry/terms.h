@@ -82,9 +82,27 @@ VerdictResult DecideVerdict(const EffectiveTerms& terms, Purpose purpose,
 // an empty list is kUnregistered.
 VerdictResult CombineVerdicts(std::span<const VerdictResult> per_work);
 
-// `location` is the URL path the TDMRep rule applies to; the caller (api/)
-// knows its URL scheme, the registry does not.
-std::string ExportTerms(const EffectiveTerms& terms, ExportFormat format,
-                        std::string_view location);
+// What an export names besides the terms. The caller (api/) knows its URL
+// scheme and the work's artist; the exports do not.
+struct ExportContext {
+  // TDMRep: the path pattern, on the web server that serves the work's
+  // files, that the rule applies to (TDMRep "location": "/music/song.flac",
+  // "/music/*"); CheckTdmLocation.
+  std::string location = "/";
+  std::string work_url;     // absolute URL of the work (TDM Policy permission target)
+  std::string policy_url;   // absolute URL of the work's TDM Policy (tdm-policy, policy uid)
+  std::string artist_url;   // absolute URL of the artist (TDM Policy assigner uid)
+  std::string artist_name;  // the artist's display name (assigner vcard:fn)
+};
+
+// OK when `location` is a TDMRep rule pattern: starts with "/", at most 1024
+// bytes of printable ASCII without spaces ("*" and a final "$" allowed).
+Status CheckTdmLocation(std::string_view location);
+
+// Nullopt when the format cannot say anything true about these terms:
+// only kTdmPolicy, when no mining purpose can be licensed or is free
+// (TDMRep: a policy must offer a permission; a plain reservation has none).
+std::optional<std::string> ExportTerms(const EffectiveTerms& terms, ExportFormat format,
+                                       const ExportContext& context);
 
 }  // namespace signet::registry

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "crypto/encoding.h"
+#include "fingerprint/landmark_matcher.h"
 #include "registry/keys.h"
 #include "registry/records.h"
 #include "registry/submission.h"
@@ -41,6 +42,34 @@ fp::IndexCover CoverOf(std::uint64_t size, const crypto::Digest& root) {
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The length of the union of [first, second) spans.
+template <typename T>
+T UnionLength(std::vector<std::pair<T, T>> spans) {
+  std::sort(spans.begin(), spans.end());
+  T total = 0;
+  bool any = false;
+  T end = 0;
+  for (const auto& [a, b] : spans) {
+    const T from = any ? std::max(a, end) : a;
+    if (b > from) total += b - from;
+    end = any ? std::max(end, b) : b;
+    any = true;
+  }
+  return total;
+}
+
+// A window's matches with their query times counted from the start of the
+// whole registration (the window starts `offset` positions into it).
+void ShiftToRecording(std::vector<fp::Match>& matches, std::size_t offset) {
+  const double by = static_cast<double>(offset) * fp::kSecondsPerPosition;
+  for (fp::Match& m : matches) {
+    for (fp::Segment& seg : m.segments) {
+      seg.query_start += by;
+      seg.query_end += by;
+    }
+  }
 }
 
 }  // namespace
@@ -89,12 +118,17 @@ Status WorkIndex::Open(const Store& store, const TransparencyLog& log) {
     SIGNET_RETURN_IF_ERROR(Replay(store, log, from));
     SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, log.RootAt(size));
     index_.SetCover(CoverOf(size, root));
+    const auto landmarks_t0 = std::chrono::steady_clock::now();
+    SIGNET_ASSIGN_OR_RETURN(std::size_t landmarks, LoadLandmarks(store));
+    const double landmark_seconds = SecondsSince(landmarks_t0);
     std::lock_guard lock(mu_);
     complete_ = true;
     open_seconds_ = SecondsSince(t0);
     message_ = "fingerprint index: " + r.message + " in " + std::to_string(r.seconds) +
                " s; replayed statements " + std::to_string(from) + " to " + std::to_string(size) +
-               "; ready in " + std::to_string(open_seconds_) + " s";
+               "; landmark prints of " + std::to_string(landmarks) + " works rebuilt in " +
+               std::to_string(landmark_seconds) + " s; ready in " + std::to_string(open_seconds_) +
+               " s";
     Log(message_);
     return Status::Ok();
   }
@@ -136,6 +170,16 @@ void WorkIndex::Rebuild(const Store* store, std::string why) {
       });
   if (stop_) return;
   index_.Compact();
+  std::size_t landmarks = 0;
+  if (st.ok()) {
+    auto loaded = LoadLandmarks(*store);
+    if (loaded.ok()) {
+      landmarks = *loaded;
+    } else {
+      st = loaded.status();
+    }
+  }
+  if (stop_) return;
   std::lock_guard lock(mu_);
   if (!st.ok()) {
     // Not complete, and it says so: queries stay partial, registrations wait.
@@ -151,10 +195,41 @@ void WorkIndex::Rebuild(const Store* store, std::string why) {
   // No registration was applied meanwhile (they wait for complete()), so the
   // last group's cover holds for the rebuilt index too.
   if (last_cover_) index_.SetCover(*last_cover_);
-  message_ = "fingerprint index: rebuilt " + std::to_string(added) + " works in " +
+  message_ = "fingerprint index: rebuilt " + std::to_string(added) + " works (" +
+             std::to_string(landmarks) + " with landmark prints) in " +
              std::to_string(SecondsSince(t0)) + " s (" + why + ")";
   Log(message_);
   complete_cv_.notify_all();
+}
+
+Result<std::size_t> WorkIndex::LoadLandmarks(const Store& store) {
+  // One base build at Compact() instead of a series of merges.
+  landmarks_.BeginBulkLoad();
+  std::size_t added = 0;
+  Status st =
+      store.Scan(Column::kLandmarks, "", "", [&](std::string_view key, std::string_view value) {
+        if (stop_) return false;
+        auto ref = keys::ParseU64Key(key);
+        auto rec = records::DecodeLandmark(value);
+        if (!ref.ok() || !rec.ok()) {
+          Log("landmark index: skipping an unreadable kLandmarks entry: " +
+              (ref.ok() ? rec.status() : ref.status()).ToString());
+          return true;
+        }
+        std::lock_guard lock(mu_);
+        if (touched_.contains(*ref)) return true;  // the writer has the last word
+        if (!index_.Contains(*ref)) return true;   // withdrawn: its print stays stored
+        Status a = landmarks_.Add(*ref, rec->print);
+        if (!a.ok()) {
+          Log("landmark index: ref " + std::to_string(*ref) + ": " + a.ToString());
+          return true;
+        }
+        ++added;
+        return true;
+      });
+  landmarks_.Compact();
+  if (!st.ok()) return st.WithContext("rebuilding the landmark index");
+  return added;
 }
 
 Status WorkIndex::Replay(const Store& store, const TransparencyLog& log, std::uint64_t from) {
@@ -238,6 +313,7 @@ EarlySearch WorkIndex::SearchEarly(std::span<const std::uint32_t> values) const 
   for (const auto& window : DisputeWindows(values)) {
     fp::IndexMark mark;
     std::vector<fp::Match> m = matcher.Find(window, &mark);
+    ShiftToRecording(m, static_cast<std::size_t>(window.data() - values.data()));
     if (first) s.mark = mark;  // the earliest: FindAddedSince covers the rest
     first = false;
     s.matches.insert(s.matches.end(), std::make_move_iterator(m.begin()),
@@ -251,18 +327,28 @@ Result<std::vector<Overlap>> WorkIndex::FindOverlaps(std::span<const std::uint32
   std::vector<fp::Match> matches;
   const fp::Matcher matcher = DisputeMatcher();
   if (early) matches = early->matches;
-  for (const auto& window : DisputeWindows(values)) {
+  const auto windows = DisputeWindows(values);
+  std::vector<std::pair<std::size_t, std::size_t>> searched;
+  for (const auto& window : windows) {
+    const auto offset = static_cast<std::size_t>(window.data() - values.data());
+    searched.emplace_back(offset, offset + window.size());
     std::vector<fp::Match> m =
         early ? matcher.FindAddedSince(window, early->mark) : matcher.Find(window);
+    ShiftToRecording(m, offset);
     matches.insert(matches.end(), std::make_move_iterator(m.begin()),
                    std::make_move_iterator(m.end()));
   }
-  return ToOverlaps(matches);
+  return ToOverlaps(matches, values.size(), UnionLength(std::move(searched)));
 }
 
-std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches) const {
-  // One entry per work, with its best score, in the order first found.
+std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches,
+                                           std::size_t positions, std::size_t searched) const {
+  // One entry per work, with its best score, in the order first found, and
+  // the union of the query spans its segments cover. The windows are spread
+  // evenly over the recording, so the share of the searched positions a work
+  // covers estimates its share of the whole recording.
   std::vector<Overlap> out;
+  std::vector<std::vector<std::pair<double, double>>> spans;
   for (const fp::Match& m : matches) {
     const auto tag = index_.Tag(m.ref_id);
     if (!tag) continue;  // withdrawn meanwhile
@@ -270,10 +356,20 @@ std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches
     auto it =
         std::find_if(out.begin(), out.end(), [&](const Overlap& o) { return o.work_id == id; });
     if (it == out.end()) {
-      out.push_back({std::move(id), m.score});
+      out.push_back({std::move(id), m.score, 0});
+      spans.emplace_back();
+      it = out.end() - 1;
     } else {
       it->score = std::max(it->score, m.score);
     }
+    auto& own = spans[static_cast<std::size_t>(it - out.begin())];
+    for (const fp::Segment& seg : m.segments) own.emplace_back(seg.query_start, seg.query_end);
+  }
+  const double scale =
+      searched > 0 ? static_cast<double>(positions) / static_cast<double>(searched) : 1.0;
+  const double recording = static_cast<double>(positions) * fp::kSecondsPerPosition;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].shared_seconds = std::min(recording, UnionLength(std::move(spans[i])) * scale);
   }
   return out;
 }
@@ -302,6 +398,57 @@ void WorkIndex::Remove(std::span<const std::uint64_t> refs) {
   for (std::uint64_t ref : refs) {
     if (!complete_) touched_.insert(ref);
     index_.Remove(ref);
+    landmarks_.Remove(ref);
+  }
+}
+
+std::vector<WorkIndex::FusedFound> WorkIndex::FindFused(std::span<const fp::QueryVariant> variants,
+                                                        const fp::LandmarkPrint& landmark) const {
+  // Each print reports candidates up to a looser bar than its own default, so
+  // that fusion sees agreements; fp::Fuse applies the one bar (fusion.h).
+  const double refs = static_cast<double>(works());
+  const fp::MatchOptions chroma_options = fp::ChromaprintLoosened(options_.matcher, refs);
+  fp::LandmarkMatchOptions landmark_options;
+  landmark_options.max_pair_probability = 1e-4;
+  std::vector<fp::Match> chroma = fp::Matcher(index_, chroma_options).Find(variants);
+  std::vector<fp::LandmarkMatch> marks =
+      fp::LandmarkMatcher(landmarks_, landmark_options).Find(landmark);
+  std::vector<FusedFound> out;
+  fp::FusionOptions fusion;
+  fusion.chromaprint_references = std::max(refs, chroma_options.min_references);
+  for (fp::FusedMatch& f : fp::Fuse(chroma, marks, works(), fusion)) {
+    const auto tag = index_.Tag(f.ref_id);
+    if (!tag) continue;  // withdrawn meanwhile
+    FusedFound found;
+    found.work_id = WorkIdOf(*tag);
+    for (fp::Match& c : chroma) {
+      if (c.ref_id == f.ref_id) found.chromaprint = std::move(c);
+    }
+    found.match = std::move(f);
+    out.push_back(std::move(found));
+  }
+  return out;
+}
+
+Status WorkIndex::AddLandmark(std::uint64_t ref, const fp::LandmarkPrint& print) {
+  std::lock_guard lock(mu_);
+  if (!complete_) touched_.insert(ref);
+  return landmarks_.Add(ref, print);
+}
+
+void WorkIndex::RestoreLandmarks(const Store& store, std::span<const std::uint64_t> refs) {
+  for (std::uint64_t ref : refs) {
+    std::optional<fp::LandmarkPrint> print;
+    auto stored = store.Get(Column::kLandmarks, keys::LandmarkKey(ref));
+    if (stored.ok() && *stored) {
+      if (auto rec = records::DecodeLandmark(**stored); rec.ok()) print = std::move(rec->print);
+    }
+    std::lock_guard lock(mu_);
+    if (!complete_) touched_.insert(ref);
+    if (print && index_.Contains(ref)) {
+      if (landmarks_.Add(ref, *print).ok()) continue;
+    }
+    landmarks_.Remove(ref);
   }
 }
 

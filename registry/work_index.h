@@ -1,7 +1,9 @@
-// WorkIndex: the fingerprint index of live works (fingerprint/index.h), each
-// recording under its ref id (the log index of the work's first
-// registration, registry/STORAGE.md kFingerprints) with its work id kept in
-// the index's per-reference tag, so the registry keeps no map of its own.
+// WorkIndex: the indexes of live works, Chromaprint's (fingerprint/index.h)
+// and the landmark print's (fingerprint/landmark_index.h, for the works whose
+// registration carries one), each recording under its ref id (the log index
+// of the work's first registration, registry/STORAGE.md kFingerprints and
+// kLandmarks; both indexes use it) with its work id kept in the Chromaprint
+// index's per-reference tag, so the registry keeps no map of its own.
 //
 // Start-up (Open): the index persists its segments in a directory of its own
 // with a cover, the log size and root it reflected. If the cover is a
@@ -13,6 +15,11 @@
 // queries answer from what is indexed so far and say so (complete() false),
 // and Registry::Submit holds work registrations back (their dispute search
 // needs every work).
+//
+// The landmark index is not persisted yet (fingerprint/INDEX.md, "Landmark
+// segments"): it is rebuilt from kLandmarks at every Open, for the works the
+// Chromaprint index holds, after the replay (or, when rebuilding, after the
+// Chromaprint rebuild on the same thread).
 //
 // Afterwards the group-commit writer adds a work's recording as soon as its
 // statement is applied (so that later statements of the same group find
@@ -38,6 +45,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -48,6 +56,7 @@
 
 #include "common/status.h"
 #include "crypto/sha256.h"
+#include "fingerprint/fusion.h"
 #include "fingerprint/index.h"
 #include "fingerprint/matcher.h"
 #include "registry/overlap_finder.h"
@@ -110,33 +119,61 @@ class WorkIndex : public OverlapFinder {
   };
   std::vector<Found> Find(std::span<const fp::QueryVariant> variants) const;
 
+  // An audio query's both prints, merged per work (fingerprint/fusion.h):
+  // Chromaprint over `variants` and the landmark matcher over `landmark` (a
+  // query print, LandmarkOptions::Query()), each at the looser bar fusion
+  // needs, then one bar over the whole registry. `chromaprint` is that
+  // print's own match of the work, when it found one (for its bit error rates).
+  struct FusedFound {
+    std::string work_id;
+    fp::FusedMatch match;
+    std::optional<fp::Match> chromaprint;
+  };
+  std::vector<FusedFound> FindFused(std::span<const fp::QueryVariant> variants,
+                                    const fp::LandmarkPrint& landmark) const;
+
   // Indexes `values` under `ref` for `work_id` (errors: fingerprint/index.h).
   Status Add(std::uint64_t ref, std::string_view work_id, std::span<const std::uint32_t> values);
-  // Drops each ref from the index.
+  // Drops each ref from both indexes.
   void Remove(std::span<const std::uint64_t> refs);
+  // Indexes a landmark print under `ref`, replacing one indexed before.
+  // REQUIRES: `ref` was added (Add or Open). Errors: fingerprint/landmark_index.h.
+  Status AddLandmark(std::uint64_t ref, const fp::LandmarkPrint& print);
+  // After a failed write: each ref's landmark print as `store` holds it
+  // (dropped when it holds none, or the work is no longer indexed).
+  void RestoreLandmarks(const Store& store, std::span<const std::uint64_t> refs);
   // After a group is durable and its index changes applied: the index now
   // reflects the log of `tree_size` leaves with root `root`.
   void Committed(std::uint64_t tree_size, const crypto::Digest& root);
 
   std::size_t works() const { return index_.size(); }  // indexed (live) works
   std::size_t positions() const { return index_.positions(); }
+  std::size_t landmark_works() const { return landmarks_.size(); }
+  // Walks the index's mutable part: ask rarely (fingerprint/index.h).
   std::size_t MemoryBytes() const { return index_.MemoryBytes(); }
   fp::IndexStats IndexStats() const { return index_.Stats(); }
 
  private:
   fp::Matcher MakeMatcher() const { return fp::Matcher(index_, options_.matcher); }
   fp::Matcher DisputeMatcher() const;
-  std::vector<Overlap> ToOverlaps(const std::vector<fp::Match>& matches) const;
+  // One Overlap per work; shared seconds from what the windows (`searched`
+  // positions of a recording of `positions`) found, scaled to the recording.
+  std::vector<Overlap> ToOverlaps(const std::vector<fp::Match>& matches, std::size_t positions,
+                                  std::size_t searched) const;
   // The windows a dispute search covers (the whole recording when short).
   std::vector<std::span<const std::uint32_t>> DisputeWindows(
       std::span<const std::uint32_t> values) const;
   // Replays log entries [from, log.Size()) into the index.
   Status Replay(const Store& store, const TransparencyLog& log, std::uint64_t from);
   void Rebuild(const Store* store, std::string why);
+  // Indexes the stored landmark prints of the works the Chromaprint index
+  // holds (refs the writer touched meanwhile left to it); returns how many.
+  Result<std::size_t> LoadLandmarks(const Store& store);
   void Log(const std::string& line) const;
 
   WorkIndexOptions options_;
   fp::Index index_;
+  fp::LandmarkIndex landmarks_;
   // Orders index updates with the rebuild: a ref the writer touched while a
   // rebuild runs is not added again by the rebuild.
   mutable std::mutex mu_;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Signet needs, and only those that are missing.
-# Usage: scripts/install-deps.sh build|test|fuzz|bench|cluster|all
+# Usage: scripts/install-deps.sh build|run|test|fuzz|bench|cluster|all
 #   build  compilers, libraries and tools to build signetd and signet
+#   run    build + what the README walkthrough uses (ffmpeg, the wesnoth recordings)
 #   test   build + what the test suite uses (real recordings, fpcalc, ffmpeg,
 #          sox, Go's sumdb packages for the log interop test, an AcoustID client,
 #          espeak-ng for the eval's speech mixes, Chromium with its WebDriver and
@@ -25,18 +26,20 @@ test_pkgs=(
   espeak-ng nats-server chromium chromium-driver python3-selenium
 )
 cluster_pkgs=(nats-server curl python3)  # scripts/cluster.sh waits with curl, writes nodes.json with python3
+run_pkgs=(ffmpeg wesnoth-1.16-music)
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
   build) ;;
+  run) want+=("${run_pkgs[@]}") ;;
   test) want+=("${test_pkgs[@]}") ;;
   fuzz) want+=("${fuzz_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   cluster) want+=("${cluster_pkgs[@]}") ;;
   all) want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}" "${bench_pkgs[@]}" "${cluster_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|fuzz|bench|cluster|all" >&2; exit 2 ;;
+  *) echo "usage: $0 build|run|test|fuzz|bench|cluster|all" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -216,17 +216,28 @@ Status CheckpointPublisher::PublishOnce() {
   return Status::Ok();
 }
 
-std::vector<std::pair<std::string, double>> CheckpointPublisher::Gauges() const {
-  std::vector<std::pair<std::string, double>> out;
-  out.emplace_back("signet_log_witnessed_size", static_cast<double>(published_size_.load()));
-  out.emplace_back("signet_log_witness_failed_rounds", static_cast<double>(failed_rounds_.load()));
-  for (const auto& w : witnesses_) {
-    const std::string label = "{witness=\"" + w->config.name + "\"}";
-    out.emplace_back("signet_log_witness_size" + label, static_cast<double>(w->size.load()));
-    out.emplace_back("signet_log_witness_cosignatures" + label,
-                     static_cast<double>(w->cosignatures.load()));
-    out.emplace_back("signet_log_witness_errors" + label, static_cast<double>(w->errors.load()));
-  }
+std::vector<api::Metrics::Gauge> CheckpointPublisher::Gauges() const {
+  std::vector<api::Metrics::Gauge> out;
+  out.push_back({"signet_log_witnessed_size", "Tree size of the latest witnessed checkpoint.",
+                 static_cast<double>(published_size_.load())});
+  out.push_back({"signet_log_witness_failed_rounds",
+                 "Publishing rounds that did not reach the witness quorum.",
+                 static_cast<double>(failed_rounds_.load())});
+  // Each family's series adjacent (the exposition format's rule).
+  auto per_witness = [&](std::string_view family, std::string_view help, auto value) {
+    bool first = true;
+    for (const auto& w : witnesses_) {
+      out.push_back({std::string(family) + "{witness=\"" + w->config.name + "\"}",
+                     first ? std::string(help) : std::string(), static_cast<double>(value(*w))});
+      first = false;
+    }
+  };
+  per_witness("signet_log_witness_size", "Tree size each witness last cosigned.",
+              [](const auto& w) { return w.size.load(); });
+  per_witness("signet_log_witness_cosignatures", "Cosignatures received from each witness.",
+              [](const auto& w) { return w.cosignatures.load(); });
+  per_witness("signet_log_witness_errors", "Failed requests to each witness.",
+              [](const auto& w) { return w.errors.load(); });
   return out;
 }
 

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/metrics.h"
 #include "common/status.h"
 #include "crypto/cosignature.h"
 #include "crypto/note.h"
@@ -88,7 +89,7 @@ class CheckpointPublisher {
 
   // For /metrics: per witness, the size it last cosigned and its error count;
   // the published size and the rounds that failed to reach the quorum.
-  std::vector<std::pair<std::string, double>> Gauges() const;
+  std::vector<api::Metrics::Gauge> Gauges() const;
 
  private:
   struct Witness;

@@ -365,7 +365,8 @@ std::string Trim(std::string_view s) {
 
 std::string Help() {
   std::string h =
-      "usage: signetd [--data DIR] [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]...\n\n"
+      "usage: signetd [--data DIR] [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]...\n"
+      "       signetd --version\n\n"
       "The Signet registry server. Settings (config file \"key = value\", environment\n"
       "SIGNET_<KEY> with '.' as '_', or --set key=value; later sources win: file <\n"
       "environment < flags). The cluster.* keys run signetd as one node of a replicated,\n"

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "api/api.h"
 #include "cluster/cluster_handler.h"
@@ -52,6 +53,12 @@ int Run(int argc, char** argv) {
   // A reader of stdout/stderr that goes away must not kill the server: writes
   // fail with EPIPE instead (sockets already send with MSG_NOSIGNAL).
   std::signal(SIGPIPE, SIG_IGN);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--version") {
+      fmt::print("signetd {}\n", SIGNET_VERSION);
+      return 0;
+    }
+  }
   auto loaded =
       signet::server::LoadConfig(argc, argv, [](const char* n) { return std::getenv(n); });
   if (!loaded.ok()) {

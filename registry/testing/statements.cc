@@ -97,6 +97,7 @@ std::string TestArtist::RegisterWork(const WorkSpec& spec) {
   if (spec.sha256) body += R"(,"sha256":")" + *spec.sha256 + "\"";
   if (spec.isrc) body += R"(,"isrc":")" + *spec.isrc + "\"";
   if (spec.iswc) body += R"(,"iswc":")" + *spec.iswc + "\"";
+  if (spec.landmark) body += R"(,"landmark":")" + *spec.landmark + "\"";
   return Sign("work.register", body);
 }
 

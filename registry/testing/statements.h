@@ -48,6 +48,8 @@ struct WorkSpec {
   double duration = 0;                // 0: derived from values (8.08 per second)
   std::string credits_json = R"([{"name":"Test Composer","role":"composer"}])";
   std::optional<std::string> sha256, isrc, iswc;
+  // The "landmark" field verbatim (fingerprint/landmark_codec.h), when set.
+  std::optional<std::string> landmark;
 };
 
 class TestArtist {

@@ -197,6 +197,23 @@ TEST(ProgressTest, PlainLinesWhenNotATerminal) {
   EXPECT_EQ(FormatDuration(65), "1:05");
 }
 
+// The bar moves while files are fingerprinted, before the first answer.
+TEST(ProgressTest, TheBarShowsWorkPreparedAheadOfTheAnswers) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    Progress p("checking", 41, Progress::Mode::kBar, f);
+    p.SetPrepared(3, "fingerprinted");
+    p.Note("-");  // forces a redraw
+  }
+  std::rewind(f);
+  char buf[512] = {};
+  std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  EXPECT_NE(std::string(buf, n).find("0/41 files (3 fingerprinted)"), std::string::npos)
+      << std::string(buf, n);
+}
+
 TEST(TagsTest, ReadsTagsOfARealRecordingAndFailsOnNonAudio) {
   const fs::path ogg = fs::path(kCorpus) / "battle.ogg";
   ASSERT_TRUE(fs::exists(ogg)) << "install wesnoth-1.16-music (see /work/shared/corpus)";
@@ -233,8 +250,8 @@ TEST(JournalTest, RemembersUnchangedFilesAcrossRuns) {
     auto j = RegisterJournal::Open(jpath);
     ASSERT_TRUE(j.ok()) << j.status().ToString();
     EXPECT_EQ(j->Find(a), nullptr);
-    ASSERT_TRUE(j->Record(a, "wk_a", "t1").ok());
-    ASSERT_TRUE(j->Record(b, "wk_b", "").ok());
+    ASSERT_TRUE(j->Record(a, "wk_a", "t1", 1).ok());
+    ASSERT_TRUE(j->Record(b, "wk_b", "", 0).ok());
   }
   // A crash mid-write leaves a torn last line: it is ignored.
   std::ofstream(jpath, std::ios::app) << "{\"path\":\"/x\",\"si";
@@ -245,7 +262,27 @@ TEST(JournalTest, RemembersUnchangedFilesAcrossRuns) {
   ASSERT_NE(ea, nullptr);
   EXPECT_EQ(ea->work, "wk_a");
   EXPECT_EQ(ea->terms, "t1");
+  EXPECT_EQ(ea->landmark, 1);
   EXPECT_EQ(j->Find(b), nullptr) << "a changed file must be registered again";
+}
+
+TEST(JournalTest, LinesWithoutALandmarkVersionReadAsRegisteredWithoutOne) {
+  TempDir dir = MakeTempDir();
+  const fs::path a = dir.path() / "a.ogg";
+  WriteFile(a, "aaaa");
+  std::uintmax_t size = 0;
+  std::int64_t mtime = 0;
+  ASSERT_TRUE(FileStamp(a, &size, &mtime));
+  const fs::path jpath = dir.path() / "key.journal";
+  // A line written by a CLI before landmark prints existed.
+  std::ofstream(jpath) << "{\"path\":\"" << fs::weakly_canonical(a).string()
+                       << "\",\"size\":" << size << ",\"mtime\":" << mtime
+                       << ",\"work\":\"wk_a\",\"terms\":\"\"}\n";
+  auto j = RegisterJournal::Open(jpath);
+  ASSERT_TRUE(j.ok());
+  const JournalEntry* e = j->Find(a);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->landmark, 0) << "so `signet register` sends the landmark print for it";
 }
 
 }  // namespace

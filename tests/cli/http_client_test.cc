@@ -76,6 +76,30 @@ TEST(StatusFromResponseTest, UsesProblemDetail) {
   EXPECT_TRUE(StatusFromResponse({201, "application/json", "{}"}).ok());
 }
 
+// --server pointing at another web server, or at an API path, gets a clear
+// message instead of an HTML page.
+TEST(StatusFromResponseTest, AnHtmlPageIsNotASignetAnswer) {
+  Status s = StatusFromResponse({404, "text/html; charset=utf-8", "<html><body>Not Found"});
+  EXPECT_EQ(s.code(), Status::Code::kNotFound);
+  EXPECT_NE(s.message().find("not a Signet registry's answer; is --server the registry's base URL"),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(s.message().find("<html>"), std::string::npos) << s.message();
+  auto api_path = ParseServerUrl("http://127.0.0.1:8080/v1/works/wk_1");
+  ASSERT_FALSE(api_path.ok());
+  EXPECT_NE(api_path.status().message().find(
+                "names an API path (/v1/works/wk_1); give the registry's base URL, e.g. "
+                "http://127.0.0.1:8080"),
+            std::string::npos)
+      << api_path.status().message();
+  auto behind_proxy = ParseServerUrl("http://registry.example/signet/healthz");
+  ASSERT_FALSE(behind_proxy.ok());
+  EXPECT_NE(behind_proxy.status().message().find("e.g. http://registry.example/signet"),
+            std::string::npos)
+      << behind_proxy.status().message();
+  EXPECT_TRUE(ParseServerUrl("http://registry.example/v1signet").ok());
+}
+
 TEST(StatusFromResponseTest, TakesCodeAndFieldFromTheProblemMembers) {
   Status s = StatusFromResponse(
       {409, "application/problem+json",

@@ -353,7 +353,15 @@ TEST_F(SignetE2ETest, TheWholeStory) {
   RunResult export_aipref =
       Signet({"terms", "show", "--server", url, "--work", loyalists, "--format", "aipref"});
   EXPECT_EQ(export_aipref.exit_code, 0) << export_aipref.output;
-  EXPECT_NE(export_aipref.output.find("train-genai"), std::string::npos) << export_aipref.output;
+  // draft-ietf-aipref-vocab-08 has train-ai (generative training) and search only.
+  EXPECT_EQ(export_aipref.output, "train-ai=n\n");
+  RunResult export_tdmrep = Signet({"terms", "show", "--server", url, "--work", loyalists,
+                                    "--format", "tdmrep", "--location", "/music/loyalists.flac"});
+  EXPECT_EQ(export_tdmrep.exit_code, 0) << export_tdmrep.output;
+  EXPECT_NE(export_tdmrep.output.find(R"("location":"/music/loyalists.flac","tdm-reservation":1,)"
+                                      R"("tdm-policy":"http://)"),
+            std::string::npos)
+      << export_tdmrep.output;
 }
 
 TEST_F(SignetE2ETest, ErrorsSayWhatToDo) {

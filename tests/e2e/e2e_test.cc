@@ -185,7 +185,19 @@ TEST_F(E2ETest, EveryRouteAnswersAsDocumented) {
   EXPECT_EQ(acc["work"].at("id").as_string(), work);
   EXPECT_TRUE(acc.contains("receipt"));
   HttpReply aipref = Get("/v1/works/" + work + "/terms/export?format=aipref");
-  EXPECT_NE(aipref.body.find("train-genai=n"), std::string::npos) << aipref.body;
+  EXPECT_EQ(aipref.body, "train-ai=n");
+  // The TDMRep rule points at this signetd's TDM Policy for the work, which
+  // is served at that URL.
+  HttpReply rule = Get("/v1/works/" + work + "/terms/export?format=tdmrep&location=/m/a.flac");
+  ASSERT_EQ(rule.status, 200) << rule.body;
+  ExpectDeclared(rule, "get", "/v1/works/{id}/terms/export");
+  std::string policy_url(bj::parse(rule.body).at(0).at("tdm-policy").as_string());
+  const std::string origin = "http://127.0.0.1";  // the Host the test client sends
+  ASSERT_TRUE(policy_url.starts_with(origin)) << policy_url << " vs " << origin;
+  HttpReply policy = Get(policy_url.substr(origin.size()));
+  ASSERT_EQ(policy.status, 200) << policy.body;
+  ExpectDeclared(policy, "get", "/v1/works/{id}/terms/export");
+  EXPECT_EQ(bj::parse(policy.body).at("uid").as_string(), policy_url);
   // Someone else registers the same recording: both kept, the pair disputed.
   const CorpusWork& contested = (*works_)[3];
   TestArtist copycat = TestArtist::FromSeedByte(10, "Copycat");

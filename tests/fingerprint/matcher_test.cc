@@ -63,6 +63,21 @@ TEST_F(MatcherTest, FindsDegradedExcerptAnywhereWithItsSegment) {
   }
 }
 
+TEST_F(MatcherTest, AnIdenticalFullRecordingMatchesOnItsOwnDiagonalAtZeroErrors) {
+  // Over a whole recording the chance probability of the true alignment and
+  // of its +-1 neighbours (which err ~0.14: neighbouring sub-fingerprints
+  // share most of their audio) all underflow; the exact one must still win.
+  Matcher matcher(index_);
+  const auto found = matcher.Find(recs_[3]);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0].ref_id, 1003u);
+  ASSERT_EQ(found[0].segments.size(), 1u);
+  const Segment& s = found[0].segments[0];
+  EXPECT_EQ(s.bit_error_rate, 0.0);
+  EXPECT_DOUBLE_EQ(s.query_start, s.ref_start);
+  EXPECT_NEAR(s.query_end - s.query_start, 1500 * kStep, 2.0);
+}
+
 TEST_F(MatcherTest, BackToBackMixYieldsBothWorksAndTheBoundary) {
   auto q = Slice(3, 200, 120);
   const auto b = Slice(42, 900, 120);

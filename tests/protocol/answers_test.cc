@@ -41,6 +41,7 @@ Work SomeWork() {
   w.sha256 = std::string(64, 'a');
   w.isrc = "GBAYE0601498";
   w.fingerprint_length = 323;
+  w.landmark_peaks = 2159;
   w.registered_at = kT;
   w.updated_at = kT + 1;
   w.register_log_index = 7;
@@ -136,21 +137,27 @@ TEST(AnswersTest, AcceptedTermsAndMatchAnswersRoundTrip) {
   EXPECT_TRUE(ToJson(t).at("default_terms").is_null());
 
   MatchAnswer m;
-  m.query = {"audio", 12.5, std::vector<double>{0.95, 1.05}, 12.0, 100};
+  m.query = {"audio", 12.5, std::vector<double>{0.95, 1.05}, 12.0, 100, 360};
   WorkMatch wm;
   wm.work = SomeWork();
   wm.artist = {wm.work.artist, "Ada"};
   wm.score = 42.5;
   wm.e_value = 3.2e-43;
   wm.speed = 1.05;
-  wm.segments = {{1, 9.5, 20, 28.5, 0.125}};
+  wm.tempo = 1.05;
+  wm.pitch_semitones = 0.84;
+  wm.prints = {"chromaprint", "landmark"};
+  wm.segments = {{1, 9.5, 20, 28.5, 0.125, {"chromaprint", "landmark"}},
+                 {12, 15, 31, 34, std::nullopt, {"landmark"}}};
   wm.disputes = {SomeDispute(false)};
   wm.terms = SomeEffectiveTerms();
   m.matches = {wm};
   EXPECT_EQ(RoundTrip(m, MatchAnswerFromJson), m);
   EXPECT_TRUE(ToJson(wm).at("disputed").as_bool());
+  // A segment only the landmark print found has no bit error rate on the wire.
+  EXPECT_FALSE(ToJson(wm).at("segments").as_array()[1].as_object().contains("bit_error_rate"));
   MatchAnswer bare;
-  bare.query = {"fingerprint", std::nullopt, std::nullopt, std::nullopt, 80};
+  bare.query = {"fingerprint", std::nullopt, std::nullopt, std::nullopt, 80, std::nullopt};
   EXPECT_EQ(RoundTrip(bare, MatchAnswerFromJson), bare);
   EXPECT_FALSE(ToJson(bare).contains("partial"));
   // A cluster with a shard down says how much of the index it searched.
@@ -198,7 +205,7 @@ TEST(AnswersTest, CheckLinesOfEveryKindRoundTrip) {
 
 TEST(AnswersTest, DecodingNamesTheWrongMemberAndIgnoresUnknownOnes) {
   json::object m = ToJson(
-      MatchAnswer{{"fingerprint", {}, {}, {}, 80}, {WorkMatch{}}, std::nullopt, std::nullopt});
+      MatchAnswer{{"fingerprint", {}, {}, {}, 80, {}}, {WorkMatch{}}, std::nullopt, std::nullopt});
   m["matches"].as_array()[0].as_object()["work"].as_object()["title"] = 5;
   auto bad = MatchAnswerFromJson(m);
   ASSERT_FALSE(bad.ok());

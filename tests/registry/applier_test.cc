@@ -219,16 +219,18 @@ TEST_F(ApplierTest, WorkRegisterOpensDisputesWithTheOtherArtistsLiveWorks) {
 
   const WorkSpec spec = Spec(5);
   const std::string b_work = WorkIdFor(bob_.id(), spec.values);
-  finder_.overlaps = {{a_work, 40},
-                      {b_work, 99},  // itself
-                      {a_gone, 30},  // withdrawn
-                      {b_own, 20},   // the same artist's
-                      {"wk_0123456789abcdef0123456789abcdef", 10},
-                      {c_work, 12},
-                      {a_work, 5}};  // found twice
+  // Spec's recordings are 200 positions (24.8 s): 12 s shared is substantial.
+  finder_.overlaps = {{a_work, 40, 24},
+                      {b_work, 99, 24},  // itself
+                      {a_gone, 30, 24},  // withdrawn
+                      {b_own, 20, 12},   // the same artist's, not the same recording
+                      {"wk_0123456789abcdef0123456789abcdef", 10, 24},
+                      {c_work, 12, 12},
+                      {a_work, 5, 24}};  // found twice
   const std::string env = bob_.RegisterWork(spec);
   Applied a = MustApply(env);
-  EXPECT_EQ(decided_.back().second.disputes, (std::vector<Overlap>{{a_work, 40}, {c_work, 12}}));
+  EXPECT_EQ(decided_.back().second.disputes,
+            (std::vector<Overlap>{{a_work, 40, 24}, {c_work, 12, 12}}));
   EXPECT_EQ(a.index.add_ref, a.accepted.log_index);
   ASSERT_EQ(a.accepted.opened_disputes.size(), 2u);
   const Dispute& d = a.accepted.opened_disputes[0];
@@ -261,7 +263,7 @@ TEST_F(ApplierTest, WorkRegisterOpensDisputesWithTheOtherArtistsLiveWorks) {
   EXPECT_EQ(counters_.open_disputes, 0u);
   EXPECT_EQ(counters_.withdrawn_works, 2u);
 
-  finder_.overlaps = {{a_work, 41}};
+  finder_.overlaps = {{a_work, 41, 20}};
   Applied back = MustApply(bob_.RegisterWork(spec));
   EXPECT_EQ(back.index.add_ref, a.accepted.log_index);  // the ref stays the first registration's
   ASSERT_EQ(back.accepted.opened_disputes.size(), 1u);
@@ -269,6 +271,48 @@ TEST_F(ApplierTest, WorkRegisterOpensDisputesWithTheOtherArtistsLiveWorks) {
   EXPECT_EQ(counters_.disputes, 2u);
   EXPECT_EQ(counters_.open_disputes, 1u);
   EXPECT_EQ(counters_.withdrawn_works, 1u);
+}
+
+// registry/STATEMENTS.md "Disputes": only substantial overlaps open one
+// (>= 10 s and >= 30 % of the shorter recording).
+TEST_F(ApplierTest, ADisputeOpensOnlyForASubstantialOverlap) {
+  MustApply(alice_.Register());
+  MustApply(bob_.Register());
+  const std::string a_work = *MustApply(alice_.RegisterWork(Spec(1))).accepted.work_id;
+  finder_.overlaps = {{a_work, 30, 3.2}};  // a few seconds in common: nothing
+  EXPECT_TRUE(MustApply(bob_.RegisterWork(Spec(2))).accepted.opened_disputes.empty());
+  finder_.overlaps = {{a_work, 30, 9.9}};  // just under the 10 s minimum
+  EXPECT_TRUE(MustApply(bob_.RegisterWork(Spec(3))).accepted.opened_disputes.empty());
+  // Two 247.6 s recordings sharing 20 s: under 30 % of the shorter, nothing.
+  WorkSpec a_long, b_long;
+  a_long.values = RandomFingerprint(40, 2000);
+  b_long.values = RandomFingerprint(41, 2000);
+  const std::string a_long_work = *MustApply(alice_.RegisterWork(a_long)).accepted.work_id;
+  finder_.overlaps = {{a_long_work, 30, 20}};
+  EXPECT_TRUE(MustApply(bob_.RegisterWork(b_long)).accepted.opened_disputes.empty());
+  // 10 s of the 24.8 s work (40 %): substantial.
+  finder_.overlaps = {{a_work, 30, 10}};
+  EXPECT_EQ(MustApply(bob_.RegisterWork(Spec(4))).accepted.opened_disputes.size(), 1u);
+}
+
+// The same artist's re-encode of a registered recording is that recording:
+// refused as already registered, naming the work, with nothing changed.
+TEST_F(ApplierTest, TheSameArtistsReEncodeIsAlreadyRegistered) {
+  MustApply(alice_.Register());
+  const std::string a_work = *MustApply(alice_.RegisterWork(Spec(1))).accepted.work_id;
+  const std::uint64_t size = size_;
+  finder_.overlaps = {{a_work, 60, 23.5}};  // covers 95 % of both
+  auto s = ParseSubmission(alice_.RegisterWork(Spec(2)), now_, kSkew);
+  ASSERT_TRUE(s.ok());
+  Overlay o(&store_);
+  auto d = applier_.Decide(*s, o, size_, now_);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(d.status().field(), "fingerprint");
+  EXPECT_THAT(d.status().message(), HasSubstr("same recording as " + a_work));
+  EXPECT_EQ(size_, size);
+  finder_.overlaps = {{a_work, 60, 12}};  // half of it: a different recording of hers
+  EXPECT_TRUE(MustApply(alice_.RegisterWork(Spec(3))).accepted.work_id.has_value());
 }
 
 TEST_F(ApplierTest, ReRegisteringALiveWorkReplacesMetadataWithoutASearch) {
@@ -306,7 +350,7 @@ TEST_F(ApplierTest, DecidedStatementsReplayToByteIdenticalState) {
   MustApply(bob_.Register());
   const std::string a_work = *MustApply(alice_.RegisterWork(Spec(1))).accepted.work_id;
   MustApply(alice_.SetWorkTerms(a_work, R"({"ai_training":{"use":"notAllowed"}})"));
-  finder_.overlaps = {{a_work, 33.25}};
+  finder_.overlaps = {{a_work, 33.25, 24}};
   const std::string b_work = *MustApply(bob_.RegisterWork(Spec(1))).accepted.work_id;
   finder_.overlaps.clear();
   const std::string b_two = *MustApply(bob_.RegisterWork(Spec(2))).accepted.work_id;

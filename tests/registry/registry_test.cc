@@ -19,6 +19,7 @@
 #include "crypto/note.h"
 #include "crypto/receipt.h"
 #include "fingerprint/extract.h"
+#include "fingerprint/landmark_codec.h"
 #include "registry/rocksdb_store.h"
 #include "registry/store.h"
 #include "registry/testing/statements.h"
@@ -410,9 +411,9 @@ TEST_F(RegistryTest, TermsHistoryAndInheritance) {
   // History is kept: the earlier answer is unchanged.
   EXPECT_EQ(value(at(t0 + 25 * kSecond), Purpose::kAiGenerativeTraining), "constrained");
 
-  auto exported = reg_->ExportTerms(work, ExportFormat::kAipref, "/v1/works/" + work);
+  auto exported = reg_->ExportTerms(work, ExportFormat::kAipref, {});
   ASSERT_TRUE(exported.ok());
-  EXPECT_EQ(*exported, "all=y, train-ai=y, train-genai=y");
+  EXPECT_EQ(*exported, "train-ai=y");
   EXPECT_EQ(reg_->TermsAt("wk_00000000000000000000000000000000", now_).status().code(),
             Code::kNotFound);
 }
@@ -753,6 +754,88 @@ TEST_F(RegistryTest, FailedWriteAcknowledgesNothingAndRecovers) {
   EXPECT_EQ(reg_->Match(spec.values)->size(), 1u);
   Reopen();
   EXPECT_EQ(reg_->LogSize(), 2u);
+}
+
+}  // namespace
+}  // namespace signet::registry
+
+namespace signet::registry {
+namespace {
+
+// Both prints of a corpus recording from one decode, as `signet register` makes them.
+fp::SpeedVariantFingerprints BothPrints(const std::string& file, const fp::LandmarkOptions& density,
+                                        double seconds = 0) {
+  fp::DecodeLimits limits;
+  if (seconds > 0) {
+    limits.max_duration_seconds = seconds;
+    limits.truncate_at_max_duration = true;
+  }
+  fp::AudioPrintOptions o;
+  o.landmark = &density;
+  auto r =
+      fp::FingerprintAudioPrints(fp::AudioSource::File(std::string(kCorpus) + file), limits, o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(*r) : fp::SpeedVariantFingerprints{};
+}
+
+TEST_F(RegistryTest, AWorkGainsItsLandmarkPrintWithoutADisputeAndKeepsItThroughItsLife) {
+  MustSubmit(alice_.Register());
+  MustSubmit(bob_.Register());
+  const auto prints = BothPrints("wanderer.ogg", fp::LandmarkOptions::Reference());
+  ASSERT_TRUE(prints.landmark);
+  WorkSpec spec;
+  spec.title = "Wanderer";
+  spec.values = prints.original.fingerprint.values;
+  spec.duration = prints.original.duration_seconds;
+  Accepted first = MustSubmit(alice_.RegisterWork(spec));  // before landmark prints
+  const std::string id = *first.work_id;
+  MustSubmit(alice_.SetWorkTerms(id, R"({"ai_training":{"use":"notAllowed"}})"));
+  WorkSpec stretch;  // Bob's claim on a minute of it: one dispute
+  stretch.values.assign(spec.values.begin() + 300, spec.values.begin() + 785);
+  ASSERT_EQ(MustSubmit(bob_.RegisterWork(stretch)).opened_disputes.size(), 1u);
+  EXPECT_EQ(reg_->GetWork(id)->landmark_peaks, 0u);
+  EXPECT_EQ(reg_->GetStats().landmark_works, 0u);
+
+  spec.landmark = fp::EncodeLandmarkPrint(*prints.landmark);
+  Accepted amended = MustSubmit(alice_.RegisterWork(spec));
+  EXPECT_EQ(*amended.work_id, id);
+  EXPECT_TRUE(amended.opened_disputes.empty());
+  Work w = *reg_->GetWork(id);
+  EXPECT_EQ(w.landmark_peaks, prints.landmark->peaks.size());
+  EXPECT_EQ(w.register_log_index, first.log_index) << "the same work, the same index ref";
+  ASSERT_TRUE(w.terms);
+  EXPECT_EQ(reg_->TermsAt(id, now_.load())->effective.at(Purpose::kAiTraining).terms->value,
+            Permission::kNotAllowed)
+      << "terms untouched";
+  EXPECT_EQ(reg_->GetStats().open_disputes, 1u);
+  EXPECT_EQ(reg_->GetStats().landmark_works, 1u);
+
+  // A query's landmark print finds it, fused with Chromaprint.
+  const auto query = BothPrints("wanderer.ogg", fp::LandmarkOptions::Query(), 20);
+  const fp::QueryVariant variant{query.original.fingerprint.values, 1.0};
+  auto found = reg_->Match(std::span<const fp::QueryVariant>(&variant, 1), &*query.landmark);
+  ASSERT_TRUE(found.ok());
+  ASSERT_FALSE(found->empty());
+  EXPECT_EQ((*found)[0].work.id, id);
+  EXPECT_TRUE((*found)[0].landmark);
+  // A bare fingerprint is matched by Chromaprint alone, as before.
+  auto bare = reg_->Match(query.original.fingerprint.values);
+  ASSERT_TRUE(bare.ok());
+  ASSERT_FALSE(bare->empty());
+  EXPECT_FALSE((*bare)[0].landmark);
+
+  Reopen();  // rebuilt from RocksDB
+  EXPECT_EQ(reg_->GetStats().landmark_works, 1u);
+
+  MustSubmit(alice_.Withdraw(id));
+  EXPECT_EQ(reg_->GetStats().landmark_works, 0u);
+  // Registered again without the field: the stored print comes back.
+  spec.landmark.reset();
+  MustSubmit(alice_.RegisterWork(spec));
+  EXPECT_EQ(reg_->GetStats().landmark_works, 1u);
+  EXPECT_EQ(reg_->GetWork(id)->landmark_peaks, prints.landmark->peaks.size());
+  Reopen();
+  EXPECT_EQ(reg_->GetStats().landmark_works, 1u);
 }
 
 }  // namespace

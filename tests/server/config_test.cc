@@ -32,6 +32,17 @@ TEST(ConfigTest, DefaultsMatchTheDocumentedOnes) {
   EXPECT_EQ(c->config.listen_port, 8080);
 }
 
+// The example shipped in deploy/ (installed by deploy/signetd.service) loads
+// as it is and says what it claims.
+TEST(ConfigTest, TheShippedExampleConfigLoads) {
+  const std::string path = std::string(SIGNET_SOURCE_DIR) + "/deploy/signetd.conf";
+  auto c = Load({"--config", path.c_str()});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->config.data_dir, "/var/lib/signet");
+  EXPECT_EQ(c->config.listen_port, 8080);
+  EXPECT_EQ(c->config.log_origin, "registry.example.org/log");
+}
+
 TEST(ConfigTest, FileThenEnvironmentThenFlags) {
   auto path = std::filesystem::temp_directory_path() / "signetd_config_test.conf";
   {

@@ -50,7 +50,6 @@ using signet::fp::Match;
 namespace {
 
 constexpr double kStep = signet::fp::kSecondsPerPosition;
-constexpr double kDelay = 2.6;  // audio before Chromaprint's first position, about
 
 struct Expect {
   std::size_t rec;
@@ -174,7 +173,7 @@ int main(int argc, char** argv) {
                  "unregistered queries per (length, degradation); default --per-cell; full "
                  "length: each negative recording at most once");
   app.add_option("--negative-degradations", negative_degs,
-                 "degradations of the unregistered queries")
+                 "degradations of the unregistered queries; 'none'")
       ->delimiter(',');
   app.add_option("--holdout", holdout, "registered-corpus recordings left unregistered");
   app.add_option("--threads", threads, "threads making queries (matching is single-threaded)");
@@ -230,7 +229,14 @@ int main(int argc, char** argv) {
   copt.model = model;
   if (negative_per_cell < 0) negative_per_cell = per_cell;
   if (negative.size() == 1 && negative[0] == "none") negative.clear();
+  if (negative_degs.size() == 1 && negative_degs[0] == "none") negative_degs.clear();
   for (const auto& d : degs) {
+    if (auto n = WhatItNeeds(d); !n.ok()) {
+      fmt::print(stderr, "{}\n", n.status().message());
+      return 2;
+    }
+  }
+  for (const auto& d : negative_degs) {
     if (auto n = WhatItNeeds(d); !n.ok()) {
       fmt::print(stderr, "{}\n", n.status().message());
       return 2;
@@ -422,12 +428,17 @@ int main(int argc, char** argv) {
           q.how = degraded->how;
           const double scale = degraded->time_scale;
           if (job.kind == Kind::kRegistered) {
-            q.expect.push_back({a, 0.0, std::max(0.0, a_seconds / scale - kDelay), sa, scale});
+            const double short_end = matcher->SegmentEndShortfall();
+            q.expect.push_back({a, 0.0, std::max(0.0, a_seconds / scale - short_end), sa, scale});
             if (needs == Needs::kRegisteredBackground) q.background = b;
             if (needs == Needs::kSecondRegistered) {
               const double total = boundary + other.DurationSeconds();
-              q.expect[0].query_end = boundary - 1.1;
-              q.expect.push_back({b, boundary - 1.1, total - kDelay, sb - boundary, 1.0});
+              // Chromaprint's 2.6 s windows that straddle the seam match
+              // partly on either side, so its segments meet ~1.1 s before
+              // it; matchers that report audio seconds meet at the seam.
+              const double seam = boundary - std::min(1.1, short_end);
+              q.expect[0].query_end = seam;
+              q.expect.push_back({b, seam, total - short_end, sb - boundary, 1.0});
               q.all_required = true;
             }
           }

@@ -5,6 +5,7 @@
 #include "fingerprint/extract.h"
 #include "fingerprint/index.h"
 #include "fingerprint/testing/synthetic.h"
+#include "tools/eval/eval_landmark.h"
 
 namespace signet::eval {
 namespace {
@@ -78,11 +79,13 @@ class ChromaprintMatcher : public EvalMatcher {
 
 }  // namespace
 
-std::vector<std::string> EvalMatcherNames() { return {"chromaprint"}; }
+std::vector<std::string> EvalMatcherNames() { return {"chromaprint", "landmark", "fused"}; }
 
 Result<std::unique_ptr<EvalMatcher>> MakeEvalMatcher(std::string_view name,
                                                      const EvalMatcherOptions& options) {
   if (name == "chromaprint") return std::unique_ptr<EvalMatcher>(new ChromaprintMatcher(options));
+  if (name == "landmark") return MakeLandmarkEvalMatcher(options);
+  if (name == "fused") return MakeFusedEvalMatcher(options);
   return Status::InvalidArgument(
       fmt::format("unknown matcher \"{}\"; known: {}", name, fmt::join(EvalMatcherNames(), ", ")));
 }

@@ -51,6 +51,10 @@ class EvalMatcher {
   // Every registered work the query contains, best first, with calibrated
   // scores (fp::Match; matcher.h has the E-value contract). Timed.
   virtual std::vector<fp::Match> Match(const PreparedQuery& query) const = 0;
+  // Seconds by which a segment's end falls short of the last audio it covers:
+  // Chromaprint's positions start windows of ~2.6 s; the fused matcher reports
+  // audio seconds.
+  virtual double SegmentEndShortfall() const { return 2.6; }
 };
 
 struct EvalMatcherOptions {

@@ -5,10 +5,20 @@
 #include "crypto/tiles.h"
 #include "protocol/time.h"
 #include "tools/signet/server_answer.h"
+#include "tools/signet/server_option.h"
 
 namespace signet::cli {
 namespace fs = std::filesystem;
 namespace json = boost::json;
+
+Result<Submitted> SubmitOne(const std::string& server, const fs::path& key_file,
+                            std::optional<std::string> artist_override,
+                            protocol::StatementType type, const json::object& body) {
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<client::HttpClient> http, MakeClient(server));
+  SIGNET_ASSIGN_OR_RETURN(ArtistSession session,
+                          ArtistSession::Open(*http, key_file, std::move(artist_override)));
+  return session.Submit(type, body);
+}
 
 fs::path ArtistIdFile(const fs::path& key_file) {
   fs::path p = key_file;

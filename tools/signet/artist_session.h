@@ -66,6 +66,12 @@ class ArtistSession {
   std::optional<std::uint64_t> last_seq_;
 };
 
+// The one-statement commands (works withdraw, disputes open|resolve): a client
+// for `server`, a session for `key_file` (and `artist_override`), one Submit.
+Result<Submitted> SubmitOne(const std::string& server, const std::filesystem::path& key_file,
+                            std::optional<std::string> artist_override,
+                            protocol::StatementType type, const boost::json::object& body);
+
 // KEYFILE.artist: where the artist id is remembered.
 std::filesystem::path ArtistIdFile(const std::filesystem::path& key_file);
 

@@ -27,6 +27,15 @@ Progress::Mode ProgressModeFor(const BatchOptions& o) {
 Result<std::vector<std::filesystem::path>> CollectFiles(const BatchOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(WalkResult walk, FindAudioFiles(o.paths));
   for (const auto& w : walk.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  if (walk.files.empty()) {
+    // Nothing to do is not success: a wrong folder must not look like "0 errors".
+    std::string roots;
+    for (const auto& p : o.paths) roots += (roots.empty() ? "" : ", ") + p;
+    return Status::InvalidArgument(
+        "no audio files in " + roots +
+        " (looked for audio extensions and audio file headers, recursively; hidden entries "
+        "are skipped)");
+  }
   return std::move(walk.files);
 }
 

@@ -27,6 +27,7 @@ void AddBatchOptions(CLI::App& cmd, BatchOptions& options);
 unsigned WorkerCount(const BatchOptions& options);  // jobs, else the number of cores
 Progress::Mode ProgressModeFor(const BatchOptions& options);
 // The audio files under options.paths (file_walker.h); warnings go to stderr.
+// None at all is an InvalidArgument error naming the paths.
 Result<std::vector<std::filesystem::path>> CollectFiles(const BatchOptions& options);
 
 }  // namespace signet::cli

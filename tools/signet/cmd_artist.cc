@@ -1,11 +1,14 @@
-// signet artist register | show: the artist's identity in the registry.
-// The key stays on this machine; only the signed artist.register statement
-// (public key, name, identifiers) is sent.
+// signet artist register | show | rotate-key: the artist's identity in the
+// registry. The key stays on this machine; only signed statements are sent
+// (artist.register: public key, name, identifiers; artist.rotate_key: the new
+// public key, signed by the current key).
 #include <boost/json/object.hpp>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <system_error>
 
+#include "protocol/time.h"
 #include "tools/signet/artist_session.h"
 #include "tools/signet/commands.h"
 #include "tools/signet/server_option.h"
@@ -85,6 +88,92 @@ int RunArtistShow(const ArtistArgs& a) {
   return kExitOk;
 }
 
+// KEYFILE.next: the new key of a rotation, written before the statement is
+// sent, so that an interrupted rotation is finished by running it again.
+std::filesystem::path NextKeyFile(const std::filesystem::path& key_file) {
+  std::filesystem::path p = key_file;
+  p += ".next";
+  return p;
+}
+
+// Puts the new key in place after the registry accepted it: KEYFILE becomes
+// KEYFILE.retired-<time>, KEYFILE.next becomes KEYFILE, KEYFILE.pub is rewritten.
+Result<std::filesystem::path> InstallNextKey(const std::filesystem::path& key_file,
+                                             const crypto::PublicKey& next_public) {
+  namespace fs = std::filesystem;
+  std::string stamp =
+      protocol::FormatRfc3339Utc(protocol::SystemNowMicros(), protocol::TimeFraction::kNone);
+  std::erase(stamp, ':');
+  fs::path retired = key_file;
+  retired += ".retired-" + stamp;
+  std::error_code ec;
+  fs::rename(key_file, retired, ec);
+  if (!ec) fs::rename(NextKeyFile(key_file), key_file, ec);
+  if (ec) {
+    return Status::Internal("the registry accepted the new key, but moving " +
+                            NextKeyFile(key_file).string() + " to " + key_file.string() +
+                            " failed (" + ec.message() + "); move it by hand");
+  }
+  fs::path pub = key_file;
+  pub += ".pub";
+  fs::remove(pub, ec);
+  if (Status s = crypto::WritePublicKeyFile(pub, next_public); !s.ok()) {
+    std::fprintf(stderr, "signet artist rotate-key: warning: %s\n", s.message().c_str());
+  }
+  return retired;
+}
+
+int RunArtistRotateKey(const ArtistArgs& a) {
+  constexpr std::string_view kCmd = "artist rotate-key";
+  auto http = MakeClient(a.server);
+  if (!http.ok()) return ReportError(kCmd, http.status());
+  auto session = ArtistSession::Open(**http, a.key, a.artist);
+  if (!session.ok()) return ReportError(kCmd, session.status());
+  auto artist = session->FetchArtist();
+  if (!artist.ok()) return ReportError(kCmd, artist.status());
+  // After a rotation the id cannot be derived from the key file any more.
+  std::ofstream(ArtistIdFile(session->key_file())) << session->artist_id() << "\n";
+
+  const std::filesystem::path next_file = NextKeyFile(session->key_file());
+  Result<crypto::SecretKey> next = std::filesystem::exists(next_file)
+                                       ? crypto::ReadSecretKeyFile(next_file)
+                                       : crypto::SecretKey::Generate();
+  if (!next.ok()) return ReportError(kCmd, next.status());
+  const std::string next_text = crypto::PublicKeyToText(next->public_key());
+  const std::string current_text = crypto::PublicKeyToText(session->key().public_key());
+  std::uint64_t log_index = 0;
+  if (artist->public_key == next_text) {
+    std::printf("the registry already holds the key in %s (an earlier run was interrupted)\n",
+                next_file.string().c_str());
+  } else if (artist->public_key != current_text) {
+    return ReportError(
+        kCmd, Status::PermissionDenied("the registry's current key of " + session->artist_id() +
+                                       " is not the one in " + session->key_file().string() +
+                                       " (was it rotated from another machine?)"));
+  } else {
+    if (!std::filesystem::exists(next_file)) {
+      if (Status s = crypto::WriteSecretKeyFile(next_file, *next); !s.ok()) {
+        return ReportError(kCmd, s);
+      }
+    }
+    json::object body;
+    body["new_public_key"] = next_text;
+    auto submitted = session->Submit(protocol::StatementType::kArtistRotateKey, body);
+    if (!submitted.ok()) return ReportError(kCmd, submitted.status());
+    log_index = submitted->accepted.log_index;
+    if (a.json) std::printf("%s\n", submitted->body.c_str());
+  }
+  auto retired = InstallNextKey(session->key_file(), next->public_key());
+  if (!retired.ok()) return ReportError(kCmd, retired.status());
+  if (a.json) return kExitOk;
+  std::printf("rotated the key of %s (log index %llu): %s now holds the new key %s\n",
+              session->artist_id().c_str(), static_cast<unsigned long long>(log_index),
+              session->key_file().string().c_str(), next_text.c_str());
+  std::printf("the old key is in %s; the registry refuses statements signed with it from now on\n",
+              retired->string().c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddArtistCommand(CLI::App& app, Commands& commands) {
@@ -121,6 +210,24 @@ void AddArtistCommand(CLI::App& app, Commands& commands) {
       "Examples:\n"
       "  signet artist show --key ada.key\n"
       "  signet artist show --artist ar_abcdefghijklmnopqrstuvwx");
+  CLI::App* rotate = artist->add_subcommand(
+      "rotate-key", "Replace the artist's key (signed by the current key; the id stays)");
+  AddServerOption(*rotate, args->server);
+  rotate->add_option("--key", args->key, "The current secret key file; it gets the new key")
+      ->required();
+  rotate->add_option("--artist", args->artist,
+                     "The artist id, if KEYFILE.artist is missing (ar_...)");
+  rotate->add_flag("--json", args->json, "Print the server's JSON answer (with the log receipt)");
+  rotate->footer(
+      "Makes a new key on this machine (first in KEYFILE.next, so an interrupted rotation\n"
+      "is finished by running the command again), sends artist.rotate_key signed by the\n"
+      "current key, then moves the old key to KEYFILE.retired-<time> and the new one to\n"
+      "KEYFILE. Rotate when a key may have leaked: the old key signs nothing any more.\n"
+      "Exit status: 0 rotated, 1 error (KEYFILE is unchanged), 2 usage.\n\n"
+      "Example:\n"
+      "  signet artist rotate-key --key ada.key");
+  commands.Add(rotate, [args] { return RunArtistRotateKey(*args); });
+
   commands.Add(show, [args] {
     if (args->key.empty() && args->artist.empty()) {
       return ReportError("artist show", Status::InvalidArgument("give --key or --artist"));

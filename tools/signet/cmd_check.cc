@@ -95,7 +95,8 @@ std::string Join(const std::vector<std::string>& v) {
 // (fingerprint failures from the main thread, verdicts from the I/O thread).
 class Report {
  public:
-  Report(const CheckArgs& a, Progress& progress) : args_(a), progress_(progress) {}
+  Report(const CheckArgs& a, const std::vector<fs::path>& files, Progress& progress)
+      : args_(a), files_(files), progress_(progress), answered_(files.size(), false) {}
 
   Status Open() {
     if (!args_.csv_out.empty()) {
@@ -125,8 +126,17 @@ class Report {
     server_summary_raw_ = std::move(raw);
   }
 
-  void Add(const std::string& path, const FileVerdict& v) {
+  // A file was fingerprinted and sent; the bar shows it before the answer.
+  void Fingerprinted() {
     std::lock_guard l(mu_);
+    progress_.SetPrepared(++fingerprinted_, "fingerprinted");
+  }
+
+  void Add(std::size_t index, const FileVerdict& v) {
+    std::lock_guard l(mu_);
+    if (answered_[index]) return;  // a second answer for one item is ignored
+    answered_[index] = true;
+    const std::string path = files_[index].string();
     ++counts_[v.verdict];
     if (v.verdict == "notAllowed" || v.verdict == "constrained" || v.verdict == "disputed") {
       ++blocked_;
@@ -175,14 +185,30 @@ class Report {
     return Status::Ok();
   }
 
-  void PrintSummary(std::size_t files) {
+  // The tallies; when not every file was answered (the registry is down, the
+  // run was interrupted, the stream broke), says so first and lists the files
+  // not checked, with `why`.
+  void PrintSummary(const std::string& why) {
     std::lock_guard l(mu_);
-    std::printf("%zu files checked for %s:", files, args_.purpose.c_str());
-    for (const char* k :
-         {"allowed", "unregistered", "notAllowed", "constrained", "disputed", "error"}) {
-      std::printf(" %zu %s%s", counts_[k], k, std::string_view(k) == "error" ? "s" : ",");
+    const std::size_t files = files_.size();
+    std::size_t answered = 0;
+    for (bool a : answered_) answered += a ? 1 : 0;
+    if (answered == files) {
+      std::printf("%zu files checked for %s:", files, args_.purpose.c_str());
+    } else {
+      std::printf("INCOMPLETE: %zu of %zu files checked for %s:", answered, files,
+                  args_.purpose.c_str());
     }
-    std::printf("\n");
+    for (const char* k : {"allowed", "unregistered", "notAllowed", "constrained", "disputed"}) {
+      std::printf(" %zu %s,", counts_[k], k);
+    }
+    if (answered == files) {
+      std::printf(" %zu errors\n", counts_["error"]);
+    } else {
+      // Never "0 errors" after a failure: what was not checked is the headline.
+      if (counts_["error"] > 0) std::printf(" %zu errors,", counts_["error"]);
+      std::printf(" %zu NOT CHECKED\n", files - answered);
+    }
     if (!blocked_lines_.empty()) {
       std::printf("not allowed for %s:\n", args_.purpose.c_str());
       for (const auto& x : blocked_lines_) std::printf("  %s\n", x.c_str());
@@ -195,6 +221,17 @@ class Report {
       std::printf("errors:\n");
       for (const auto& x : error_lines_) std::printf("  %s\n", x.c_str());
     }
+    if (answered < files) {
+      std::printf("not checked: %zu files (%s); re-run to check them:\n", files - answered,
+                  why.empty() ? "no answer from the registry" : why.c_str());
+      std::size_t listed = 0;
+      for (std::size_t i = 0; i < files && listed < 10; ++i) {
+        if (answered_[i]) continue;
+        std::printf("  %s\n", files_[i].string().c_str());
+        ++listed;
+      }
+      if (files - answered > listed) std::printf("  ... and %zu more\n", files - answered - listed);
+    }
   }
 
   std::size_t blocked() const { return blocked_; }
@@ -202,13 +239,16 @@ class Report {
   std::size_t answered() {
     std::lock_guard l(mu_);
     std::size_t n = 0;
-    for (const auto& [k, c] : counts_) n += c;
+    for (bool a : answered_) n += a ? 1 : 0;
     return n;
   }
 
  private:
   const CheckArgs& args_;
+  const std::vector<fs::path>& files_;
   Progress& progress_;
+  std::vector<bool> answered_;
+  std::size_t fingerprinted_ = 0;
   std::mutex mu_;
   std::ofstream csv_, json_;
   bool first_ = true;
@@ -221,6 +261,8 @@ class Report {
 
 int RunCheck(const CheckArgs& a) {
   constexpr std::string_view kCmd = "check";
+  // First: a Ctrl-C while the folder is walked still ends in the summary.
+  InstallInterruptHandler();
   if (!protocol::ParsePurpose(a.purpose)) {
     return ReportError(kCmd, Status::InvalidArgument("unknown purpose '" + a.purpose + "'; use " +
                                                      protocol::PurposeList(" or ")));
@@ -232,7 +274,7 @@ int RunCheck(const CheckArgs& a) {
   const std::vector<fs::path>& files = *collected;
 
   Progress progress("checking", files.size(), ProgressModeFor(a.batch));
-  Report report(a, progress);
+  Report report(a, files, progress);
   if (Status s = report.Open(); !s.ok()) return ReportError(kCmd, s);
 
   // The registry's answer, verbatim: with the signed receipt on its last
@@ -247,6 +289,7 @@ int RunCheck(const CheckArgs& a) {
   std::string target = "/v1/check?receipt=1&purpose=" + client::EncodeComponent(a.purpose);
   for (const auto& l : a.licences) target += "&licence=" + client::EncodeComponent(l);
   bool have_summary = false;
+  std::string ended_early;  // written on the call's I/O thread, read after Finish
   auto call = (*http)->OpenNdjson(target, [&](std::string_view line) -> Status {
     if (answers.is_open()) answers << line << '\n';
     auto raw = protocol::ParseJsonText(line);
@@ -269,6 +312,7 @@ int RunCheck(const CheckArgs& a) {
       // reported as such.
       std::fprintf(stderr, "signet check: the registry ended the check early: %s\n",
                    error->detail.empty() ? "no detail" : error->detail.c_str());
+      ended_early = "the registry ended the check early: " + error->detail;
       return Status::Ok();
     }
     const protocol::CheckItemId& id = verdict ? verdict->id : error->id;
@@ -276,12 +320,11 @@ int RunCheck(const CheckArgs& a) {
     if (!index) {
       return Status::Internal("the server answered for an unknown item id '" + IdText(id) + "'");
     }
-    report.Add(files[*index].string(),
+    report.Add(*index,
                verdict ? FromLine(*verdict, std::move(*raw)) : FromLine(*error, std::move(*raw)));
     return Status::Ok();
   });
 
-  InstallInterruptHandler();
   Status send_status;
   std::size_t next = 0;
   const unsigned jobs = WorkerCount(a.batch);
@@ -291,18 +334,23 @@ int RunCheck(const CheckArgs& a) {
         if (next == files.size() || Interrupted()) return std::nullopt;
         return next++;
       },
-      [&](const std::size_t& i) { return FingerprintLocalFile(files[i]); },
+      [&](const std::size_t& i) { return FingerprintLocalFile(files[i], LandmarkDensity::kQuery); },
       [&](std::size_t&& i, Result<LocalFingerprint>&& lf) {
         if (!lf.ok()) {
           FileVerdict v;
           v.verdict = "error";
           v.reason = lf.status().message();
-          report.Add(files[i].string(), v);
-          return true;
+          report.Add(i, v);
+          return !Interrupted();
         }
-        json::object item{
-            {"id", std::to_string(i)}, {"fingerprint", lf->compressed}, {"sha256", lf->sha256}};
+        // Both prints, so that the registry also finds sped-up, slowed-down,
+        // pitch-shifted and reverberated copies (signetd fuses them).
+        json::object item{{"id", std::to_string(i)},
+                          {"fingerprint", lf->compressed},
+                          {"landmark", lf->landmark},
+                          {"sha256", lf->sha256}};
         send_status = call->Send(json::serialize(item));
+        if (send_status.ok()) report.Fingerprinted();
         return send_status.ok() && !Interrupted();
       });
   Status finished = call->Finish();
@@ -312,7 +360,17 @@ int RunCheck(const CheckArgs& a) {
     if (!answers) finished = Status::IoError("cannot write " + answers_path);
   }
   Status closed = report.Close(files.size());
-  report.PrintSummary(files.size());
+  std::string why;
+  if (Interrupted()) {
+    why = "interrupted";
+  } else if (!finished.ok()) {
+    why = finished.message();
+  } else if (!send_status.ok()) {
+    why = send_status.message();
+  } else if (!ended_early.empty()) {
+    why = ended_early;
+  }
+  report.PrintSummary(why);
   if (!finished.ok()) return ReportError(kCmd, finished);
   if (!closed.ok()) return ReportError(kCmd, closed);
   if (Interrupted()) {
@@ -355,13 +413,17 @@ void AddCheckCommand(CLI::App& app, Commands& commands) {
   cmd->footer(
       "Verdicts: allowed, unregistered (no reservation known), notAllowed, constrained\n"
       "(not allowed unless you hold one of its licences), disputed (two artists claim it).\n"
-      "Only fingerprints and file hashes are sent, never the audio.\n\n"
+      "Only fingerprints (Chromaprint and the landmark print, which also finds sped-up,\n"
+      "pitch-shifted and reverberated copies) and file hashes are sent, never the audio.\n\n"
       "Evidence: with --csv OUT or --json OUT, the registry's answer is also kept verbatim\n"
       "in OUT.answers.ndjson; its last line holds a receipt signed by the registry's log\n"
       "key over the SHA-256 of all the lines before it, the purpose, the log checkpoint\n"
       "and the time, so you can later prove what the registry said when you checked.\n\n"
       "Exit status: 0 every file may be used; 3 some file is notAllowed, constrained\n"
-      "without a licence you hold, or disputed (even when other files failed); 1 errors.\n\n"
+      "without a licence you hold, or disputed (even when other files failed); 1 errors,\n"
+      "and any run that did not check every file (no audio files found, the registry down\n"
+      "or ending the stream, Ctrl-C): its summary starts with INCOMPLETE and lists the\n"
+      "files not checked; 2 usage.\n\n"
       "Examples:\n"
       "  signet check --purpose ai_generative_training dataset/\n"
       "  signet check --purpose ai_training --csv report.csv --licence https://ada.example/l1 "

@@ -7,6 +7,7 @@
 #include <memory>
 #include <utility>
 
+#include "fingerprint/fusion.h"
 #include "tools/signet/commands.h"
 #include "tools/signet/local_fingerprint.h"
 #include "tools/signet/server_answer.h"
@@ -29,15 +30,28 @@ void PrintMatch(std::size_t n, const protocol::WorkMatch& m) {
   const protocol::Work& work = m.work;
   std::printf("%zu. \"%s\" by %s (%s)\n", n, work.title.c_str(), m.artist.display_name.c_str(),
               work.artist.c_str());
-  std::printf("   work %s  score %.2f\n", work.id.c_str(), m.score);
-  if (m.speed > 0 && m.speed != 1.0) {
-    std::printf("   played %.0f %% %s than registered (speed %.2f); times below are this file's\n",
-                std::abs(m.speed - 1) * 100, m.speed > 1 ? "faster" : "slower", m.speed);
+  // The scale: score = -log10(E), E the expected number of unrelated works
+  // that would match this well over the whole registry.
+  std::printf("   work %s  score %.2f (E = %.1e: unrelated works expected to match this well)\n",
+              work.id.c_str(), m.score, m.e_value);
+  if (const std::string factors = fp::DescribeFactors(m.tempo, m.pitch_semitones);
+      !factors.empty()) {
+    std::printf(
+        "   %s (tempo x%.3f, pitch %+.2f semitones against the registered recording); "
+        "times below are this file's\n",
+        factors.c_str(), m.tempo, m.pitch_semitones);
   }
   for (const protocol::Segment& s : m.segments) {
-    std::printf("   query %s-%s  =  reference %s-%s  (bit error rate %.3f)\n",
-                FormatClock(s.query_start).c_str(), FormatClock(s.query_end).c_str(),
-                FormatClock(s.ref_start).c_str(), FormatClock(s.ref_end).c_str(), s.bit_error_rate);
+    std::string how;
+    for (const std::string& p : s.prints) how += (how.empty() ? "" : " + ") + p;
+    if (s.bit_error_rate) {
+      char ber[48];
+      std::snprintf(ber, sizeof ber, ", bit error rate %.3f", *s.bit_error_rate);
+      how += ber;
+    }
+    std::printf("   query %s-%s  =  reference %s-%s  (%s)\n", FormatClock(s.query_start).c_str(),
+                FormatClock(s.query_end).c_str(), FormatClock(s.ref_start).c_str(),
+                FormatClock(s.ref_end).c_str(), how.c_str());
   }
   std::string ids;
   for (const auto& [name, value] : {std::pair{"isrc", &work.isrc}, std::pair{"iswc", &work.iswc}}) {
@@ -63,8 +77,9 @@ int RunMatch(const MatchArgs& a) {
   auto http = MakeClient(a.server);
   if (!http.ok()) return ReportError(kCmd, http.status());
   auto send_fingerprint = [&]() -> Result<std::string> {
-    SIGNET_ASSIGN_OR_RETURN(LocalFingerprint lf, FingerprintLocalFile(a.file));
-    json::object q{{"fingerprint", lf.compressed}, {"duration", lf.duration_seconds}};
+    SIGNET_ASSIGN_OR_RETURN(LocalFingerprint lf,
+                            FingerprintLocalFile(a.file, LandmarkDensity::kQuery));
+    json::object q{{"fingerprint", lf.compressed}, {"landmark", lf.landmark}};
     return (*http)->Post("/v1/match", "application/json", json::serialize(q));
   };
   // signetd takes audio up to 64 MiB / 30 min by default; beyond, or when it
@@ -115,8 +130,8 @@ void AddMatchCommand(CLI::App& app, Commands& commands) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", args->json, "Print the server's JSON answer");
   cmd->add_flag("--local", args->local,
-                "Fingerprint here and send only the fingerprint (private, smaller; the "
-                "server then cannot find sped-up or slowed-down copies)");
+                "Fingerprint here and send only the prints (Chromaprint and the landmark print; "
+                "private, smaller)");
   cmd->footer(
       "By default the audio itself is sent, so that the registry can also hear it up to\n"
       "6 % faster or slower and find sped-up or slowed-down copies (files over 64 MiB, or\n"

@@ -9,11 +9,11 @@
 #include <string>
 #include <thread>
 
-#include "tools/signet/exit_status.h"
-#include "tools/signet/server_option.h"
 #include "tools/signet/commands.h"
+#include "tools/signet/exit_status.h"
 #include "tools/signet/log_keys.h"
 #include "tools/signet/mirror.h"
+#include "tools/signet/server_option.h"
 
 namespace signet::cli {
 namespace {

@@ -1,6 +1,11 @@
-// signet register: fingerprint a catalogue in parallel, sign one work.register
-// statement per recording on this machine, submit them in seq order, and
-// optionally attach terms to each work. Resumable (see journal.h).
+// signet register: fingerprint a catalogue in parallel (Chromaprint and the
+// landmark print, from one decode, on this machine), sign one work.register
+// statement per recording, submit them in seq order, and optionally attach
+// terms to each work. Resumable (see journal.h). A work registered before it
+// had a landmark print gains one: the same work.register again, with the
+// work's metadata as the registry holds it and the print (registry/
+// STATEMENTS.md "Adding the landmark print"): same work id, no dispute, terms
+// untouched.
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <memory>
@@ -10,6 +15,7 @@
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "fingerprint/extract.h"
+#include "fingerprint/landmark_codec.h"
 #include "protocol/ids.h"
 #include "tools/signet/artist_session.h"
 #include "tools/signet/batch_options.h"
@@ -37,6 +43,7 @@ struct RegisterArgs {
   std::string terms_file;
   std::string metadata;
   std::string journal;
+  bool update_terms = false;
   BatchOptions batch;
 };
 
@@ -47,7 +54,11 @@ struct Prepared {
 
 struct Summary {
   std::size_t registered = 0, already = 0, disputed = 0, failed = 0;
-  std::vector<std::string> dispute_lines, failure_lines;
+  std::size_t landmarked = 0;  // of `already`: gained the landmark print
+  // --terms: set on new works, changed on registered ones (--update-terms),
+  // left as they are on registered ones whose own terms differ.
+  std::size_t terms_set = 0, terms_changed = 0, terms_left = 0;
+  std::vector<std::string> dispute_lines, failure_lines, terms_left_lines;
 };
 
 json::object WorkBody(const fs::path& file, const Prepared& p, const WorkMetadata* meta,
@@ -78,11 +89,52 @@ json::object WorkBody(const fs::path& file, const Prepared& p, const WorkMetadat
   }
   b["duration"] = duration;
   b["fingerprint"] = lf.compressed;
+  if (!lf.landmark.empty()) b["landmark"] = lf.landmark;
   b["sha256"] = lf.sha256;
   const std::string isrc = meta && !meta->isrc.empty() ? meta->isrc : p.tags.isrc;
   if (with_isrc && !isrc.empty()) b["isrc"] = isrc;
   if (meta && !meta->iswc.empty()) b["iswc"] = meta->iswc;
   return b;
+}
+
+constexpr std::string_view kLandmarkTooLarge =
+    "registered without its landmark print: with it the signed statement would exceed the "
+    "log's 65,535 bytes (recordings over about 10 minutes), so sped-up, pitch-shifted and "
+    "reverberated copies of it are not found; register it as parts of at most 10 minutes for that";
+
+// The work.register that gives a work registered without a landmark print
+// its print: the work's metadata as the registry holds it, unchanged.
+json::object AmendBody(const protocol::Work& w, const LocalFingerprint& lf) {
+  json::object b;
+  b["title"] = w.title;
+  json::array credits;
+  for (const protocol::Credit& c : w.credits) {
+    json::object co{{"name", c.name}, {"role", c.role}};
+    if (c.isni) co["isni"] = *c.isni;
+    if (c.ipi) co["ipi"] = *c.ipi;
+    credits.push_back(std::move(co));
+  }
+  b["credits"] = std::move(credits);
+  b["duration"] = w.duration_seconds;
+  b["fingerprint"] = lf.compressed;
+  b["landmark"] = lf.landmark;
+  if (w.sha256) b["sha256"] = *w.sha256;
+  if (w.isrc) b["isrc"] = *w.isrc;
+  if (w.iswc) b["iswc"] = *w.iswc;
+  return b;
+}
+
+// The work a registry refusal names: "work.register: same recording as wk_...".
+std::optional<std::string> SameRecordingAs(const Status& refusal) {
+  if (refusal.code() != Status::Code::kAlreadyExists || refusal.field() != "fingerprint") {
+    return std::nullopt;
+  }
+  const std::string& m = refusal.message();
+  const std::size_t at = m.find("same recording as wk_");
+  if (at == std::string::npos) return std::nullopt;
+  std::string id = m.substr(at + 18, 35);
+  if (!protocol::IsWellFormedWorkId(id)) return std::nullopt;
+  return id;
 }
 
 std::string DisputeText(const protocol::Dispute& d) {
@@ -109,11 +161,15 @@ int RunRegister(const RegisterArgs& a) {
     catalogue = std::move(*c);
   }
   std::optional<json::object> terms;
+  std::optional<protocol::Terms> wanted_terms;  // `terms` as the registry answers them
   std::string terms_hash;
   if (!a.terms_file.empty()) {
     auto t = LoadTermsFile(a.terms_file);
     if (!t.ok()) return ReportError(kCmd, t.status());
     terms = std::move(*t);
+    auto decoded = protocol::TermsFromJson(json::value(*terms));
+    if (!decoded.ok()) return ReportError(kCmd, decoded.status().WithContext(a.terms_file));
+    wanted_terms = std::move(*decoded);
     const crypto::Digest d = crypto::Sha256(json::serialize(*terms));
     terms_hash = crypto::HexEncode(crypto::ByteView(d.data(), d.size()));
   }
@@ -146,11 +202,12 @@ int RunRegister(const RegisterArgs& a) {
       [&](const fs::path& file) {
         Prepared p;
         const JournalEntry* done = journal->Find(file);
-        if (done && done->terms == terms_hash) {
+        if (done && done->terms == terms_hash && !a.update_terms &&
+            done->landmark == fp::kLandmarkFormatVersion) {
           p.fp = Status::AlreadyExists(done->work);
           return p;
         }
-        p.fp = FingerprintLocalFile(file);
+        p.fp = FingerprintLocalFile(file, LandmarkDensity::kReference);
         if (p.fp.ok()) {
           const WorkMetadata* meta = catalogue ? catalogue->Find(file) : nullptr;
           if (!meta || meta->title.empty() || meta->credits.empty() || meta->isrc.empty()) {
@@ -173,35 +230,77 @@ int RunRegister(const RegisterArgs& a) {
           return !Interrupted();
         }
         const WorkMetadata* meta = catalogue ? catalogue->Find(file) : nullptr;
-        const std::string work_id =
-            protocol::WorkIdFor(session->artist_id(), p.fp->fingerprint.values);
+        std::string work_id = protocol::WorkIdFor(session->artist_id(), p.fp->fingerprint.values);
         std::string outcome;
         bool already = false;
+        bool landmarked = false;
+        std::string same_as;  // another file of a recording registered as this work
+        std::optional<protocol::Work> registered;
         std::vector<std::string> disputes;
         // The registry derives the work id from artist and fingerprint, so
         // asking for it tells whether an earlier (interrupted) run got there.
         auto existing = (*http)->Get("/v1/works/" + work_id);
         if (existing.ok()) {
           already = true;
-          if (auto w = DecodeAnswer(*existing, "GET work", protocol::WorkFromJson); w.ok()) {
-            for (const std::string& d : w->open_disputes) disputes.push_back("dispute " + d);
+          auto w = DecodeAnswer(*existing, "GET work", protocol::WorkFromJson);
+          if (w.ok()) registered = *w;
+          if (w.ok() && !w->withdrawn && w->landmark_peaks == 0) {
+            auto sub =
+                session->Submit(protocol::StatementType::kWorkRegister, AmendBody(*w, *p.fp));
+            if (!sub.ok() && sub.status().code() == Status::Code::kResourceExhausted) {
+              progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
+            } else if (!sub.ok()) {
+              if (sub.status().code() == Status::Code::kUnavailable) {
+                fatal = sub.status();
+                return false;
+              }
+              ++sum.failed;
+              sum.failure_lines.push_back(
+                  shown + ": registered as " + work_id +
+                  " but adding its landmark print failed: " + sub.status().message());
+              progress.Tick(shown, "failed to add the landmark print: " + sub.status().message());
+              return !Interrupted();
+            } else {
+              landmarked = true;
+            }
           }
         } else if (existing.status().code() != Status::Code::kNotFound) {
           fatal = existing.status();
           return false;
         } else {
           constexpr auto kWorkRegister = protocol::StatementType::kWorkRegister;
-          auto sub = session->Submit(kWorkRegister, WorkBody(file, p, meta, artist_name, true));
+          // A statement over the log's 65,535 bytes is refused before it is
+          // sent; the landmark print (~64 B per second in the payload) is
+          // then left out, and the work registered with Chromaprint alone.
+          auto submit = [&](json::object body) {
+            auto r = session->Submit(kWorkRegister, body);
+            if (!r.ok() && r.status().code() == Status::Code::kResourceExhausted &&
+                body.erase("landmark") > 0) {
+              progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
+              r = session->Submit(kWorkRegister, body);
+            }
+            return r;
+          };
+          auto sub = submit(WorkBody(file, p, meta, artist_name, true));
           const bool tag_isrc = !(meta && !meta->isrc.empty()) && !p.tags.isrc.empty();
           if (!sub.ok() && tag_isrc && sub.status().code() == Status::Code::kInvalidArgument &&
               sub.status().field() == "isrc") {
             // A malformed ISRC tag should not block the registration.
             progress.Note("note: " + shown + ": ignoring the file's ISRC tag '" + p.tags.isrc +
                           "': " + sub.status().message());
-            sub = session->Submit(kWorkRegister, WorkBody(file, p, meta, artist_name, false));
+            sub = submit(WorkBody(file, p, meta, artist_name, false));
           }
           if (!sub.ok()) {
-            if (sub.status().code() == Status::Code::kAlreadyExists) {
+            if (auto same = SameRecordingAs(sub.status())) {
+              // A re-encode (another file) of a recording this artist registered.
+              already = true;
+              same_as = work_id = *same;
+              if (auto body = (*http)->Get("/v1/works/" + work_id); body.ok()) {
+                if (auto w = DecodeAnswer(*body, "GET work", protocol::WorkFromJson); w.ok()) {
+                  registered = std::move(*w);
+                }
+              }
+            } else if (sub.status().code() == Status::Code::kAlreadyExists) {
               already = true;
             } else if (sub.status().code() == Status::Code::kUnavailable) {
               fatal = sub.status();
@@ -216,7 +315,27 @@ int RunRegister(const RegisterArgs& a) {
             for (const auto& d : sub->accepted.opened_disputes) disputes.push_back(DisputeText(d));
           }
         }
+        if (registered) {
+          for (const std::string& d : registered->open_disputes) disputes.push_back("dispute " + d);
+        }
+        // Terms change only when asked: a new work gets --terms; a registered
+        // one keeps its own terms (perhaps set since with `terms set`) unless
+        // --update-terms says to replace them.
+        bool send_terms = false;
         if (terms) {
+          const bool same = registered && registered->terms == wanted_terms;
+          if (!already) {
+            send_terms = true;
+            ++sum.terms_set;
+          } else if (!same && a.update_terms) {
+            send_terms = true;
+            ++sum.terms_changed;
+          } else if (!same) {
+            ++sum.terms_left;
+            sum.terms_left_lines.push_back(shown + " (" + work_id + ")");
+          }
+        }
+        if (send_terms) {
           auto t = session->Submit(protocol::StatementType::kWorkTerms,
                                    json::object{{"work", work_id}, {"terms", *terms}});
           if (!t.ok()) {
@@ -227,12 +346,20 @@ int RunRegister(const RegisterArgs& a) {
             return !Interrupted();
           }
         }
-        if (Status js = journal->Record(file, work_id, terms_hash); !js.ok()) {
+        if (Status js = journal->Record(file, work_id, terms_hash, fp::kLandmarkFormatVersion);
+            !js.ok()) {
           progress.Note("warning: " + js.message());
         }
-        if (already) {
+        if (!same_as.empty()) {
+          ++sum.already;
+          outcome = "already registered (same recording as " + work_id + ")";
+        } else if (already) {
           ++sum.already;
           outcome = "already registered " + work_id;
+          if (landmarked) {
+            ++sum.landmarked;
+            outcome += ", landmark print added";
+          }
         } else {
           ++sum.registered;
           outcome = "registered " + work_id;
@@ -250,8 +377,21 @@ int RunRegister(const RegisterArgs& a) {
 
   const std::size_t handled = sum.registered + sum.already + sum.failed;
   if (handled < files.size()) std::printf("%zu of ", handled);
-  std::printf("%zu files: %zu registered, %zu already registered, %zu disputed, %zu failed\n",
-              files.size(), sum.registered, sum.already, sum.disputed, sum.failed);
+  std::printf("%zu files: %zu registered, %zu already registered", files.size(), sum.registered,
+              sum.already);
+  if (sum.landmarked) std::printf(" (%zu gained the landmark print)", sum.landmarked);
+  std::printf(", %zu disputed, %zu failed\n", sum.disputed, sum.failed);
+  if (terms) {
+    std::printf("terms from %s: set on %zu new works, replaced on %zu, %zu left as they are\n",
+                a.terms_file.c_str(), sum.terms_set, sum.terms_changed, sum.terms_left);
+  }
+  if (!sum.terms_left_lines.empty()) {
+    std::printf(
+        "registered works whose own terms differ from %s (left unchanged; "
+        "--update-terms replaces them):\n",
+        a.terms_file.c_str());
+    for (const auto& l : sum.terms_left_lines) std::printf("  %s\n", l.c_str());
+  }
   if (!sum.dispute_lines.empty()) {
     std::printf("disputed (another artist registered a matching recording):\n");
     for (const auto& l : sum.dispute_lines) std::printf("  %s\n", l.c_str());
@@ -287,6 +427,8 @@ void AddRegisterCommand(CLI::App& app, Commands& commands) {
   cmd->add_option("--metadata", args->metadata, "Catalogue CSV (columns below)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--journal", args->journal, "Resume journal (default: KEYFILE.journal)");
+  cmd->add_flag("--update-terms", args->update_terms,
+                "Also replace the own terms of works already registered with --terms");
   AddBatchOptions(*cmd, args->batch);
   cmd->footer(
       "Metadata CSV (RFC 4180, header row, columns in any order, names case-insensitive):\n"
@@ -299,7 +441,13 @@ void AddRegisterCommand(CLI::App& app, Commands& commands) {
       "Without a CSV row, title, artist, composer and ISRC come from the file's tags, the\n"
       "title else from the file name, and the credit else is you as performer.\n\n"
       "Safe to interrupt (Ctrl-C) and re-run: files already registered are skipped, and\n"
-      "the registry never holds the same recording twice for one artist.\n"
+      "the registry never holds the same recording twice for one artist (another file of\n"
+      "it, e.g. an MP3 of a registered FLAC, is \"already registered (same recording as\n"
+      "wk_...)\"). Works registered before the landmark print existed gain it when you run\n"
+      "this again on their files (same work, same terms; the audio never leaves this\n"
+      "machine). --terms is applied to new works only: a re-run never changes the terms\n"
+      "of a registered work (e.g. set since with `signet terms set`) unless --update-terms\n"
+      "is given; the summary says how many it set, replaced and left.\n"
       "Exit status: 0 all registered (or already), 1 some failed.\n\n"
       "Examples:\n"
       "  signet register --key ada.key ~/Music/catalogue\n"

@@ -35,6 +35,7 @@ struct TermsArgs {
   std::string conditions;
   std::string at;
   std::string format;
+  std::string location;  // tdmrep: the path pattern on the artist's own server
   bool json = false;
 };
 
@@ -73,6 +74,7 @@ int RunTermsShow(const TermsArgs& a) {
   if (!a.format.empty()) {
     path += "/export";
     query = "?format=" + client::EncodeComponent(a.format);
+    if (!a.location.empty()) query += "&location=" + client::EncodeComponent(a.location);
   }
   if (!a.at.empty()) query = "?at=" + client::EncodeComponent(a.at);
   auto body = (*http)->Get(path + query);
@@ -139,10 +141,16 @@ void AddTermsCommand(CLI::App& app, Commands& commands) {
                    "Export the terms in force now for another standard instead")
       ->check(CLI::IsMember(ExportFormatNames()))
       ->excludes(at);
+  show->add_option("--location", args->location,
+                   "With --format tdmrep: the path pattern, on the web server that serves the "
+                   "work's files, that the rule covers (e.g. /music/song.flac)");
   show->add_flag("--json", args->json, "Print the server's JSON answer");
   show->footer(
-      "Formats: tdmrep (W3C TDMRep JSON), cawg (CAWG training-mining assertion),\n"
-      "plus (IPTC PLUS data-mining value), aipref (IETF AIPREF header value).\n\n"
+      "Formats: tdmrep (a W3C TDMRep rule for your server's /.well-known/tdmrep.json;\n"
+      "needs --location), tdm-policy (the TDMRep TDM Policy the rule points at),\n"
+      "cawg (CAWG training-mining assertion), plus (IPTC PLUS plus:DataMining and\n"
+      "plus:OtherConstraints), aipref (the IETF AIPREF Content-Usage value,\n"
+      "draft-ietf-aipref-vocab-08).\n\n"
       "Examples:\n"
       "  signet terms show --work wk_0123...\n"
       "  signet terms show --work wk_0123... --at 2026-11-23T12:00:00Z\n"

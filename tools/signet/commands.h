@@ -39,11 +39,14 @@ class Commands {
 // signet fingerprint FILE...: fpcalc-compatible output (cmd_fingerprint.cc).
 void AddFingerprintCommand(CLI::App& app, Commands& commands);
 
-// The registry's clients (cli owner): artist register|show, register,
-// terms set|show, match, check.
+// The registry's clients (cli owner): artist register|show|rotate-key,
+// register, terms set|show, works list|withdraw, disputes
+// list|show|open|resolve, match, check.
 void AddArtistCommand(CLI::App& app, Commands& commands);
 void AddRegisterCommand(CLI::App& app, Commands& commands);
 void AddTermsCommand(CLI::App& app, Commands& commands);
+void AddWorksCommand(CLI::App& app, Commands& commands);
+void AddDisputesCommand(CLI::App& app, Commands& commands);
 void AddMatchCommand(CLI::App& app, Commands& commands);
 void AddCheckCommand(CLI::App& app, Commands& commands);
 

@@ -51,6 +51,7 @@ Result<RegisterJournal> RegisterJournal::Open(const fs::path& path) {
       e.mtime = static_cast<std::int64_t>(JsonNumber(o, "mtime"));
       e.work = JsonString(o, "work");
       e.terms = JsonString(o, "terms");
+      e.landmark = static_cast<int>(JsonNumber(o, "landmark"));
       j.entries_[JsonString(o, "path")] = std::move(e);
     }
   }
@@ -74,14 +75,15 @@ const JournalEntry* RegisterJournal::Find(const fs::path& file) const {
 }
 
 Status RegisterJournal::Record(const fs::path& file, const std::string& work,
-                               const std::string& terms_hash) {
+                               const std::string& terms_hash, int landmark_version) {
   JournalEntry e;
   if (!FileStamp(file, &e.size, &e.mtime)) return Status::Ok();  // vanished: nothing to skip later
   e.work = work;
   e.terms = terms_hash;
+  e.landmark = landmark_version;
   const std::string key = Key(file);
-  json::object o{
-      {"path", key}, {"size", e.size}, {"mtime", e.mtime}, {"work", work}, {"terms", terms_hash}};
+  json::object o{{"path", key},  {"size", e.size},      {"mtime", e.mtime},
+                 {"work", work}, {"terms", terms_hash}, {"landmark", landmark_version}};
   *out_ << json::serialize(o) << '\n';
   out_->flush();
   entries_[key] = std::move(e);

@@ -46,6 +46,12 @@ void Progress::Tick(std::string_view item, std::string_view outcome) {
   }
 }
 
+void Progress::SetPrepared(std::size_t prepared, std::string_view what) {
+  prepared_ = prepared;
+  prepared_what_ = what;
+  if (mode_ == Mode::kBar) Draw(false);
+}
+
 void Progress::Note(std::string_view message) {
   if (mode_ == Mode::kQuiet) return;
   if (bar_visible_) std::fputs("\r\033[K", out_);
@@ -66,8 +72,10 @@ void Progress::Draw(bool force) {
   bar.append(static_cast<std::size_t>(kWidth - filled), '.');
   const double rate = Rate();
   const double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : NAN;
-  std::fprintf(out_, "\r\033[K%s [%s] %zu/%zu files  %.1f files/s  ETA %s", verb_.c_str(),
-               bar.c_str(), done_, total_, rate, FormatDuration(eta).c_str());
+  std::string prepared;
+  if (prepared_ > done_) prepared = " (" + std::to_string(prepared_) + " " + prepared_what_ + ")";
+  std::fprintf(out_, "\r\033[K%s [%s] %zu/%zu files%s  %.1f files/s  ETA %s", verb_.c_str(),
+               bar.c_str(), done_, total_, prepared.c_str(), rate, FormatDuration(eta).c_str());
   std::fflush(out_);
   bar_visible_ = true;
 }

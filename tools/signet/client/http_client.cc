@@ -82,6 +82,17 @@ Status StatusFromResponse(const Response& response) {
   }
   std::string message;
   if (problem) message = !problem->detail.empty() ? problem->detail : problem->title;
+  if (message.empty() && response.status < 500 &&
+      response.content_type.find("json") == std::string::npos) {
+    // Not an answer of a Signet API (whose errors are problem+json): an HTML
+    // page of another web server. Say so rather than print it. (A proxy's
+    // 5xx page, below, says the registry behind it is unreachable.)
+    message = "the server answered HTTP " + std::to_string(response.status) + " with " +
+              (response.content_type.empty() ? std::string("no content type")
+                                             : "a " + response.content_type + " page") +
+              ", not a Signet registry's answer; is --server the registry's base URL (e.g. "
+              "http://127.0.0.1:8080, the address signetd prints at start)?";
+  }
   if (message.empty()) {
     message = "the server answered HTTP " + std::to_string(response.status);
     std::string_view body = response.body;

@@ -55,6 +55,17 @@ Result<ServerUrl> ParseServerUrl(std::string_view text) {
   }
   std::string path(u.encoded_path());
   while (!path.empty() && path.back() == '/') path.pop_back();
+  // A prefix is fine (a registry behind a reverse proxy at /signet); an API
+  // path copied from a browser or the docs is not the registry's base.
+  for (std::string_view api : {"/v1", "/v2", "/healthz", "/metrics", "/openapi.json"}) {
+    const std::size_t at = path.find(api);
+    if (at != std::string::npos &&
+        (at + api.size() == path.size() || path[at + api.size()] == '/')) {
+      return Status::InvalidArgument("server URL '" + std::string(text) + "' names an API path (" +
+                                     path.substr(at) + "); give the registry's base URL, e.g. " +
+                                     out.ToString() + path.substr(0, at));
+    }
+  }
   out.base_path = path;
   return out;
 }

@@ -2,7 +2,8 @@
 // (`--server http://127.0.0.1:8080`), parsed and validated with Boost.URL.
 //
 // Only plain http is spoken; the base may carry a path prefix when signetd sits
-// behind a reverse proxy (http://host/signet -> requests go to /signet/v1/...).
+// behind a reverse proxy (http://host/signet -> requests go to /signet/v1/...),
+// but not an API path (http://host/v1/works/...: the error names the base URL).
 //
 // Thread safety: values; no shared state.
 #pragma once

@@ -10,8 +10,12 @@ import {badge, disputeSummary, formatSeconds, formatTime, proofView, termsList, 
 import {checkStatementSignature, proveLogEntry} from '../log.js';
 import {keyNeeded, ownsArtist, termsEditor, withdrawForm} from './actions.js';
 
+// [format, name, extra query]: a TDMRep rule names the path, on the artist's
+// own web server, that it covers; the page shows it for "/music/*", to be
+// replaced by the path that serves the work's files.
 export const EXPORTS = [
-  ['tdmrep', 'W3C TDM Reservation Protocol (TDMRep JSON)'],
+  ['tdmrep', 'W3C TDM Reservation Protocol (TDMRep JSON, for location /music/*)', {location: '/music/*'}],
+  ['tdm-policy', 'TDMRep TDM Policy (ODRL) the rule points at'],
   ['cawg', 'CAWG training-and-data-mining assertion'],
   ['plus', 'IPTC PLUS Data Mining value'],
   ['aipref', 'IETF AIPREF Content-Usage value'],
@@ -56,10 +60,10 @@ async function termsHistory(work, history) {
 }
 
 async function exportsSection(workId) {
-  const items = await Promise.all(EXPORTS.map(async ([format, name]) => {
+  const items = await Promise.all(EXPORTS.map(async ([format, name, extra]) => {
     let body;
     try {
-      body = h('pre', {class: 'export'}, await getText(withQuery(`/v1/works/${enc(workId)}/terms/export`, {format})));
+      body = h('pre', {class: 'export'}, await getText(withQuery(`/v1/works/${enc(workId)}/terms/export`, {format, ...(extra || {})})));
     } catch (err) {
       body = message('error', errorWords(err));
     }

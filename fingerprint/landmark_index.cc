@@ -1,0 +1,437 @@
+#include "fingerprint/landmark_index.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "fingerprint/landmark_hash.h"
+#include "fingerprint/landmark_index_internal.h"
+
+namespace signet::fp {
+namespace internal {
+
+const LandmarkHashParams& HashParamsV1() {
+  static const LandmarkHashParams params;
+  return params;
+}
+
+void EncodePeaks(std::span<const LandmarkPeak> peaks, std::vector<std::uint16_t>& codes,
+                 std::vector<Checkpoint>& checkpoints) {
+  const std::size_t first = codes.size();
+  std::uint32_t prev = 0;
+  for (std::size_t i = 0; i < peaks.size(); ++i) {
+    if (i % kCheckpointEvery == 0)
+      checkpoints.push_back({static_cast<std::uint32_t>(codes.size() - first), prev});
+    const std::uint32_t gap = peaks[i].frame - prev;
+    if (gap < kEscapeGap) {
+      codes.push_back(static_cast<std::uint16_t>(gap << 10 | peaks[i].pitch));
+    } else {
+      codes.push_back(static_cast<std::uint16_t>(kEscapeGap << 10 | peaks[i].pitch));
+      std::uint32_t rest = gap - kEscapeGap;
+      for (; rest >= 0xffff; rest -= 0xffff) codes.push_back(0xffff);
+      codes.push_back(static_cast<std::uint16_t>(rest));
+    }
+    prev = peaks[i].frame;
+  }
+}
+
+void DecodePeaks(std::span<const std::uint16_t> codes, std::span<const Checkpoint> checkpoints,
+                 std::uint32_t from, std::uint32_t to, std::vector<LandmarkPeak>& out) {
+  if (checkpoints.empty() || from >= to) return;
+  // The last checkpoint whose previous peak lies before `from`.
+  auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), from,
+                             [](std::uint32_t f, const Checkpoint& c) { return f <= c.frame; });
+  if (it != checkpoints.begin()) --it;
+  std::uint32_t frame = it->frame;
+  for (std::size_t i = it->code; i < codes.size();) {
+    const std::uint16_t c = codes[i++];
+    std::uint32_t gap = c >> 10;
+    if (gap == kEscapeGap) {
+      while (i < codes.size() && codes[i] == 0xffff) gap += codes[i++];
+      if (i < codes.size()) gap += codes[i++];
+    }
+    frame += gap;
+    if (frame >= to) break;
+    if (frame >= from) out.push_back({frame, static_cast<std::uint16_t>(c & 0x3ff), 0});
+  }
+}
+
+std::uint32_t LandmarkBase::Key(std::uint32_t hash, int pitch_class, int span_class) const {
+  const int hb = HashBits();
+  return (hash >> (32 - hb)) << kClassBits |
+         static_cast<std::uint32_t>(pitch_class) << kSpanClassBits |
+         static_cast<std::uint32_t>(span_class);
+}
+
+std::uint32_t LandmarkBase::Check(std::uint32_t hash) const {
+  return (hash << HashBits()) >> (32 - CheckBits());
+}
+
+std::uint64_t LandmarkBase::Entry(std::size_t i) const {
+  const std::size_t bit = i * static_cast<std::size_t>(entry_bits);
+  std::uint64_t word;
+  std::memcpy(&word, packed.data() + bit / 8, sizeof word);
+  return (word >> (bit % 8)) & ((std::uint64_t{1} << entry_bits) - 1);
+}
+
+std::uint64_t LandmarkBase::Pack(std::uint64_t frame, int frame_bits, std::uint32_t span,
+                                 std::uint32_t pitch, std::uint32_t check) {
+  return ((static_cast<std::uint64_t>(check) << kFinePitchBits | pitch) << kSpanBits | span)
+             << frame_bits |
+         frame;
+}
+
+std::uint32_t LandmarkBase::RefOfFrame(std::uint64_t frame) const {
+  auto it =
+      std::upper_bound(refs.begin(), refs.end(), frame,
+                       [](std::uint64_t f, const LandmarkRefRow& r) { return f < r.frame_start; });
+  return static_cast<std::uint32_t>(it - refs.begin()) - 1;
+}
+
+std::span<const std::uint16_t> LandmarkBase::CodesOf(std::uint32_t row) const {
+  return {codes.data() + refs[row].code_start, refs[row].code_count};
+}
+
+std::span<const Checkpoint> LandmarkBase::CheckpointsOf(std::uint32_t row) const {
+  const std::uint32_t first = refs[row].checkpoint_start;
+  const std::uint32_t last = row + 1 < refs.size() ? refs[row + 1].checkpoint_start
+                                                   : static_cast<std::uint32_t>(checkpoints.size());
+  return {checkpoints.data() + first, last - first};
+}
+
+std::size_t LandmarkBase::PostingBytes() const {
+  return bucket_start.capacity() * sizeof(std::uint32_t) + packed.capacity();
+}
+std::size_t LandmarkBase::PeakBytes() const {
+  return codes.capacity() * sizeof(std::uint16_t) + checkpoints.capacity() * sizeof(Checkpoint);
+}
+std::size_t LandmarkBase::MemoryBytes() const {
+  return PostingBytes() + PeakBytes() + refs.capacity() * sizeof(LandmarkRefRow) +
+         live.capacity() / 8;
+}
+
+std::size_t LandmarkDelta::MemoryBytes() const {
+  std::size_t bytes = refs.capacity() * sizeof(LandmarkDeltaRef) + live.capacity() / 8;
+  for (const auto& r : refs) bytes += r.peaks.capacity() * sizeof(LandmarkPeak);
+  bytes += postings.bucket_count() * sizeof(void*);
+  for (const auto& [k, v] : postings) bytes += 48 + v.capacity() * sizeof(std::uint64_t);
+  return bytes;
+}
+
+std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> refs) {
+  auto base = std::make_unique<LandmarkBase>();
+  const LandmarkHashParams& params = HashParamsV1();
+  std::uint64_t frames = 0;
+  std::size_t postings = 0;
+  std::size_t peaks = 0;
+  // Pass 1: sizes (hashes are recomputed in pass 2 rather than held: at 100k
+  // recordings they would take gigabytes).
+  std::vector<std::uint32_t> per_ref(refs.size());
+  for (std::size_t r = 0; r < refs.size(); ++r) {
+    LandmarkPrint print{*refs[r].peaks, refs[r].frames};
+    per_ref[r] = static_cast<std::uint32_t>(ReferenceHashes(print, params).size());
+    postings += per_ref[r];
+    frames += refs[r].frames;
+    peaks += refs[r].peaks->size();
+  }
+  base->total_frames = frames;
+  base->postings = postings;
+  base->frame_bits = std::max(1, static_cast<int>(std::bit_width(frames)));
+  base->entry_bits = base->frame_bits + kSpanBits + kFinePitchBits + base->CheckBits();
+  base->bucket_bits =
+      std::clamp(static_cast<int>(std::bit_width(postings)) - 4, kClassBits + 6, 28);
+  base->refs.reserve(refs.size());
+  base->codes.reserve(peaks + peaks / 16);
+  base->checkpoints.reserve(peaks / kCheckpointEvery + refs.size());
+  std::uint64_t frame_start = 0;
+  for (std::size_t r = 0; r < refs.size(); ++r) {
+    LandmarkRefRow row{};
+    row.ref_id = refs[r].ref_id;
+    row.frame_start = frame_start;
+    row.frames = refs[r].frames;
+    row.code_start = static_cast<std::uint32_t>(base->codes.size());
+    row.checkpoint_start = static_cast<std::uint32_t>(base->checkpoints.size());
+    row.peaks = static_cast<std::uint32_t>(refs[r].peaks->size());
+    row.postings = per_ref[r];
+    EncodePeaks(*refs[r].peaks, base->codes, base->checkpoints);
+    row.code_count = static_cast<std::uint32_t>(base->codes.size()) - row.code_start;
+    base->refs.push_back(row);
+    frame_start += refs[r].frames;
+  }
+  base->live.assign(refs.size(), true);
+
+  // Pass 2: counting sort of postings by key; within a bucket, global frames
+  // ascend because references and anchors are visited in order.
+  const std::size_t buckets = std::size_t{1} << base->bucket_bits;
+  std::vector<std::uint32_t> counts(buckets + 1, 0);
+  auto for_each = [&](auto&& fn) {
+    for (std::size_t r = 0; r < refs.size(); ++r) {
+      LandmarkPrint print{*refs[r].peaks, refs[r].frames};
+      for (const ReferenceHash& h : ReferenceHashes(print, params)) fn(r, h);
+    }
+  };
+  for_each([&](std::size_t, const ReferenceHash& h) {
+    ++counts[base->Key(h.hash, h.pitch_class, h.span_class) + 1];
+  });
+  for (std::size_t b = 0; b < buckets; ++b) counts[b + 1] += counts[b];
+  base->bucket_start = counts;
+  base->packed.assign((postings * base->entry_bits + 7) / 8 + 8, 0);
+  std::vector<std::uint32_t> fill(counts.begin(), counts.end() - 1);
+  for_each([&](std::size_t r, const ReferenceHash& h) {
+    const LandmarkPeak& a = (*refs[r].peaks)[h.anchor];
+    const std::uint64_t g = base->refs[r].frame_start + a.frame;
+    const std::uint64_t entry =
+        LandmarkBase::Pack(g, base->frame_bits, h.span - static_cast<std::uint32_t>(params.min_dt),
+                           (a.pitch % params.anchor_cell) / 2, base->Check(h.hash));
+    const std::size_t i = fill[base->Key(h.hash, h.pitch_class, h.span_class)]++;
+    const std::size_t bit = i * static_cast<std::size_t>(base->entry_bits);
+    std::uint64_t word;
+    std::memcpy(&word, base->packed.data() + bit / 8, sizeof word);
+    word |= entry << (bit % 8);
+    std::memcpy(base->packed.data() + bit / 8, &word, sizeof word);
+  });
+  return base;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::LandmarkBase;
+using internal::LandmarkDelta;
+using internal::LandmarkDeltaRef;
+
+constexpr std::uint64_t kSegBase = 0, kSegFrozen = 1, kSegDelta = 2;
+std::uint64_t Where(std::uint64_t seg, std::size_t row) { return seg << 32 | row; }
+
+Status Validate(const LandmarkPrint& print) {
+  if (print.frames > kMaxLandmarkFrames) {
+    return Status::InvalidArgument("landmark print covers " + std::to_string(print.frames) +
+                                   " frames; at most " + std::to_string(kMaxLandmarkFrames) +
+                                   " (about 3 h) are indexed");
+  }
+  if (print.peaks.size() > kMaxLandmarkPeaks) {
+    return Status::InvalidArgument("landmark print has " + std::to_string(print.peaks.size()) +
+                                   " peaks; at most " + std::to_string(kMaxLandmarkPeaks));
+  }
+  for (std::size_t i = 0; i < print.peaks.size(); ++i) {
+    const LandmarkPeak& p = print.peaks[i];
+    if (p.frame >= print.frames || p.pitch > kLandmarkMaxPitch ||
+        (i > 0 && (p.frame < print.peaks[i - 1].frame ||
+                   (p.frame == print.peaks[i - 1].frame && p.pitch <= print.peaks[i - 1].pitch)))) {
+      return Status::InvalidArgument("landmark peak " + std::to_string(i) +
+                                     " is out of order or out of range");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+LandmarkIndex::LandmarkIndex(LandmarkIndexOptions options)
+    : options_(options),
+      base_(internal::BuildLandmarkBase({})),
+      delta_(std::make_unique<LandmarkDelta>()) {}
+
+LandmarkIndex::~LandmarkIndex() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+}
+
+std::shared_lock<std::shared_mutex> LandmarkIndex::ReadLock() const {
+  std::lock_guard<std::mutex> t(turnstile_);
+  return std::shared_lock<std::shared_mutex>(mu_);
+}
+
+std::unique_lock<std::shared_mutex> LandmarkIndex::WriteLock() {
+  std::lock_guard<std::mutex> t(turnstile_);
+  return std::unique_lock<std::shared_mutex>(mu_);
+}
+
+Status LandmarkIndex::Add(std::uint64_t ref_id, const LandmarkPrint& print) {
+  SIGNET_RETURN_IF_ERROR(Validate(print));
+  std::unique_lock<std::mutex> writer(writer_);
+  // In a bulk load the base build derives the postings.
+  std::vector<ReferenceHash> hashes;
+  if (!bulk_load_) hashes = ReferenceHashes(print, internal::HashParamsV1());
+  LandmarkDeltaRef ref{ref_id, print.peaks, print.frames,
+                       static_cast<std::uint32_t>(hashes.size())};
+  {
+    auto lock = WriteLock();
+    if (auto it = where_.find(ref_id); it != where_.end()) {
+      const std::uint64_t seg = it->second >> 32;
+      const std::size_t row = it->second & 0xffffffff;
+      if (seg == kSegBase) base_->live[row] = false;
+      if (seg == kSegFrozen) frozen_->live[row] = false;
+      if (seg == kSegDelta) delta_->live[row] = false;
+    }
+    const std::size_t row = delta_->refs.size();
+    delta_->refs.push_back(std::move(ref));
+    delta_->live.push_back(true);
+    for (const ReferenceHash& h : hashes) {
+      delta_->postings[LandmarkDelta::Key(h.hash, h.pitch_class, h.span_class)].push_back(
+          internal::LandmarkDelta::Posting(static_cast<std::uint32_t>(row),
+                                           delta_->refs[row].peaks[h.anchor], h.span));
+    }
+    delta_->posting_count += hashes.size();
+    where_[ref_id] = Where(kSegDelta, row);
+  }
+  if (!bulk_load_ && !merging_ &&
+      delta_->posting_count >
+          std::max<double>(options_.merge_min_postings,
+                           options_.merge_fraction * static_cast<double>(base_->postings))) {
+    StartMergeLocked();
+  }
+  return Status::Ok();
+}
+
+bool LandmarkIndex::Remove(std::uint64_t ref_id) {
+  std::unique_lock<std::mutex> writer(writer_);
+  auto lock = WriteLock();
+  auto it = where_.find(ref_id);
+  if (it == where_.end()) return false;
+  const std::uint64_t seg = it->second >> 32;
+  const std::size_t row = it->second & 0xffffffff;
+  if (seg == kSegBase) base_->live[row] = false;
+  if (seg == kSegFrozen) frozen_->live[row] = false;
+  if (seg == kSegDelta) delta_->live[row] = false;
+  where_.erase(it);
+  return true;
+}
+
+bool LandmarkIndex::Contains(std::uint64_t ref_id) const {
+  auto lock = ReadLock();
+  return where_.contains(ref_id);
+}
+
+std::size_t LandmarkIndex::size() const {
+  auto lock = ReadLock();
+  return where_.size();
+}
+
+void LandmarkIndex::BeginBulkLoad() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  bulk_load_ = true;
+}
+
+void LandmarkIndex::Compact() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  bulk_load_ = false;
+  StartMergeLocked();
+  WaitForMergeLocked(writer);
+}
+
+void LandmarkIndex::WaitForMerge() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+}
+
+void LandmarkIndex::WaitForMergeLocked(std::unique_lock<std::mutex>& writer) {
+  merge_done_.wait(writer, [&] { return !merging_; });
+  if (merger_.joinable()) merger_.join();
+}
+
+void LandmarkIndex::StartMergeLocked() {
+  if (merger_.joinable()) merger_.join();
+  {
+    auto lock = WriteLock();
+    frozen_ = std::move(delta_);
+    delta_ = std::make_unique<LandmarkDelta>();
+    for (auto& [id, w] : where_)
+      if (w >> 32 == kSegDelta) w = Where(kSegFrozen, w & 0xffffffff);
+  }
+  merging_ = true;
+  merger_ = std::thread([this] { RunMerge(); });
+}
+
+void LandmarkIndex::RunMerge() {
+  // What to merge, read under the writer mutex (Remove flips live flags under
+  // it); the peak data itself is immutable while frozen.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> base_rows, frozen_rows;
+  {
+    std::lock_guard<std::mutex> writer(writer_);
+    for (std::uint32_t r = 0; r < base_->refs.size(); ++r)
+      if (base_->live[r]) base_rows.push_back({base_->refs[r].ref_id, r});
+    for (std::uint32_t r = 0; r < frozen_->refs.size(); ++r)
+      if (frozen_->live[r]) frozen_rows.push_back({frozen_->refs[r].ref_id, r});
+  }
+  std::vector<std::vector<LandmarkPeak>> decoded(base_rows.size());
+  std::vector<internal::LandmarkSource> sources;
+  sources.reserve(base_rows.size() + frozen_rows.size());
+  for (std::size_t k = 0; k < base_rows.size(); ++k) {
+    const std::uint32_t r = base_rows[k].second;
+    internal::DecodePeaks(base_->CodesOf(r), base_->CheckpointsOf(r), 0, base_->refs[r].frames,
+                          decoded[k]);
+    sources.push_back({base_rows[k].first, &decoded[k], base_->refs[r].frames});
+  }
+  for (const auto& [id, r] : frozen_rows)
+    sources.push_back({id, &frozen_->refs[r].peaks, frozen_->refs[r].frames});
+  std::unique_ptr<LandmarkBase> fresh = internal::BuildLandmarkBase(sources);
+  decoded.clear();
+
+  std::lock_guard<std::mutex> writer(writer_);
+  {
+    auto lock = WriteLock();
+    // Rows of the new base; those withdrawn or replaced meanwhile are dead.
+    for (std::uint32_t r = 0; r < fresh->refs.size(); ++r) {
+      const std::uint64_t id = fresh->refs[r].ref_id;
+      auto it = where_.find(id);
+      const bool still =
+          it != where_.end() && (it->second >> 32) != kSegDelta &&
+          ((it->second >> 32) == kSegBase ? base_->refs[it->second & 0xffffffff].ref_id == id
+                                          : frozen_->refs[it->second & 0xffffffff].ref_id == id);
+      if (still) {
+        it->second = Where(kSegBase, r);
+      } else {
+        fresh->live[r] = false;
+      }
+    }
+    base_ = std::move(fresh);
+    frozen_.reset();
+    ++merges_;
+  }
+  merging_ = false;
+  merge_done_.notify_all();
+}
+
+LandmarkIndexStats LandmarkIndex::Stats() const {
+  auto lock = ReadLock();
+  LandmarkIndexStats s;
+  s.recordings = where_.size();
+  s.bucket_bits = base_->bucket_bits;
+  s.entry_bits = base_->entry_bits;
+  s.base_postings = base_->postings;
+  s.merges = merges_;
+  s.posting_bytes = base_->PostingBytes();
+  s.peak_bytes = base_->PeakBytes();
+  s.memory_bytes =
+      base_->MemoryBytes() + delta_->MemoryBytes() + (frozen_ ? frozen_->MemoryBytes() : 0);
+  for (const auto& [id, w] : where_) {
+    const std::uint64_t seg = w >> 32;
+    const std::size_t row = w & 0xffffffff;
+    if (seg == kSegBase) {
+      s.peaks += base_->refs[row].peaks;
+      s.postings += base_->refs[row].postings;
+      s.seconds += base_->refs[row].frames * kLandmarkFrameSeconds;
+    } else {
+      const auto& r = (seg == kSegFrozen ? *frozen_ : *delta_).refs[row];
+      s.peaks += r.peaks.size();
+      s.postings += r.postings;
+      s.seconds += r.frames * kLandmarkFrameSeconds;
+    }
+  }
+  for (const auto* d : {delta_.get(), frozen_.get()}) {
+    if (d == nullptr) continue;
+    s.delta_postings += d->posting_count;
+    std::size_t bytes = d->postings.bucket_count() * sizeof(void*);
+    for (const auto& [k, v] : d->postings) bytes += 48 + v.capacity() * sizeof(std::uint64_t);
+    s.posting_bytes += bytes;
+  }
+  return s;
+}
+
+}  // namespace signet::fp

@@ -1,0 +1,113 @@
+// The landmark index: for every registered recording, its reference peaks (kept
+// for verification, ~2.1 B per peak) and one posting per triplet group
+// (landmark_hash.h), in bucket lists keyed by the group's invariant hash and
+// its anchor-pitch and span classes, so that a query scans each class range it
+// may fall into as one contiguous run. Layout, sizes and why:
+// fingerprint/LANDMARK.md, "Index layout".
+//
+// Structure, like the Chromaprint index (index.h): an immutable base of flat
+// POD arrays (bucket offsets, bit-packed entries, peak codes, per-reference
+// rows: what a persisted, memory-mapped segment holds) plus a mutable delta
+// for run-time additions and tombstones for withdrawals; when the delta grows
+// past a fraction of the base it is frozen and merged into a new base on a
+// thread of its own, queries meanwhile searching old base + frozen delta +
+// delta.
+//
+// Thread safety: all methods may be called from any threads. Add / Remove /
+// Compact serialise among themselves; queries (LandmarkMatcher::Find) hold a
+// shared lock for one query.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "common/status.h"
+#include "fingerprint/landmark.h"
+
+namespace signet::fp {
+
+// Recordings longer than this many frames (about 3 h 10 min) are refused.
+inline constexpr std::uint32_t kMaxLandmarkFrames = 1u << 19;
+// And prints with more peaks than this (40 per second over that length).
+inline constexpr std::size_t kMaxLandmarkPeaks = std::size_t{40} * 11'000;
+
+struct LandmarkIndexOptions {
+  std::size_t merge_min_postings = std::size_t{1} << 20;
+  double merge_fraction = 0.25;
+};
+
+struct LandmarkIndexStats {
+  std::size_t recordings = 0;  // live
+  std::size_t peaks = 0;       // of live recordings
+  std::size_t postings = 0;    // of live recordings
+  double seconds = 0;          // audio of live recordings
+  std::size_t base_postings = 0;
+  std::size_t delta_postings = 0;
+  int bucket_bits = 0;
+  int entry_bits = 0;
+  std::size_t posting_bytes = 0;  // bucket table + packed entries + delta postings
+  std::size_t peak_bytes = 0;     // peak codes and their time checkpoints
+  std::size_t memory_bytes = 0;   // everything
+  std::size_t merges = 0;
+};
+
+class LandmarkMatcher;
+namespace internal {
+struct LandmarkBase;
+struct LandmarkDelta;
+}  // namespace internal
+
+class LandmarkIndex {
+ public:
+  explicit LandmarkIndex(LandmarkIndexOptions options = {});
+  ~LandmarkIndex();
+  LandmarkIndex(const LandmarkIndex&) = delete;
+  LandmarkIndex& operator=(const LandmarkIndex&) = delete;
+
+  // Indexes a reference print under ref_id, replacing a previous one.
+  // Errors: kInvalidArgument when the print is longer than kMaxLandmarkFrames
+  // or holds more than kMaxLandmarkPeaks peaks or its peaks are out of order.
+  Status Add(std::uint64_t ref_id, const LandmarkPrint& print);
+  bool Remove(std::uint64_t ref_id);
+  bool Contains(std::uint64_t ref_id) const;
+
+  // Start-up: Add only stores prints until Compact() builds the base once.
+  void BeginBulkLoad();
+  // Merges the delta now and returns when done; ends a bulk load.
+  void Compact();
+  void WaitForMerge();
+
+  std::size_t size() const;
+  LandmarkIndexStats Stats() const;
+
+ private:
+  friend class LandmarkMatcher;
+  void StartMergeLocked();
+  void RunMerge();
+  void WaitForMergeLocked(std::unique_lock<std::mutex>& writer);
+  std::shared_lock<std::shared_mutex> ReadLock() const;
+  std::unique_lock<std::shared_mutex> WriteLock();
+
+  LandmarkIndexOptions options_;
+  std::mutex writer_;
+  mutable std::mutex turnstile_;
+  mutable std::shared_mutex mu_;
+  std::unique_ptr<internal::LandmarkBase> base_;
+  std::unique_ptr<internal::LandmarkDelta> frozen_;
+  std::unique_ptr<internal::LandmarkDelta> delta_;
+  // Live ref_id -> where it is: (segment 0 base, 1 frozen, 2 delta) << 32 | row.
+  std::unordered_map<std::uint64_t, std::uint64_t> where_;
+  std::size_t merges_ = 0;
+  bool bulk_load_ = false;
+  bool merging_ = false;
+  std::condition_variable merge_done_;
+  std::thread merger_;
+};
+
+}  // namespace signet::fp

@@ -1,0 +1,169 @@
+#include "tools/eval/eval_landmark.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "fingerprint/extract.h"
+#include "fingerprint/fusion.h"
+#include "fingerprint/index.h"
+#include "fingerprint/landmark_codec.h"
+#include "fingerprint/landmark_index.h"
+#include "fingerprint/landmark_matcher.h"
+
+namespace signet::eval {
+namespace {
+
+// A fused match as the table reads it: times, the tempo as the speed.
+fp::Match AsMatch(const fp::FusedMatch& f) {
+  fp::Match m;
+  m.ref_id = f.ref_id;
+  m.score = f.score;
+  m.e_value = f.e_value;
+  m.speed = f.tempo;
+  for (const auto& s : f.segments) {
+    fp::Segment seg;
+    seg.query_start = s.query_start, seg.query_end = s.query_end;
+    seg.ref_start = s.ref_start, seg.ref_end = s.ref_end;
+    seg.pair_probability = std::pow(10.0, f.log10_pair_probability);
+    seg.e_value = f.e_value;
+    m.segments.push_back(seg);
+  }
+  return m;
+}
+
+struct Prepared : PreparedQuery {
+  std::vector<fp::SpeedVariant> prints;  // Chromaprint: the query itself first (speed 1)
+  fp::LandmarkPrint landmark;
+};
+
+// Both prints over one index each; `chromaprint` false: the landmark alone.
+class LandmarkEvalMatcher : public EvalMatcher {
+ public:
+  LandmarkEvalMatcher(const EvalMatcherOptions& options, bool chromaprint)
+      : options_(options),
+        chromaprint_(chromaprint),
+        matcher_(index_, Loosened(options.match)),
+        landmark_matcher_(landmark_index_, LandmarkLoosened()) {}
+
+  std::string Describe() const override {
+    std::string out =
+        chromaprint_
+            ? fmt::format(
+                  "fused: chromaprint with {} speed variants over {} s + landmark; bar {:.1f} "
+                  "(log10 pair probability, <= 1e-3 false works per query at 1M works)",
+                  options_.speed_variants.size(), options_.speed_variant_seconds,
+                  fp::FusionLog10Bar(references_))
+            : fmt::format("landmark: fused bar {:.1f} (log10 pair probability at {} works)",
+                          fp::FusionLog10Bar(references_), references_);
+    // Sizes per indexed hour of audio.
+    const fp::LandmarkIndexStats ls = landmark_index_.Stats();
+    const double hours = std::max(1e-9, ls.seconds / 3600);
+    out += fmt::format(
+        "\nsizes per indexed hour ({:.2f} h, {} recordings): landmark postings {:.1f} per s, "
+        "{:.0f} kB/h ({:.2f} B each); landmark peaks {:.1f} per s, kept {:.0f} kB/h; landmark "
+        "print as registered (base64) {:.0f} kB/h",
+        hours, ls.recordings, ls.postings / ls.seconds, ls.posting_bytes / hours / 1e3,
+        static_cast<double>(ls.posting_bytes) / std::max<std::size_t>(1, ls.postings),
+        ls.peaks / ls.seconds, ls.peak_bytes / hours / 1e3, encoded_bytes_ / hours / 1e3);
+    if (chromaprint_) {
+      const fp::IndexStats cs = index_.Stats();
+      out += fmt::format(
+          "; chromaprint postings {:.0f} kB/h, sub-fingerprints kept {:.0f} kB/h; both indexes in "
+          "memory {:.0f} kB/h",
+          cs.posting_bytes / hours / 1e3, cs.value_bytes / hours / 1e3,
+          (cs.memory_bytes + ls.memory_bytes) / hours / 1e3);
+    }
+    return out;
+  }
+
+  double SegmentEndShortfall() const override { return 0; }
+
+  Status Register(const Reference& ref) override {
+    if (chromaprint_) SIGNET_RETURN_IF_ERROR(index_.Add(ref.id, ref.chromaprint));
+    const fp::LandmarkOptions density = fp::LandmarkOptions::Reference();
+    fp::AudioPrintOptions o;
+    o.landmark = &density;
+    SIGNET_ASSIGN_OR_RETURN(fp::SpeedVariantFingerprints f,
+                            fp::FingerprintAudioPrints(fp::AudioSource::File(ref.path), {}, o));
+    ++references_;
+    encoded_bytes_ += static_cast<double>(fp::EncodeLandmarkPrint(*f.landmark).size());
+    return landmark_index_.Add(ref.id, *f.landmark);
+  }
+  void Finish() override {
+    index_.Compact();
+    landmark_index_.Compact();
+  }
+
+  Result<std::unique_ptr<PreparedQuery>> Prepare(
+      std::span<const std::uint8_t> audio) const override {
+    const fp::LandmarkOptions density = fp::LandmarkOptions::Query();
+    fp::AudioPrintOptions o;
+    if (chromaprint_) {
+      o.speeds = options_.speed_variants;
+      o.max_variant_seconds = options_.speed_variant_seconds;
+    }
+    o.landmark = &density;
+    SIGNET_ASSIGN_OR_RETURN(fp::SpeedVariantFingerprints f,
+                            fp::FingerprintAudioPrints(fp::AudioSource::Bytes(audio), {}, o));
+    auto q = std::make_unique<Prepared>();
+    if (chromaprint_) {
+      q->prints.push_back({1.0, std::move(f.original.fingerprint.values)});
+      for (auto& v : f.variants) q->prints.push_back({v.speed, std::move(v.values)});
+    }
+    q->landmark = std::move(*f.landmark);
+    return std::unique_ptr<PreparedQuery>(std::move(q));
+  }
+
+  std::vector<fp::Match> Match(const PreparedQuery& query) const override {
+    const auto& q = static_cast<const Prepared&>(query);
+    std::vector<fp::Match> chroma;
+    if (chromaprint_) {
+      std::vector<fp::QueryVariant> variants;
+      for (const auto& p : q.prints) variants.push_back({p.values, p.speed});
+      chroma = matcher_.Find(variants);
+    }
+    const auto landmark = landmark_matcher_.Find(q.landmark);
+    std::vector<fp::Match> out;
+    fp::FusionOptions fusion;
+    fusion.chromaprint_references =
+        std::max(static_cast<double>(references_), options_.match.min_references);
+    for (const auto& f : fp::Fuse(chroma, landmark, references_, fusion)) {
+      out.push_back(AsMatch(f));
+    }
+    return out;
+  }
+
+ private:
+  // The prints report candidates up to a looser bar; Fuse applies the real one.
+  // (E-values count at least min_references; the eval sets it to 1e6.)
+  static fp::MatchOptions Loosened(fp::MatchOptions o) {
+    return fp::ChromaprintLoosened(o, o.min_references);
+  }
+  static fp::LandmarkMatchOptions LandmarkLoosened() {
+    fp::LandmarkMatchOptions o;
+    o.max_pair_probability = 1e-4;
+    return o;
+  }
+
+  EvalMatcherOptions options_;
+  bool chromaprint_;
+  std::size_t references_ = 0;
+  double encoded_bytes_ = 0;  // the landmark prints' wire strings
+  fp::Index index_;
+  fp::Matcher matcher_;
+  fp::LandmarkIndex landmark_index_;
+  fp::LandmarkMatcher landmark_matcher_;
+};
+
+}  // namespace
+
+std::unique_ptr<EvalMatcher> MakeLandmarkEvalMatcher(const EvalMatcherOptions& options) {
+  return std::make_unique<LandmarkEvalMatcher>(options, false);
+}
+std::unique_ptr<EvalMatcher> MakeFusedEvalMatcher(const EvalMatcherOptions& options) {
+  return std::make_unique<LandmarkEvalMatcher>(options, true);
+}
+
+}  // namespace signet::eval
