@@ -240,5 +240,36 @@ TEST_F(IndexRestartTest, FullTrackRegistrationsStillDisputeCopies) {
   EXPECT_TRUE(MustSubmit(*reg, bob_.RegisterWork(other)).opened_disputes.empty());
 }
 
+// The dispute rules need the seconds two recordings share, which a search in
+// windows estimates from what the windows found (STORAGE.md "Dispute
+// search"): the same artist's re-encode of a 3-minute track matches in every
+// window and counts as the whole track (refused as the same recording, not
+// 40 s of it); another artist's track holding one 10 s window of it counts as
+// a quarter of a track, under 30 % of the original, so no dispute.
+TEST_F(IndexRestartTest, FullTrackSharedSecondsAreScaledFromTheWindows) {
+  TempDir dir;
+  auto reg = Open(dir.path());
+  MustSubmit(*reg, alice_.Register());
+  MustSubmit(*reg, bob_.Register());
+  const std::string original = Register(*reg, alice_, 1);
+  WorkSpec reencode;
+  reencode.title = "the same, re-encoded";
+  reencode.values = Track(1);
+  for (std::size_t i = 0; i < reencode.values.size(); i += 7) reencode.values[i] ^= 1u << (i % 32);
+  auto again = reg->Submit(alice_.RegisterWork(reencode));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), Status::Code::kAlreadyExists);
+  EXPECT_THAT(again.status().message(), HasSubstr(original));
+
+  WorkSpec sample;
+  sample.title = "ten seconds of it";
+  const auto t = Track(1);
+  sample.values = RandomFingerprint(78, 1450);
+  // (1450 - 81) * 1 / 8 = 171: the first dispute window, exactly.
+  std::copy(t.begin() + 400, t.begin() + 481, sample.values.begin() + 171);
+  EXPECT_TRUE(MustSubmit(*reg, bob_.RegisterWork(sample)).opened_disputes.empty());
+  EXPECT_EQ(reg->GetStats().indexed_works, 2u);
+}
+
 }  // namespace
 }  // namespace signet::registry
