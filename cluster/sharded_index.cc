@@ -224,7 +224,12 @@ Result<registry::EarlySearch> ShardedIndex::SearchEarly(
         std::to_string(all.coverage.shards) + " shards answered: " + why +
         "); it is refused rather than accepted with a dispute missed; retry");
   }
-  for (auto& f : all.found) early.elsewhere.push_back({std::move(f.work_id), f.match.score});
+  // The shards searched the whole recording: the shared seconds are the
+  // segments' (the dispute rules need them, registry/overlap_finder.h).
+  for (auto& f : all.found) {
+    early.elsewhere.push_back(
+        {std::move(f.work_id), f.match.score, registry::SharedSeconds(f.match)});
+  }
   early.searched_at = Steady::now();
   return early;
 }

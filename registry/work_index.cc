@@ -44,22 +44,6 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// The length of the union of [first, second) spans.
-template <typename T>
-T UnionLength(std::vector<std::pair<T, T>> spans) {
-  std::sort(spans.begin(), spans.end());
-  T total = 0;
-  bool any = false;
-  T end = 0;
-  for (const auto& [a, b] : spans) {
-    const T from = any ? std::max(a, end) : a;
-    if (b > from) total += b - from;
-    end = any ? std::max(end, b) : b;
-    any = true;
-  }
-  return total;
-}
-
 // A window's matches with their query times counted from the start of the
 // whole registration (the window starts `offset` positions into it).
 void ShiftToRecording(std::vector<fp::Match>& matches, std::size_t offset) {
@@ -328,10 +312,10 @@ Result<std::vector<Overlap>> WorkIndex::FindOverlaps(std::span<const std::uint32
   const fp::Matcher matcher = DisputeMatcher();
   if (early) matches = early->matches;
   const auto windows = DisputeWindows(values);
-  std::vector<std::pair<std::size_t, std::size_t>> searched;
+  std::vector<std::pair<double, double>> searched;  // in positions
   for (const auto& window : windows) {
     const auto offset = static_cast<std::size_t>(window.data() - values.data());
-    searched.emplace_back(offset, offset + window.size());
+    searched.emplace_back(static_cast<double>(offset), static_cast<double>(offset + window.size()));
     std::vector<fp::Match> m =
         early ? matcher.FindAddedSince(window, early->mark) : matcher.Find(window);
     ShiftToRecording(m, offset);
@@ -342,7 +326,7 @@ Result<std::vector<Overlap>> WorkIndex::FindOverlaps(std::span<const std::uint32
 }
 
 std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches,
-                                           std::size_t positions, std::size_t searched) const {
+                                           std::size_t positions, double searched) const {
   // One entry per work, with its best score, in the order first found, and
   // the union of the query spans its segments cover. The windows are spread
   // evenly over the recording, so the share of the searched positions a work
@@ -365,8 +349,7 @@ std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches
     auto& own = spans[static_cast<std::size_t>(it - out.begin())];
     for (const fp::Segment& seg : m.segments) own.emplace_back(seg.query_start, seg.query_end);
   }
-  const double scale =
-      searched > 0 ? static_cast<double>(positions) / static_cast<double>(searched) : 1.0;
+  const double scale = searched > 0 ? static_cast<double>(positions) / searched : 1.0;
   const double recording = static_cast<double>(positions) * fp::kSecondsPerPosition;
   for (std::size_t i = 0; i < out.size(); ++i) {
     out[i].shared_seconds = std::min(recording, UnionLength(std::move(spans[i])) * scale);

@@ -159,7 +159,7 @@ class WorkIndex : public OverlapFinder {
   // One Overlap per work; shared seconds from what the windows (`searched`
   // positions of a recording of `positions`) found, scaled to the recording.
   std::vector<Overlap> ToOverlaps(const std::vector<fp::Match>& matches, std::size_t positions,
-                                  std::size_t searched) const;
+                                  double searched) const;
   // The windows a dispute search covers (the whole recording when short).
   std::vector<std::span<const std::uint32_t>> DisputeWindows(
       std::span<const std::uint32_t> values) const;
