@@ -299,6 +299,90 @@ TEST_F(SignetStatementsTest, ReRunsKeepTermsAndAReEncodeIsAlreadyRegistered) {
   EXPECT_TRUE(Contains(list.output, ": 1 live, 0 withdrawn")) << list.output;
 }
 
+// MusicBrainz recording ids from the catalogue CSV reach the signed
+// statement, the work record, `works list` and /v2/lookup, where pyacoustid
+// and beets' chroma plugin read them as MBIDs; a work without any answers no
+// recordings (never its work id where an MBID belongs); a re-run with ids
+// added to the CSV sets them on the registered work; a typo names its row.
+TEST_F(SignetStatementsTest, MusicBrainzIdsFromTheCsvAreWhatAcoustIdClientsRead) {
+  ASSERT_NO_FATAL_FAILURE(Excerpt("northerners", "catalogue/northerners.ogg"));
+  ASSERT_NO_FATAL_FAILURE(Excerpt("loyalists", "catalogue/loyalists.ogg"));
+  NewArtist("ada.key", "Ada");
+  const std::string mbid_a = "b9ad642e-b012-41c7-b72a-42cf4911f9ff";
+  const std::string mbid_b = "0d1e4b3c-2f5a-4c6d-8e9f-0a1b2c3d4e5f";
+  const std::string mbid_c = "6a1f2d3e-4b5c-4d6e-8f70-8192a3b4c5d6";
+  // Upper case as some pages show it; the CLI signs the canonical form.
+  std::ofstream(P("catalogue/catalogue.csv"))
+      << "path,title,musicbrainz_recording_ids\n"
+      << "northerners.ogg,Northerners," << mbid_a << ";B9AD642E-B012-41C7-B72A-42CF4911F9FF ; "
+      << mbid_b << "\n"
+      << "loyalists.ogg,Loyalists,\n";
+  const std::vector<std::string> reg_args = {
+      "register", "--key",       P("ada.key"), "--metadata", P("catalogue/catalogue.csv"),
+      "--lines",  P("catalogue")};
+  RunResult reg = Signet(reg_args);
+  ASSERT_EQ(reg.exit_code, 0) << reg.output;
+  const std::string north =
+      FirstMatch(reg.output, "northerners.ogg[^\n]*registered (wk_[0-9a-f]+)");
+  const std::string loyal = FirstMatch(reg.output, "loyalists.ogg[^\n]*registered (wk_[0-9a-f]+)");
+  ASSERT_FALSE(north.empty() || loyal.empty()) << reg.output;
+
+  RunResult list = Signet({"works", "list", "--key", P("ada.key")});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_TRUE(Contains(list.output, "Northerners  MusicBrainz: " + mbid_a + " " + mbid_b))
+      << list.output;
+  RunResult list_json = Signet({"works", "list", "--key", P("ada.key"), "--json"});
+  ASSERT_EQ(list_json.exit_code, 0) << list_json.output;
+  EXPECT_TRUE(Contains(list_json.output,
+                       "\"musicbrainz_recording_ids\":[\"" + mbid_a + "\",\"" + mbid_b + "\"]"))
+      << list_json.output;
+  EXPECT_TRUE(Contains(list_json.output, "\"musicbrainz_recording_ids\":[]")) << list_json.output;
+
+  const bool pyacoustid = fs::exists("/usr/lib/python3/dist-packages/acoustid.py");
+  auto lookup = [&](const std::string& file, const std::string& work,
+                    const std::vector<std::string>& mbids) {
+    std::vector<std::string> cmd = {
+        "/usr/bin/python3", std::string(SIGNET_SOURCE_DIR) + "/tests/e2e/musicbrainz_lookup.py",
+        std::to_string(server_->port()), P("catalogue/" + file), work};
+    cmd.insert(cmd.end(), mbids.begin(), mbids.end());
+    RunResult r = RunArgs(cmd);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(Contains(r.output, "OK")) << r.output;
+  };
+  if (pyacoustid) {
+    lookup("northerners.ogg", north, {mbid_a, mbid_b});
+    lookup("loyalists.ogg", loyal, {});
+  }
+
+  // The ids added to the CSV later: the re-run sets them (the journal does
+  // not skip a row with ids), terms and work id unchanged.
+  std::ofstream(P("catalogue/catalogue.csv"))
+      << "path,title,mbid\n"
+      << "northerners.ogg,Northerners," << mbid_a << ";" << mbid_b << "\n"
+      << "loyalists.ogg,Loyalists," << mbid_c << "\n";
+  RunResult rerun = Signet(reg_args);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+  EXPECT_TRUE(
+      Contains(rerun.output, "already registered " + loyal + ", MusicBrainz recording ids set"))
+      << rerun.output;
+  EXPECT_TRUE(Contains(rerun.output, "already registered " + north + "\n") ||
+              Contains(rerun.output, "already registered (" + north + ")"))
+      << rerun.output;
+  EXPECT_TRUE(Contains(rerun.output, "0 registered, 2 already registered (1 got MusicBrainz"))
+      << rerun.output;
+  if (pyacoustid) lookup("loyalists.ogg", loyal, {mbid_c});
+
+  // A typo is refused before anything is signed, naming the row.
+  std::ofstream(P("bad.csv")) << "path,mbid\n"
+                              << P("catalogue/loyalists.ogg") << ",6a1f2d3e-4b5c-4d6e-8f70\n";
+  RunResult bad = Signet({"register", "--key", P("ada.key"), "--metadata", P("bad.csv"), "--lines",
+                          P("catalogue/loyalists.ogg")});
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_TRUE(
+      Contains(bad.output, "row 2: '6a1f2d3e-4b5c-4d6e-8f70' is not a MusicBrainz recording id"))
+      << bad.output;
+}
+
 // A registration sharing only a few seconds with another artist's work opens
 // no dispute (registry/STATEMENTS.md "Disputes"); a copy does.
 TEST_F(SignetStatementsTest, OnlyASubstantialOverlapOpensADispute) {
