@@ -37,7 +37,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 struct RegisterArgs {
-  std::string server;
+  ServerOption server;
   std::string key;
   std::string artist;
   std::string terms_file;

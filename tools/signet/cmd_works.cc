@@ -19,7 +19,7 @@ namespace {
 namespace json = boost::json;
 
 struct WorksArgs {
-  std::string server;
+  ServerOption server;
   std::string key;
   std::string artist;
   std::string work;

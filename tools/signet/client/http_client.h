@@ -6,6 +6,10 @@
 //   whose answer is read line by line while the body is still being sent), so
 //   that `signet check` can push 100k items without holding them in memory and
 //   without deadlocking on TCP buffers when the server answers as it reads.
+// - http:// and https://: over TLS the server's certificate is verified
+//   against the system's trust store, or ClientOptions::ca_file (a private
+//   CA), and must name the URL's host; a certificate that does not verify is
+//   an error that says why (client/stream.h).
 // - Every connect, read and write has a deadline; errors are Status values
 //   whose messages say what to do ("cannot connect to http://127.0.0.1:8080:
 //   connection refused (is signetd running?)"). Non-2xx answers become a
@@ -42,6 +46,9 @@ struct ClientOptions {
   // does not cut a check while a long file is being fingerprinted.
   std::chrono::milliseconds ndjson_keepalive{10'000};
   std::string user_agent = "signet-cli/0.1";
+  // https: a PEM file of the CA certificates to trust instead of the
+  // system's (a registry behind a proxy with a private CA). Empty: the system's.
+  std::string ca_file;
 };
 
 struct Response {
