@@ -383,6 +383,97 @@ TEST_F(SignetStatementsTest, MusicBrainzIdsFromTheCsvAreWhatAcoustIdClientsRead)
       << bad.output;
 }
 
+// `signet verify answers` checks what the CLI wrote: check's signed answers
+// file and register's --json answers, offline; with --server it proves the
+// log now extends them and the checkpoint this machine saw last (kept in the
+// state dir). A registry that serves a shorter log (ROLLBACK) or another
+// history (FORK) under the same key fails with exit status 1.
+TEST_F(SignetStatementsTest, VerifyAnswersProvesWhatTheCliWroteAndCatchesRollbackAndFork) {
+  ASSERT_NO_FATAL_FAILURE(Excerpt("northerners", "catalogue/northerners.ogg"));
+  NewArtist("ada.key", "Ada");
+  std::ofstream(P("no-genai.json")) << R"({"ai_generative_training": "notAllowed"})";
+  RunResult reg = Signet({"register", "--key", P("ada.key"), "--terms", P("no-genai.json"),
+                          "--json", P("registered.ndjson"), "--lines", P("catalogue")});
+  ASSERT_EQ(reg.exit_code, 0) << reg.output;
+  RunResult check = Signet({"check", "--purpose", "ai_generative_training", "--csv",
+                            P("report.csv"), "--lines", P("catalogue")});
+  ASSERT_EQ(check.exit_code, 3) << check.output;
+  ASSERT_EQ(fp::testing::RunCommand("curl -sf " + url_ + "/v1/log/key > " +
+                                    fp::testing::ShellQuote(P("log.vkey")))
+                .status,
+            0);
+  const std::string answers = P("report.csv.answers.ndjson");
+
+  RunResult offline =
+      SignetOffline({"verify", "answers", "--key", P("log.vkey"), answers, P("registered.ndjson")});
+  ASSERT_EQ(offline.exit_code, 0) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "1 answers for ai_generative_training")) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "not one byte changed")) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "2 accepted statements")) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "checked offline")) << offline.output;
+
+  // One verdict changed after the fact.
+  std::string text;
+  {
+    std::ifstream in(answers, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  const std::size_t at = text.find("\"notAllowed\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::ofstream(P("tampered.ndjson"), std::ios::binary)
+      << text.substr(0, at) << "\"allowed\"" << text.substr(at + 12);
+  RunResult tampered =
+      SignetOffline({"verify", "answers", "--key", P("log.vkey"), P("tampered.ndjson")});
+  EXPECT_EQ(tampered.exit_code, 1) << tampered.output;
+  EXPECT_TRUE(Contains(tampered.output, "the answer was changed after it was signed"))
+      << tampered.output;
+
+  const std::vector<std::string> online = {
+      "verify", "answers",     "--key",    P("log.vkey"), "--server",
+      url_,     "--state-dir", P("state"), answers,       P("registered.ndjson")};
+  RunResult first = SignetOffline(online);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_TRUE(Contains(first.output, "at size 3 (root")) << first.output;
+  EXPECT_TRUE(Contains(first.output, "extends every checkpoint above; 2 statements found"))
+      << first.output;
+  RunResult again = SignetOffline(online);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(Contains(again.output, "and the size 3 this machine saw last")) << again.output;
+
+  // The same log key and origin serving a fresh log: fewer entries than seen.
+  fs::create_directories(P("forked"));
+  fs::copy_file(dir_ / "data" / "server.key", dir_ / "forked" / "server.key");
+  testing::SignetdProcess forked(SIGNETD_BIN, dir_ / "forked");
+  ASSERT_TRUE(forked.Start()) << forked.StderrText();
+  const std::string forked_url = "http://127.0.0.1:" + std::to_string(forked.port());
+  const std::vector<std::string> log_only = {"verify",   "answers",  "--key",       P("log.vkey"),
+                                             "--server", forked_url, "--state-dir", P("state")};
+  RunResult rollback = SignetOffline(log_only);
+  EXPECT_EQ(rollback.exit_code, 1) << rollback.output;
+  EXPECT_TRUE(Contains(rollback.output,
+                       "ROLLBACK: the registry's log now has 0 entries, fewer "
+                       "than the checkpoint this machine saw last"))
+      << rollback.output;
+  // ... and then more entries than seen, with another history.
+  for (int i = 0; i < 4; ++i) {
+    const std::string key = P("other" + std::to_string(i) + ".key");
+    ASSERT_EQ(SignetOffline({"keygen", "--out", key}).exit_code, 0);
+    RunResult r = SignetOffline(
+        {"artist", "register", "--server", forked_url, "--key", key, "--name", "Other"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  RunResult fork = SignetOffline(log_only);
+  EXPECT_EQ(fork.exit_code, 1) << fork.output;
+  EXPECT_TRUE(Contains(fork.output, "FORK: the registry's log at size 4")) << fork.output;
+  // Nothing was saved from the forked log: the honest one still verifies.
+  RunResult honest = SignetOffline(
+      {"verify", "answers", "--key", P("log.vkey"), "--server", url_, "--state-dir", P("state")});
+  EXPECT_EQ(honest.exit_code, 0) << honest.output;
+  EXPECT_EQ(forked.Stop(), 0);
+}
+
 // A registration sharing only a few seconds with another artist's work opens
 // no dispute (registry/STATEMENTS.md "Disputes"); a copy does.
 TEST_F(SignetStatementsTest, OnlyASubstantialOverlapOpensADispute) {

@@ -8,6 +8,7 @@
 // untouched.
 #include <boost/json/serialize.hpp>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -43,6 +44,7 @@ struct RegisterArgs {
   std::string terms_file;
   std::string metadata;
   std::string journal;
+  std::string json_out;  // --json FILE: the registry's answers, one per line
   bool update_terms = false;
   BatchOptions batch;
 };
@@ -195,6 +197,17 @@ int RunRegister(const RegisterArgs& a) {
   auto journal = RegisterJournal::Open(journal_path);
   if (!journal.ok()) return ReportError(kCmd, journal.status());
 
+  // --json: every answer to an accepted statement (with its receipt), one per
+  // line, for `signet verify answers`.
+  std::ofstream answers;
+  if (!a.json_out.empty()) {
+    answers.open(a.json_out, std::ios::binary | std::ios::app);
+    if (!answers) return ReportError(kCmd, Status::IoError("cannot write " + a.json_out));
+  }
+  auto keep = [&](const Result<Submitted>& sub) {
+    if (sub.ok() && answers.is_open()) answers << sub->body << '\n' << std::flush;
+  };
+
   auto collected = CollectFiles(a.batch);
   if (!collected.ok()) return ReportError(kCmd, collected.status());
   const std::vector<fs::path>& files = *collected;
@@ -271,14 +284,17 @@ int RunRegister(const RegisterArgs& a) {
             const auto* mbids = set_mbids ? &meta->musicbrainz_recording_ids : nullptr;
             constexpr auto kWorkRegister = protocol::StatementType::kWorkRegister;
             auto sub = session->Submit(kWorkRegister, AmendBody(*w, *p.fp, add_landmark, mbids));
+            keep(sub);
             // Too large with the print: said so; the ids still go, without it.
             const bool too_large = !sub.ok() &&
                                    sub.status().code() == Status::Code::kResourceExhausted &&
                                    add_landmark;
             if (too_large) {
               progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
-              if (set_mbids)
+              if (set_mbids) {
                 sub = session->Submit(kWorkRegister, AmendBody(*w, *p.fp, false, mbids));
+                keep(sub);
+              }
             }
             const std::string what = add_landmark && set_mbids
                                          ? "adding its landmark print and MusicBrainz ids"
@@ -318,6 +334,7 @@ int RunRegister(const RegisterArgs& a) {
               progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
               r = session->Submit(kWorkRegister, body);
             }
+            keep(r);
             return r;
           };
           auto sub = submit(WorkBody(file, p, meta, artist_name, true));
@@ -377,6 +394,7 @@ int RunRegister(const RegisterArgs& a) {
         if (send_terms) {
           auto t = session->Submit(protocol::StatementType::kWorkTerms,
                                    json::object{{"work", work_id}, {"terms", *terms}});
+          keep(t);
           if (!t.ok()) {
             ++sum.failed;
             sum.failure_lines.push_back(shown + ": registered as " + work_id +
@@ -471,6 +489,9 @@ void AddRegisterCommand(CLI::App& app, Commands& commands) {
   cmd->add_option("--metadata", args->metadata, "Catalogue CSV (columns below)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--journal", args->journal, "Resume journal (default: KEYFILE.journal)");
+  cmd->add_option("--json", args->json_out,
+                  "Append the registry's answer to every accepted statement (with its log "
+                  "receipt) to this file, one JSON object per line, for `signet verify answers`");
   cmd->add_flag("--update-terms", args->update_terms,
                 "Also replace the own terms of works already registered with --terms");
   AddBatchOptions(*cmd, args->batch);
