@@ -509,7 +509,8 @@ Result<std::vector<Overlap>> StatementApplier::DecideDisputes(const WorkRegister
                    fmt::format("work.register: same recording as {} (they share {:.1f} "
                                "s of {:.1f} s), which this artist registered already",
                                other->id, m.shared_seconds, other_seconds))
-            .WithField("fingerprint");
+            .WithField("fingerprint")
+            .WithWorkId(other->id);
       }
       continue;
     }

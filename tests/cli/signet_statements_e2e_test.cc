@@ -474,6 +474,25 @@ TEST_F(SignetStatementsTest, VerifyAnswersProvesWhatTheCliWroteAndCatchesRollbac
   EXPECT_EQ(forked.Stop(), 0);
 }
 
+// `signet completion bash` completes commands, subcommands and options from
+// the command tree, as bash itself calls it.
+TEST_F(SignetStatementsTest, BashCompletionOffersTheCommandsAndOptionsThatExist) {
+  std::ofstream(P("complete.sh"))
+      << "source <(\"$1\" completion bash)\n"
+         "for w in 'signet wor' 'signet works l' 'signet works list --s' 'signet verify an' "
+         "'signet register --ca'; do\n"
+         "  COMP_WORDS=($w); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _signet\n"
+         "  echo \"$w -> ${COMPREPLY[*]}\"\n"
+         "done\n";
+  RunResult r = RunArgs({"bash", P("complete.sh"), SIGNET_CLI_BIN});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "signet wor -> works\nsignet works l -> list\nsignet works list --s -> --server\n"
+            "signet verify an -> answers\nsignet register --ca -> --ca-file\n");
+  RunResult zsh = SignetOffline({"completion", "zsh"});
+  EXPECT_EQ(zsh.exit_code, 2) << zsh.output;
+}
+
 // A registration sharing only a few seconds with another artist's work opens
 // no dispute (registry/STATEMENTS.md "Disputes"); a copy does.
 TEST_F(SignetStatementsTest, OnlyASubstantialOverlapOpensADispute) {

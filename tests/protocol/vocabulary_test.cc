@@ -167,6 +167,19 @@ TEST(ProblemTest, ExtensionMembersRoundTrip) {
   auto back = ParseProblem(text);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, p);
+  // The 409 of another file of a registered recording names the work.
+  Problem same;
+  same.title = "already exists";
+  same.status = 409;
+  same.detail = "work.register: same recording as wk_0123456789abcdef0123456789abcdef";
+  same.code = "already_exists";
+  same.field = "fingerprint";
+  same.work_id = "wk_0123456789abcdef0123456789abcdef";
+  const std::string same_text = ProblemToJson(same);
+  EXPECT_NE(same_text.find(R"("work_id":"wk_0123456789abcdef0123456789abcdef")"),
+            std::string::npos);
+  EXPECT_EQ(ParseProblem(same_text).value(), same);
+  EXPECT_FALSE(ParseProblem(R"({"work_id": 7})").ok());
 }
 
 TEST(ProblemTest, AbsentMembersStayEmptyAndWrongTypesAreRefused) {

@@ -140,17 +140,14 @@ json::object AmendBody(const protocol::Work& w, const LocalFingerprint& lf, bool
   return b;
 }
 
-// The work a registry refusal names: "work.register: same recording as wk_...".
+// The work a "same recording as wk_..." refusal names: the problem's work_id
+// member (registry/STATEMENTS.md "The same recording again").
 std::optional<std::string> SameRecordingAs(const Status& refusal) {
-  if (refusal.code() != Status::Code::kAlreadyExists || refusal.field() != "fingerprint") {
+  if (refusal.code() != Status::Code::kAlreadyExists || refusal.field() != "fingerprint" ||
+      !protocol::IsWellFormedWorkId(refusal.work_id())) {
     return std::nullopt;
   }
-  const std::string& m = refusal.message();
-  const std::size_t at = m.find("same recording as wk_");
-  if (at == std::string::npos) return std::nullopt;
-  std::string id = m.substr(at + 18, 35);
-  if (!protocol::IsWellFormedWorkId(id)) return std::nullopt;
-  return id;
+  return refusal.work_id();
 }
 
 std::string DisputeText(const protocol::Dispute& d) {

@@ -73,7 +73,9 @@ Status StatusFromResponse(const Response& response) {
   if (problem) {
     if (auto code = protocol::StatusCodeFromProblemCode(problem->code);
         code && *code != Status::Code::kOk) {
-      return Status(*code, std::move(message)).WithField(problem->field);
+      return Status(*code, std::move(message))
+          .WithField(problem->field)
+          .WithWorkId(problem->work_id);
     }
   }
   using C = Status::Code;
@@ -110,7 +112,7 @@ Status StatusFromResponse(const Response& response) {
       break;
   }
   Status status(code, std::move(message));
-  return problem ? status.WithField(problem->field) : status;
+  return problem ? status.WithField(problem->field).WithWorkId(problem->work_id) : status;
 }
 
 // ---- HttpClient -------------------------------------------------------------

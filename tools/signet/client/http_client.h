@@ -60,7 +60,8 @@ struct Response {
 
 // OK for 2xx. Otherwise a Status built from the RFC 9457 problem document
 // (protocol/problem.h): its message is the problem's detail (or title), else
-// the start of the body; its field() is the problem's "field" member; its code
+// the start of the body; its field() and work_id() are the problem's "field"
+// and "work_id" members; its code
 // is the one the problem's "code" member names, else follows the HTTP status
 // (400 -> kInvalidArgument, 401 -> kUnauthenticated, 403, 404, 409 ->
 // kAlreadyExists, 413/429 -> kResourceExhausted, 503 -> kUnavailable, else kInternal).
