@@ -43,6 +43,7 @@ protocol::Work Wire(const registry::Work& w) {
   o.iswc = w.iswc;
   o.fingerprint_length = w.fingerprint_length;
   o.landmark_peaks = w.landmark_peaks;
+  o.musicbrainz_recording_ids = w.musicbrainz_recording_ids;
   o.withdrawn = w.withdrawn;
   o.registered_at = w.registered_at;
   o.updated_at = w.updated_at;

@@ -48,6 +48,7 @@ std::string ProblemJson(const Status& status) {
   p.detail = status.message();
   p.code = protocol::ProblemCode(status.code());
   p.field = status.field();
+  p.work_id = status.work_id();
   return protocol::ProblemToJson(p);
 }
 

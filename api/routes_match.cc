@@ -13,10 +13,20 @@
 // a form-encoded POST body, gzip-compressed or not (pyacoustid compresses);
 // answers {"status":"ok","results":[{"id","score","recordings":[...]}]} and
 // errors {"status":"error","error":{"code","message"}} with AcoustID's codes.
-// A result id is the Signet work id; score is 1 / (1 + E), E the match's
-// E-value (the expected number of unrelated works matching this well,
-// protocol/answers.h): in [0, 1] like AcoustID's and calibrated, 0.5 where a
-// false match is as likely as not, >= 0.999 for every match kept (E <= 1e-3).
+//
+// A result is one matched work; its "id" (AcoustID's track id) is the Signet
+// work id, also in "work_id". recordings[].id are the MusicBrainz recording ids
+// the artist attached to the work (musicbrainz_recording_ids), one recording
+// each, since AcoustID clients look them up at MusicBrainz (beets refuses
+// anything else: "Invalid MBID"). A work without any has no "recordings"
+// member, as AcoustID answers a track no one linked to MusicBrainz
+// (acoustid-server's LookupHandler adds the member only per MBID found).
+//
+// score is 1 / (1 + E), E the match's E-value (the expected number of
+// unrelated works matching this well, protocol/answers.h): in [0, 1] like
+// AcoustID's and calibrated, 0.5 where a false match is as likely as not
+// (beets' and Picard's own 0.5 cut-off), >= 0.999 for every match kept
+// (E <= 1e-3).
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -266,17 +276,22 @@ Response Api::AcoustIdLookup(const Request& request, const Params& p) const {
   for (const auto& m : *matches) {
     bj::object r;
     r["id"] = m.work.id;
+    r["work_id"] = m.work.id;
     r["score"] = 1.0 / (1.0 + protocol::EValueOfScore(m.score));
-    if (recording_ids) {
-      bj::object rec;
-      rec["id"] = m.work.id;
-      if (recordings) {
-        rec["title"] = m.work.title;
-        rec["duration"] = static_cast<std::int64_t>(m.work.duration_seconds);
-        rec["artists"] =
-            bj::array{bj::object{{"id", m.work.artist}, {"name", m.artist_display_name}}};
+    if (recording_ids && !m.work.musicbrainz_recording_ids.empty()) {
+      bj::array recs;
+      for (const std::string& mbid : m.work.musicbrainz_recording_ids) {
+        bj::object rec;
+        rec["id"] = mbid;
+        if (recordings) {
+          rec["title"] = m.work.title;
+          rec["duration"] = static_cast<std::int64_t>(m.work.duration_seconds);
+          rec["artists"] =
+              bj::array{bj::object{{"id", m.work.artist}, {"name", m.artist_display_name}}};
+        }
+        recs.emplace_back(std::move(rec));
       }
-      r["recordings"] = bj::array{std::move(rec)};
+      r["recordings"] = std::move(recs);
     }
     results.emplace_back(std::move(r));
   }

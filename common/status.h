@@ -5,8 +5,9 @@
 // whole string fpcalc printed"), and, when the error is about one field of the
 // input, that field's path ("isrc", "credits[2].role"), so that a program can
 // act on it without reading the message (HTTP clients get it as the problem
-// document's "field" member, protocol/problem.h). Result<T> holds a T or a
-// non-OK Status.
+// document's "field" member, protocol/problem.h), and, when the error is
+// about an existing work (a 409 "same recording as wk_..."), that work's id
+// (the problem's "work_id" member). Result<T> holds a T or a non-OK Status.
 // C++20 has no std::expected; this is the small subset Signet needs.
 //
 // Thread safety: values; no shared state.
@@ -69,6 +70,15 @@ class Status {
     return s;
   }
 
+  // The existing work the error is about ("wk_..."); empty when none.
+  const std::string& work_id() const { return work_id_; }
+  // Returns a copy that names `id` as the existing work the error is about.
+  Status WithWorkId(std::string id) const {
+    Status s = *this;
+    s.work_id_ = std::move(id);
+    return s;
+  }
+
   // "invalid argument: <message>"
   std::string ToString() const {
     return ok() ? std::string("ok") : std::string(CodeName(code_)) + ": " + message_;
@@ -111,13 +121,15 @@ class Status {
   }
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_ && a.field_ == b.field_;
+    return a.code_ == b.code_ && a.message_ == b.message_ && a.field_ == b.field_ &&
+           a.work_id_ == b.work_id_;
   }
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
   std::string field_;
+  std::string work_id_;
 };
 
 // Holds either a value or a non-OK Status.

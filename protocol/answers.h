@@ -65,7 +65,8 @@ struct Work {
   std::optional<std::string> isrc;
   std::optional<std::string> iswc;
   std::uint64_t fingerprint_length = 0;
-  std::uint64_t landmark_peaks = 0;  // 0: registered without a landmark print
+  std::uint64_t landmark_peaks = 0;                    // 0: registered without a landmark print
+  std::vector<std::string> musicbrainz_recording_ids;  // canonical MBIDs; [] when none
   bool withdrawn = false;
   Micros registered_at = 0;
   Micros updated_at = 0;

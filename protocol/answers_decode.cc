@@ -249,6 +249,9 @@ Result<Work> DecodeWork(const json::value& v, const std::string& path) {
   SIGNET_ASSIGN_OR_RETURN(w.fingerprint_length, o.U64("fingerprint_length"));
   SIGNET_ASSIGN_OR_RETURN(auto landmark_peaks, o.OptU64("landmark_peaks"));
   w.landmark_peaks = landmark_peaks.value_or(0);
+  if (o.Has("musicbrainz_recording_ids")) {
+    SIGNET_ASSIGN_OR_RETURN(w.musicbrainz_recording_ids, o.Strings("musicbrainz_recording_ids"));
+  }
   SIGNET_ASSIGN_OR_RETURN(w.withdrawn, o.Bool("withdrawn"));
   SIGNET_ASSIGN_OR_RETURN(w.registered_at, o.Time("registered_at"));
   SIGNET_ASSIGN_OR_RETURN(w.updated_at, o.Time("updated_at"));

@@ -183,6 +183,7 @@ json::object ToJson(const Work& w) {
   SetOptional(o, "iswc", w.iswc);
   o["fingerprint_length"] = w.fingerprint_length;
   o["landmark_peaks"] = w.landmark_peaks;
+  o["musicbrainz_recording_ids"] = Strings(w.musicbrainz_recording_ids);
   o["withdrawn"] = w.withdrawn;
   o["registered_at"] = FormatRfc3339Utc(w.registered_at);
   o["updated_at"] = FormatRfc3339Utc(w.updated_at);

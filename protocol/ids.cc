@@ -43,4 +43,27 @@ std::string DisputeIdFor(std::string_view work_x, std::string_view work_y) {
 bool IsWellFormedWorkId(std::string_view id) { return IsHexId(id, "wk_"); }
 bool IsWellFormedDisputeId(std::string_view id) { return IsHexId(id, "dp_"); }
 
+bool IsMusicBrainzId(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string CanonicalMusicBrainzId(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  std::string id(text);
+  for (char& c : id) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return IsMusicBrainzId(id) ? id : std::string();
+}
+
 }  // namespace signet::protocol

@@ -31,6 +31,7 @@ std::string ProblemToJson(const Problem& p) {
   o["detail"] = p.detail;
   if (!p.code.empty()) o["code"] = p.code;
   if (!p.field.empty()) o["field"] = p.field;
+  if (!p.work_id.empty()) o["work_id"] = p.work_id;
   return json::serialize(o);
 }
 
@@ -43,9 +44,9 @@ Result<Problem> ParseProblem(std::string_view body) {
   const json::object& o = v.get_object();
   Problem p;
   p.type.clear();
-  for (auto [member, out] :
-       {std::pair{"type", &p.type}, std::pair{"title", &p.title}, std::pair{"detail", &p.detail},
-        std::pair{"code", &p.code}, std::pair{"field", &p.field}}) {
+  for (auto [member, out] : {std::pair{"type", &p.type}, std::pair{"title", &p.title},
+                             std::pair{"detail", &p.detail}, std::pair{"code", &p.code},
+                             std::pair{"field", &p.field}, std::pair{"work_id", &p.work_id}}) {
     const json::value* m = o.if_contains(member);
     if (!m) continue;
     if (!m->is_string()) {

@@ -12,6 +12,10 @@
 //   field  present when the error is about one field of the input: its path
 //          in the statement payload or request body, e.g. "isrc",
 //          "credits[2].role", "terms.search.use", "seq" (Status::field()).
+//   work_id present when the error is about an existing work: the 409 that
+//          refuses another file of a recording the artist registered names
+//          that work here (Status::work_id()), so a client need not parse
+//          the detail.
 // Readers ignore members they do not know, as RFC 9457 asks.
 //
 // Thread safety: values and pure functions.
@@ -32,8 +36,9 @@ struct Problem {
   std::string title;
   int status = 0;  // the HTTP status; 0: absent
   std::string detail;
-  std::string code;   // "" when absent
-  std::string field;  // "" when absent
+  std::string code;     // "" when absent
+  std::string field;    // "" when absent
+  std::string work_id;  // "" when absent
   friend bool operator==(const Problem&, const Problem&) = default;
 };
 

@@ -265,6 +265,7 @@ Status Effects::WorkRegister(Artist& artist) {
   if (b.sha256) w.sha256 = b.sha256;
   if (b.isrc) w.isrc = b.isrc;
   if (b.iswc) w.iswc = b.iswc;
+  if (b.musicbrainz_recording_ids) w.musicbrainz_recording_ids = *b.musicbrainz_recording_ids;
   w.updated_at = d_.accepted_at;
   w.withdrawn = false;
   const std::uint64_t ref = w.register_log_index;
@@ -508,7 +509,8 @@ Result<std::vector<Overlap>> StatementApplier::DecideDisputes(const WorkRegister
                    fmt::format("work.register: same recording as {} (they share {:.1f} "
                                "s of {:.1f} s), which this artist registered already",
                                other->id, m.shared_seconds, other_seconds))
-            .WithField("fingerprint");
+            .WithField("fingerprint")
+            .WithWorkId(other->id);
       }
       continue;
     }

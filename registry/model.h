@@ -61,6 +61,8 @@ struct Work {
   std::size_t fingerprint_length = 0;  // number of 32-bit sub-fingerprints
   // Peaks of the work's landmark print (fingerprint/landmark.h); 0: it has none.
   std::size_t landmark_peaks = 0;
+  // MusicBrainz recording ids the artist attached (canonical MBIDs).
+  std::vector<std::string> musicbrainz_recording_ids;
   bool withdrawn = false;
   Micros registered_at = 0;  // first registration (server time)
   Micros updated_at = 0;

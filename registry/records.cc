@@ -162,6 +162,9 @@ std::string EncodeWork(const Work& w) {
   PutOpt(o, "iswc", w.iswc);
   o["fingerprint_length"] = w.fingerprint_length;
   if (w.landmark_peaks > 0) o["landmark_peaks"] = w.landmark_peaks;
+  if (!w.musicbrainz_recording_ids.empty()) {
+    o["musicbrainz_recording_ids"] = ToArray(w.musicbrainz_recording_ids);
+  }
   o["withdrawn"] = w.withdrawn;
   o["registered_at"] = w.registered_at;
   o["updated_at"] = w.updated_at;
@@ -193,6 +196,9 @@ Result<Work> DecodeWork(std::string_view v) {
     w.fingerprint_length = static_cast<std::size_t>(U64(o, "fingerprint_length"));
     if (o.contains("landmark_peaks")) {
       w.landmark_peaks = static_cast<std::size_t>(U64(o, "landmark_peaks"));
+    }
+    if (o.contains("musicbrainz_recording_ids")) {
+      w.musicbrainz_recording_ids = StrArray(o, "musicbrainz_recording_ids");
     }
     w.withdrawn = o.at("withdrawn").as_bool();
     w.registered_at = I64(o, "registered_at");

@@ -321,6 +321,44 @@ Status ParseLandmark(ObjectReader& r, const StatementLimits& limits, WorkRegiste
   return Status::Ok();
 }
 
+// work.register's optional "musicbrainz_recording_ids" (STATEMENTS.md).
+Status ParseMusicBrainzIds(ObjectReader& r, const StatementLimits& limits, WorkRegisterBody& b) {
+  constexpr std::string_view kField = "musicbrainz_recording_ids";
+  const json::value* v = r.Find(kField);
+  if (!v) return Status::Ok();
+  const std::string what = "must be an array of at most " +
+                           std::to_string(limits.max_musicbrainz_recording_ids) +
+                           " distinct MusicBrainz recording ids (lowercase UUIDs, "
+                           "e.g. \"b9ad642e-b012-41c7-b72a-42cf4911f9ff\")";
+  if (!v->is_array() || v->get_array().size() > limits.max_musicbrainz_recording_ids) {
+    return r.Error(kField, what);
+  }
+  std::vector<std::string> ids;
+  const auto& arr = v->get_array();
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const std::string item = std::string(kField) + "[" + std::to_string(i) + "]";
+    if (!arr[i].is_string()) return r.Error(item, "must be a string: a MusicBrainz recording id");
+    std::string_view id = arr[i].get_string();
+    if (!protocol::IsMusicBrainzId(id)) {
+      std::string shown(id.substr(0, 40));
+      if (CountChars(shown, false) != std::nullopt) {
+        shown = " \"" + shown + "\"";
+      } else {
+        shown.clear();
+      }
+      return r.Error(item, "is not a MusicBrainz recording id" + shown +
+                               ": write the 36-character lowercase UUID MusicBrainz shows "
+                               "(8-4-4-4-12 hex digits)");
+    }
+    for (const std::string& seen : ids) {
+      if (seen == id) return r.Error(item, "repeats " + seen);
+    }
+    ids.emplace_back(id);
+  }
+  b.musicbrainz_recording_ids = std::move(ids);
+  return Status::Ok();
+}
+
 Result<StatementBody> ParseBody(StatementType type, ObjectReader& r, const std::string& artist,
                                 const StatementLimits& limits) {
   switch (type) {
@@ -388,6 +426,7 @@ Result<StatementBody> ParseBody(StatementType type, ObjectReader& r, const std::
       SIGNET_ASSIGN_OR_RETURN(b.isrc, Identifier(r, "isrc", NormalizeIsrc));
       SIGNET_ASSIGN_OR_RETURN(b.iswc, Identifier(r, "iswc", NormalizeIswc));
       SIGNET_RETURN_IF_ERROR(ParseLandmark(r, limits, b));
+      SIGNET_RETURN_IF_ERROR(ParseMusicBrainzIds(r, limits, b));
       return StatementBody(std::move(b));
     }
     case StatementType::kWorkTerms: {

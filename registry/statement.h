@@ -81,6 +81,10 @@ struct WorkRegisterBody {
   // optional: as sent, and decoded.
   std::optional<std::string> landmark;
   std::optional<fp::LandmarkPrint> landmark_print;
+  // MusicBrainz recording ids of the recording (canonical MBIDs, distinct),
+  // optional: absent keeps what the registry holds, an array (even empty)
+  // replaces it.
+  std::optional<std::vector<std::string>> musicbrainz_recording_ids;
 };
 
 struct WorkTermsBody {
@@ -137,6 +141,9 @@ struct StatementLimits {
   // How far the landmark print's length may differ from the Chromaprint
   // fingerprint's: both are computed from one decode of the same file.
   double max_landmark_length_difference_seconds = 10;
+  // MusicBrainz recording ids on one work (a recording released on several
+  // MusicBrainz recordings, e.g. remasters merged later).
+  std::size_t max_musicbrainz_recording_ids = 20;
 };
 
 // Validates and parses an untrusted payload. `now` and `max_skew_micros`

@@ -18,12 +18,12 @@ build_pkgs=(
   librocksdb-dev libsodium-dev libchromaprint-dev
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev
-  libnats-dev
+  libnats-dev libssl-dev
 )
 test_pkgs=(
   wesnoth-1.16-music libchromaprint-tools ffmpeg sox libsox-fmt-mp3
   golang-go golang-golang-x-mod-dev python3 python3-acoustid curl
-  espeak-ng nats-server chromium chromium-driver python3-selenium
+  espeak-ng nats-server chromium chromium-driver python3-selenium openssl
 )
 cluster_pkgs=(nats-server curl python3)  # scripts/cluster.sh waits with curl, writes nodes.json with python3
 run_pkgs=(ffmpeg wesnoth-1.16-music)

@@ -98,6 +98,9 @@ std::string TestArtist::RegisterWork(const WorkSpec& spec) {
   if (spec.isrc) body += R"(,"isrc":")" + *spec.isrc + "\"";
   if (spec.iswc) body += R"(,"iswc":")" + *spec.iswc + "\"";
   if (spec.landmark) body += R"(,"landmark":")" + *spec.landmark + "\"";
+  if (spec.musicbrainz_recording_ids_json) {
+    body += R"(,"musicbrainz_recording_ids":)" + *spec.musicbrainz_recording_ids_json;
+  }
   return Sign("work.register", body);
 }
 

@@ -50,6 +50,8 @@ struct WorkSpec {
   std::optional<std::string> sha256, isrc, iswc;
   // The "landmark" field verbatim (fingerprint/landmark_codec.h), when set.
   std::optional<std::string> landmark;
+  // The "musicbrainz_recording_ids" array verbatim (JSON), when set.
+  std::optional<std::string> musicbrainz_recording_ids_json;
 };
 
 class TestArtist {

@@ -575,9 +575,42 @@ TEST_F(ApiTest, AcoustIdLookupSpeaksAcoustIdsDialect) {
   double score = results[0].as_object().at("score").as_double();
   EXPECT_GE(score, 1.0 / (1.0 + 1e-3));
   EXPECT_LE(score, 1.0);
-  auto rec = results[0].as_object().at("recordings").as_array()[0].as_object();
+  // No MusicBrainz recording id attached: no "recordings" member, as AcoustID
+  // answers a track nobody linked (never the work id where an MBID belongs).
+  EXPECT_FALSE(results[0].as_object().contains("recordings")) << r.body;
+  EXPECT_EQ(results[0].as_object().at("work_id").as_string(), work);
+
+  // With MBIDs: one recording per MBID, with the work's metadata.
+  const std::string mbid_a = "b9ad642e-b012-41c7-b72a-42cf4911f9ff";
+  const std::string mbid_b = "0d1e4b3c-2f5a-4c6d-8e9f-0a1b2c3d4e5f";
+  WorkSpec spec;
+  spec.title = "Track";
+  spec.values = v;
+  spec.musicbrainz_recording_ids_json = "[\"" + mbid_a + "\",\"" + mbid_b + "\"]";
+  Submit(alice.RegisterWork(spec));
+  o = Json(
+      Call("GET", "/v2/lookup?format=json&duration=50&meta=recordings+compress&fingerprint=" + fp));
+  results = o["results"].as_array();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].as_object().at("id").as_string(), work);
+  auto recs = results[0].as_object().at("recordings").as_array();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].as_object().at("id").as_string(), mbid_a);
+  EXPECT_EQ(recs[1].as_object().at("id").as_string(), mbid_b);
+  auto rec = recs[0].as_object();
   EXPECT_EQ(rec.at("title").as_string(), "Track");
   EXPECT_EQ(rec.at("artists").as_array()[0].as_object().at("name").as_string(), "Alice");
+  // meta=recordingids: the ids alone.
+  o = Json(Call("GET", "/v2/lookup?duration=50&meta=recordingids&fingerprint=" + fp));
+  rec = o["results"].as_array()[0].as_object().at("recordings").as_array()[0].as_object();
+  EXPECT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec.at("id").as_string(), mbid_a);
+  // The work record shows them; a re-registration without the field keeps them.
+  spec.musicbrainz_recording_ids_json.reset();
+  Submit(alice.RegisterWork(spec));
+  auto w = Json(Call("GET", "/v1/works/" + work));
+  ASSERT_EQ(w["musicbrainz_recording_ids"].as_array().size(), 2u) << bj::serialize(w);
+  EXPECT_EQ(w["musicbrainz_recording_ids"].as_array()[1].as_string(), mbid_b);
 
   Response missing = Call("GET", "/v2/lookup?duration=10");
   EXPECT_EQ(missing.status, 400);

@@ -93,6 +93,25 @@ TEST(CatalogueTest, RejectsUnknownColumnsAndMissingPath) {
   EXPECT_FALSE(Catalogue::Parse("path\nx.ogg\nx.ogg\n", ".").ok());
 }
 
+TEST(CatalogueTest, MusicBrainzIdsAreSemicolonSeparatedCanonicalAndChecked) {
+  auto cat = Catalogue::Parse(
+      "path,MBID\nx.ogg, B9AD642E-B012-41C7-B72A-42CF4911F9FF;;"
+      "0d1e4b3c-2f5a-4c6d-8e9f-0a1b2c3d4e5f ; b9ad642e-b012-41c7-b72a-42cf4911f9ff\ny.ogg,\n",
+      "/music");
+  ASSERT_TRUE(cat.ok()) << cat.status().ToString();
+  EXPECT_EQ(cat->Find("/music/x.ogg")->musicbrainz_recording_ids,
+            (std::vector<std::string>{"b9ad642e-b012-41c7-b72a-42cf4911f9ff",
+                                      "0d1e4b3c-2f5a-4c6d-8e9f-0a1b2c3d4e5f"}));
+  EXPECT_TRUE(cat->Find("/music/y.ogg")->musicbrainz_recording_ids.empty());
+  auto bad = Catalogue::Parse(
+      "path,musicbrainz_recording_ids\nx.ogg,https://musicbrainz.org/recording/b9ad642e\n", "/m");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "row 2: 'https://musicbrainz.org/recording/b9ad642e' is not a MusicBrainz recording id "
+            "(a UUID like b9ad642e-b012-41c7-b72a-42cf4911f9ff, as on the recording's page at "
+            "musicbrainz.org)");
+}
+
 TEST(FileWalkerTest, WalksRecursivelyInSortedOrderAndSniffs) {
   TempDir dir = MakeTempDir();
   const fs::path d = dir.path();

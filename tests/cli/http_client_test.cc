@@ -42,9 +42,19 @@ TEST(ServerUrlTest, ParsesWhatUsersType) {
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->HostHeader(), "[::1]:8080");
   for (const char* bad :
-       {"", "https://x", "ftp://x", "http://u:p@x", "http://x/?q=1", "http://:80"}) {
+       {"", "ftp://x", "http://u:p@x", "https://u@x", "http://x/?q=1", "http://:80"}) {
     EXPECT_FALSE(ParseServerUrl(bad).ok()) << bad;
   }
+  auto tls = ParseServerUrl("https://registry.example/signet/");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, "443");
+  EXPECT_EQ(tls->HostHeader(), "registry.example");
+  EXPECT_EQ(tls->ToString(), "https://registry.example/signet");
+  auto tls_port = ParseServerUrl("https://127.0.0.1:8443");
+  ASSERT_TRUE(tls_port.ok());
+  EXPECT_EQ(tls_port->ToString(), "https://127.0.0.1:8443");
+  EXPECT_FALSE(ParseServerUrl("127.0.0.1:8443")->tls);
   EXPECT_EQ(EncodeComponent("a b/ü"), "a%20b%2F%C3%BC");
 }
 

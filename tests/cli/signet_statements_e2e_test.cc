@@ -299,6 +299,200 @@ TEST_F(SignetStatementsTest, ReRunsKeepTermsAndAReEncodeIsAlreadyRegistered) {
   EXPECT_TRUE(Contains(list.output, ": 1 live, 0 withdrawn")) << list.output;
 }
 
+// MusicBrainz recording ids from the catalogue CSV reach the signed
+// statement, the work record, `works list` and /v2/lookup, where pyacoustid
+// and beets' chroma plugin read them as MBIDs; a work without any answers no
+// recordings (never its work id where an MBID belongs); a re-run with ids
+// added to the CSV sets them on the registered work; a typo names its row.
+TEST_F(SignetStatementsTest, MusicBrainzIdsFromTheCsvAreWhatAcoustIdClientsRead) {
+  ASSERT_NO_FATAL_FAILURE(Excerpt("northerners", "catalogue/northerners.ogg"));
+  ASSERT_NO_FATAL_FAILURE(Excerpt("loyalists", "catalogue/loyalists.ogg"));
+  NewArtist("ada.key", "Ada");
+  const std::string mbid_a = "b9ad642e-b012-41c7-b72a-42cf4911f9ff";
+  const std::string mbid_b = "0d1e4b3c-2f5a-4c6d-8e9f-0a1b2c3d4e5f";
+  const std::string mbid_c = "6a1f2d3e-4b5c-4d6e-8f70-8192a3b4c5d6";
+  // Upper case as some pages show it; the CLI signs the canonical form.
+  std::ofstream(P("catalogue/catalogue.csv"))
+      << "path,title,musicbrainz_recording_ids\n"
+      << "northerners.ogg,Northerners," << mbid_a << ";B9AD642E-B012-41C7-B72A-42CF4911F9FF ; "
+      << mbid_b << "\n"
+      << "loyalists.ogg,Loyalists,\n";
+  const std::vector<std::string> reg_args = {
+      "register", "--key",       P("ada.key"), "--metadata", P("catalogue/catalogue.csv"),
+      "--lines",  P("catalogue")};
+  RunResult reg = Signet(reg_args);
+  ASSERT_EQ(reg.exit_code, 0) << reg.output;
+  const std::string north =
+      FirstMatch(reg.output, "northerners.ogg[^\n]*registered (wk_[0-9a-f]+)");
+  const std::string loyal = FirstMatch(reg.output, "loyalists.ogg[^\n]*registered (wk_[0-9a-f]+)");
+  ASSERT_FALSE(north.empty() || loyal.empty()) << reg.output;
+
+  RunResult list = Signet({"works", "list", "--key", P("ada.key")});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_TRUE(Contains(list.output, "Northerners  MusicBrainz: " + mbid_a + " " + mbid_b))
+      << list.output;
+  RunResult list_json = Signet({"works", "list", "--key", P("ada.key"), "--json"});
+  ASSERT_EQ(list_json.exit_code, 0) << list_json.output;
+  EXPECT_TRUE(Contains(list_json.output,
+                       "\"musicbrainz_recording_ids\":[\"" + mbid_a + "\",\"" + mbid_b + "\"]"))
+      << list_json.output;
+  EXPECT_TRUE(Contains(list_json.output, "\"musicbrainz_recording_ids\":[]")) << list_json.output;
+
+  const bool pyacoustid = fs::exists("/usr/lib/python3/dist-packages/acoustid.py");
+  auto lookup = [&](const std::string& file, const std::string& work,
+                    const std::vector<std::string>& mbids) {
+    std::vector<std::string> cmd = {
+        "/usr/bin/python3", std::string(SIGNET_SOURCE_DIR) + "/tests/e2e/musicbrainz_lookup.py",
+        std::to_string(server_->port()), P("catalogue/" + file), work};
+    cmd.insert(cmd.end(), mbids.begin(), mbids.end());
+    RunResult r = RunArgs(cmd);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(Contains(r.output, "OK")) << r.output;
+  };
+  if (pyacoustid) {
+    lookup("northerners.ogg", north, {mbid_a, mbid_b});
+    lookup("loyalists.ogg", loyal, {});
+  }
+
+  // The ids added to the CSV later: the re-run sets them (the journal does
+  // not skip a row with ids), terms and work id unchanged.
+  std::ofstream(P("catalogue/catalogue.csv"))
+      << "path,title,mbid\n"
+      << "northerners.ogg,Northerners," << mbid_a << ";" << mbid_b << "\n"
+      << "loyalists.ogg,Loyalists," << mbid_c << "\n";
+  RunResult rerun = Signet(reg_args);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+  EXPECT_TRUE(
+      Contains(rerun.output, "already registered " + loyal + ", MusicBrainz recording ids set"))
+      << rerun.output;
+  EXPECT_TRUE(Contains(rerun.output, "already registered " + north + "\n") ||
+              Contains(rerun.output, "already registered (" + north + ")"))
+      << rerun.output;
+  EXPECT_TRUE(Contains(rerun.output, "0 registered, 2 already registered (1 got MusicBrainz"))
+      << rerun.output;
+  if (pyacoustid) lookup("loyalists.ogg", loyal, {mbid_c});
+
+  // A typo is refused before anything is signed, naming the row.
+  std::ofstream(P("bad.csv")) << "path,mbid\n"
+                              << P("catalogue/loyalists.ogg") << ",6a1f2d3e-4b5c-4d6e-8f70\n";
+  RunResult bad = Signet({"register", "--key", P("ada.key"), "--metadata", P("bad.csv"), "--lines",
+                          P("catalogue/loyalists.ogg")});
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_TRUE(
+      Contains(bad.output, "row 2: '6a1f2d3e-4b5c-4d6e-8f70' is not a MusicBrainz recording id"))
+      << bad.output;
+}
+
+// `signet verify answers` checks what the CLI wrote: check's signed answers
+// file and register's --json answers, offline; with --server it proves the
+// log now extends them and the checkpoint this machine saw last (kept in the
+// state dir). A registry that serves a shorter log (ROLLBACK) or another
+// history (FORK) under the same key fails with exit status 1.
+TEST_F(SignetStatementsTest, VerifyAnswersProvesWhatTheCliWroteAndCatchesRollbackAndFork) {
+  ASSERT_NO_FATAL_FAILURE(Excerpt("northerners", "catalogue/northerners.ogg"));
+  NewArtist("ada.key", "Ada");
+  std::ofstream(P("no-genai.json")) << R"({"ai_generative_training": "notAllowed"})";
+  RunResult reg = Signet({"register", "--key", P("ada.key"), "--terms", P("no-genai.json"),
+                          "--json", P("registered.ndjson"), "--lines", P("catalogue")});
+  ASSERT_EQ(reg.exit_code, 0) << reg.output;
+  RunResult check = Signet({"check", "--purpose", "ai_generative_training", "--csv",
+                            P("report.csv"), "--lines", P("catalogue")});
+  ASSERT_EQ(check.exit_code, 3) << check.output;
+  ASSERT_EQ(fp::testing::RunCommand("curl -sf " + url_ + "/v1/log/key > " +
+                                    fp::testing::ShellQuote(P("log.vkey")))
+                .status,
+            0);
+  const std::string answers = P("report.csv.answers.ndjson");
+
+  RunResult offline =
+      SignetOffline({"verify", "answers", "--key", P("log.vkey"), answers, P("registered.ndjson")});
+  ASSERT_EQ(offline.exit_code, 0) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "1 answers for ai_generative_training")) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "not one byte changed")) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "2 accepted statements")) << offline.output;
+  EXPECT_TRUE(Contains(offline.output, "checked offline")) << offline.output;
+
+  // One verdict changed after the fact.
+  std::string text;
+  {
+    std::ifstream in(answers, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  const std::size_t at = text.find("\"notAllowed\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::ofstream(P("tampered.ndjson"), std::ios::binary)
+      << text.substr(0, at) << "\"allowed\"" << text.substr(at + 12);
+  RunResult tampered =
+      SignetOffline({"verify", "answers", "--key", P("log.vkey"), P("tampered.ndjson")});
+  EXPECT_EQ(tampered.exit_code, 1) << tampered.output;
+  EXPECT_TRUE(Contains(tampered.output, "the answer was changed after it was signed"))
+      << tampered.output;
+
+  const std::vector<std::string> online = {
+      "verify", "answers",     "--key",    P("log.vkey"), "--server",
+      url_,     "--state-dir", P("state"), answers,       P("registered.ndjson")};
+  RunResult first = SignetOffline(online);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_TRUE(Contains(first.output, "at size 3 (root")) << first.output;
+  EXPECT_TRUE(Contains(first.output, "extends every checkpoint above; 2 statements found"))
+      << first.output;
+  RunResult again = SignetOffline(online);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(Contains(again.output, "and the size 3 this machine saw last")) << again.output;
+
+  // The same log key and origin serving a fresh log: fewer entries than seen.
+  fs::create_directories(P("forked"));
+  fs::copy_file(dir_ / "data" / "server.key", dir_ / "forked" / "server.key");
+  testing::SignetdProcess forked(SIGNETD_BIN, dir_ / "forked");
+  ASSERT_TRUE(forked.Start()) << forked.StderrText();
+  const std::string forked_url = "http://127.0.0.1:" + std::to_string(forked.port());
+  const std::vector<std::string> log_only = {"verify",   "answers",  "--key",       P("log.vkey"),
+                                             "--server", forked_url, "--state-dir", P("state")};
+  RunResult rollback = SignetOffline(log_only);
+  EXPECT_EQ(rollback.exit_code, 1) << rollback.output;
+  EXPECT_TRUE(Contains(rollback.output,
+                       "ROLLBACK: the registry's log now has 0 entries, fewer "
+                       "than the checkpoint this machine saw last"))
+      << rollback.output;
+  // ... and then more entries than seen, with another history.
+  for (int i = 0; i < 4; ++i) {
+    const std::string key = P("other" + std::to_string(i) + ".key");
+    ASSERT_EQ(SignetOffline({"keygen", "--out", key}).exit_code, 0);
+    RunResult r = SignetOffline(
+        {"artist", "register", "--server", forked_url, "--key", key, "--name", "Other"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  RunResult fork = SignetOffline(log_only);
+  EXPECT_EQ(fork.exit_code, 1) << fork.output;
+  EXPECT_TRUE(Contains(fork.output, "FORK: the registry's log at size 4")) << fork.output;
+  // Nothing was saved from the forked log: the honest one still verifies.
+  RunResult honest = SignetOffline(
+      {"verify", "answers", "--key", P("log.vkey"), "--server", url_, "--state-dir", P("state")});
+  EXPECT_EQ(honest.exit_code, 0) << honest.output;
+  EXPECT_EQ(forked.Stop(), 0);
+}
+
+// `signet completion bash` completes commands, subcommands and options from
+// the command tree, as bash itself calls it.
+TEST_F(SignetStatementsTest, BashCompletionOffersTheCommandsAndOptionsThatExist) {
+  std::ofstream(P("complete.sh"))
+      << "source <(\"$1\" completion bash)\n"
+         "for w in 'signet wor' 'signet works l' 'signet works list --s' 'signet verify an' "
+         "'signet register --ca'; do\n"
+         "  COMP_WORDS=($w); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _signet\n"
+         "  echo \"$w -> ${COMPREPLY[*]}\"\n"
+         "done\n";
+  RunResult r = RunArgs({"bash", P("complete.sh"), SIGNET_CLI_BIN});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "signet wor -> works\nsignet works l -> list\nsignet works list --s -> --server\n"
+            "signet verify an -> answers\nsignet register --ca -> --ca-file\n");
+  RunResult zsh = SignetOffline({"completion", "zsh"});
+  EXPECT_EQ(zsh.exit_code, 2) << zsh.output;
+}
+
 // A registration sharing only a few seconds with another artist's work opens
 // no dispute (registry/STATEMENTS.md "Disputes"); a copy does.
 TEST_F(SignetStatementsTest, OnlyASubstantialOverlapOpensADispute) {

@@ -4,10 +4,11 @@
 Uses Debian's python3-acoustid (pyacoustid) exactly as an existing AcoustID
 client does, changing only the base URL: fingerprint a file (fpcalc), look it
 up (a gzip-compressed form POST), parse the answer with the library's own
-parser. Exits 0 when the expected work is found and a malformed fingerprint
-is refused the way AcoustID refuses it.
+parser. Exits 0 when the expected work is found (its MusicBrainz recording id
+as the recording, the work id in the result's "work_id") and a malformed
+fingerprint is refused the way AcoustID refuses it.
 
-usage: acoustid_lookup.py PORT AUDIO_FILE EXPECTED_WORK_ID EXPECTED_TITLE
+usage: acoustid_lookup.py PORT AUDIO_FILE EXPECTED_WORK_ID EXPECTED_MBID EXPECTED_TITLE
 """
 import sys
 
@@ -15,13 +16,16 @@ import acoustid
 
 
 def main():
-    port, path, expected_id, expected_title = sys.argv[1:5]
+    port, path, expected_work, expected_id, expected_title = sys.argv[1:6]
     acoustid.API_BASE_URL = "http://127.0.0.1:%s/v2/" % port
     acoustid.REQUEST_INTERVAL = 0
 
     duration, fingerprint = acoustid.fingerprint_file(path, force_fpcalc=True)
     response = acoustid.lookup("any-client-key", fingerprint, duration,
                                meta=["recordings", "releasegroups"])
+    if not any(r.get("work_id") == expected_work for r in response["results"]):
+        print("FAIL: work %s not among the results" % expected_work, response)
+        return 1
     results = list(acoustid.parse_lookup_result(response))
     print("results:", results)
     found = [r for r in results if r[1] == expected_id]

@@ -45,6 +45,20 @@ TEST(IdShapeTest, OnlyPrefixAndThirtyTwoLowercaseHexDigits) {
   EXPECT_FALSE(IsWellFormedDisputeId("dp_0123456789abcdef0123456789abcdeg"));
 }
 
+TEST(MusicBrainzIdTest, OnlyTheLowercaseUuidFormAndTypedFormsAreCanonicalised) {
+  EXPECT_TRUE(IsMusicBrainzId("b9ad642e-b012-41c7-b72a-42cf4911f9ff"));
+  EXPECT_FALSE(IsMusicBrainzId("B9AD642E-B012-41C7-B72A-42CF4911F9FF"));
+  EXPECT_FALSE(IsMusicBrainzId("b9ad642eb01241c7b72a42cf4911f9ff"));
+  EXPECT_FALSE(IsMusicBrainzId("b9ad642e-b012-41c7-b72a-42cf4911f9f"));
+  EXPECT_FALSE(IsMusicBrainzId("b9ad642e-b012-41c7-b72a-42cf4911f9fff"));
+  EXPECT_FALSE(IsMusicBrainzId("b9ad642e-b012-41c7b-72a-42cf4911f9ff"));
+  EXPECT_FALSE(IsMusicBrainzId("wk_0123456789abcdef0123456789abcdef"));
+  EXPECT_EQ(CanonicalMusicBrainzId(" B9AD642E-b012-41C7-B72A-42CF4911F9FF\t"),
+            "b9ad642e-b012-41c7-b72a-42cf4911f9ff");
+  EXPECT_EQ(CanonicalMusicBrainzId("{b9ad642e-b012-41c7-b72a-42cf4911f9ff}"), "");
+  EXPECT_EQ(CanonicalMusicBrainzId("https://musicbrainz.org/recording/x"), "");
+}
+
 TEST(Rfc3339Test, KnownInstants) {
   EXPECT_EQ(*ParseRfc3339Utc("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(*ParseRfc3339Utc("2026-11-23T12:00:00Z"), 1795435200 * kSecond);
@@ -153,6 +167,19 @@ TEST(ProblemTest, ExtensionMembersRoundTrip) {
   auto back = ParseProblem(text);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, p);
+  // The 409 of another file of a registered recording names the work.
+  Problem same;
+  same.title = "already exists";
+  same.status = 409;
+  same.detail = "work.register: same recording as wk_0123456789abcdef0123456789abcdef";
+  same.code = "already_exists";
+  same.field = "fingerprint";
+  same.work_id = "wk_0123456789abcdef0123456789abcdef";
+  const std::string same_text = ProblemToJson(same);
+  EXPECT_NE(same_text.find(R"("work_id":"wk_0123456789abcdef0123456789abcdef")"),
+            std::string::npos);
+  EXPECT_EQ(ParseProblem(same_text).value(), same);
+  EXPECT_FALSE(ParseProblem(R"({"work_id": 7})").ok());
 }
 
 TEST(ProblemTest, AbsentMembersStayEmptyAndWrongTypesAreRefused) {

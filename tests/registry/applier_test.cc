@@ -310,6 +310,7 @@ TEST_F(ApplierTest, TheSameArtistsReEncodeIsAlreadyRegistered) {
   EXPECT_EQ(d.status().code(), Code::kAlreadyExists);
   EXPECT_EQ(d.status().field(), "fingerprint");
   EXPECT_THAT(d.status().message(), HasSubstr("same recording as " + a_work));
+  EXPECT_EQ(d.status().work_id(), a_work);
   EXPECT_EQ(size_, size);
   finder_.overlaps = {{a_work, 60, 12}};  // half of it: a different recording of hers
   EXPECT_TRUE(MustApply(alice_.RegisterWork(Spec(3))).accepted.work_id.has_value());

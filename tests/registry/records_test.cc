@@ -55,6 +55,7 @@ Work SampleWork() {
   w.sha256 = std::string(64, 'c');
   w.isrc = "USRC17607839";
   w.fingerprint_length = 1470;
+  w.musicbrainz_recording_ids = {"b9ad642e-b012-41c7-b72a-42cf4911f9ff"};
   w.withdrawn = true;
   w.registered_at = 10;
   w.updated_at = 20;
@@ -133,6 +134,7 @@ TEST(RecordsTest, WorkRoundTrips) {
   EXPECT_EQ(back->isrc, w.isrc);
   EXPECT_FALSE(back->iswc.has_value());
   EXPECT_EQ(back->fingerprint_length, 1470u);
+  EXPECT_EQ(back->musicbrainz_recording_ids, w.musicbrainz_recording_ids);
   EXPECT_TRUE(back->withdrawn);
   EXPECT_EQ(back->open_disputes, w.open_disputes);
   EXPECT_EQ(back->terms, w.terms);

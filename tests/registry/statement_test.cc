@@ -236,6 +236,56 @@ TEST_F(StatementTest, MissingExtraAndWrongTypedFields) {
                  "field \"dispute\" must be a dispute id");
 }
 
+TEST_F(StatementTest, MusicBrainzRecordingIdsAreCanonicalDistinctUuids) {
+  const std::string a = "b9ad642e-b012-41c7-b72a-42cf4911f9ff";
+  const std::string b = "0d1e4b3c-2f5a-4c6d-8e9f-0a1b2c3d4e5f";
+  auto work = Parse("work.register",
+                    WorkBody() + R"(,"musicbrainz_recording_ids":[")" + a + R"(",")" + b + "\"]");
+  ASSERT_TRUE(work.ok()) << work.status().ToString();
+  EXPECT_EQ(std::get<WorkRegisterBody>(work->body).musicbrainz_recording_ids,
+            (std::vector<std::string>{a, b}));
+  // Absent: the registry keeps what it holds; [] clears it.
+  auto none = Parse("work.register", WorkBody());
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(std::get<WorkRegisterBody>(none->body).musicbrainz_recording_ids.has_value());
+  auto cleared = Parse("work.register", WorkBody() + R"(,"musicbrainz_recording_ids":[])");
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_EQ(std::get<WorkRegisterBody>(cleared->body).musicbrainz_recording_ids,
+            std::vector<std::string>{});
+
+  auto rejected = [&](std::string_view ids, std::string_view field, std::string_view needle) {
+    auto r =
+        Parse("work.register", WorkBody() + R"(,"musicbrainz_recording_ids":)" + std::string(ids));
+    ASSERT_FALSE(r.ok()) << ids;
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_EQ(r.status().field(), field) << ids;
+    EXPECT_THAT(r.status().message(), HasSubstr(std::string(needle))) << ids;
+  };
+  // Upper case, braces, no hyphens, a work id, one digit short: not the form
+  // MusicBrainz serves, so a client that compares strings would miss it.
+  const char* kNotMbid =
+      "is not a MusicBrainz recording id \"%s\": write the 36-character lowercase UUID";
+  for (std::string bad :
+       {"B9AD642E-B012-41C7-B72A-42CF4911F9FF", "{b9ad642e-b012-41c7-b72a-42cf4911f9ff}",
+        "b9ad642eb01241c7b72a42cf4911f9ff", "wk_0123456789abcdef0123456789abcdef",
+        "b9ad642e-b012-41c7-b72a-42cf4911f9f", "b9ad642e-b012-41c7-b72a_42cf4911f9ff",
+        "g9ad642e-b012-41c7-b72a-42cf4911f9ff"}) {
+    char needle[200];
+    std::snprintf(needle, sizeof needle, kNotMbid, bad.substr(0, 40).c_str());
+    rejected("[\"" + bad + "\"]", "musicbrainz_recording_ids[0]", needle);
+  }
+  rejected("[\"" + a + "\",\"" + a + "\"]", "musicbrainz_recording_ids[1]", "repeats " + a);
+  rejected("\"" + a + "\"", "musicbrainz_recording_ids", "must be an array of at most 20");
+  rejected("[7]", "musicbrainz_recording_ids[0]", "must be a string");
+  std::string many = "[";
+  for (int i = 0; i < 21; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "%s\"%08x-b012-41c7-b72a-42cf4911f9ff\"", i ? "," : "", i);
+    many += id;
+  }
+  rejected(many + "]", "musicbrainz_recording_ids", "at most 20 distinct");
+}
+
 TEST_F(StatementTest, OversizedPayload) {
   StatementLimits limits;
   limits.max_payload_bytes = 100;

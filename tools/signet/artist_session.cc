@@ -11,7 +11,7 @@ namespace signet::cli {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-Result<Submitted> SubmitOne(const std::string& server, const fs::path& key_file,
+Result<Submitted> SubmitOne(const ServerOption& server, const fs::path& key_file,
                             std::optional<std::string> artist_override,
                             protocol::StatementType type, const json::object& body) {
   SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<client::HttpClient> http, MakeClient(server));

@@ -27,6 +27,7 @@
 #include "protocol/answers.h"
 #include "protocol/statement_payload.h"
 #include "tools/signet/client/http_client.h"
+#include "tools/signet/server_option.h"
 
 namespace signet::cli {
 
@@ -68,7 +69,7 @@ class ArtistSession {
 
 // The one-statement commands (works withdraw, disputes open|resolve): a client
 // for `server`, a session for `key_file` (and `artist_override`), one Submit.
-Result<Submitted> SubmitOne(const std::string& server, const std::filesystem::path& key_file,
+Result<Submitted> SubmitOne(const ServerOption& server, const std::filesystem::path& key_file,
                             std::optional<std::string> artist_override,
                             protocol::StatementType type, const boost::json::object& body);
 

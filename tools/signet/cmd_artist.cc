@@ -18,7 +18,7 @@ namespace {
 namespace json = boost::json;
 
 struct ArtistArgs {
-  std::string server;
+  ServerOption server;
   std::string key;
   std::string artist;
   std::string name;

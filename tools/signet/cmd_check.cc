@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 struct CheckArgs {
-  std::string server;
+  ServerOption server;
   std::string purpose;
   std::vector<std::string> licences;
   std::string csv_out;
@@ -111,7 +111,8 @@ class Report {
       for (const auto& l : args_.licences) lic.emplace_back(l);
       json_ << "{\"purpose\":" << json::serialize(json::value(args_.purpose))
             << ",\"licences\":" << json::serialize(lic)
-            << ",\"server\":" << json::serialize(json::value(args_.server)) << ",\"checked_at\":"
+            << ",\"server\":" << json::serialize(json::value(args_.server.url))
+            << ",\"checked_at\":"
             << json::serialize(json::value(protocol::FormatRfc3339Utc(
                    protocol::SystemNowMicros(), protocol::TimeFraction::kNone)))
             << ",\"results\":[\n";

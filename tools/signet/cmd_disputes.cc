@@ -21,7 +21,7 @@ namespace {
 namespace json = boost::json;
 
 struct DisputesArgs {
-  std::string server;
+  ServerOption server;
   std::string key;
   std::string artist;
   std::string work;

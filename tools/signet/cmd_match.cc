@@ -20,7 +20,7 @@ namespace {
 namespace json = boost::json;
 
 struct MatchArgs {
-  std::string server;
+  ServerOption server;
   std::string file;
   bool json = false;
   bool local = false;

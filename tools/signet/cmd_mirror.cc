@@ -19,7 +19,8 @@ namespace signet::cli {
 namespace {
 
 struct MirrorArgs {
-  std::string server, out, key;
+  ServerOption server;
+  std::string out, key;
   WitnessFlags witnesses;
   bool quiet = false;
 };

@@ -8,6 +8,7 @@
 // untouched.
 #include <boost/json/serialize.hpp>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -37,15 +38,22 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 struct RegisterArgs {
-  std::string server;
+  ServerOption server;
   std::string key;
   std::string artist;
   std::string terms_file;
   std::string metadata;
   std::string journal;
+  std::string json_out;  // --json FILE: the registry's answers, one per line
   bool update_terms = false;
   BatchOptions batch;
 };
+
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const std::string& s : v) a.emplace_back(s);
+  return a;
+}
 
 struct Prepared {
   Result<LocalFingerprint> fp = Status::Internal("not fingerprinted");
@@ -55,6 +63,7 @@ struct Prepared {
 struct Summary {
   std::size_t registered = 0, already = 0, disputed = 0, failed = 0;
   std::size_t landmarked = 0;  // of `already`: gained the landmark print
+  std::size_t mbids_set = 0;   // of `already`: MusicBrainz ids set from the catalogue
   // --terms: set on new works, changed on registered ones (--update-terms),
   // left as they are on registered ones whose own terms differ.
   std::size_t terms_set = 0, terms_changed = 0, terms_left = 0;
@@ -94,6 +103,9 @@ json::object WorkBody(const fs::path& file, const Prepared& p, const WorkMetadat
   const std::string isrc = meta && !meta->isrc.empty() ? meta->isrc : p.tags.isrc;
   if (with_isrc && !isrc.empty()) b["isrc"] = isrc;
   if (meta && !meta->iswc.empty()) b["iswc"] = meta->iswc;
+  if (meta && !meta->musicbrainz_recording_ids.empty()) {
+    b["musicbrainz_recording_ids"] = Strings(meta->musicbrainz_recording_ids);
+  }
   return b;
 }
 
@@ -102,9 +114,12 @@ constexpr std::string_view kLandmarkTooLarge =
     "log's 65,535 bytes (recordings over about 10 minutes), so sped-up, pitch-shifted and "
     "reverberated copies of it are not found; register it as parts of at most 10 minutes for that";
 
-// The work.register that gives a work registered without a landmark print
-// its print: the work's metadata as the registry holds it, unchanged.
-json::object AmendBody(const protocol::Work& w, const LocalFingerprint& lf) {
+// The work.register that amends a registered work: its metadata as the
+// registry holds it, unchanged, plus the landmark print when `with_landmark`
+// (a work registered without one) and the catalogue's MusicBrainz recording
+// ids when `mbids` is given (leaving the field out keeps the registry's).
+json::object AmendBody(const protocol::Work& w, const LocalFingerprint& lf, bool with_landmark,
+                       const std::vector<std::string>* mbids) {
   json::object b;
   b["title"] = w.title;
   json::array credits;
@@ -117,24 +132,22 @@ json::object AmendBody(const protocol::Work& w, const LocalFingerprint& lf) {
   b["credits"] = std::move(credits);
   b["duration"] = w.duration_seconds;
   b["fingerprint"] = lf.compressed;
-  b["landmark"] = lf.landmark;
+  if (with_landmark && !lf.landmark.empty()) b["landmark"] = lf.landmark;
   if (w.sha256) b["sha256"] = *w.sha256;
   if (w.isrc) b["isrc"] = *w.isrc;
   if (w.iswc) b["iswc"] = *w.iswc;
+  if (mbids) b["musicbrainz_recording_ids"] = Strings(*mbids);
   return b;
 }
 
-// The work a registry refusal names: "work.register: same recording as wk_...".
+// The work a "same recording as wk_..." refusal names: the problem's work_id
+// member (registry/STATEMENTS.md "The same recording again").
 std::optional<std::string> SameRecordingAs(const Status& refusal) {
-  if (refusal.code() != Status::Code::kAlreadyExists || refusal.field() != "fingerprint") {
+  if (refusal.code() != Status::Code::kAlreadyExists || refusal.field() != "fingerprint" ||
+      !protocol::IsWellFormedWorkId(refusal.work_id())) {
     return std::nullopt;
   }
-  const std::string& m = refusal.message();
-  const std::size_t at = m.find("same recording as wk_");
-  if (at == std::string::npos) return std::nullopt;
-  std::string id = m.substr(at + 18, 35);
-  if (!protocol::IsWellFormedWorkId(id)) return std::nullopt;
-  return id;
+  return refusal.work_id();
 }
 
 std::string DisputeText(const protocol::Dispute& d) {
@@ -181,6 +194,17 @@ int RunRegister(const RegisterArgs& a) {
   auto journal = RegisterJournal::Open(journal_path);
   if (!journal.ok()) return ReportError(kCmd, journal.status());
 
+  // --json: every answer to an accepted statement (with its receipt), one per
+  // line, for `signet verify answers`.
+  std::ofstream answers;
+  if (!a.json_out.empty()) {
+    answers.open(a.json_out, std::ios::binary | std::ios::app);
+    if (!answers) return ReportError(kCmd, Status::IoError("cannot write " + a.json_out));
+  }
+  auto keep = [&](const Result<Submitted>& sub) {
+    if (sub.ok() && answers.is_open()) answers << sub->body << '\n' << std::flush;
+  };
+
   auto collected = CollectFiles(a.batch);
   if (!collected.ok()) return ReportError(kCmd, collected.status());
   const std::vector<fs::path>& files = *collected;
@@ -202,8 +226,12 @@ int RunRegister(const RegisterArgs& a) {
       [&](const fs::path& file) {
         Prepared p;
         const JournalEntry* done = journal->Find(file);
+        const WorkMetadata* row = catalogue ? catalogue->Find(file) : nullptr;
+        // A row with MusicBrainz ids is compared with the registry's again:
+        // they may have been added to the CSV since the file was registered.
+        const bool row_mbids = row && !row->musicbrainz_recording_ids.empty();
         if (done && done->terms == terms_hash && !a.update_terms &&
-            done->landmark == fp::kLandmarkFormatVersion) {
+            done->landmark == fp::kLandmarkFormatVersion && !row_mbids) {
           p.fp = Status::AlreadyExists(done->work);
           return p;
         }
@@ -234,6 +262,7 @@ int RunRegister(const RegisterArgs& a) {
         std::string outcome;
         bool already = false;
         bool landmarked = false;
+        bool mbids_set = false;
         std::string same_as;  // another file of a recording registered as this work
         std::optional<protocol::Work> registered;
         std::vector<std::string> disputes;
@@ -244,24 +273,47 @@ int RunRegister(const RegisterArgs& a) {
           already = true;
           auto w = DecodeAnswer(*existing, "GET work", protocol::WorkFromJson);
           if (w.ok()) registered = *w;
-          if (w.ok() && !w->withdrawn && w->landmark_peaks == 0) {
-            auto sub =
-                session->Submit(protocol::StatementType::kWorkRegister, AmendBody(*w, *p.fp));
-            if (!sub.ok() && sub.status().code() == Status::Code::kResourceExhausted) {
+          const bool add_landmark = w.ok() && !w->withdrawn && w->landmark_peaks == 0;
+          const bool set_mbids = w.ok() && !w->withdrawn && meta &&
+                                 !meta->musicbrainz_recording_ids.empty() &&
+                                 meta->musicbrainz_recording_ids != w->musicbrainz_recording_ids;
+          if (add_landmark || set_mbids) {
+            const auto* mbids = set_mbids ? &meta->musicbrainz_recording_ids : nullptr;
+            constexpr auto kWorkRegister = protocol::StatementType::kWorkRegister;
+            auto sub = session->Submit(kWorkRegister, AmendBody(*w, *p.fp, add_landmark, mbids));
+            keep(sub);
+            // Too large with the print: said so; the ids still go, without it.
+            const bool too_large = !sub.ok() &&
+                                   sub.status().code() == Status::Code::kResourceExhausted &&
+                                   add_landmark;
+            if (too_large) {
               progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
+              if (set_mbids) {
+                sub = session->Submit(kWorkRegister, AmendBody(*w, *p.fp, false, mbids));
+                keep(sub);
+              }
+            }
+            const std::string what = add_landmark && set_mbids
+                                         ? "adding its landmark print and MusicBrainz ids"
+                                     : add_landmark ? "adding its landmark print"
+                                                    : "setting its MusicBrainz ids";
+            if (too_large && !set_mbids) {
+              // Nothing else to send.
             } else if (!sub.ok()) {
               if (sub.status().code() == Status::Code::kUnavailable) {
                 fatal = sub.status();
                 return false;
               }
               ++sum.failed;
-              sum.failure_lines.push_back(
-                  shown + ": registered as " + work_id +
-                  " but adding its landmark print failed: " + sub.status().message());
-              progress.Tick(shown, "failed to add the landmark print: " + sub.status().message());
+              sum.failure_lines.push_back(shown + ": registered as " + work_id + " but " + what +
+                                          " failed: " + sub.status().message());
+              progress.Tick(shown, what + " failed: " + sub.status().message());
               return !Interrupted();
             } else {
-              landmarked = true;
+              landmarked =
+                  add_landmark && sub->accepted.work && sub->accepted.work->landmark_peaks > 0;
+              mbids_set = set_mbids;
+              if (sub->accepted.work) registered = *sub->accepted.work;
             }
           }
         } else if (existing.status().code() != Status::Code::kNotFound) {
@@ -279,6 +331,7 @@ int RunRegister(const RegisterArgs& a) {
               progress.Note("note: " + shown + ": " + std::string(kLandmarkTooLarge));
               r = session->Submit(kWorkRegister, body);
             }
+            keep(r);
             return r;
           };
           auto sub = submit(WorkBody(file, p, meta, artist_name, true));
@@ -338,6 +391,7 @@ int RunRegister(const RegisterArgs& a) {
         if (send_terms) {
           auto t = session->Submit(protocol::StatementType::kWorkTerms,
                                    json::object{{"work", work_id}, {"terms", *terms}});
+          keep(t);
           if (!t.ok()) {
             ++sum.failed;
             sum.failure_lines.push_back(shown + ": registered as " + work_id +
@@ -360,6 +414,10 @@ int RunRegister(const RegisterArgs& a) {
             ++sum.landmarked;
             outcome += ", landmark print added";
           }
+          if (mbids_set) {
+            ++sum.mbids_set;
+            outcome += ", MusicBrainz recording ids set";
+          }
         } else {
           ++sum.registered;
           outcome = "registered " + work_id;
@@ -380,6 +438,7 @@ int RunRegister(const RegisterArgs& a) {
   std::printf("%zu files: %zu registered, %zu already registered", files.size(), sum.registered,
               sum.already);
   if (sum.landmarked) std::printf(" (%zu gained the landmark print)", sum.landmarked);
+  if (sum.mbids_set) std::printf(" (%zu got MusicBrainz recording ids)", sum.mbids_set);
   std::printf(", %zu disputed, %zu failed\n", sum.disputed, sum.failed);
   if (terms) {
     std::printf("terms from %s: set on %zu new works, replaced on %zu, %zu left as they are\n",
@@ -427,6 +486,9 @@ void AddRegisterCommand(CLI::App& app, Commands& commands) {
   cmd->add_option("--metadata", args->metadata, "Catalogue CSV (columns below)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--journal", args->journal, "Resume journal (default: KEYFILE.journal)");
+  cmd->add_option("--json", args->json_out,
+                  "Append the registry's answer to every accepted statement (with its log "
+                  "receipt) to this file, one JSON object per line, for `signet verify answers`");
   cmd->add_flag("--update-terms", args->update_terms,
                 "Also replace the own terms of works already registered with --terms");
   AddBatchOptions(*cmd, args->batch);
@@ -438,6 +500,9 @@ void AddRegisterCommand(CLI::App& app, Commands& commands) {
       "  iswc      ISWC, e.g. T-034.524.680-1\n"
       "  credits   \"Name:role;Name:role\", e.g. \"Ada Lovelace:composer;Bo:performer\"\n"
       "  artist    performing artist (informational)\n"
+      "  musicbrainz_recording_ids (or mbid)\n"
+      "            MusicBrainz recording ids separated by ';' (AcoustID clients such as\n"
+      "            beets and Picard get them from /v2/lookup); re-running with new ids sets them\n"
       "Without a CSV row, title, artist, composer and ISRC come from the file's tags, the\n"
       "title else from the file name, and the credit else is you as performer.\n\n"
       "Safe to interrupt (Ctrl-C) and re-run: files already registered are skipped, and\n"

@@ -25,7 +25,7 @@ std::vector<std::string> ExportFormatNames() {
 }
 
 struct TermsArgs {
-  std::string server;
+  ServerOption server;
   std::string key;
   std::string work;
   bool catalogue_default = false;

@@ -1,8 +1,12 @@
 // signet verify receipt|consistency|checkpoint|statement: offline checks of
 // what a Signet registry handed out, optionally requiring k of n named
-// witnesses to have cosigned the checkpoint. All verification logic lives in
-// crypto/ (receipt.h, checkpoint.h, cosignature.h, dsse.h); this file reads
-// files and prints results.
+// witnesses to have cosigned the checkpoint; signet verify answers: the files
+// the CLI writes (check's OUT.answers.ndjson, the --json answers of register
+// and the statement commands), with --server also against the registry's
+// log now and the last checkpoint this machine saw (saved_answers.h). All
+// verification logic lives in crypto/ (receipt.h, checkpoint.h,
+// cosignature.h, dsse.h) and saved_answers.h; this file reads files and
+// prints results.
 // Exit status 0 when the check passes, 1 when it fails or input is unusable.
 #include <cstdio>
 #include <fstream>
@@ -19,6 +23,9 @@
 #include "crypto/receipt.h"
 #include "tools/signet/commands.h"
 #include "tools/signet/log_keys.h"
+#include "tools/signet/saved_answers.h"
+#include "tools/signet/server_option.h"
+#include "tools/signet/whole_file.h"
 
 namespace signet::cli {
 namespace {
@@ -183,6 +190,103 @@ int RunStatement(const StatementArgs& a) {
   return kExitOk;
 }
 
+struct AnswersArgs {
+  std::string key, state_dir;
+  std::vector<std::string> files;
+  ServerOption server;
+};
+
+std::string Root(const crypto::Digest& d) { return crypto::Base64Encode(crypto::ByteView(d)); }
+
+int RunAnswers(const AnswersArgs& a) {
+  Result<crypto::note::Verifier> v = LoadLogVerifier(a.key);
+  if (!v.ok()) return Fail(v.status());
+  // What the files commit to, to prove against the log now (with --server).
+  std::vector<std::pair<LoggedState, std::string>> states;
+  std::vector<std::pair<VerifiedAcceptance, std::string>> statements;
+  for (const std::string& file : a.files) {
+    // The user's own file, perhaps the answer to 100k items: not bounded.
+    Result<std::string> bytes = ReadWholeFile(file);
+    if (!bytes.ok()) return Fail(bytes.status());
+    if (LooksLikeCheckAnswers(*bytes)) {
+      auto check = VerifyCheckAnswers(*bytes, *v);
+      if (!check.ok()) return Fail(check.status().WithContext(file));
+      std::printf(
+          "OK: %s: %llu answers for %s, signed %s by log %s at size %llu (root %s); not one "
+          "byte changed\n",
+          file.c_str(), static_cast<unsigned long long>(check->items), check->purpose.c_str(),
+          check->time.c_str(), check->checkpoint.origin.c_str(),
+          static_cast<unsigned long long>(check->checkpoint.size),
+          Root(check->checkpoint.root).c_str());
+      states.emplace_back(check->checkpoint, "the checkpoint " + file + " was answered against");
+      continue;
+    }
+    auto accepted = VerifyAcceptedAnswers(*bytes, *v);
+    if (!accepted.ok()) return Fail(accepted.status().WithContext(file));
+    std::printf("OK: %s: %zu accepted statements, each proved in its signed checkpoint:\n",
+                file.c_str(), accepted->size());
+    for (const VerifiedAcceptance& s : *accepted) {
+      std::printf("  %s %s: leaf %llu of log %s at size %llu\n", s.type.c_str(),
+                  s.statement_id.c_str(), static_cast<unsigned long long>(s.leaf_index),
+                  s.checkpoint.origin.c_str(), static_cast<unsigned long long>(s.checkpoint.size));
+      states.emplace_back(s.checkpoint, "the receipt of " + s.statement_id + " in " + file);
+      statements.emplace_back(s, file);
+    }
+  }
+  if (a.server.url.empty()) {
+    std::printf(
+        "note: checked offline; add --server URL to prove the registry's log still holds "
+        "them, has not forked, and extends the checkpoint this machine saw last\n");
+    return kExitOk;
+  }
+  auto http = MakeClient(a.server);
+  if (!http.ok()) return Fail(http.status());
+  RegistryGet get = [&](const std::string& path) { return (*http)->Get(path); };
+  Result<std::string> note = get("/v1/log/checkpoint");
+  if (!note.ok()) return Fail(note.status().WithContext("GET /v1/log/checkpoint"));
+  Result<crypto::Checkpoint> now = crypto::OpenCheckpoint(*note, *v);
+  if (!now.ok()) return Fail(now.status().WithContext("the registry's checkpoint"));
+  const CheckpointMemory memory(a.state_dir.empty() ? CheckpointMemory::DefaultDir()
+                                                    : std::filesystem::path(a.state_dir));
+  auto seen = memory.Load(now->origin, *v);
+  if (!seen.ok()) return Fail(seen.status());
+  if (*seen) {
+    const LoggedState last{(*seen)->origin, (*seen)->size, (*seen)->root};
+    Status s = ProveExtends(
+        last, *now, get,
+        "the checkpoint this machine saw last (" + memory.PathFor(now->origin).string() + ")");
+    if (!s.ok()) return Fail(s);
+  }
+  for (const auto& [state, what] : states) {
+    if (Status s = ProveExtends(state, *now, get, what); !s.ok()) return Fail(s);
+  }
+  // The statements themselves, as the log serves them.
+  for (const auto& [s, file] : statements) {
+    auto entry = get("/v1/log/entries/" + std::to_string(s.leaf_index));
+    if (!entry.ok())
+      return Fail(entry.status().WithContext("log entry " + std::to_string(s.leaf_index)));
+    const crypto::Digest id = crypto::Sha256(*entry);
+    if (crypto::merkle::LeafHash(*entry) != s.leaf_hash ||
+        crypto::HexEncode(crypto::ByteView(id)) != s.statement_id) {
+      return Fail(Status::FailedPrecondition("log entry " + std::to_string(s.leaf_index) +
+                                             " is not statement " + s.statement_id + " that " +
+                                             file + " says was accepted there"));
+    }
+  }
+  if (Status s = memory.Save(now->origin, *note); !s.ok()) return Fail(s);
+  std::printf("OK: the registry's log %s at size %llu (root %s) extends ", now->origin.c_str(),
+              static_cast<unsigned long long>(now->size), Root(now->root).c_str());
+  if (!states.empty()) std::printf("every checkpoint above%s", *seen ? " and " : "");
+  if (*seen) {
+    std::printf("the size %llu this machine saw last",
+                static_cast<unsigned long long>((*seen)->size));
+  }
+  if (states.empty() && !*seen) std::printf("nothing yet (first run)");
+  std::printf("; %zu statements found in it as accepted; saved as the last seen (%s)\n",
+              statements.size(), memory.PathFor(now->origin).c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddVerifyCommand(CLI::App& app, Commands& commands) {
@@ -248,6 +352,41 @@ void AddVerifyCommand(CLI::App& app, Commands& commands) {
       "Example:\n"
       "  signet verify statement ada-optout.json --public-key ada.key.pub");
   commands.Add(statement, [s] { return RunStatement(*s); });
+
+  auto w = std::make_shared<AnswersArgs>();
+  CLI::App* answers = verify->add_subcommand(
+      "answers",
+      "Verify what signet wrote (check's *.answers.ndjson, --json answers with receipts), "
+      "and with --server that the log still holds them and has not forked");
+  answers->add_option("files", w->files,
+                      "OUT.answers.ndjson of `signet check`, or the --json output of "
+                      "`signet register` and the statement commands");
+  answers->add_option("--key", w->key, "Log verifier key, or a file holding it")->required();
+  answers->add_option("--server", w->server.url,
+                      "Also fetch the log's checkpoint and consistency proofs from this registry");
+  answers->add_option("--ca-file", w->server.ca_file, "https: CA certificates to trust (PEM)")
+      ->check(CLI::ExistingFile);
+  answers->add_option("--state-dir", w->state_dir,
+                      "Where the last checkpoint seen of each log is kept (default: "
+                      "$SIGNET_STATE_DIR, $XDG_STATE_HOME/signet or ~/.local/state/signet)");
+  answers->footer(
+      "Offline it checks every signature, hash and inclusion proof in the files. With\n"
+      "--server it also proves, with the registry's consistency proofs, that its log now\n"
+      "extends every checkpoint the files name and the last checkpoint this machine saw\n"
+      "(then saves the new one), and that each accepted statement is the log's entry at\n"
+      "its index. A log that shrank (ROLLBACK) or rewrote its history (FORK) fails.\n"
+      "With no files and --server: only the log against the last checkpoint seen.\n"
+      "Exit status: 0 verified, 1 failed or unusable input.\n\n"
+      "Examples:\n"
+      "  signet verify answers --key log.vkey report.csv.answers.ndjson\n"
+      "  signet register --key ada.key --json registered.ndjson catalogue/\n"
+      "  signet verify answers --key log.vkey --server $SIGNET_SERVER registered.ndjson");
+  commands.Add(answers, [w] {
+    if (w->files.empty() && w->server.url.empty()) {
+      return Fail(Status::InvalidArgument("give answer files, --server URL, or both"));
+    }
+    return RunAnswers(*w);
+  });
 }
 
 }  // namespace signet::cli

@@ -19,7 +19,7 @@ namespace {
 namespace json = boost::json;
 
 struct WorksArgs {
-  std::string server;
+  ServerOption server;
   std::string key;
   std::string artist;
   std::string work;
@@ -52,6 +52,10 @@ int RunWorksList(const WorksArgs& a) {
     }
     std::printf("%s  %-9s %6s  %s", w.id.c_str(), w.withdrawn ? "withdrawn" : "live",
                 FormatClock(w.duration_seconds).c_str(), w.title.c_str());
+    if (!w.musicbrainz_recording_ids.empty()) {
+      std::printf("  MusicBrainz:");
+      for (const std::string& m : w.musicbrainz_recording_ids) std::printf(" %s", m.c_str());
+    }
     if (!w.open_disputes.empty()) {
       std::printf("  DISPUTED:");
       for (const std::string& d : w.open_disputes) std::printf(" %s", d.c_str());
@@ -102,7 +106,8 @@ void AddWorksCommand(CLI::App& app, Commands& commands) {
   list->add_flag("--withdrawn", args->withdrawn, "Also list withdrawn works");
   list->add_flag("--json", args->json, "Print the works as a JSON array (the registry's objects)");
   list->footer(
-      "One line per work: id, live or withdrawn, duration, title, open disputes.\n"
+      "One line per work: id, live or withdrawn, duration, title, MusicBrainz recording\n"
+      "ids, open disputes.\n"
       "Exit status: 0 listed, 1 error (e.g. unknown artist), 2 usage.\n\n"
       "Examples:\n"
       "  signet works list --key ada.key\n"

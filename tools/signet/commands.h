@@ -57,4 +57,8 @@ void AddVerifyCommand(CLI::App& app, Commands& commands);
 // signet mirror: a verified local copy of the log through its tiles (cmd_mirror.cc).
 void AddMirrorCommand(CLI::App& app, Commands& commands);
 
+// signet completion bash: a completion script made from `app`'s command tree
+// (cmd_completion.cc). REQUIRES: `app` outlives the run; call it last.
+void AddCompletionCommand(CLI::App& app, Commands& commands);
+
 }  // namespace signet::cli

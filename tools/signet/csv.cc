@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "protocol/ids.h"
+
 namespace signet::cli {
 namespace fs = std::filesystem;
 
@@ -143,6 +145,27 @@ Result<std::vector<Credit>> ParseCredits(std::string_view text) {
   return out;
 }
 
+Result<std::vector<std::string>> ParseMusicBrainzIds(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(';', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string part = Trim(text.substr(start, end - start));
+    start = end + 1;
+    if (part.empty()) continue;
+    std::string id = protocol::CanonicalMusicBrainzId(part);
+    if (id.empty()) {
+      return Status::InvalidArgument(
+          "'" + part +
+          "' is not a MusicBrainz recording id (a UUID like b9ad642e-b012-41c7-b72a-42cf4911f9ff, "
+          "as on the recording's page at musicbrainz.org)");
+    }
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(std::move(id));
+  }
+  return out;
+}
+
 Result<Catalogue> Catalogue::Load(const fs::path& csv_path) {
   std::ifstream in(csv_path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read metadata file " + csv_path.string());
@@ -156,7 +179,7 @@ Result<Catalogue> Catalogue::Load(const fs::path& csv_path) {
 Result<Catalogue> Catalogue::Parse(std::string_view text, const fs::path& base_dir) {
   SIGNET_ASSIGN_OR_RETURN(std::vector<CsvRow> rows, ParseCsv(text));
   if (rows.empty()) return Status::InvalidArgument("empty catalogue: expected a header row");
-  enum Col { kPath, kTitle, kIsrc, kIswc, kCredits, kArtist };
+  enum Col { kPath, kTitle, kIsrc, kIswc, kCredits, kArtist, kMbids };
   std::vector<Col> cols;
   bool has_path = false;
   for (const std::string& raw : rows[0]) {
@@ -174,9 +197,12 @@ Result<Catalogue> Catalogue::Parse(std::string_view text, const fs::path& base_d
       cols.push_back(kCredits);
     } else if (h == "artist") {
       cols.push_back(kArtist);
+    } else if (h == "musicbrainz_recording_ids" || h == "mbid") {
+      cols.push_back(kMbids);
     } else {
-      return Status::InvalidArgument("unknown column '" + raw +
-                                     "'; known columns: path, title, isrc, iswc, credits, artist");
+      return Status::InvalidArgument(
+          "unknown column '" + raw +
+          "'; known columns: path, title, isrc, iswc, credits, artist, musicbrainz_recording_ids");
     }
   }
   if (!has_path) return Status::InvalidArgument("the header needs a 'path' (or 'file') column");
@@ -212,6 +238,12 @@ Result<Catalogue> Catalogue::Parse(std::string_view text, const fs::path& base_d
           auto credits = ParseCredits(v);
           if (!credits.ok()) return credits.status().WithContext(where);
           m.credits = std::move(*credits);
+          break;
+        }
+        case kMbids: {
+          auto ids = ParseMusicBrainzIds(v);
+          if (!ids.ok()) return ids.status().WithContext(where);
+          m.musicbrainz_recording_ids = std::move(*ids);
           break;
         }
       }

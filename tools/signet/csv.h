@@ -12,6 +12,10 @@
 //   iswc            ISWC, e.g. T-034.524.680-1
 //   credits         "Name:role;Name:role", e.g. "Ada Lovelace:composer;Bo:performer"
 //   artist          display name of the performing artist (informational)
+//   musicbrainz_recording_ids (or mbid)
+//                   MusicBrainz recording ids separated by ';', UUIDs as
+//                   MusicBrainz shows them (upper case is lowered); each is
+//                   checked here, so a typo names its row before anything is signed
 // Empty cells mean "not given" (the file's tags are used for title and ISRC).
 //
 // Thread safety: values; no shared state.
@@ -51,7 +55,12 @@ struct WorkMetadata {
   std::string iswc;
   std::string artist;
   std::vector<Credit> credits;
+  std::vector<std::string> musicbrainz_recording_ids;  // canonical MBIDs, distinct
 };
+
+// "id;id" -> canonical MusicBrainz ids (protocol/ids.h), in order, repeats
+// dropped. Errors name the part that is not an MBID.
+Result<std::vector<std::string>> ParseMusicBrainzIds(std::string_view text);
 
 class Catalogue {
  public:

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   cli::AddKeygenCommand(app, commands);
   cli::AddVerifyCommand(app, commands);
   cli::AddMirrorCommand(app, commands);
+  cli::AddCompletionCommand(app, commands);
   if (!CommandWordsExist(app, argc, argv)) return cli::kExitUsage;
   try {
     app.parse(argc, argv);

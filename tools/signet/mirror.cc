@@ -12,8 +12,8 @@
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
 #include "crypto/tiles.h"
-#include "tools/signet/whole_file.h"
 #include "tools/signet/statement_auditor.h"
+#include "tools/signet/whole_file.h"
 
 namespace signet::cli {
 namespace {
@@ -29,32 +29,6 @@ Status Inconsistent(std::string what) {
 }
 
 Result<std::string> ReadFile(const fs::path& p) { return ReadWholeFile(p); }
-
-Status FsyncPath(const fs::path& p, int flags) {
-  const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("cannot open " + p.string() + " to sync it");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : Status::IoError("cannot sync " + p.string());
-}
-
-// Writes `data` to `p` durably: a temporary file, fsync, rename, fsync of the directory.
-Status WriteFileSynced(const fs::path& p, std::string_view data) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  if (ec) return Status::IoError("cannot create " + p.parent_path().string() + ": " + ec.message());
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.flush();
-    if (!out) return Status::IoError("cannot write " + tmp.string() + " (disk full?)");
-  }
-  SIGNET_RETURN_IF_ERROR(FsyncPath(tmp, O_RDONLY));
-  fs::rename(tmp, p, ec);
-  if (ec) return Status::IoError("cannot rename " + tmp.string() + ": " + ec.message());
-  return FsyncPath(p.parent_path(), O_RDONLY | O_DIRECTORY);
-}
 
 // The committed mirror's tiles. A tile may be found wider than asked (an
 // update interrupted after moving its files): its prefix is the same tile.

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "protocol/problem.h"
+#include "tools/signet/client/stream.h"
 
 namespace signet::client {
 namespace {
@@ -35,41 +36,10 @@ using tcp = net::ip::tcp;
 using boost::system::error_code;
 constexpr auto kUse = net::as_tuple(net::use_awaitable);
 
-// Why a socket operation failed, in words a user can act on.
-std::string Explain(const error_code& ec) {
-  if (ec == net::error::connection_refused) return "connection refused (is signetd running?)";
-  if (ec == beast::error::timeout) return "timed out (is the server overloaded or unreachable?)";
-  if (ec == net::error::host_not_found || ec == net::error::host_not_found_try_again) {
-    return "host not found (check the --server URL)";
-  }
-  if (ec == http::error::end_of_stream || ec == net::error::eof) {
-    return "the server closed the connection";
-  }
-  return ec.message();
-}
-
-Status TransportError(const ServerUrl& server, std::string_view what, const error_code& ec) {
-  return Status::Unavailable(std::string(what) + " " + server.ToString() + ": " + Explain(ec));
-}
-
 // True when `ec` on a reused keep-alive connection means the server had closed
 // it while idle, so the request can be sent again on a fresh connection.
 bool IsStaleConnection(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == net::error::eof ||
-         ec == net::error::connection_reset || ec == net::error::broken_pipe;
-}
-
-net::awaitable<error_code> Connect(const ServerUrl& server, const ClientOptions& options,
-                                   beast::tcp_stream& stream) {
-  tcp::resolver resolver(co_await net::this_coro::executor);
-  auto [rec, results] = co_await resolver.async_resolve(server.host, server.port, kUse);
-  if (rec) co_return rec;
-  stream.expires_after(options.connect_timeout);
-  auto [cec, endpoint] = co_await stream.async_connect(results, kUse);
-  if (cec) co_return cec;
-  error_code ignored;
-  stream.socket().set_option(tcp::no_delay(true), ignored);
-  co_return error_code{};
+  return IsEndOfStream(ec) || ec == net::error::connection_reset || ec == net::error::broken_pipe;
 }
 
 }  // namespace
@@ -103,7 +73,9 @@ Status StatusFromResponse(const Response& response) {
   if (problem) {
     if (auto code = protocol::StatusCodeFromProblemCode(problem->code);
         code && *code != Status::Code::kOk) {
-      return Status(*code, std::move(message)).WithField(problem->field);
+      return Status(*code, std::move(message))
+          .WithField(problem->field)
+          .WithWorkId(problem->work_id);
     }
   }
   using C = Status::Code;
@@ -140,7 +112,7 @@ Status StatusFromResponse(const Response& response) {
       break;
   }
   Status status(code, std::move(message));
-  return problem ? status.WithField(problem->field) : status;
+  return problem ? status.WithField(problem->field).WithWorkId(problem->work_id) : status;
 }
 
 // ---- HttpClient -------------------------------------------------------------
@@ -149,7 +121,11 @@ struct HttpClient::Impl {
   ServerUrl server;
   ClientOptions options;
   net::io_context ioc;
-  std::optional<beast::tcp_stream> stream;
+  // https: the context every connection verifies with (null for http), or
+  // why it could not be made (an unreadable --ca-file), reported per request.
+  std::shared_ptr<TlsContext> tls;
+  Status tls_error;
+  std::optional<Stream> stream;
   beast::flat_buffer buffer;
 
   // One attempt over the current connection (opening one when needed).
@@ -158,24 +134,30 @@ struct HttpClient::Impl {
   net::awaitable<void> Attempt(http::request<http::string_body>& req, Result<Response>& out,
                                bool& stale) {
     stale = false;
-    const bool reused = stream.has_value() && stream->socket().is_open();
+    if (!tls_error.ok()) {
+      out = tls_error;
+      co_return;
+    }
+    const bool reused = stream.has_value() && stream->tcp().socket().is_open();
     if (!reused) {
-      stream.emplace(ioc);
+      stream.emplace(ioc, tls);
       buffer.clear();
-      error_code ec = co_await Connect(server, options, *stream);
-      if (ec) {
+      Status connected = co_await stream->Connect(server, options);
+      if (!connected.ok()) {
         stream.reset();
-        out = TransportError(server, "cannot connect to", ec);
+        out = std::move(connected);
         co_return;
       }
     }
-    stream->expires_after(options.io_timeout);
-    auto [wec, wn] = co_await http::async_write(*stream, req, kUse);
+    stream->tcp().expires_after(options.io_timeout);
+    auto [wec, wn] =
+        co_await stream->Visit([&](auto& s) { return http::async_write(s, req, kUse); });
     if (!wec) {
       http::response_parser<http::string_body> parser;
       parser.body_limit(options.max_response_bytes);
-      stream->expires_after(options.io_timeout);
-      auto [rec, rn] = co_await http::async_read(*stream, buffer, parser, kUse);
+      stream->tcp().expires_after(options.io_timeout);
+      auto [rec, rn] = co_await stream->Visit(
+          [&](auto& s) { return http::async_read(s, buffer, parser, kUse); });
       if (!rec) {
         auto& res = parser.get();
         Response r;
@@ -183,8 +165,7 @@ struct HttpClient::Impl {
         r.content_type = std::string(res[http::field::content_type]);
         r.body = std::move(res.body());
         if (!res.keep_alive()) {
-          error_code ignored;
-          stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+          stream->Close();
           stream.reset();
         }
         out = std::move(r);
@@ -207,6 +188,12 @@ struct HttpClient::Impl {
 HttpClient::HttpClient(ServerUrl server, ClientOptions options) : impl_(new Impl) {
   impl_->server = std::move(server);
   impl_->options = std::move(options);
+  auto tls = MakeTlsContext(impl_->server, impl_->options);
+  if (tls.ok()) {
+    impl_->tls = std::move(*tls);
+  } else {
+    impl_->tls_error = tls.status();
+  }
 }
 HttpClient::~HttpClient() = default;
 
@@ -262,9 +249,11 @@ struct NdjsonCall::State {
   std::function<Status(std::string_view)> on_line;
 
   net::io_context ioc;
-  beast::tcp_stream stream{ioc};
-  net::steady_timer wake{ioc};  // the writer sleeps on it while the queue is empty
-  net::steady_timer tick{ioc};  // the watchdog's period
+  std::shared_ptr<TlsContext> tls;
+  Status tls_error;
+  std::optional<Stream> stream;  // made on the I/O thread's first step
+  net::steady_timer wake{ioc};   // the writer sleeps on it while the queue is empty
+  net::steady_timer tick{ioc};   // the watchdog's period
   std::thread io_thread;
 
   // Shared between the producer thread and the I/O thread.
@@ -289,8 +278,7 @@ struct NdjsonCall::State {
       if (error.ok()) error = std::move(s);
     }
     space.notify_all();
-    error_code ignored;
-    stream.socket().close(ignored);
+    if (stream) stream->Close();
     wake.cancel();
     tick.cancel();
   }
@@ -301,12 +289,11 @@ struct NdjsonCall::State {
   }
 
   net::awaitable<void> Run() {
-    error_code ec = co_await Connect(server, options, stream);
-    if (ec) {
-      Fail(TransportError(server, "cannot connect to", ec));
-      co_return;
-    }
-    stream.expires_never();
+    if (!tls_error.ok()) co_return Fail(tls_error);
+    stream.emplace(ioc, tls);
+    Status connected = co_await stream->Connect(server, options);
+    if (!connected.ok()) co_return Fail(std::move(connected));
+    stream->tcp().expires_never();
     auto ex = co_await net::this_coro::executor;
     net::co_spawn(ex, Writer(), net::detached);
     net::co_spawn(ex, Reader(), net::detached);
@@ -321,8 +308,9 @@ struct NdjsonCall::State {
     req.set(http::field::accept, "application/x-ndjson, application/problem+json");
     req.chunked(true);
     http::request_serializer<http::empty_body> sr{req};
-    stream.expires_after(options.io_timeout);
-    auto [hec, hn] = co_await http::async_write_header(stream, sr, kUse);
+    stream->tcp().expires_after(options.io_timeout);
+    auto [hec, hn] =
+        co_await stream->Visit([&](auto& s) { return http::async_write_header(s, sr, kUse); });
     if (hec) co_return WriterFailed(hec);
     for (;;) {
       std::string batch;
@@ -340,9 +328,10 @@ struct NdjsonCall::State {
           if (!error.ok() || reader_done || !queue.empty() || closing) continue;
           writer_waiting = false;
           l2.unlock();
-          stream.expires_after(options.io_timeout);
-          auto [kec, kn] =
-              co_await net::async_write(stream, http::make_chunk(net::buffer("\n", 1)), kUse);
+          stream->tcp().expires_after(options.io_timeout);
+          auto [kec, kn] = co_await stream->Visit([&](auto& s) {
+            return net::async_write(s, http::make_chunk(net::buffer("\n", 1)), kUse);
+          });
           if (kec) co_return WriterFailed(kec);
           continue;
         }
@@ -357,15 +346,17 @@ struct NdjsonCall::State {
       }
       space.notify_all();
       if (!batch.empty()) {
-        stream.expires_after(options.io_timeout);
-        auto [wec, wn] =
-            co_await net::async_write(stream, http::make_chunk(net::buffer(batch)), kUse);
+        stream->tcp().expires_after(options.io_timeout);
+        auto [wec, wn] = co_await stream->Visit([&](auto& s) {
+          return net::async_write(s, http::make_chunk(net::buffer(batch)), kUse);
+        });
         if (wec) co_return WriterFailed(wec);
         last_progress = std::chrono::steady_clock::now();
       }
       if (last) {
-        stream.expires_after(options.io_timeout);
-        auto [lec, ln] = co_await net::async_write(stream, http::make_chunk_last(), kUse);
+        stream->tcp().expires_after(options.io_timeout);
+        auto [lec, ln] = co_await stream->Visit(
+            [&](auto& s) { return net::async_write(s, http::make_chunk_last(), kUse); });
         if (lec) co_return WriterFailed(lec);
         break;
       }
@@ -390,7 +381,8 @@ struct NdjsonCall::State {
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kUse);
+    auto [hec, hn] = co_await stream->Visit(
+        [&](auto& s) { return http::async_read_header(s, buffer, parser, kUse); });
     if (hec) co_return ReaderFailed(hec);
     last_progress = std::chrono::steady_clock::now();
     const int status = parser.get().result_int();
@@ -400,7 +392,8 @@ struct NdjsonCall::State {
     while (!parser.is_done()) {
       parser.get().body().data = chunk;
       parser.get().body().size = sizeof(chunk);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUse);
+      auto [ec, n] = co_await stream->Visit(
+          [&](auto& s) { return http::async_read(s, buffer, parser, kUse); });
       if (ec && ec != http::error::need_buffer) co_return ReaderFailed(ec);
       last_progress = std::chrono::steady_clock::now();
       const std::size_t got = sizeof(chunk) - parser.get().body().size;
@@ -492,6 +485,8 @@ std::unique_ptr<NdjsonCall> HttpClient::OpenNdjson(
   state->options = impl_->options;
   state->target = std::string(path_and_query);
   state->on_line = std::move(on_line);
+  state->tls = impl_->tls;
+  state->tls_error = impl_->tls_error;
   NdjsonCall::State* s = state.get();
   net::co_spawn(s->ioc, s->Run(), net::detached);
   s->io_thread = std::thread([s] {

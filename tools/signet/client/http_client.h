@@ -6,6 +6,10 @@
 //   whose answer is read line by line while the body is still being sent), so
 //   that `signet check` can push 100k items without holding them in memory and
 //   without deadlocking on TCP buffers when the server answers as it reads.
+// - http:// and https://: over TLS the server's certificate is verified
+//   against the system's trust store, or ClientOptions::ca_file (a private
+//   CA), and must name the URL's host; a certificate that does not verify is
+//   an error that says why (client/stream.h).
 // - Every connect, read and write has a deadline; errors are Status values
 //   whose messages say what to do ("cannot connect to http://127.0.0.1:8080:
 //   connection refused (is signetd running?)"). Non-2xx answers become a
@@ -42,6 +46,9 @@ struct ClientOptions {
   // does not cut a check while a long file is being fingerprinted.
   std::chrono::milliseconds ndjson_keepalive{10'000};
   std::string user_agent = "signet-cli/0.1";
+  // https: a PEM file of the CA certificates to trust instead of the
+  // system's (a registry behind a proxy with a private CA). Empty: the system's.
+  std::string ca_file;
 };
 
 struct Response {
@@ -53,7 +60,8 @@ struct Response {
 
 // OK for 2xx. Otherwise a Status built from the RFC 9457 problem document
 // (protocol/problem.h): its message is the problem's detail (or title), else
-// the start of the body; its field() is the problem's "field" member; its code
+// the start of the body; its field() and work_id() are the problem's "field"
+// and "work_id" members; its code
 // is the one the problem's "code" member names, else follows the HTTP status
 // (400 -> kInvalidArgument, 401 -> kUnauthenticated, 403, 404, 409 ->
 // kAlreadyExists, 413/429 -> kResourceExhausted, 503 -> kUnavailable, else kInternal).

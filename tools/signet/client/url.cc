@@ -7,10 +7,12 @@ namespace signet::client {
 
 std::string ServerUrl::HostHeader() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return port == "80" ? h : h + ":" + port;
+  return port == (tls ? "443" : "80") ? h : h + ":" + port;
 }
 
-std::string ServerUrl::ToString() const { return "http://" + HostHeader() + base_path; }
+std::string ServerUrl::ToString() const {
+  return (tls ? "https://" : "http://") + HostHeader() + base_path;
+}
 
 std::string ServerUrl::Target(std::string_view path_and_query) const {
   return base_path + std::string(path_and_query);
@@ -28,12 +30,7 @@ Result<ServerUrl> ParseServerUrl(std::string_view text) {
                                    parsed.error().message() + "); " + hint);
   }
   const boost::urls::url_view& u = *parsed;
-  if (u.scheme() == "https") {
-    return Status::InvalidArgument(
-        "https is not supported by this client yet; use http:// (for a remote registry, "
-        "tunnel it, e.g. ssh -L 8080:localhost:8080 HOST)");
-  }
-  if (u.scheme() != "http") {
+  if (u.scheme() != "http" && u.scheme() != "https") {
     return Status::InvalidArgument("unsupported URL scheme '" + std::string(u.scheme()) + "'; " +
                                    hint);
   }
@@ -44,6 +41,10 @@ Result<ServerUrl> ParseServerUrl(std::string_view text) {
     return Status::InvalidArgument("server URL must not contain ?query or #fragment; " + hint);
   }
   ServerUrl out;
+  if (u.scheme() == "https") {
+    out.tls = true;
+    out.port = "443";
+  }
   out.host = u.host_address();
   if (out.host.empty()) return Status::InvalidArgument("server URL has no host; " + hint);
   if (u.has_port()) {
