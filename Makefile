@@ -38,14 +38,14 @@ test-asan:
 # The fingerprint index under ThreadSanitizer: it merges on a thread of its own
 # while Add, Remove and queries go on. Only these tests: the rest link Debian's
 # uninstrumented RocksDB and Boost, which TSan cannot see into.
-TSAN_TESTS = fingerprint_index_test fingerprint_matcher_test
+TSAN_TESTS = fingerprint_index_test fingerprint_matcher_test fingerprint_segment_test
 test-tsan:
 	@scripts/install-deps.sh test
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir build/tsan -j $(JOBS) --output-on-failure --no-tests=error \
-	  -R '^(BuildBase|Index|IndexKey|LowInformationMask|PopCount|MatcherTest|ScoreModel)\.'
+	  -R '^(Index|IndexKey|LowInformationMask|PopCount|MatcherTest|ScoreModel|SegmentFile|ValueCodec|PostingCodec|ChromaSegment)\.'
 
 fuzz:
 	@scripts/install-deps.sh fuzz

@@ -75,12 +75,13 @@ Response Api::Healthz(const Request&, const Params&) const {
   o["log_size"] = s.statements;
   o["works"] = s.works;
   o["indexed_works"] = s.indexed_works;
+  o["index_complete"] = s.index_complete;
   o["landmark_works"] = s.landmark_works;
   return json::JsonResponse(200, o);
 }
 
 Response Api::MetricsText(const Request&, const Params&) const {
-  registry::Stats s = registry_.GetStats();
+  registry::Stats s = registry_.GetStats(/*with_index_memory=*/true);
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   std::vector<Metrics::Gauge> gauges = {
       {"signet_registry_artists", "Artists registered.", d(s.artists)},
@@ -91,6 +92,21 @@ Response Api::MetricsText(const Request&, const Params&) const {
       {"signet_registry_disputes{state=\"all\"}", "", d(s.disputes)},
       {"signet_log_size", "Statements in the transparency log (its tree size).", d(s.statements)},
       {"signet_index_works", "Recordings in the fingerprint index.", d(s.indexed_works)},
+      {"signet_index_positions", "Sub-fingerprints of the recordings in the fingerprint index.",
+       d(s.index_positions)},
+      {"signet_index_complete", "1 when every live work is indexed, 0 while the index is rebuilt.",
+       s.index_complete ? 1.0 : 0.0},
+      {"signet_index_segments", "Segment files of the fingerprint index.", d(s.index_segments)},
+      {"signet_index_disk_bytes", "Bytes of the fingerprint index's segment files.",
+       d(s.index_disk_bytes)},
+      {"signet_index_memory_bytes", "Bytes the fingerprint index holds in memory.",
+       d(s.index_memory_bytes)},
+      {"signet_index_posting_bytes", "Bytes of the fingerprint index's postings.",
+       d(s.index_posting_bytes)},
+      {"signet_index_value_bytes", "Bytes of the fingerprint index's verification copy.",
+       d(s.index_value_bytes)},
+      {"signet_index_busy", "1 while the fingerprint index flushes or merges.",
+       s.index_busy ? 1.0 : 0.0},
       {"signet_landmark_index_works", "Recordings in the landmark print index.",
        d(s.landmark_works)},
       {"signet_registry_commit_groups", "Group commits written since start.", d(s.commit_groups)},

@@ -23,6 +23,7 @@
 // Response: 200 application/x-ndjson, chunked, one line per item in input
 // order, written as soon as the item is checked:
 //   {"id", "line", "verdict": allowed|notAllowed|constrained|disputed|unregistered,
+//    "index_complete": false only while the fingerprint index is being rebuilt,
 //    "reason", "works": [{"work_id","title","artist","artist_name","score",
 //                         "verdict","reason","disputed"}]}
 // A bad item does not end the stream; it gets
@@ -362,7 +363,9 @@ Response Api::PostCheck(const Request&, const Params& p, BodyReader& body,
         if (result.ok()) {
           ++items;
           ++verdicts[std::string(protocol::VerdictName(result->verdict.verdict))];
-          return emit(VerdictLine(id, line_no, *result));
+          protocol::CheckVerdictLine verdict = VerdictLine(id, line_no, *result);
+          verdict.index_complete = registry_.IndexComplete();
+          return emit(verdict);
         }
         status = result.status();
       } else {

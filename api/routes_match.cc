@@ -187,6 +187,11 @@ Response Api::PostMatch(const Request& request, const Params& p) const {
   if (!matches.ok()) return Response::Problem(matches.status());
   for (const auto& m : *matches) answer.matches.push_back(json::Wire(m));
   if (!coverage.complete()) answer.searched_fraction = coverage.fraction();
+  if (!registry_.IndexComplete()) {
+    // Never silently less: the answer says it comes from a partial index.
+    const registry::Stats st = registry_.GetStats();
+    answer.index = protocol::PartialIndex{st.indexed_works, st.works};
+  }
   Response r = json::JsonResponse(200, protocol::ToJson(answer));
   SetCoverageHeader(r, coverage);
   return r;

@@ -28,7 +28,7 @@ inline double Percentile(std::vector<double>& v, double p) {
 struct Rate {
   std::size_t requests = 0, ok = 0, found = 0;
   std::string other;  // the first answer that was not ok, for the report
-  double seconds = 0, p50_ms = 0, p99_ms = 0;
+  double seconds = 0, p50_ms = 0, p99_ms = 0, max_ms = 0;
   double per_second() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
 };
 
@@ -41,9 +41,11 @@ struct Outcome {
 
 // `make_client(c)` returns client c's step: step(n) sends request n and says
 // what it gave, or nullopt when the client has nothing more to send. Clients
-// stop after `seconds`.
+// stop after `seconds`; each waits `pause` (untimed) between its requests (a
+// paced probe rather than a load).
 template <typename MakeClient>
-Rate RunClients(int clients, double seconds, MakeClient make_client) {
+Rate RunClients(int clients, double seconds, MakeClient make_client,
+                std::chrono::microseconds pause = {}) {
   using Clock = std::chrono::steady_clock;
   std::mutex mu;
   std::vector<double> latencies;
@@ -57,6 +59,7 @@ Rate RunClients(int clients, double seconds, MakeClient make_client) {
       std::vector<double> mine;
       Rate part;
       for (std::size_t n = 0; Clock::now() < end; ++n) {
+        if (n > 0 && pause.count() > 0) std::this_thread::sleep_for(pause);
         const auto t0 = Clock::now();
         std::optional<Outcome> o = step(n);
         if (!o) break;
@@ -77,6 +80,7 @@ Rate RunClients(int clients, double seconds, MakeClient make_client) {
   rate.requests = latencies.size();
   rate.p50_ms = Percentile(latencies, 0.50);
   rate.p99_ms = Percentile(latencies, 0.99);
+  rate.max_ms = latencies.empty() ? 0 : latencies.back();  // sorted by Percentile
   return rate;
 }
 

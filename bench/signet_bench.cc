@@ -1,251 +1,146 @@
-// signet_bench: signetd under load on loopback, with an index of N recordings
-// (default 100,000), each phase bounded in time. Prints one table.
+// signet_bench: signetd on loopback growing from 0 to N registered
+// recordings (default 100,000 of 3.5 minutes) through its HTTP API, then
+// restarted and queried. Every phase is bounded; prints one table with the
+// command that made it (fingerprint/INDEX.md quotes them).
 //
-//  1. Bulk load (in-process, before the server starts): N synthetic
-//     recordings (fingerprint/testing/synthetic.h) of --positions sub-fingerprints
-//     plus the real corpus (every *.ogg in --music), registered as signed
-//     work.register statements through Registry::Submit by concurrent
-//     loader threads, into DATA/registry with the server key in
-//     DATA/server.key: exactly what signetd opens. This is the fast way to
-//     get a big registry: no HTTP, but every statement is still verified,
-//     matched for disputes, logged and fsynced in groups.
-//  2. signetd is started on 127.0.0.1:0 over that data dir.
-//  3. Match: C keep-alive clients POST /v1/match with 10 s excerpts (81
-//     sub-fingerprints at a random offset of a random registered recording)
-//     for --seconds; requests/s, p50/p99 latency, share found. Baseline in
-//     the same run: a brute-force scan (no index) of the same queries over
-//     --brute recordings in this process, extrapolated to N.
-//  4. Registrations: R clients POST pre-signed work.register statements of
-//     --reg-values synthetic sub-fingerprints each (default 160 = 20 s; 1450
-//     is a 3-minute track) for --seconds (signing is the artists' work, done
-//     before the clock starts).
-//  5. Check: one POST /v1/check streaming --check-items NDJSON items (10 s
-//     fingerprints, half registered, half not) while reading the verdicts.
-//  6. signetd's memory: VmHWM and VmRSS from /proc/PID/status.
+//  1. Statements: N signed work.register envelopes of synthetic prints
+//     (fingerprint/testing/synthetic.h, recording i = seed 0x5167 + i) for R artists,
+//     one per registration client; generated once per (N, positions, R) into
+//     --cache and reused (signing is the artists' work, not the server's).
+//  2. Load: signetd starts on an empty data dir; R clients POST
+//     /v1/statements until every recording is registered, while one paced
+//     client POSTs /v1/match with 10 s excerpts of recordings already
+//     registered (latency while the index grows and merges).
+//  3. Settle: until the index has no flush or merge to do (it merges into one
+//     segment once idle), at most --settle-seconds.
+//  4. Restarts: SIGTERM then start, and kill -9 then start; each timed from
+//     the spawn to the first correct answer of POST /v1/match.
+//  5. Match: C clients, then one client, POST /v1/match for --seconds each.
+//     Baseline in the same run: a brute-force scan of --brute recordings in
+//     this process, extrapolated to N.
+//  6. Check: one POST /v1/check stream of --check-items NDJSON items.
+//  Memory: signetd's VmHWM through the load and after the restarts.
 //
 // Usage: signet_bench --signetd PATH [--recordings N] [--positions P]
-//   [--seconds S] [--clients C] [--reg-clients R] [--reg-values V] [--check-items K] [--brute B]
-//   [--data DIR] [--music DIR] [--workers W] [--port P --pid PID]
+//   [--clients C] [--reg-clients R<=128] [--seconds S] [--brute B]
+//   [--check-items K] [--data DIR] [--cache DIR] [--workers W]
+//   [--probe-ms MS] [--settle-seconds S]
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <memory>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "bench/load_driver.h"
-#include "crypto/ed25519.h"
-#include "fingerprint/extract.h"
-#include "fingerprint/testing/synthetic.h"
-#include "registry/registry.h"
+#include "bench/bench_support.h"
 #include "registry/testing/statements.h"
 #include "tests/e2e/signetd_process.h"
-#include "tests/server/test_client.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace signet;
-using registry::testing::TestArtist;
-using registry::testing::WorkSpec;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Since;
+
+constexpr std::size_t kQueryValues = 81;  // 10 s at 8.08/s
+constexpr double kSecondsPerPosition = 1365.0 / 11025.0;
 
 struct Args {
   std::string signetd;
   std::size_t recordings = 100000;
-  std::size_t positions = 485;  // 60 s of audio
-  double seconds = 10;
+  std::size_t positions = 1697;  // 3.5 minutes
   int clients = 16;
-  int reg_clients = 64;          // group commit: more in flight, bigger groups
-  std::size_t reg_values = 160;  // sub-fingerprints per registered work (20 s)
-  std::size_t check_items = 100000;
-  std::size_t brute = 2000;
-  std::string data;
-  std::string music = "/usr/share/games/wesnoth/1.16/data/core/music";
-  int workers = 0;  // 0: nproc
-  // A signetd already running over a data dir this program loaded earlier
-  // (--data DIR kept, same --recordings/--positions): skip steps 1-2.
-  int port = 0;
-  int pid = 0;
+  int reg_clients = 64;
+  double seconds = 10;
+  std::size_t brute = 1000;
+  std::size_t check_items = 20000;
+  std::string data, cache = "/tmp/signet_bench_cache";
+  int workers = 0;
+  int probe_ms = 10;
+  double settle_seconds = 300;
+  std::string command;
 };
 
-constexpr std::size_t kArtists = 128;     // seed bytes 0..127; registration clients use 128..255
-constexpr std::size_t kQueryValues = 81;  // 10 s at 8.08/s
-
-double Since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) a.command += ' ';
+    a.command += argv[i];
+  }
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--signetd")
+      a.signetd = v;
+    else if (k == "--recordings")
+      a.recordings = std::stoul(v);
+    else if (k == "--positions")
+      a.positions = std::stoul(v);
+    else if (k == "--clients")
+      a.clients = std::stoi(v);
+    else if (k == "--reg-clients")
+      a.reg_clients = std::stoi(v);
+    else if (k == "--seconds")
+      a.seconds = std::stod(v);
+    else if (k == "--brute")
+      a.brute = std::stoul(v);
+    else if (k == "--check-items")
+      a.check_items = std::stoul(v);
+    else if (k == "--data")
+      a.data = v;
+    else if (k == "--cache")
+      a.cache = v;
+    else if (k == "--workers")
+      a.workers = std::stoi(v);
+    else if (k == "--probe-ms")
+      a.probe_ms = std::stoi(v);
+    else if (k == "--settle-seconds")
+      a.settle_seconds = std::stod(v);
+    else {
+      std::fprintf(stderr, "unknown option %s; see the top of bench/signet_bench.cc\n", k.c_str());
+      std::exit(2);
+    }
+  }
+  if (a.signetd.empty() || a.positions < 4 * kQueryValues || a.reg_clients < 1 ||
+      a.reg_clients > 128 || a.recordings < static_cast<std::size_t>(a.reg_clients)) {
+    std::fprintf(stderr,
+                 "usage: signet_bench --signetd PATH [--recordings N>=R] [--positions P>=324] "
+                 "[--reg-clients 1<=R<=128] ... (see bench/signet_bench.cc)\n");
+    std::exit(2);
+  }
+  return a;
 }
 
-// Recording i: synthetic seed i, registered by artist i % kArtists.
-std::vector<std::uint32_t> Synthetic(std::size_t i, std::size_t positions) {
-  return fp::SyntheticFingerprints(0x5167 + i).Recording(positions);
+bool HasTitle(const testing::HttpReply& r, std::size_t i) {
+  // Best match first: its title is the first "title" in the answer.
+  std::string want = "\"";
+  want += bench::Title(i);
+  want += '"';
+  const auto at = r.body.find("\"title\":");
+  return at != std::string::npos && r.body.compare(at + 8, want.size(), want) == 0;
 }
 
-struct Corpus {
-  std::vector<std::vector<std::uint32_t>> values;  // real recordings
-  std::vector<std::string> names;
-};
-
-Corpus LoadCorpus(const std::string& dir) {
-  Corpus c;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.path().extension() != ".ogg") continue;
-    auto r = fp::FingerprintFile(e.path().string());
-    if (!r.ok() || r->fingerprint.values.size() < 2 * kQueryValues) continue;
-    c.values.push_back(r->fingerprint.values);
-    c.names.push_back(e.path().filename().string());
-  }
-  return c;
-}
-
-struct LoadResult {
-  std::size_t accepted = 0;
-  double seconds = 0;
-  std::vector<std::string> artist_ids;
-};
-
-LoadResult BulkLoad(const Args& a, const fs::path& data, const Corpus& corpus) {
-  auto key = crypto::SecretKey::Generate();
-  if (!key.ok() || !crypto::WriteSecretKeyFile(data / "server.key", *key).ok()) {
-    std::fprintf(stderr, "cannot write the server key\n");
-    std::exit(1);
-  }
-  registry::RegistryOptions o;
-  o.log_origin = "signet.localhost/log";  // signetd's default
-  o.server_key = std::make_shared<const crypto::SecretKey>(std::move(*key));
-  auto reg = registry::Registry::Open(data / "registry", std::move(o));
-  if (!reg.ok()) {
-    std::fprintf(stderr, "open: %s\n", reg.status().ToString().c_str());
-    std::exit(1);
-  }
-  LoadResult out;
-  std::vector<TestArtist> artists;
-  for (std::size_t i = 0; i < kArtists; ++i) {
-    artists.push_back(
-        TestArtist::FromSeedByte(static_cast<std::uint8_t>(i), "Bench " + std::to_string(i)));
-    out.artist_ids.push_back(artists.back().id());
-  }
-  const int threads = 64;  // big commit groups; most of them wait on fsync
-  std::atomic<std::size_t> accepted{0};
-  std::atomic<bool> failed{false};
-  auto start = Clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      // Thread t owns the artists a with a % threads == t.
-      for (std::size_t ai = static_cast<std::size_t>(t); ai < kArtists;
-           ai += static_cast<std::size_t>(threads)) {
-        if (!(*reg)->Submit(artists[ai].Register()).ok()) failed = true;
-        for (std::size_t i = ai; i < a.recordings; i += kArtists) {
-          WorkSpec spec;
-          spec.title = "synthetic " + std::to_string(i);
-          spec.values = Synthetic(i, a.positions);
-          auto r = (*reg)->Submit(artists[ai].RegisterWork(spec));
-          if (r.ok()) {
-            ++accepted;
-          } else if (!failed.exchange(true)) {
-            std::fprintf(stderr, "load: %s\n", r.status().ToString().c_str());
-          }
-        }
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  TestArtist& corpus_artist = artists.back();
-  for (std::size_t i = 0; i < corpus.values.size(); ++i) {
-    WorkSpec spec;
-    spec.title = corpus.names[i];
-    spec.values = corpus.values[i];
-    if ((*reg)->Submit(corpus_artist.RegisterWork(spec)).ok()) ++accepted;
-  }
-  out.seconds = Since(start);
-  out.accepted = accepted;
-  if (failed) std::fprintf(stderr, "load: some registrations failed\n");
-  return out;
-}
-
-std::string MatchBody(const std::vector<std::uint32_t>& q) {
-  std::string s = "{\"fingerprint\":[";
-  for (std::size_t i = 0; i < q.size(); ++i) {
-    if (i) s += ',';
-    s += std::to_string(q[i]);
-  }
-  return s + "]}";
-}
-
-// A 10 s query: an excerpt of a registered recording (synthetic or real).
-struct Query {
-  std::vector<std::uint32_t> values;
-  std::size_t recording;  // index: synthetic < N, then corpus
-};
-
-Query MakeQuery(std::mt19937_64& rng, const Args& a, const Corpus& corpus) {
-  std::size_t total = a.recordings + corpus.values.size();
-  std::size_t r = std::uniform_int_distribution<std::size_t>(0, total - 1)(rng);
-  std::vector<std::uint32_t> full =
-      r < a.recordings ? Synthetic(r, a.positions) : corpus.values[r - a.recordings];
-  std::size_t off = std::uniform_int_distribution<std::size_t>(0, full.size() - kQueryValues)(rng);
-  return {
-      std::vector<std::uint32_t>(full.begin() + static_cast<std::ptrdiff_t>(off),
-                                 full.begin() + static_cast<std::ptrdiff_t>(off + kQueryValues)),
-      r};
-}
-
-using bench::Rate;
-
-// C keep-alive clients sending `body_of(client, n)` for `seconds`; a reply
-// counts as ok when its status is `ok_status`; `found(reply, client, n)`.
-template <typename BodyFn, typename FoundFn>
-Rate Hammer(std::uint16_t port, int clients, double seconds, const std::string& target,
-            int ok_status, BodyFn body_of, FoundFn found) {
-  return bench::RunClients(clients, seconds, [&](int c) {
-    auto conn = std::make_shared<std::unique_ptr<testing::TestConnection>>(
-        std::make_unique<testing::TestConnection>(port));
-    return [&, c, conn](std::size_t n) -> std::optional<bench::Outcome> {
-      std::string body = body_of(c, n);
-      if (body.empty()) return std::nullopt;
-      std::optional<testing::HttpReply> r;
-      if ((*conn)->Send(testing::BuildRequest("POST", target, body,
-                                              {{"Content-Type", "application/json"}}))) {
-        r = (*conn)->Read();
-      }
-      if (!r || !r->keep_alive) *conn = std::make_unique<testing::TestConnection>(port);
-      if (r && r->status == ok_status) return bench::Outcome{true, found(*r, c, n), ""};
-      return bench::Outcome{
-          false, false, r ? std::to_string(r->status) + " " + r->body.substr(0, 300) : "no answer"};
-    };
-  });
-}
-
-// The brute-force baseline: best bit error rate of the query at every
-// alignment of every reference; the reference with the lowest wins.
+// Best bit error rate of `q` at every alignment of every reference.
 std::size_t BruteForce(const std::vector<std::uint32_t>& q,
                        const std::vector<std::vector<std::uint32_t>>& refs) {
   std::size_t best = 0;
   std::uint32_t best_bits = ~0u;
   for (std::size_t r = 0; r < refs.size(); ++r) {
-    const auto& ref = refs[r];
-    for (std::size_t off = 0; off + q.size() <= ref.size(); ++off) {
+    for (std::size_t off = 0; off + q.size() <= refs[r].size(); ++off) {
       std::uint32_t bits = 0;
       for (std::size_t i = 0; i < q.size() && bits < best_bits; ++i) {
-        bits += static_cast<std::uint32_t>(std::popcount(q[i] ^ ref[off + i]));
+        bits += static_cast<std::uint32_t>(std::popcount(q[i] ^ refs[r][off + i]));
       }
       if (bits < best_bits) {
         best_bits = bits;
@@ -256,8 +151,8 @@ std::size_t BruteForce(const std::vector<std::uint32_t>& q,
   return best;
 }
 
-// POST /v1/check with `items` lines over one connection, chunked, reading the
-// streamed verdicts at the same time. Returns verdict lines read.
+// POST /v1/check with `lines` over one chunked connection while reading the
+// streamed verdicts. Returns the verdict lines read.
 std::size_t CheckStream(std::uint16_t port, const std::vector<std::string>& lines,
                         double max_seconds, double* seconds) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -266,22 +161,21 @@ std::size_t CheckStream(std::uint16_t port, const std::vector<std::string>& line
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
-  auto start = Clock::now();
+  const auto start = Clock::now();
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    std::string head =
-        "POST /v1/check?purpose=ai_generative_training HTTP/1.1\r\nHost: bench\r\n"
-        "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
     auto send_all = [fd](const std::string& s) {
-      std::size_t sent = 0;
-      while (sent < s.size()) {
-        ssize_t n = ::send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
+      for (std::size_t sent = 0; sent < s.size();) {
+        const ssize_t n = ::send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) return false;
         sent += static_cast<std::size_t>(n);
       }
       return true;
     };
-    if (!send_all(head)) return;
+    if (!send_all("POST /v1/check?purpose=ai_generative_training HTTP/1.1\r\nHost: bench\r\n"
+                  "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n")) {
+      return;
+    }
     std::string chunk;
     for (std::size_t i = 0; i < lines.size() && !stop; ++i) {
       chunk += lines[i];
@@ -299,19 +193,16 @@ std::size_t CheckStream(std::uint16_t port, const std::vector<std::string>& line
   char buf[1 << 16];
   const std::string needle = "\"line\":";
   while (Since(start) < max_seconds) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     carry.append(buf, static_cast<std::size_t>(n));
-    std::size_t at = 0;
-    while ((at = carry.find(needle, at)) != std::string::npos) {
+    for (std::size_t at = 0; (at = carry.find(needle, at)) != std::string::npos;
+         at += needle.size()) {
       ++verdicts;
-      at += needle.size();
     }
-    bool done = carry.find("\"summary\"") != std::string::npos;
-    // Keep one byte less than the needle: a needle split by the read is
-    // completed next time, and a whole one already counted is not kept.
-    const std::size_t keep = needle.size() - 1;
-    carry.erase(0, carry.size() > keep ? carry.size() - keep : 0);
+    const bool done = carry.find("\"summary\"") != std::string::npos;
+    // Keep one byte less than the needle: a split needle is completed next time.
+    carry.erase(0, carry.size() > needle.size() - 1 ? carry.size() - (needle.size() - 1) : 0);
     if (done) break;
   }
   *seconds = Since(start);
@@ -322,278 +213,303 @@ std::size_t CheckStream(std::uint16_t port, const std::vector<std::string>& line
   return verdicts;
 }
 
-pid_t ChildNamed(const std::string& comm) {
-  DIR* d = ::opendir("/proc");
-  pid_t found = -1;
-  while (dirent* e = d ? ::readdir(d) : nullptr) {
-    pid_t pid = std::atoi(e->d_name);
-    if (pid <= 0) continue;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    auto l = line.find('('), r = line.rfind(')');
-    if (l == std::string::npos || r == std::string::npos) continue;
-    int ppid = std::atoi(line.c_str() + r + 4);
-    if (line.substr(l + 1, r - l - 1) == comm && ppid == ::getpid()) found = pid;
-  }
-  if (d) ::closedir(d);
-  return found;
-}
-
-std::string ProcStatus(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      auto v = line.substr(field.size() + 1);
-      v.erase(0, v.find_first_not_of(" \t"));
-      return v;
+// From the spawn to the first POST /v1/match that names recording `probe`.
+struct Restart {
+  double listening_s = 0, first_match_s = 0;
+  std::uint64_t rss_kb = 0;
+  bool ok = false;
+};
+Restart TimedStart(testing::SignetdProcess& server, const std::string& probe_body,
+                   std::size_t probe) {
+  Restart r;
+  const auto t0 = Clock::now();
+  if (!server.Start()) return r;
+  r.listening_s = Since(t0);
+  while (Since(t0) < 600) {
+    const testing::HttpReply rep = testing::Fetch(server.port(), "POST", "/v1/match", probe_body,
+                                                  {{"Content-Type", "application/json"}});
+    if (rep.status == 200 && HasTitle(rep, probe)) {
+      r.first_match_s = Since(t0);
+      r.ok = true;
+      break;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return "?";
-}
-
-Args Parse(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
-    if (k == "--signetd")
-      a.signetd = v;
-    else if (k == "--recordings")
-      a.recordings = std::stoul(v);
-    else if (k == "--positions")
-      a.positions = std::stoul(v);
-    else if (k == "--seconds")
-      a.seconds = std::stod(v);
-    else if (k == "--clients")
-      a.clients = std::stoi(v);
-    else if (k == "--reg-clients")
-      a.reg_clients = std::stoi(v);
-    else if (k == "--reg-values")
-      a.reg_values = std::stoul(v);
-    else if (k == "--check-items")
-      a.check_items = std::stoul(v);
-    else if (k == "--brute")
-      a.brute = std::stoul(v);
-    else if (k == "--data")
-      a.data = v;
-    else if (k == "--music")
-      a.music = v;
-    else if (k == "--workers")
-      a.workers = std::stoi(v);
-    else if (k == "--port")
-      a.port = std::stoi(v);
-    else if (k == "--pid")
-      a.pid = std::stoi(v);
-    else {
-      std::fprintf(stderr,
-                   "unknown option %s; see the comment at the top of bench/signet_bench.cc\n",
-                   k.c_str());
-      std::exit(2);
-    }
-  }
-  if (a.signetd.empty() || a.positions < 2 * kQueryValues || a.reg_clients < 1 ||
-      a.reg_values < 40) {
-    std::fprintf(
-        stderr,
-        "usage: signet_bench --signetd PATH [--recordings N] [--positions P>=%zu] "
-        "[--seconds S] [--clients C] [--reg-clients R>=1] [--reg-values V>=40] [--check-items K] "
-        "[--brute B] [--data DIR] [--music DIR] [--workers W] [--port P --pid PID]\n",
-        2 * kQueryValues);
-    std::exit(2);
-  }
-  return a;
+  r.rss_kb = bench::ProcStatusKb(server.pid(), "VmRSS");
+  return r;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args a = Parse(argc, argv);
+  const Args a = Parse(argc, argv);
   const unsigned cores = std::thread::hardware_concurrency();
   const int workers = a.workers > 0 ? a.workers : static_cast<int>(cores);
-  fs::path data = a.data.empty()
-                      ? fs::temp_directory_path() / ("signet_bench_" + std::to_string(::getpid()))
-                      : fs::path(a.data);
-  if (a.port == 0) {
-    fs::remove_all(data);
-    fs::create_directories(data);
-  }
-
-  std::fprintf(stderr, "fingerprinting the corpus in %s...\n", a.music.c_str());
-  Corpus corpus = LoadCorpus(a.music);
-  std::fprintf(stderr, "bulk-loading %zu synthetic + %zu real recordings...\n", a.recordings,
-               corpus.values.size());
-  LoadResult load;
-  if (a.port == 0) {
-    load = BulkLoad(a, data, corpus);
-    std::fprintf(stderr, "loaded %zu in %.1f s\n", load.accepted, load.seconds);
-  } else {
-    load.accepted = a.recordings + corpus.values.size();
-    load.seconds = 1e-9;
-  }
-
+  const std::size_t n = a.recordings, r_clients = static_cast<std::size_t>(a.reg_clients);
+  const fs::path data =
+      a.data.empty() ? fs::temp_directory_path() / ("signet_bench_" + std::to_string(::getpid()))
+                     : fs::path(a.data);
+  std::fprintf(stderr, "statements: %zu recordings of %zu positions for %d clients in %s...\n", n,
+               a.positions, a.reg_clients, a.cache.c_str());
+  const bench::StatementCache cache =
+      bench::PrepareStatements(a.cache, n, a.positions, r_clients, static_cast<int>(cores));
+  fs::remove_all(data);
+  fs::create_directories(data);
   testing::SignetdProcess server(
       a.signetd, data,
       {"SIGNET_ACCESS_LOG=0", "SIGNET_RATE_LIMIT=0", "SIGNET_MAX_CONNECTIONS_PER_CLIENT=0",
        "SIGNET_IO_THREADS=1", "SIGNET_WORKER_THREADS=" + std::to_string(workers)});
-  auto open_start = Clock::now();
-  if (a.port == 0 && !server.Start()) {
+  if (!server.Start()) {
     std::fprintf(stderr, "signetd did not start: %s\n", server.StderrText().c_str());
     return 1;
   }
-  const double open_seconds = a.port == 0 ? Since(open_start) : 0;
-  const std::uint16_t port = a.port == 0 ? server.port() : static_cast<std::uint16_t>(a.port);
-  const pid_t pid = a.port == 0 ? ChildNamed("signetd") : a.pid;
-  const std::string rss_idle = pid > 0 ? ProcStatus(pid, "VmRSS") : "?";
-
-  // Match.
-  std::vector<std::vector<Query>> queries(static_cast<std::size_t>(a.clients));
-  std::mt19937_64 rng(42);
-  for (auto& qs : queries) {
-    for (int i = 0; i < 4096; ++i) qs.push_back(MakeQuery(rng, a, corpus));
-  }
-  std::vector<std::vector<std::string>> bodies(queries.size());
-  for (std::size_t c = 0; c < queries.size(); ++c) {
-    for (const auto& q : queries[c]) bodies[c].push_back(MatchBody(q.values));
-  }
-  std::fprintf(stderr, "match: %d clients for %.0f s...\n", a.clients, a.seconds);
-  Rate match = Hammer(
-      port, a.clients, a.seconds, "/v1/match", 200,
-      [&](int c, std::size_t n) { return bodies[static_cast<std::size_t>(c)][n % 4096]; },
-      [&](const testing::HttpReply& r, int c, std::size_t n) {
-        const Query& q = queries[static_cast<std::size_t>(c)][n % 4096];
-        std::string title = q.recording < a.recordings
-                                ? "\"synthetic " + std::to_string(q.recording) + "\""
-                                : "\"" + corpus.names[q.recording - a.recordings] + "\"";
-        // Best match first: its title is the first "title" in the answer.
-        auto at = r.body.find("\"title\":");
-        return at != std::string::npos && r.body.compare(at + 8, title.size(), title) == 0;
-      });
-
-  // Brute-force baseline over a slice of the references, extrapolated.
-  std::vector<std::vector<std::uint32_t>> refs;
-  const std::size_t brute_n = std::min(a.brute, a.recordings);
-  for (std::size_t i = 0; i < brute_n; ++i) refs.push_back(Synthetic(i, a.positions));
-  std::size_t brute_found = 0, brute_queries = 0;
-  auto brute_start = Clock::now();
-  std::mt19937_64 brng(7);
-  while (brute_queries < 20 && Since(brute_start) < 5) {
-    std::size_t r = std::uniform_int_distribution<std::size_t>(0, brute_n - 1)(brng);
-    std::size_t off =
-        std::uniform_int_distribution<std::size_t>(0, a.positions - kQueryValues)(brng);
-    std::vector<std::uint32_t> q(refs[r].begin() + static_cast<std::ptrdiff_t>(off),
-                                 refs[r].begin() + static_cast<std::ptrdiff_t>(off + kQueryValues));
-    brute_found += BruteForce(q, refs) == r;
-    ++brute_queries;
-  }
-  const double brute_per_query = Since(brute_start) / static_cast<double>(brute_queries) *
-                                 static_cast<double>(a.recordings) / static_cast<double>(brute_n);
-  const double brute_rps = static_cast<double>(cores) / brute_per_query;
-
-  // Registrations: pre-signed, new artists (registered first, untimed).
-  std::fprintf(stderr, "registrations: signing...\n");
-  const std::size_t per_client = static_cast<std::size_t>(a.seconds * 4000 / a.reg_clients) + 64;
-  std::vector<std::vector<std::string>> regs(static_cast<std::size_t>(a.reg_clients));
-  {
-    std::vector<std::thread> signers;
-    for (int c = 0; c < a.reg_clients; ++c) {
-      signers.emplace_back([&, c] {
-        TestArtist artist =
-            TestArtist::FromSeedByte(static_cast<std::uint8_t>(128 + c % 128), "Reg");
-        auto& out = regs[static_cast<std::size_t>(c)];
-        out.push_back(artist.Register());
-        for (std::size_t i = 0; i < per_client; ++i) {
-          WorkSpec spec;
-          spec.title = "reg";
-          // Music-like (fingerprint/testing/synthetic.h), not uniform noise: the
-          // dispute search of a registration costs what a real track's does.
-          spec.values = fp::SyntheticFingerprints((std::uint64_t{1} << 40) +
-                                                  static_cast<std::uint64_t>(c) * per_client + i)
-                            .Recording(a.reg_values);
-          out.push_back(artist.RegisterWork(spec));
-        }
-      });
-    }
-    for (auto& t : signers) t.join();
-  }
-  for (auto& r : regs) {
-    testing::Fetch(port, "POST", "/v1/statements", r.front(),
+  std::vector<std::unique_ptr<bench::StatementReader>> readers;
+  for (std::size_t c = 0; c < r_clients; ++c) {
+    readers.push_back(std::make_unique<bench::StatementReader>(cache, c));
+    std::string artist;
+    if (!readers.back()->Next(artist)) return 1;
+    testing::Fetch(server.port(), "POST", "/v1/statements", artist,
                    {{"Content-Type", "application/json"}});
   }
-  std::fprintf(stderr, "registrations: %d clients for %.0f s...\n", a.reg_clients, a.seconds);
-  Rate reg = Hammer(
-      port, a.reg_clients, a.seconds, "/v1/statements", 201,
-      [&](int c, std::size_t n) {
-        auto& r = regs[static_cast<std::size_t>(c)];
-        return n + 1 < r.size() ? r[n + 1] : std::string();
-      },
-      [](const testing::HttpReply&, int, std::size_t) { return true; });
 
-  // Check: a stream of items, half excerpts of registered recordings.
+  // ---- 2. load, with a paced query probe ------------------------------------
+  std::vector<std::atomic<std::size_t>> acked(r_clients);  // registrations per client
+  std::atomic<bool> load_done{false};
+  std::vector<double> probe_ms;
+  std::size_t probe_found = 0;
+  std::thread probe([&] {
+    std::mt19937_64 rng(3);
+    testing::TestConnection conn(server.port());
+    std::map<std::size_t, std::string> bodies;
+    while (!load_done) {
+      const std::size_t c = rng() % r_clients;
+      const std::size_t k = acked[c].load();
+      if (k == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      // One of client c's registered recordings.
+      const std::size_t j = std::min(k - 1, (rng() % 64) * std::max<std::size_t>(1, k / 64));
+      const std::size_t i = c + r_clients * j;
+      if (bodies.size() > 4096) bodies.clear();
+      auto& body = bodies[i];
+      if (body.empty()) body = bench::MatchBody(bench::Excerpt(i, a.positions, kQueryValues));
+      const auto t0 = Clock::now();
+      if (!conn.Send(testing::BuildRequest("POST", "/v1/match", body,
+                                           {{"Content-Type", "application/json"}}))) {
+        break;
+      }
+      auto rep = conn.Read(std::chrono::seconds(60));
+      probe_ms.push_back(Since(t0) * 1000);
+      if (rep && rep->status == 200 && HasTitle(*rep, i)) ++probe_found;
+      std::this_thread::sleep_for(std::chrono::milliseconds(a.probe_ms));
+    }
+  });
+  std::vector<double> decile_rate;  // registrations/s in each tenth of the load
+  std::thread monitor([&] {
+    std::size_t next = 1, last_count = 0;
+    auto last_t = Clock::now();
+    while (!load_done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::size_t total = 0;
+      for (const auto& x : acked) total += x.load();
+      if (total * 10 >= next * n) {
+        decile_rate.push_back(static_cast<double>(total - last_count) / Since(last_t));
+        last_count = total;
+        last_t = Clock::now();
+        std::fprintf(stderr, "  %zu%%: %zu registered, %.0f/s\n", next * 10, total,
+                     decile_rate.back());
+        ++next;
+      }
+    }
+  });
+  std::fprintf(stderr, "load: %d clients registering %zu recordings...\n", a.reg_clients, n);
+  const double load_cpu0 = bench::ProcCpuSeconds(server.pid());
+  std::vector<std::string> next_statement(r_clients);
+  const bench::Rate load = bench::Hammer(
+      server.port(), a.reg_clients, 1e9, "/v1/statements", 201,
+      [&](int c, std::size_t) {
+        const auto cc = static_cast<std::size_t>(c);
+        return readers[cc]->Next(next_statement[cc]) ? next_statement[cc] : std::string();
+      },
+      [&](const testing::HttpReply&, int c, std::size_t) {
+        ++acked[static_cast<std::size_t>(c)];
+        return true;
+      });
+  load_done = true;
+  const double load_cpu = bench::ProcCpuSeconds(server.pid()) - load_cpu0;
+  probe.join();
+  monitor.join();
+
+  // ---- 3. settle --------------------------------------------------------------
+  std::fprintf(stderr, "settle: waiting for the index's merges...\n");
+  const auto settle_t0 = Clock::now();
+  int quiet = 0;
+  while (Since(settle_t0) < a.settle_seconds && quiet < 3) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const auto busy = bench::Metric(server.port(), "signet_index_busy");
+    const auto segs = bench::Metric(server.port(), "signet_index_segments");
+    quiet = busy && *busy == 0 && segs && *segs <= 1 ? quiet + 1 : 0;
+  }
+  const double settle_s = Since(settle_t0);
+  auto metric = [&](const char* name) { return bench::Metric(server.port(), name).value_or(-1); };
+  const double positions = metric("signet_index_positions");
+  const double segments = metric("signet_index_segments");
+  const double index_memory = metric("signet_index_memory_bytes");
+  const double posting_bytes = metric("signet_index_posting_bytes");
+  const double value_bytes = metric("signet_index_value_bytes");
+  const double index_disk = metric("signet_index_disk_bytes");
+  const std::uint64_t load_hwm_kb = bench::ProcStatusKb(server.pid(), "VmHWM");
+  const std::uint64_t data_bytes = bench::DiskBytes(data);
+  const std::uint64_t index_dir_bytes = bench::DiskBytes(data / "registry" / "index");
+
+  // ---- 4. restarts --------------------------------------------------------------
+  const std::size_t probe_rec = n / 2;
+  const std::string probe_body =
+      bench::MatchBody(bench::Excerpt(probe_rec, a.positions, kQueryValues));
+  std::fprintf(stderr, "restart after SIGTERM...\n");
+  const int stop_status = server.Stop(std::chrono::seconds(300));
+  const Restart clean = TimedStart(server, probe_body, probe_rec);
+  std::fprintf(stderr, "restart after kill -9...\n");
+  server.Kill();
+  const Restart crash = TimedStart(server, probe_body, probe_rec);
+
+  // ---- 5. match ------------------------------------------------------------------
+  std::vector<std::size_t> pool_rec;
+  std::vector<std::string> pool;
+  std::mt19937_64 rng(42);
+  for (int q = 0; q < 2048; ++q) {
+    pool_rec.push_back(rng() % n);
+    pool.push_back(bench::MatchBody(bench::Excerpt(pool_rec.back(), a.positions, kQueryValues)));
+  }
+  auto match_body = [&](int c, std::size_t k) {
+    return pool[(static_cast<std::size_t>(c) * 977 + k) % pool.size()];
+  };
+  auto match_found = [&](const testing::HttpReply& rep, int c, std::size_t k) {
+    return HasTitle(rep, pool_rec[(static_cast<std::size_t>(c) * 977 + k) % pool.size()]);
+  };
+  std::fprintf(stderr, "match: %d clients for %.0f s, then 1 client...\n", a.clients, a.seconds);
+  const double match_cpu0 = bench::ProcCpuSeconds(server.pid());
+  const bench::Rate match =
+      bench::Hammer(server.port(), a.clients, a.seconds, "/v1/match", 200, match_body, match_found);
+  const double match_cpu = bench::ProcCpuSeconds(server.pid()) - match_cpu0;
+  const bench::Rate single =
+      bench::Hammer(server.port(), 1, a.seconds, "/v1/match", 200, match_body, match_found);
+
+  // Brute force over a slice of the references, extrapolated to all.
+  std::vector<std::vector<std::uint32_t>> refs;
+  const std::size_t brute_n = std::min(a.brute, n);
+  for (std::size_t i = 0; i < brute_n; ++i) refs.push_back(bench::Recording(i, a.positions));
+  std::size_t brute_found = 0, brute_queries = 0;
+  const auto brute_t0 = Clock::now();
+  while (brute_queries < 20 && Since(brute_t0) < 10) {
+    const std::size_t i = rng() % brute_n;
+    brute_found += BruteForce(bench::Excerpt(i, a.positions, kQueryValues), refs) == i;
+    ++brute_queries;
+  }
+  const double brute_ms = Since(brute_t0) * 1000 / static_cast<double>(brute_queries) *
+                          static_cast<double>(n) / static_cast<double>(brute_n);
+
+  // ---- 6. check --------------------------------------------------------------------
   std::vector<std::string> lines;
-  std::mt19937_64 crng(99);
   for (std::size_t i = 0; i < a.check_items; ++i) {
-    std::vector<std::uint32_t> v = i % 2 == 0 ? MakeQuery(crng, a, corpus).values
-                                              : registry::testing::RandomFingerprint(
-                                                    (std::uint64_t{1} << 50) + i, kQueryValues);
+    const auto v =
+        i % 2 == 0 ? bench::Excerpt(pool_rec[i / 2 % pool_rec.size()], a.positions, kQueryValues)
+                   : registry::testing::RandomFingerprint((1ull << 50) + i, kQueryValues);
     lines.push_back("{\"id\":\"" + std::to_string(i) + "\",\"fingerprint\":\"" +
                     registry::testing::CompressFingerprint(v) + "\"}\n");
   }
-  std::fprintf(stderr, "check: %zu items...\n", lines.size());
-  double check_seconds = 0;
-  std::size_t checked = CheckStream(port, lines, std::max(150.0, a.seconds * 15), &check_seconds);
+  double check_s = 0;
+  const std::size_t checked = a.check_items ? CheckStream(server.port(), lines, 300, &check_s) : 0;
+  const std::uint64_t hwm_kb = bench::ProcStatusKb(server.pid(), "VmHWM");
+  const std::uint64_t rss_kb = bench::ProcStatusKb(server.pid(), "VmRSS");
+  const int final_stop = server.Stop(std::chrono::seconds(300));
 
-  const std::string hwm = pid > 0 ? ProcStatus(pid, "VmHWM") : "?";
-  const std::string rss = pid > 0 ? ProcStatus(pid, "VmRSS") : "?";
-  int stop = a.port == 0 ? server.Stop() : 0;
-
+  // ---- table -------------------------------------------------------------------------
+  const double hours = positions * kSecondsPerPosition / 3600;
+  const double load_hwm = static_cast<double>(load_hwm_kb) * 1024;
+  std::printf("\ncommand: %s\n", a.command.c_str());
   std::printf(
-      "\nsignet_bench: %u cores, signetd with %d worker + 1 I/O thread (+ its commit pool for "
-      "writes), loopback, %d clients\n",
-      cores, workers, a.clients);
+      "signet_bench: %u cores, signetd with %d workers + 1 I/O thread (+ its commit pool), "
+      "loopback; %zu recordings x %zu sub-fingerprints (%.1f min) = %.0f positions, %.0f hours\n",
+      cores, workers, n, a.positions, static_cast<double>(a.positions) * kSecondsPerPosition / 60,
+      positions, hours);
+  std::printf("| measure | result | target |\n|---|---|---|\n");
   std::printf(
-      "index: %zu recordings (%zu synthetic x %zu sub-fingerprints = %.0f s each, + %zu real)\n",
-      load.accepted, a.recordings, a.positions, static_cast<double>(a.positions) / 8.08,
-      corpus.values.size());
-  std::printf("| measure | result | target (2 cores) |\n|---|---|---|\n");
-  if (a.port == 0) {
-    std::printf(
-        "| bulk load (in-process Registry::Submit, 64 threads) | %.0f registrations/s (%.1f s) | "
-        "- |\n",
-        static_cast<double>(load.accepted) / load.seconds, load.seconds);
-    std::printf("| signetd start (open + index rebuild) | %.1f s | - |\n", open_seconds);
-  } else {
-    std::printf(
-        "| bulk load, signetd start | not measured: --port %d names a server started elsewhere | "
-        "- |\n",
-        a.port);
-  }
+      "| signed registrations prepared | %zu, %s | - |\n", n,
+      cache.reused ? "reused from the cache" : (std::to_string(cache.seconds) + " s").c_str());
+  double slowest = 0;
+  if (!decile_rate.empty()) slowest = *std::min_element(decile_rate.begin(), decile_rate.end());
   std::printf(
-      "| POST /v1/match, 10 s queries | %.0f req/s, p50 %.1f ms, p99 %.1f ms, %zu/%zu ok, %.1f%% "
-      "found | >= 2,000 req/s at p99 <= 20 ms |\n",
-      static_cast<double>(match.requests) / match.seconds, match.p50_ms, match.p99_ms, match.ok,
-      match.requests,
-      match.ok ? 100.0 * static_cast<double>(match.found) / static_cast<double>(match.ok) : 0.0);
+      "| POST /v1/statements, %d clients, the index growing 0 -> %zu | %.0f registered/s (%zu of "
+      "%zu 201 in %.0f s), slowest tenth %.0f/s; p50 %.1f ms, p99 %.1f ms, max %.0f ms; signetd "
+      "CPU %.2f ms per registration (%.0f/s on %u dedicated cores) | >= 2,000/s |\n",
+      a.reg_clients, n, load.per_second(), load.ok, load.requests, load.seconds, slowest,
+      load.p50_ms, load.p99_ms, load.max_ms, 1000 * load_cpu / static_cast<double>(load.ok),
+      cores * static_cast<double>(load.ok) / load_cpu, cores);
   std::printf(
-      "| brute-force baseline (no index, %u cores, from %zu queries over %zu refs) | %.2f req/s, "
-      "%.0f ms/query/core, %zu/%zu found | - |\n",
-      cores, brute_queries, brute_n, brute_rps, brute_per_query * 1000, brute_found, brute_queries);
+      "| 10 s query during the load (1 client, %d ms apart) | %zu queries, p50 %.2f ms, p99 %.2f "
+      "ms, max %.1f ms, %.1f%% found | p99 <= 5 ms |\n",
+      a.probe_ms, probe_ms.size(), bench::Percentile(probe_ms, 0.5),
+      bench::Percentile(probe_ms, 0.99),
+      probe_ms.empty() ? 0.0 : *std::max_element(probe_ms.begin(), probe_ms.end()),
+      probe_ms.empty()
+          ? 0.0
+          : 100.0 * static_cast<double>(probe_found) / static_cast<double>(probe_ms.size()));
+  std::printf("| index after the load | %.0f segment(s), settled in %.0f s | - |\n", segments,
+              settle_s);
   std::printf(
-      "| POST /v1/statements, signed work.register of %zu sub-fingerprints, %d clients | %.0f "
-      "accepted/s (%zu of %zu 201), p50 %.1f ms, p99 %.1f ms | >= 2,000/s |\n",
-      a.reg_values, a.reg_clients, static_cast<double>(reg.ok) / reg.seconds, reg.ok, reg.requests,
-      reg.p50_ms, reg.p99_ms);
+      "| signetd peak RSS through the load (VmHWM) | %.0f MB = %.3f MB per indexed hour = %.1f B "
+      "per position | <= 12 B/position (100k); <= 0.35 MB/hour with both prints (1M) |\n",
+      load_hwm / 1e6, load_hwm / 1e6 / hours, load_hwm / positions);
   std::printf(
-      "| POST /v1/check stream | %.0f items/s (%zu of %zu verdicts in %.1f s) | >= 1,000 items/s "
-      "|\n",
-      static_cast<double>(checked) / check_seconds, checked, lines.size(), check_seconds);
-  std::printf("| signetd memory | VmHWM %s, VmRSS %s (after start: %s) | - |\n", hwm.c_str(),
-              rss.c_str(), rss_idle.c_str());
-  std::printf("signetd clean stop: exit %d\n", stop);
+      "| index: postings + verification copy / everything (mapped segments, delta, maps) | %.2f + "
+      "%.2f = %.2f B / %.2f B per position | <= 6 B/position |\n",
+      posting_bytes / positions, value_bytes / positions, (posting_bytes + value_bytes) / positions,
+      index_memory / positions);
+  std::printf("| disk | data dir %.2f GB, of which index %.2f GB (segments %.2f GB) | - |\n",
+              static_cast<double>(data_bytes) / 1e9, static_cast<double>(index_dir_bytes) / 1e9,
+              index_disk / 1e9);
+  std::printf(
+      "| restart after SIGTERM (exit %d): listening / first correct match | %.2f s / %.2f s%s | "
+      "<= 1 s (1M) |\n",
+      stop_status, clean.listening_s, clean.first_match_s, clean.ok ? "" : " (NO MATCH)");
+  std::printf(
+      "| restart after kill -9: listening / first correct match | %.2f s / %.2f s%s | <= 1 s "
+      "(1M) |\n",
+      crash.listening_s, crash.first_match_s, crash.ok ? "" : " (NO MATCH)");
+  std::printf(
+      "| POST /v1/match, 10 s queries, %d clients | %.0f req/s, p50 %.2f ms, p99 %.2f ms, %zu/%zu "
+      "ok, %.1f%% found; signetd CPU %.3f ms per request (%.0f/s on %u dedicated cores) | >= "
+      "10,000 req/s (1M) |\n",
+      a.clients, match.per_second(), match.p50_ms, match.p99_ms, match.ok, match.requests,
+      match.ok ? 100.0 * static_cast<double>(match.found) / static_cast<double>(match.ok) : 0.0,
+      1000 * match_cpu / static_cast<double>(match.ok),
+      cores * static_cast<double>(match.ok) / match_cpu, cores);
+  std::printf(
+      "| POST /v1/match, 10 s queries, 1 client (HTTP round trip) | p50 %.2f ms, p99 %.2f ms, "
+      "%.1f%% "
+      "found | p99 <= 2 ms (1M) |\n",
+      single.p50_ms, single.p99_ms,
+      single.ok ? 100.0 * static_cast<double>(single.found) / static_cast<double>(single.ok) : 0.0);
+  std::printf(
+      "| brute-force baseline (this process, %zu queries over %zu refs, extrapolated) | %.0f ms "
+      "per "
+      "query, %zu/%zu found: the index answers %.0fx faster (1 client) | - |\n",
+      brute_queries, brute_n, brute_ms, brute_found, brute_queries, brute_ms / single.p50_ms);
+  std::printf("| POST /v1/check stream | %.0f items/s (%zu of %zu verdicts) | - |\n",
+              check_s > 0 ? static_cast<double>(checked) / check_s : 0.0, checked, lines.size());
+  std::printf(
+      "| signetd after the restarts and the queries | VmHWM %.0f MB, VmRSS %.0f MB (after the "
+      "kill -9 restart %.0f MB) | - |\n",
+      static_cast<double>(hwm_kb) / 1e3, static_cast<double>(rss_kb) / 1e3,
+      static_cast<double>(crash.rss_kb) / 1e3);
+  std::printf("signetd stop: exit %d\n", final_stop);
+  if (!load.other.empty())
+    std::printf("first non-201 registration answer: %s\n", load.other.c_str());
   if (!match.other.empty()) std::printf("first non-200 match answer: %s\n", match.other.c_str());
-  if (!reg.other.empty()) std::printf("first non-201 registration answer: %s\n", reg.other.c_str());
   std::error_code ec;
-  if (a.data.empty() && a.port == 0) fs::remove_all(data, ec);
+  if (a.data.empty()) fs::remove_all(data, ec);
   fs::remove(data.string() + ".stderr", ec);
-  return stop == 0 ? 0 : 1;
+  return final_stop == 0 && clean.ok && crash.ok ? 0 : 1;
 }

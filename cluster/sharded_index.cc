@@ -49,11 +49,24 @@ class ShardView : public registry::Store {
 
 }  // namespace
 
+namespace {
+
+// In memory (see the header), with the given matcher.
+registry::WorkIndexOptions InMemory(fp::IndexOptions index, fp::MatcherOptions matcher) {
+  registry::WorkIndexOptions o;
+  o.index = std::move(index);
+  o.index.directory.clear();
+  o.matcher = std::move(matcher);
+  return o;
+}
+
+}  // namespace
+
 ShardedIndex::ShardedIndex(Options options)
-    : options_(std::move(options)), recent_(options_.index, options_.matcher) {
+    : options_(std::move(options)), recent_(InMemory(options_.index, options_.matcher)) {
   for (std::uint32_t k : options_.mine) {
-    local_[k] = std::make_unique<registry::WorkIndex>(options_.index,
-                                                      ForShard(options_.matcher, options_.shards));
+    local_[k] = std::make_unique<registry::WorkIndex>(
+        InMemory(options_.index, ForShard(options_.matcher, options_.shards)));
   }
 }
 
@@ -95,11 +108,36 @@ const registry::WorkIndex* ShardedIndex::Local(std::uint32_t shard) const {
   return it == local_.end() ? nullptr : it->second.get();
 }
 
-Status ShardedIndex::Load(const registry::Store& store) {
+Status ShardedIndex::Open(const registry::Store& store, const registry::TransparencyLog& log) {
+  // The rebuild threads scan through their views until they are done.
   for (auto& [k, index] : local_) {
-    ShardView view(store, k, options_.shards);
-    SIGNET_RETURN_IF_ERROR(index->Load(view));
+    views_.push_back(std::make_unique<ShardView>(store, k, options_.shards));
+    SIGNET_RETURN_IF_ERROR(index->Open(*views_.back(), log));
   }
+  for (auto& [k, index] : local_) {
+    while (!index->WaitUntilComplete(std::chrono::seconds(1))) {
+      SIGNET_RETURN_IF_ERROR(index->failed());
+    }
+  }
+  return Status::Ok();
+}
+
+bool ShardedIndex::complete() const {
+  return std::all_of(local_.begin(), local_.end(),
+                     [](const auto& e) { return e.second->complete(); });
+}
+
+bool ShardedIndex::WaitUntilComplete(std::chrono::milliseconds timeout) const {
+  const auto until = Steady::now() + timeout;
+  for (const auto& [k, index] : local_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Steady::now());
+    if (!index->WaitUntilComplete(std::max(left, std::chrono::milliseconds(0)))) return false;
+  }
+  return true;
+}
+
+Status ShardedIndex::failed() const {
+  for (const auto& [k, index] : local_) SIGNET_RETURN_IF_ERROR(index->failed());
   return Status::Ok();
 }
 
@@ -186,7 +224,12 @@ Result<registry::EarlySearch> ShardedIndex::SearchEarly(
         std::to_string(all.coverage.shards) + " shards answered: " + why +
         "); it is refused rather than accepted with a dispute missed; retry");
   }
-  for (auto& f : all.found) early.elsewhere.push_back({std::move(f.work_id), f.match.score});
+  // The shards searched the whole recording: the shared seconds are the
+  // segments' (the dispute rules need them, registry/overlap_finder.h).
+  for (auto& f : all.found) {
+    early.elsewhere.push_back(
+        {std::move(f.work_id), f.match.score, registry::SharedSeconds(f.match)});
+  }
   early.searched_at = Steady::now();
   return early;
 }
@@ -224,6 +267,9 @@ void ShardedIndex::Remove(std::span<const std::uint64_t> refs) {
   recent_.Remove(refs);
 }
 
+// The shard indexes are in memory: nothing resumes from a cover.
+void ShardedIndex::Committed(std::uint64_t, const crypto::Digest&) {}
+
 std::size_t ShardedIndex::works() const {
   std::size_t n = 0;
   for (const auto& [k, index] : local_) n += index->works();
@@ -238,6 +284,29 @@ std::size_t ShardedIndex::MemoryBytes() const {
   std::size_t n = recent_.MemoryBytes();
   for (const auto& [k, index] : local_) n += index->MemoryBytes();
   return n;
+}
+fp::IndexStats ShardedIndex::IndexStats() const {
+  fp::IndexStats t;
+  for (const auto& [k, index] : local_) {
+    const fp::IndexStats s = index->IndexStats();
+    t.recordings += s.recordings;
+    t.positions += s.positions;
+    t.segment_positions += s.segment_positions;
+    t.delta_positions += s.delta_positions;
+    t.dead_positions += s.dead_positions;
+    t.segments += s.segments;
+    t.frozen_deltas += s.frozen_deltas;
+    t.posting_bytes += s.posting_bytes;
+    t.value_bytes += s.value_bytes;
+    t.segment_bytes += s.segment_bytes;
+    t.memory_bytes += s.memory_bytes;
+    t.flushes += s.flushes;
+    t.merges += s.merges;
+    t.merging = t.merging || s.merging;
+    if (!s.last_error.empty()) t.last_error = s.last_error;
+  }
+  t.memory_bytes += recent_.MemoryBytes();
+  return t;
 }
 
 }  // namespace signet::cluster

@@ -17,8 +17,16 @@
 //
 // max_posting_list (posting lists longer than it are skipped as
 // uninformative) depends on the index's size; each shard uses it divided by
-// the shard count so that it skips what the whole index would. Scores are per
-// query/reference pair (fingerprint/matcher.h) and need no correction.
+// the shard count so that it skips what the whole index would. Scores are
+// E-values (fingerprint/matcher.h), and a shard's count only the references
+// it holds (N of the contract): with S shards of about equal size a match's
+// E is ~S times smaller than one index of every work would report. Not
+// corrected yet (a shard does not know the whole registry's size).
+//
+// Its shard indexes are kept in memory and rebuilt from the local registry at
+// every Open (Open waits for them): a persisted shard index would resume
+// from a cover of the whole log, and replaying the log after it is not
+// shard-aware yet (registry/work_index.h).
 //
 // Thread safety: as IndexBackend; set_sequencer and TrimRecent from any thread.
 #pragma once
@@ -65,7 +73,10 @@ class ShardedIndex final : public registry::IndexBackend {
   // A request of the ShardServer for one of mine().
   Result<SearchReply> SearchShard(const SearchRequest& request) const;
 
-  Status Load(const registry::Store& store) override;
+  Status Open(const registry::Store& store, const registry::TransparencyLog& log) override;
+  bool complete() const override;
+  bool WaitUntilComplete(std::chrono::milliseconds timeout) const override;
+  Status failed() const override;
   Result<registry::EarlySearch> SearchEarly(std::span<const std::uint32_t> values) const override;
   Result<std::vector<registry::Overlap>> FindOverlaps(
       std::span<const std::uint32_t> values, const registry::EarlySearch* early) const override;
@@ -73,9 +84,11 @@ class ShardedIndex final : public registry::IndexBackend {
   Status Add(std::uint64_t ref, std::string work_id,
              std::span<const std::uint32_t> values) override;
   void Remove(std::span<const std::uint64_t> refs) override;
+  void Committed(std::uint64_t tree_size, const crypto::Digest& root) override;
   std::size_t works() const override;
   std::size_t positions() const override;
   std::size_t MemoryBytes() const override;
+  fp::IndexStats IndexStats() const override;
 
  private:
   // Every shard searched (here or by fan-out): the merged matches.
@@ -85,6 +98,9 @@ class ShardedIndex final : public registry::IndexBackend {
   const registry::WorkIndex* Local(std::uint32_t shard) const;
 
   const Options options_;
+  // Each shard's view of the store, read by its rebuild (before local_: it
+  // outlives the rebuild threads the WorkIndexes join).
+  std::vector<std::unique_ptr<registry::Store>> views_;
   std::map<std::uint32_t, std::unique_ptr<registry::WorkIndex>> local_;
   ShardClient* client_ = nullptr;
   std::function<std::uint64_t()> log_size_;

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
-#include <cstring>
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -13,7 +12,11 @@
 namespace signet::fp {
 namespace {
 
+using internal::ChromaSegment;
+using internal::DeltaSegment;
+using internal::IndexState;
 using internal::kBitOrder;
+using SegmentList = std::vector<std::shared_ptr<const ChromaSegment>>;
 
 // IndexKey as four byte-indexed tables: one load per byte of the value.
 struct KeyTables {
@@ -30,21 +33,48 @@ struct KeyTables {
 };
 const KeyTables kKeyTables;
 
-// Global positions are stored in the fewest bits that hold them; an entry is
-// read with one unaligned 8-byte load (hence the 8 bytes of padding).
-std::uint32_t ReadPacked(const std::uint8_t* bytes, std::size_t index, int width) {
-  const std::size_t bit = index * static_cast<std::size_t>(width);
-  std::uint64_t word;
-  std::memcpy(&word, bytes + bit / 8, sizeof word);
-  return static_cast<std::uint32_t>((word >> (bit % 8)) & ((std::uint64_t{1} << width) - 1));
+constexpr std::uint64_t kMaxSegmentPositions = 0xffffffffu;
+// A bulk load fills deltas to the brim: fewer, larger first segments.
+constexpr std::size_t kBulkDeltaPositions = DeltaSegment::kMaxPositions - 2 * kMaxFingerprintValues;
+
+// Slots of segment `s` that are tombstoned but still hold positions.
+std::uint64_t DeadPositions(const ChromaSegment& s, const internal::LiveBitmap& live) {
+  std::uint64_t dead = 0;
+  const auto refs = s.refs();
+  for (std::size_t r = 0; r < refs.size(); ++r) {
+    if (refs[r].length > 0 && !live.Get(s.first_slot() + r)) dead += refs[r].length;
+  }
+  return dead;
 }
 
-void WritePacked(std::uint8_t* bytes, std::size_t index, int width, std::uint32_t value) {
-  const std::size_t bit = index * static_cast<std::size_t>(width);
-  std::uint64_t word;
-  std::memcpy(&word, bytes + bit / 8, sizeof word);
-  word |= static_cast<std::uint64_t>(value) << (bit % 8);
-  std::memcpy(bytes + bit / 8, &word, sizeof word);
+// The tiered policy: segments in size classes a factor `factor` apart (class
+// 0 up to one delta); the newest run of one class is merged once it has
+// `factor` members. A segment that is more than a quarter tombstones is
+// rewritten on its own. Returns the inputs, or nothing.
+SegmentList PlanMerge(const IndexState& st, std::size_t base, std::size_t factor) {
+  const SegmentList& segs = st.segments;
+  auto level = [&](const ChromaSegment& s) {
+    const double size = static_cast<double>(std::max<std::uint64_t>(s.positions(), 1));
+    // Merged sizes are near base * factor^k, a little under or over.
+    return size <= static_cast<double>(base)
+               ? 0
+               : static_cast<int>(std::lround(std::log(size / static_cast<double>(base)) /
+                                              std::log(static_cast<double>(factor))));
+  };
+  if (segs.size() >= factor) {
+    const int l = level(*segs.back());
+    std::size_t first = segs.size() - 1;
+    while (first > 0 && level(*segs[first - 1]) == l) --first;
+    std::uint64_t positions = 0;
+    for (std::size_t i = first; i < segs.size(); ++i) positions += segs[i]->positions();
+    if (segs.size() - first >= factor && positions <= kMaxSegmentPositions) {
+      return SegmentList(segs.begin() + static_cast<long>(first), segs.end());
+    }
+  }
+  for (const auto& s : segs) {
+    if (DeadPositions(*s, *st.live) * 4 > s->positions()) return {s};
+  }
+  return {};
 }
 
 }  // namespace
@@ -79,319 +109,400 @@ std::vector<bool> LowInformationMask(std::span<const std::uint32_t> values) {
   return low;
 }
 
-namespace internal {
-
-std::uint32_t BaseSegment::BucketOf(std::uint32_t key24) const {
-  return key24 >> (kIndexKeyBits - key_bits);
+Index::Index(IndexOptions options) : options_(std::move(options)) {
+  options_.delta_max_positions = std::clamp<std::size_t>(
+      options_.delta_max_positions, 1, DeltaSegment::kMaxPositions - 2 * kMaxFingerprintValues);
+  options_.merge_factor = std::max<std::size_t>(options_.merge_factor, 2);
+  auto st = std::make_shared<IndexState>();
+  st->delta = std::make_shared<DeltaSegment>(0, true);
+  st->live = std::make_shared<internal::LiveBitmap>();
+  state_ = std::move(st);
+  last_flush_ = std::chrono::steady_clock::now();
+  if (!options_.directory.empty()) OpenDirectory();
+  StartThreads();
 }
 
-std::size_t BaseSegment::ListSize(std::uint32_t key24) const {
-  const std::uint32_t b = BucketOf(key24);
-  return bucket_start[b + 1] - bucket_start[b];
+Index::~Index() { StopThreads(); }
+
+void Index::StartThreads() {
+  stopping_ = false;
+  cancel_ = false;
+  flusher_ = std::thread([this] { FlushLoop(); });
+  merger_ = std::thread([this] { MergeLoop(); });
 }
 
-std::size_t BaseSegment::MemoryBytes() const {
-  return bucket_start.capacity() * sizeof(std::uint32_t) + packed.capacity() +
-         values.capacity() * sizeof(std::uint32_t) + refs.capacity() * sizeof(BaseRef) +
-         live.capacity() / 8;
-}
-
-std::size_t DeltaSegment::MemoryBytes() const {
-  std::size_t bytes = refs.capacity() * sizeof(DeltaRef) + live.capacity() / 8;
-  for (const auto& r : refs) bytes += r.values.capacity() * sizeof(std::uint32_t);
-  // unordered_map node + bucket overheads, approximately.
-  bytes += postings.bucket_count() * sizeof(void*);
-  for (const auto& [k, v] : postings) bytes += 48 + v.capacity() * sizeof(std::uint32_t);
-  return bytes;
-}
-
-std::unique_ptr<BaseSegment> BuildBase(std::span<const RefSource> refs) {
-  auto base = std::make_unique<BaseSegment>();
-  std::size_t n = 0;
-  for (const auto& r : refs) n += r.values.size();
-  base->key_bits = std::clamp(static_cast<int>(std::bit_width(n)) - 4, 12, kIndexKeyBits);
-  base->entry_bits = std::max(1, static_cast<int>(std::bit_width(n)));
-  base->values.reserve(n);
-  base->refs.reserve(refs.size());
-  for (const auto& r : refs) {
-    base->refs.push_back({r.ref_id, static_cast<std::uint32_t>(base->values.size()),
-                          static_cast<std::uint32_t>(r.values.size())});
-    base->values.insert(base->values.end(), r.values.begin(), r.values.end());
+void Index::StopThreads() {
+  {
+    std::lock_guard lock(writer_);
+    stopping_ = true;
+    cancel_ = true;
   }
-  base->live.assign(refs.size(), true);
-
-  // Counting sort of positions by bucket (CSR), skipping low-information ones.
-  const std::size_t buckets = std::size_t{1} << base->key_bits;
-  std::vector<std::uint32_t> counts(buckets + 1, 0);
-  std::vector<bool> indexed(n, false);
-  for (const auto& r : base->refs) {
-    std::span<const std::uint32_t> v(base->values.data() + r.start, r.length);
-    const std::vector<bool> low = LowInformationMask(v);
-    for (std::uint32_t i = 0; i < r.length; ++i) {
-      if (low[i]) continue;
-      indexed[r.start + i] = true;
-      ++counts[base->BucketOf(IndexKey(v[i])) + 1];
-    }
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+  for (std::thread* t : {&flusher_, &merger_, &verifier_}) {
+    if (t->joinable()) t->join();
   }
-  for (std::size_t b = 0; b < buckets; ++b) counts[b + 1] += counts[b];
-  base->bucket_start = counts;
-  const std::size_t entries = counts[buckets];
-  base->indexed_positions = entries;
-  base->packed.assign((entries * base->entry_bits + 7) / 8 + 8, 0);
-  for (std::size_t p = 0; p < n; ++p) {
-    if (!indexed[p]) continue;
-    const std::uint32_t b = base->BucketOf(IndexKey(base->values[p]));
-    WritePacked(base->packed.data(), counts[b]++, base->entry_bits, static_cast<std::uint32_t>(p));
+}
+
+std::shared_ptr<const IndexState> Index::Snapshot() const {
+  std::lock_guard lock(state_mu_);
+  return state_;
+}
+
+void Index::Publish(std::shared_ptr<const IndexState> state) {
+  std::shared_ptr<const IndexState> old;
+  {
+    std::lock_guard lock(state_mu_);
+    old = std::exchange(state_, std::move(state));
   }
-  return base;
+  // `old` may be the last reference to a merged segment: freed here, outside
+  // the state lock (readers only ever wait for a pointer copy).
 }
 
-std::uint32_t BaseSegment::Entry(std::size_t i) const {
-  return ReadPacked(packed.data(), i, entry_bits);
+void Index::FreezeLocked() {
+  const auto& cur = state_;
+  if (cur->delta->Published().refs == 0) {
+    if (cur->delta->with_postings() == !bulk_load_) return;
+    auto st = std::make_shared<IndexState>(*cur);  // an empty delta of the other kind
+    st->delta = std::make_shared<DeltaSegment>(next_slot_, !bulk_load_);
+    Publish(std::move(st));
+    return;
+  }
+  auto st = std::make_shared<IndexState>(*cur);
+  st->frozen.push_back(cur->delta);
+  st->delta = std::make_shared<DeltaSegment>(next_slot_, !bulk_load_);
+  Publish(std::move(st));
+  ++changes_;
+  merger_idle_ = false;
+  work_cv_.notify_all();
 }
 
-std::uint32_t BaseSegment::RefOfPosition(std::uint32_t pos) const {
-  auto it = std::upper_bound(refs.begin(), refs.end(), pos,
-                             [](std::uint32_t p, const BaseRef& r) { return p < r.start; });
-  return static_cast<std::uint32_t>(it - refs.begin()) - 1;
-}
-
-}  // namespace internal
-
-using internal::BaseSegment;
-using internal::DeltaSegment;
-
-Index::Index(IndexOptions options)
-    : options_(options), base_(internal::BuildBase({})), delta_(std::make_unique<DeltaSegment>()) {}
-
-Index::~Index() {
-  std::unique_lock<std::mutex> writer(writer_);
-  WaitForMergeLocked(writer);
-}
-
-std::shared_lock<std::shared_mutex> Index::ReadLock() const {
-  std::lock_guard<std::mutex> turn(turnstile_);
-  return std::shared_lock<std::shared_mutex>(mu_);
-}
-
-std::unique_lock<std::shared_mutex> Index::WriteLock() {
-  std::lock_guard<std::mutex> turn(turnstile_);
-  return std::unique_lock<std::shared_mutex>(mu_);
-}
-
-Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values) {
+Status Index::Add(std::uint64_t ref_id, std::span<const std::uint32_t> values,
+                  const IndexTag& tag) {
   if (values.size() > kMaxFingerprintValues) {
     return Status::InvalidArgument("fingerprint has " + std::to_string(values.size()) +
                                    " values, more than the " +
                                    std::to_string(kMaxFingerprintValues) + " (~2 h) allowed");
   }
-  std::unique_lock<std::mutex> writer(writer_);
-  // Delta slots are 16 bits in a posting: a full delta must be frozen first,
-  // which waits for a running merge (rare: 65,536 recordings in one delta).
-  // A bulk load stores no postings, so it may grow past that.
-  if (!bulk_load_ && delta_->refs.size() >= internal::kMaxDeltaRefs) {
-    WaitForMergeLocked(writer);
-    StartMergeLocked();
+  // Built outside the writer mutex: only the insertion is serialised.
+  const std::vector<bool> low = LowInformationMask(values);
+  std::lock_guard lock(writer_);
+  if (next_slot_ >= (std::uint64_t{1} << 32)) {
+    return Status::ResourceExhausted("the fingerprint index is full (2^32 slots)");
   }
+  if (!state_->delta->HasRoom(values.size())) FreezeLocked();
+  RemoveLocked(ref_id);
+  const std::uint64_t slot = next_slot_++;
+  state_->live->Set(slot, true);
+  state_->delta->Append(ref_id, values, tag, low);  // publishes it to queries
   {
-    // Built outside the exclusive section: only the insertion excludes readers.
-    internal::DeltaRef ref{ref_id, {values.begin(), values.end()}};
-    const std::vector<bool> low = LowInformationMask(values);
-    auto lock = WriteLock();
-    const std::size_t frozen_positions = frozen_ ? frozen_->positions : 0;
-    const std::size_t total =
-        base_->values.size() + frozen_positions + delta_->positions + values.size();
-    if (total > std::size_t{0xffffffff}) {
-      return Status::ResourceExhausted("the fingerprint index is full (2^32 positions)");
-    }
-    RemoveLocked(ref_id);
-    const auto dslot = static_cast<std::uint32_t>(delta_->refs.size());
-    for (std::uint32_t i = 0; i < values.size() && !bulk_load_; ++i) {
-      if (low[i]) continue;
-      delta_->postings[IndexKey(values[i])].push_back(dslot << 16 | i);
-    }
-    delta_->refs.push_back(std::move(ref));
-    delta_->live.push_back(true);
-    delta_->positions += values.size();
-    const std::size_t frozen_refs = frozen_ ? frozen_->refs.size() : 0;
-    slot_of_[ref_id] = static_cast<std::uint32_t>(base_->refs.size() + frozen_refs) + dslot;
-    live_positions_ += values.size();
+    std::unique_lock m(map_mu_);
+    slot_of_[ref_id] = slot;
   }
-  if (bulk_load_ || merging_) return Status::Ok();
-  const double fraction_limit = options_.merge_fraction * static_cast<double>(base_->values.size());
-  if (delta_->positions > std::max<double>(options_.merge_min_positions, fraction_limit)) {
-    StartMergeLocked();
-  }
+  live_positions_ += values.size();
+  compacted_ = false;
+  const std::size_t limit = bulk_load_ ? kBulkDeltaPositions : options_.delta_max_positions;
+  if (state_->delta->positions_used() >= limit) FreezeLocked();
   return Status::Ok();
 }
 
 bool Index::RemoveLocked(std::uint64_t ref_id) {
-  auto it = slot_of_.find(ref_id);
-  if (it == slot_of_.end()) return false;
-  const std::size_t slot = it->second;
-  const std::size_t nbase = base_->refs.size();
-  const std::size_t nfrozen = frozen_ ? frozen_->refs.size() : 0;
-  std::size_t len;
-  if (slot < nbase) {
-    base_->live[slot] = false;
-    len = base_->refs[slot].length;
-  } else if (slot < nbase + nfrozen) {
-    frozen_->live[slot - nbase] = false;
-    len = frozen_->refs[slot - nbase].values.size();
-  } else {
-    delta_->live[slot - nbase - nfrozen] = false;
-    len = delta_->refs[slot - nbase - nfrozen].values.size();
+  std::uint64_t slot;
+  {
+    std::unique_lock m(map_mu_);
+    auto it = slot_of_.find(ref_id);
+    if (it == slot_of_.end()) return false;
+    slot = it->second;
+    slot_of_.erase(it);
   }
+  state_->live->Set(slot, false);
+  const auto len = static_cast<std::size_t>(internal::IndexView(*this).Length(slot));
   live_positions_ -= len;
   dead_positions_ += len;
-  slot_of_.erase(it);
+  compacted_ = false;
   return true;
 }
 
 bool Index::Remove(std::uint64_t ref_id) {
-  std::unique_lock<std::mutex> writer(writer_);
-  auto lock = WriteLock();
+  std::lock_guard lock(writer_);
   return RemoveLocked(ref_id);
 }
 
 bool Index::Contains(std::uint64_t ref_id) const {
-  const auto lock = ReadLock();
+  std::shared_lock m(map_mu_);
   return slot_of_.contains(ref_id);
 }
 
+std::optional<IndexTag> Index::Tag(std::uint64_t ref_id) const {
+  std::uint64_t slot;
+  {
+    std::shared_lock m(map_mu_);
+    auto it = slot_of_.find(ref_id);
+    if (it == slot_of_.end()) return std::nullopt;
+    slot = it->second;
+  }
+  // The slot was given out before it entered the map, so a snapshot taken
+  // now holds it.
+  return internal::IndexView(*this).Tag(slot);
+}
+
 void Index::BeginBulkLoad() {
-  std::unique_lock<std::mutex> writer(writer_);
+  std::lock_guard lock(writer_);
   bulk_load_ = true;
+  FreezeLocked();
 }
 
 void Index::Compact() {
-  std::unique_lock<std::mutex> writer(writer_);
+  std::unique_lock lock(writer_);
   bulk_load_ = false;
-  WaitForMergeLocked(writer);
-  if (delta_->refs.empty() && dead_positions_ == 0) return;
-  StartMergeLocked();
-  WaitForMergeLocked(writer);
+  FreezeLocked();
+  compact_requested_ = true;
+  ++changes_;
+  merger_idle_ = false;
+  work_cv_.notify_all();
+  done_cv_.wait(lock, [this] {
+    return stopping_ || (state_->frozen.empty() && !compact_requested_ && !merging_);
+  });
 }
 
 void Index::WaitForMerge() {
-  std::unique_lock<std::mutex> writer(writer_);
-  WaitForMergeLocked(writer);
+  std::unique_lock lock(writer_);
+  done_cv_.wait(lock, [this] {
+    return stopping_ ||
+           (state_->frozen.empty() && !merging_ && merger_idle_ && !compact_requested_);
+  });
 }
 
-void Index::WaitForMergeLocked(std::unique_lock<std::mutex>& writer) {
-  merge_done_.wait(writer, [this] { return !merging_; });
-  // The thread has published its result; it may still be freeing the old
-  // segments, which needs no lock.
-  if (merger_.joinable()) merger_.join();
+std::filesystem::path Index::NextSegmentPath() {
+  if (options_.directory.empty()) return {};
+  char name[40];
+  std::snprintf(name, sizeof name, "chroma-%012llu.seg",
+                static_cast<unsigned long long>(next_file_id_++));
+  return options_.directory / name;
 }
 
-void Index::StartMergeLocked() {
-  if (merger_.joinable()) merger_.join();  // a finished merge
-  {
-    auto lock = WriteLock();
-    frozen_ = std::move(delta_);
-    delta_ = std::make_unique<DeltaSegment>();
-  }
-  merging_ = true;
-  merger_ = std::thread([this] { RunMerge(); });
+void Index::NoteError(const Status& s) {
+  if (s.ok()) return;
+  std::lock_guard lock(writer_);
+  last_error_ = s.ToString();
 }
 
-void Index::RunMerge() {
-  // base_ and frozen_ are replaced only by this thread, and their values never
-  // change; only their live flags do (Remove, under the exclusive lock), so
-  // the sources are taken under a shared lock and built from outside it.
-  std::vector<internal::RefSource> sources;
-  std::size_t nbase = 0, nfrozen = 0;
-  {
-    const auto lock = ReadLock();
-    nbase = base_->refs.size();
-    nfrozen = frozen_->refs.size();
-    sources.reserve(nbase + nfrozen);
-    for (std::size_t s = 0; s < nbase; ++s) {
-      if (!base_->live[s]) continue;
-      const auto& r = base_->refs[s];
-      sources.push_back({r.ref_id, {base_->values.data() + r.start, r.length}});
-    }
-    for (std::size_t s = 0; s < nfrozen; ++s) {
-      if (!frozen_->live[s]) continue;
-      sources.push_back({frozen_->refs[s].ref_id, frozen_->refs[s].values});
-    }
-  }
-  std::unique_ptr<BaseSegment> fresh = internal::BuildBase(sources);
-  if (options_.before_merge_swap) options_.before_merge_swap();
-
-  std::unique_ptr<BaseSegment> old_base;
-  std::unique_ptr<DeltaSegment> old_frozen;
-  {
-    std::unique_lock<std::mutex> writer(writer_);
+void Index::FlushLoop() {
+  for (;;) {
+    std::shared_ptr<const DeltaSegment> frozen;
+    std::filesystem::path path;
+    std::shared_ptr<internal::LiveBitmap> live;
     {
-      auto lock = WriteLock();
-      // A recording withdrawn (or withdrawn and added again) since the sources
-      // were taken no longer maps into the old base or the frozen delta: its
-      // copy in the new base is dead. The delta's slots move down.
-      const std::size_t merged = nbase + nfrozen;
-      const auto fresh_refs = static_cast<std::uint32_t>(fresh->refs.size());
-      std::unordered_map<std::uint64_t, std::uint32_t> slots;
-      slots.reserve(slot_of_.size());
-      for (std::uint32_t s = 0; s < fresh_refs; ++s) {
-        const std::uint64_t id = fresh->refs[s].ref_id;
-        auto it = slot_of_.find(id);
-        if (it != slot_of_.end() && it->second < merged) {
-          slots[id] = s;
-        } else {
-          fresh->live[s] = false;
-        }
+      std::unique_lock lock(writer_);
+      work_cv_.wait(lock,
+                    [this] { return stopping_ || !state_->frozen.empty() || manifest_requested_; });
+      if (stopping_) return;
+      if (state_->frozen.empty()) {
+        manifest_requested_ = false;
+        lock.unlock();
+        NoteError(WriteManifest());
+        continue;
       }
-      for (const auto& [id, slot] : slot_of_) {
-        if (slot >= merged) slots[id] = slot - static_cast<std::uint32_t>(merged) + fresh_refs;
-      }
-      old_base = std::exchange(base_, std::move(fresh));
-      old_frozen = std::move(frozen_);
-      slot_of_ = std::move(slots);
-      dead_positions_ = base_->values.size() + delta_->positions - live_positions_;
-      ++merges_;
+      frozen = state_->frozen.front();
+      live = state_->live;
+      path = NextSegmentPath();
     }
-    merging_ = false;
+    const DeltaSegment::Watermark w = frozen->Published();
+    std::vector<internal::RefSource> sources(w.refs);
+    for (std::size_t r = 0; r < w.refs; ++r) {
+      const internal::DeltaRef& ref = frozen->Ref(r);
+      sources[r] = {ref.ref_id, frozen->Values(r), ref.tag, !live->Get(frozen->first_slot() + r)};
+    }
+    auto seg = internal::WriteChromaSegment({path}, frozen->first_slot(), sources);
+    if (!seg.ok()) {
+      std::unique_lock lock(writer_);
+      flush_error_ = seg.status().WithContext("flushing the index delta");
+      last_error_ = flush_error_.ToString();
+      done_cv_.notify_all();
+      // Out of space, say: the delta stays searchable in memory; retry later.
+      work_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_; });
+      continue;
+    }
+    if (options_.before_merge_swap) options_.before_merge_swap();
+    {
+      std::lock_guard lock(writer_);
+      auto st = std::make_shared<IndexState>(*state_);
+      st->segments.push_back(*seg);
+      st->frozen.erase(st->frozen.begin());
+      Publish(std::move(st));
+      ++flushes_;
+      flush_error_ = Status::Ok();
+      last_flush_ = std::chrono::steady_clock::now();
+      ++changes_;
+      merger_idle_ = false;
+    }
+    work_cv_.notify_all();
+    done_cv_.notify_all();
+    NoteError(WriteManifest());
   }
-  merge_done_.notify_all();
-  // The old segments are freed here, outside every lock.
+}
+
+void Index::MergeLoop() {
+  for (;;) {
+    std::shared_ptr<const IndexState> st;
+    bool all = false;
+    std::uint64_t generation = 0;
+    {
+      std::unique_lock lock(writer_);
+      const auto idle = options_.compact_when_idle;
+      auto wake = [this] { return stopping_ || !merger_idle_ || compact_requested_; };
+      if (idle.count() > 0 && !compacted_) {
+        work_cv_.wait_until(lock, last_flush_ + idle, wake);
+      } else {
+        work_cv_.wait(lock, wake);
+      }
+      if (stopping_) return;
+      // A Compact merges everything once the frozen deltas are in.
+      if (compact_requested_ && !state_->frozen.empty()) {
+        done_cv_.wait(lock, [this] { return stopping_ || state_->frozen.empty(); });
+        if (stopping_) return;
+      }
+      const bool idle_now = idle.count() > 0 && !compacted_ && state_->frozen.empty() &&
+                            std::chrono::steady_clock::now() >= last_flush_ + idle;
+      all = compact_requested_ || idle_now;
+      st = state_;
+      generation = changes_;
+      merging_ = true;
+    }
+    SegmentList inputs;
+    if (all) {
+      std::uint64_t dead = 0, positions = 0;
+      for (const auto& s : st->segments) {
+        dead += DeadPositions(*s, *st->live);
+        positions += s->positions();
+      }
+      if ((st->segments.size() > 1 || dead > 0) && positions <= kMaxSegmentPositions) {
+        inputs = st->segments;
+      }
+    } else {
+      inputs = PlanMerge(*st, options_.delta_max_positions, options_.merge_factor);
+    }
+    if (!inputs.empty()) RunMerge(std::move(inputs));
+    {
+      std::lock_guard lock(writer_);
+      merging_ = false;
+      if (all) {
+        compact_requested_ = false;
+        compacted_ = true;
+      }
+      // Idle only if nothing was flushed since the plan was made.
+      if (inputs.empty() && generation == changes_) merger_idle_ = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+void Index::RunMerge(SegmentList inputs) {
+  std::filesystem::path path;
+  std::shared_ptr<internal::LiveBitmap> live;
+  {
+    std::lock_guard lock(writer_);
+    path = NextSegmentPath();
+    live = state_->live;
+  }
+  auto out = internal::MergeChromaSegments(
+      {path}, inputs, [&live](std::uint64_t slot) { return live->Get(slot); }, &cancel_);
+  if (!out.ok()) {
+    if (!cancel_) NoteError(out.status().WithContext("merging index segments"));
+    return;
+  }
+  if (options_.before_merge_swap) options_.before_merge_swap();
+  {
+    std::lock_guard lock(writer_);
+    auto st = std::make_shared<IndexState>(*state_);
+    // Only this thread replaces segments, and the flusher only appends, so
+    // the inputs are still consecutive.
+    auto first = std::find(st->segments.begin(), st->segments.end(), inputs.front());
+    if (first == st->segments.end() ||
+        st->segments.end() - first < static_cast<long>(inputs.size())) {
+      return;  // Reset in between
+    }
+    first = st->segments.erase(first, first + static_cast<long>(inputs.size()));
+    st->segments.insert(first, *out);
+    Publish(std::move(st));
+    ++merges_;
+    dead_positions_ = 0;
+    const auto now = Snapshot();
+    for (const auto& s : now->segments) dead_positions_ += DeadPositions(*s, *now->live);
+    if (!options_.directory.empty()) {
+      for (const auto& s : inputs) obsolete_files_.emplace_back(s->file().name());
+    }
+  }
+  NoteError(WriteManifest());
+}
+
+void Index::SetCover(const IndexCover& cover) {
+  std::lock_guard lock(writer_);
+  uses_covers_ = true;
+  covers_.push_back({cover, next_slot_});
+  if (options_.directory.empty()) {
+    covers_.pop_front();
+    return;
+  }
+  const std::uint64_t persisted = persisted_cover_ ? persisted_cover_->cover.position : 0;
+  if (cover.position >= persisted + options_.max_cover_lag && state_->frozen.empty() &&
+      !manifest_requested_) {
+    if (state_->delta->Published().refs > 0) {
+      FreezeLocked();
+    } else {
+      manifest_requested_ = true;
+      work_cv_.notify_all();
+    }
+  }
 }
 
 std::size_t Index::size() const {
-  const auto lock = ReadLock();
+  std::shared_lock m(map_mu_);
   return slot_of_.size();
 }
 
 std::size_t Index::positions() const {
-  const auto lock = ReadLock();
+  std::lock_guard lock(writer_);
   return live_positions_;
 }
 
 std::size_t Index::MemoryBytes() const { return Stats().memory_bytes; }
 
 IndexStats Index::Stats() const {
-  const auto lock = ReadLock();
+  std::lock_guard lock(writer_);
   IndexStats s;
-  s.recordings = slot_of_.size();
+  {
+    std::shared_lock m(map_mu_);
+    s.recordings = slot_of_.size();
+    s.memory_bytes += slot_of_.bucket_count() * sizeof(void*) + slot_of_.size() * 32;
+  }
   s.positions = live_positions_;
-  s.base_positions = base_->values.size();
   s.dead_positions = dead_positions_;
-  s.base_key_bits = base_->key_bits;
-  s.entry_bits = base_->entry_bits;
-  s.posting_bytes =
-      base_->bucket_start.capacity() * sizeof(std::uint32_t) + base_->packed.capacity();
-  s.value_bytes = base_->values.capacity() * sizeof(std::uint32_t);
-  s.memory_bytes =
-      base_->MemoryBytes() + slot_of_.bucket_count() * sizeof(void*) + slot_of_.size() * 32;
-  for (const DeltaSegment* d : {frozen_.get(), delta_.get()}) {
-    if (d == nullptr) continue;
-    s.delta_positions += d->positions;
-    for (const auto& [k, v] : d->postings) s.posting_bytes += v.capacity() * sizeof(std::uint32_t);
-    for (const auto& r : d->refs) s.value_bytes += r.values.capacity() * sizeof(std::uint32_t);
+  const auto& st = *state_;
+  s.segments = st.segments.size();
+  s.frozen_deltas = st.frozen.size();
+  for (const auto& seg : st.segments) {
+    s.segment_positions += seg->positions();
+    s.segment_bytes += seg->file().file_size();
+    for (const auto& sec : seg->file().sections()) {
+      if (sec.name.rfind("post_", 0) == 0) s.posting_bytes += sec.size;
+      if (sec.name.rfind("value", 0) == 0) s.value_bytes += sec.size;
+    }
+  }
+  s.memory_bytes += s.segment_bytes;
+  std::vector<const DeltaSegment*> deltas = {st.delta.get()};
+  for (const auto& d : st.frozen) deltas.push_back(d.get());
+  for (const DeltaSegment* d : deltas) {
+    s.delta_positions += d->positions_used();
+    s.posting_bytes += d->PostingBytes();
+    s.value_bytes += d->ValueBytes();
     s.memory_bytes += d->MemoryBytes();
   }
+  s.key_bits = internal::KeyBitsFor(s.segment_positions + s.delta_positions);
+  s.flushes = flushes_;
   s.merges = merges_;
-  s.merging = frozen_ != nullptr;
+  s.merging = merging_;
+  s.last_error = last_error_;
   return s;
 }
 

@@ -1,35 +1,46 @@
-// The in-memory fingerprint index: every position of every registered
-// recording, keyed on the bits of Chromaprint sub-fingerprints that survive
-// degradation, so that an excerpt taken anywhere in a recording is found.
-// Layout, measured sizes and the reasons behind them: fingerprint/INDEX.md.
+// The fingerprint index: every position of every registered recording, keyed
+// on the bits of Chromaprint sub-fingerprints that survive degradation, so
+// that an excerpt taken anywhere in a recording is found. Layout, formats,
+// measured sizes and the reasons behind them: fingerprint/INDEX.md.
 //
 // Ownership: the Index keeps its own copy of every reference's sub-fingerprints
-// (4 bytes per position, used by the Matcher to verify candidates) next to its
-// posting lists (under 4 bytes per position). The registry stays the source of
-// truth (RocksDB) and calls Add for every work at start-up and on registration.
+// (compressed, ~2.2 bytes per position, used by the Matcher to verify
+// candidates) next to its posting lists (~3.4 bytes per position), and an
+// owner-defined 16-byte tag per reference. The registry stays the source of
+// truth (RocksDB) and tells the index, with SetCover, which of its states the
+// index reflects, so that a restart only replays what came after.
 //
-// Structure: an immutable base (CSR posting lists, bit-packed) plus a small
-// mutable delta (hash map) for run-time additions and tombstones for
-// withdrawals. When the delta grows past a fraction of the base it is frozen
-// and merged into a new base on a background thread, while queries keep
-// running on the old base and the frozen delta and Add goes on into a fresh
-// delta; only the final swap excludes readers and writers, briefly. (Merging
-// on the caller's thread stalled the registry's writer for seconds at 100k
-// recordings.)
+// Structure: immutable segments (compressed postings and values, one file
+// each when the index has a directory, memory-mapped) plus a mutable delta
+// of recent additions and tombstones for withdrawals. A full delta is frozen
+// and flushed into a new segment by a thread of its own, and a second thread
+// merges segments in size tiers (and all of them into one once the index has
+// been idle a while); a merge drops withdrawn recordings. Slots (a
+// reference's place in the index) never change, so merging needs no
+// renumbering and no lock while it runs.
 //
 // Thread safety: all methods may be called concurrently from any threads.
-// Add/Remove/Compact serialise among themselves; queries (Matcher::Find) hold a
-// shared lock for the duration of one query.
+// Add/Remove/Compact serialise among themselves on a writer mutex held for
+// the in-memory insertion only; queries (Matcher::Find) take a snapshot in a
+// few hundred nanoseconds and then run without any lock, so neither waits for
+// the other, a flush or a merge.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -52,81 +63,142 @@ std::uint32_t IndexKey(std::uint32_t value);
 // evidence. Returns one flag per position.
 std::vector<bool> LowInformationMask(std::span<const std::uint32_t> values);
 
+// An owner-defined label kept with each reference (the registry stores the
+// work id in it); persisted with the segments.
+using IndexTag = std::array<std::uint8_t, 16>;
+
+// What the owner's state was when the index reflected it: a position in the
+// owner's history (the registry: its log size) and a digest of that state
+// (the registry: the log's root hash at that size). The index stores the
+// cover it persisted with its segments; Open reports it, and the owner checks
+// it against its own history and replays only what came after.
+struct IndexCover {
+  std::uint64_t position = 0;
+  std::array<std::uint8_t, 32> digest{};
+  bool operator==(const IndexCover&) const = default;
+};
+
 struct IndexOptions {
-  // The delta is merged into the base when it holds more than
-  // max(merge_min_positions, merge_fraction * base positions) positions.
-  std::size_t merge_min_positions = std::size_t{1} << 21;
-  double merge_fraction = 0.25;
-  // Tests only: called on the merge thread after the new base is built and
-  // before it replaces the old one, so that a test can act during a merge.
+  // Where segments persist (created when missing); empty: in memory only.
+  std::filesystem::path directory;
+  // The delta is frozen and flushed into a segment when it holds this many
+  // positions (at most 2^24 - 60,000).
+  std::size_t delta_max_positions = std::size_t{8} << 20;
+  // This many segments of one size class (a factor of merge_factor apart)
+  // are merged into one.
+  std::size_t merge_factor = 4;
+  // Once no flush has happened for this long, every segment is merged into
+  // one (so queries look up one posting list per key); zero: never.
+  std::chrono::milliseconds compact_when_idle{20000};
+  // The delta is flushed (or, when empty, the manifest rewritten) once the
+  // owner's cover has moved this many positions past the persisted one, so a
+  // restart never replays more than that.
+  std::uint64_t max_cover_lag = 10000;
+  // Checksums of large sections are verified by a background thread after
+  // Open; on a mismatch `on_damage` is called from that thread.
+  bool verify_in_background = true;
+  std::function<void(const Status&)> on_damage;
+  // Tests only: called on the background thread after a flushed or merged
+  // segment is written and before it replaces its inputs.
   std::function<void()> before_merge_swap;
+};
+
+// What the constructor found in the directory.
+struct IndexOpenReport {
+  enum class State {
+    kNone,       // no directory, or an empty one: nothing to open
+    kOpened,     // segments opened; `cover` says what they reflect
+    kDiscarded,  // something was damaged or inconsistent: started empty (see `message`)
+  };
+  State state = State::kNone;
+  std::string message;
+  std::optional<IndexCover> cover;  // kOpened with a cover set by the owner
+  std::size_t segments = 0;
+  std::size_t recordings = 0;
+  double seconds = 0;
 };
 
 // Sizes, for metrics and benchmarks.
 struct IndexStats {
-  std::size_t recordings = 0;       // live references
-  std::size_t positions = 0;        // live indexed sub-fingerprints
-  std::size_t base_positions = 0;   // in the CSR base (live or tombstoned)
-  std::size_t delta_positions = 0;  // in the delta and a frozen one being merged (live or dead)
-  std::size_t dead_positions = 0;   // tombstoned, reclaimed at the next merge
-  int base_key_bits = 0;            // buckets in the base: 2^base_key_bits
-  int entry_bits = 0;               // bits per packed posting entry in the base
-  std::size_t posting_bytes = 0;    // base bucket table + packed entries + delta postings
-  std::size_t value_bytes = 0;      // reference sub-fingerprints kept for verification
-  std::size_t memory_bytes = 0;     // everything, including bookkeeping
-  std::size_t merges = 0;           // merges since construction
-  bool merging = false;             // a background merge is running
+  std::size_t recordings = 0;         // live references
+  std::size_t positions = 0;          // sub-fingerprints of live references
+  std::size_t segment_positions = 0;  // in segments (live or tombstoned)
+  std::size_t delta_positions = 0;    // in the delta and frozen deltas (live or dead)
+  std::size_t dead_positions = 0;     // tombstoned, reclaimed by later merges
+  std::size_t segments = 0;
+  int key_bits = 0;                     // the key prefix queries look up now (12-24, by size)
+  std::size_t frozen_deltas = 0;        // waiting to be flushed
+  std::size_t posting_bytes = 0;        // segment postings + delta postings
+  std::size_t value_bytes = 0;          // verification copy (segments + delta)
+  std::size_t segment_bytes = 0;        // segment files (on disk, mapped)
+  std::size_t memory_bytes = 0;         // segments + deltas + bookkeeping
+  std::size_t flushes = 0, merges = 0;  // since construction
+  bool merging = false;                 // a background merge is running
+  std::string last_error;               // the last failed flush or merge, if any
 };
 
-// A point in an index's history. Matcher::Find can report the one it searched,
-// and Matcher::FindAddedSince searches only what was added after it: the
-// delta slots (a frozen delta's, then the delta's) from `delta_refs` on,
-// unless a merge (`merges` changed)
-// renumbered the slots, in which case it searches everything.
+// A point in an index's history: the slots given out so far. Matcher::Find
+// can report the mark of what it searched, and Matcher::FindAddedSince
+// searches only what was added after it (slots never change, so a mark stays
+// valid across flushes and merges).
 struct IndexMark {
-  std::size_t merges = 0;
-  std::size_t delta_refs = 0;
+  std::uint64_t next_slot = 0;
 };
 
 class Matcher;
 namespace internal {
-struct BaseSegment;
-struct DeltaSegment;
+struct IndexState;
+class IndexView;
+class LiveBitmap;
+class ChromaSegment;
+class DeltaSegment;
 }  // namespace internal
 
 class Index {
  public:
+  // Opens what a previous run left in options.directory (open_report() says
+  // what); a damaged or inconsistent directory is emptied and the index
+  // starts empty.
   explicit Index(IndexOptions options = {});
-  ~Index();
+  ~Index();  // stops the background threads (a running merge is abandoned)
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;
 
+  const IndexOpenReport& open_report() const { return report_; }
+
   // Indexes every position of `values` under `ref_id`, replacing a previous
   // entry for the same id. Errors: kInvalidArgument when values.size() exceeds
-  // kMaxFingerprintValues (codec.h); kResourceExhausted when the index would
-  // pass 2^32 - 1 positions (about 17,000 years of audio). An empty fingerprint
-  // is accepted and simply never matches.
-  Status Add(std::uint64_t ref_id, std::span<const std::uint32_t> values);
+  // kMaxFingerprintValues (codec.h). An empty fingerprint is accepted and
+  // simply never matches.
+  Status Add(std::uint64_t ref_id, std::span<const std::uint32_t> values, const IndexTag& tag = {});
 
   // Withdraws `ref_id`; returns false when it was not indexed. Effective for
   // every query that starts after the call returns.
   bool Remove(std::uint64_t ref_id);
 
   bool Contains(std::uint64_t ref_id) const;
+  // The tag `ref_id` was added with; nullopt when it is not indexed.
+  std::optional<IndexTag> Tag(std::uint64_t ref_id) const;
 
-  // Merges the delta and drops tombstones now and returns when done (e.g.
-  // after the start-up load, so that queries run on one compact base). Ends a
-  // bulk load.
+  // Start-up: until the next Compact(), Add only stores the values (no delta
+  // postings), and full deltas are flushed into segments in the background,
+  // which makes them searchable; so loading N positions costs one segment
+  // build per delta plus the merges. Compact() ends it.
+  void BeginBulkLoad();
+  // Flushes the delta and merges everything into one segment, dropping
+  // tombstones, and returns when done.
   void Compact();
-
-  // Returns once no background merge is running (tests, benchmarks).
+  // Returns once no flush or merge is pending or running (tests, benchmarks).
   void WaitForMerge();
 
-  // Start-up: until the next Compact(), Add only stores the values (no
-  // postings, no intermediate merges), so loading N positions costs one base
-  // build instead of a geometric series of merges. Recordings added in this
-  // mode are not found by queries until Compact() returns.
-  void BeginBulkLoad();
+  // The owner's state that the index reflects now (every Add and Remove of
+  // it applied, nothing beyond it). Persisted with the next manifest.
+  void SetCover(const IndexCover& cover);
+  // Flushes the delta and writes the manifest (a clean shutdown: the next
+  // Open replays nothing). Errors: kIoError / kUnavailable from the disk.
+  Status Persist();
+  // Forgets everything, in memory and on disk (before a rebuild).
+  Status Reset();
 
   std::size_t size() const;       // live recordings
   std::size_t positions() const;  // sub-fingerprints of live recordings
@@ -134,38 +206,64 @@ class Index {
   IndexStats Stats() const;
 
  private:
-  friend class Matcher;
+  friend class internal::IndexView;
+  struct PendingCover {
+    IndexCover cover;
+    std::uint64_t slots;  // slots given out when it was set
+  };
 
-  // REQUIRES: writer_ held and no merge running. Freezes the delta and starts
-  // merging it on merger_.
-  void StartMergeLocked();
-  void RunMerge();                                                // the body of merger_
-  void WaitForMergeLocked(std::unique_lock<std::mutex>& writer);  // REQUIRES: writer_ held
-  bool RemoveLocked(std::uint64_t ref_id);                        // REQUIRES: writer_ and mu_ held
-
-  // glibc's shared_mutex prefers readers: back-to-back queries would starve
-  // Add/Remove forever. Both sides pass a turnstile; a writer holds it while it
-  // waits, so new readers queue behind the writer.
-  std::shared_lock<std::shared_mutex> ReadLock() const;
-  std::unique_lock<std::shared_mutex> WriteLock();
+  std::shared_ptr<const internal::IndexState> Snapshot() const;
+  void Publish(std::shared_ptr<const internal::IndexState> state);  // REQUIRES: writer_
+  void FreezeLocked();                                              // REQUIRES: writer_
+  bool RemoveLocked(std::uint64_t ref_id);                          // REQUIRES: writer_
+  void FlushLoop();
+  void MergeLoop();
+  // Runs one merge of `inputs` (consecutive segments of the current state).
+  void RunMerge(std::vector<std::shared_ptr<const internal::ChromaSegment>> inputs);
+  std::filesystem::path NextSegmentPath();  // REQUIRES: writer_
+  Status WriteManifest();
+  void OpenDirectory();
+  void RemoveFiles();
+  void VerifyLoop(std::vector<std::shared_ptr<const internal::ChromaSegment>> segments);
+  void StopThreads();
+  void StartThreads();
+  void NoteError(const Status& s);
 
   IndexOptions options_;
-  std::mutex writer_;             // serialises Add/Remove/Compact
-  mutable std::mutex turnstile_;  // see ReadLock
-  mutable std::shared_mutex mu_;  // readers: queries; writer: mutation of the members below
-  // Slots: base refs first, then the frozen delta's (while a merge runs),
-  // then the delta's. Freezing does not renumber; the end of a merge does.
-  std::unique_ptr<internal::BaseSegment> base_;
-  std::unique_ptr<internal::DeltaSegment> frozen_;  // being merged; null when no merge runs
-  std::unique_ptr<internal::DeltaSegment> delta_;
-  std::unordered_map<std::uint64_t, std::uint32_t> slot_of_;  // live ref_id -> slot
+  IndexOpenReport report_;
+
+  mutable std::mutex writer_;    // Add/Remove/Freeze/publication; short sections only
+  mutable std::mutex state_mu_;  // the state_ pointer
+  std::shared_ptr<const internal::IndexState> state_;         // written under writer_ and state_mu_
+  mutable std::shared_mutex map_mu_;                          // slot_of_
+  std::unordered_map<std::uint64_t, std::uint64_t> slot_of_;  // live ref_id -> slot
+
+  // Guarded by writer_.
+  std::uint64_t next_slot_ = 0;
   std::size_t live_positions_ = 0;
   std::size_t dead_positions_ = 0;
-  std::size_t merges_ = 0;
   bool bulk_load_ = false;
-  bool merging_ = false;                // guarded by writer_
-  std::condition_variable merge_done_;  // with writer_
-  std::thread merger_;                  // started and joined under writer_
+  std::deque<PendingCover> covers_;
+  bool uses_covers_ = false;
+  std::optional<PendingCover> persisted_cover_;
+  std::uint64_t next_file_id_ = 1;
+  std::vector<std::filesystem::path> obsolete_files_;  // unlinked after the next manifest
+  std::size_t flushes_ = 0, merges_ = 0;
+  bool merging_ = false;
+  bool merger_idle_ = true;    // the merger found nothing to do since the last change
+  std::uint64_t changes_ = 0;  // freezes, flushes and Compacts, for merger_idle_
+  bool compacted_ = true;      // nothing changed since the last full merge
+  Status flush_error_;         // the last flush failed (cleared by the next success)
+  bool compact_requested_ = false;
+  bool manifest_requested_ = false;
+  std::chrono::steady_clock::time_point last_flush_;
+  std::string last_error_;
+  bool stopping_ = false;
+  std::condition_variable work_cv_;  // with writer_: flusher and merger wake-ups
+  std::condition_variable done_cv_;  // with writer_: a flush or merge finished
+  std::mutex manifest_mu_;           // serialises manifest writes
+  std::atomic<bool> cancel_{false};
+  std::thread flusher_, merger_, verifier_;
 };
 
 }  // namespace signet::fp

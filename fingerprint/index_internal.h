@@ -1,18 +1,24 @@
-// Internal to fingerprint/: the segments an Index is made of, shared by
-// index.cc (which builds them) and matcher.cc (which reads them under the
-// Index's shared lock). Layout: fingerprint/INDEX.md. Not for other modules.
+// Internal to fingerprint/: what an Index is made of, shared by index*.cc
+// (which build it) and matcher.cc (which reads it through IndexView). Layout:
+// fingerprint/INDEX.md. Not for other modules.
 //
-// Thread safety: a segment is read concurrently by queries and written only by
-// the Index under its exclusive lock.
+// Thread safety: an IndexState is immutable once published; an IndexView is
+// a snapshot owned by one query (one thread) and needs no lock.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <unordered_map>
 #include <vector>
+
+#include "fingerprint/chroma_segment.h"
+#include "fingerprint/index.h"
+#include "fingerprint/index_delta.h"
 
 namespace signet::fp::internal {
 
@@ -55,56 +61,121 @@ inline int PopCount(std::uint32_t x) {
 #endif
 }
 
-// Delta postings pack (delta slot << 16 | offset): offsets fit 16 bits because
-// fingerprints are at most kMaxFingerprintValues (60,000) long.
-inline constexpr std::size_t kMaxDeltaRefs = std::size_t{1} << 16;
+// Live flag per slot, readable without a lock: 64 Ki-word chunks that never
+// move. Written under the Index's writer mutex; a slot's chunk exists before
+// the slot is published.
+class LiveBitmap {
+ public:
+  static constexpr std::size_t kChunkWords = std::size_t{1} << 16;
+  static constexpr std::size_t kMaxChunks = 1024;  // 2^32 slots
 
-struct BaseRef {
-  std::uint64_t ref_id;
-  std::uint32_t start;  // into BaseSegment::values
-  std::uint32_t length;
+  bool Get(std::uint64_t slot) const {
+    const auto& c = chunks_[slot / 64 / kChunkWords];
+    return c && ((c[slot / 64 % kChunkWords].load(std::memory_order_relaxed) >> (slot % 64)) & 1);
+  }
+  // REQUIRES: slot < 2^32.
+  void Set(std::uint64_t slot, bool live);
+  void Clear() {
+    for (auto& c : chunks_) c.reset();
+  }
+
+ private:
+  std::array<std::unique_ptr<std::atomic<std::uint64_t>[]>, kMaxChunks> chunks_;
 };
 
-// Immutable CSR posting lists. Bucket b holds the global positions (index into
-// `values`) of every indexed sub-fingerprint whose key prefix is b, ascending;
-// entries are bit-packed at entry_bits each.
-struct BaseSegment {
-  int key_bits = 12;
-  int entry_bits = 1;
-  std::vector<std::uint32_t> bucket_start;  // 2^key_bits + 1 offsets into entries
-  std::vector<std::uint8_t> packed;         // entries, entry_bits each, + 8 bytes padding
-  std::vector<std::uint32_t> values;        // every reference, concatenated
-  std::vector<BaseRef> refs;                // ascending start
-  std::vector<bool> live;                   // per ref; false: withdrawn (tombstone)
-  std::size_t indexed_positions = 0;
-
-  std::uint32_t BucketOf(std::uint32_t key24) const;
-  std::size_t ListSize(std::uint32_t key24) const;
-  std::uint32_t Entry(std::size_t i) const;
-  // REQUIRES: pos < values.size().
-  std::uint32_t RefOfPosition(std::uint32_t pos) const;
-  std::size_t MemoryBytes() const;
+// What a query searches: segments (ascending slots), deltas waiting to be
+// flushed, and the delta. Replaced as a whole when any of them changes.
+struct IndexState {
+  std::vector<std::shared_ptr<const ChromaSegment>> segments;
+  std::vector<std::shared_ptr<const DeltaSegment>> frozen;
+  std::shared_ptr<DeltaSegment> delta;
+  std::shared_ptr<LiveBitmap> live;  // replaced only by Index::Reset
 };
 
-struct DeltaRef {
-  std::uint64_t ref_id;
-  std::vector<std::uint32_t> values;
+// Votes are (virtual position - query position + kVoteBias) << 16 | query
+// position, where a virtual position numbers every position of a snapshot,
+// part after part; query fingerprints longer than 2^16 positions are cut.
+inline constexpr std::uint64_t kVoteBias = std::uint64_t{1} << 17;
+inline constexpr std::size_t kMaxQueryPositions = 0xffff;
+
+// Decoded values of one reference over [begin, end) of its `length`.
+struct RefWindow {
+  const std::uint32_t* data = nullptr;
+  long begin = 0, end = 0;
+  long length = 0;
+  std::uint32_t operator[](long i) const { return data[i - begin]; }
+  std::span<const std::uint32_t> Span(long from, long to) const {
+    return {data + (from - begin), static_cast<std::size_t>(to - from)};
+  }
 };
 
-// Run-time additions since the last merge.
-struct DeltaSegment {
-  std::vector<DeltaRef> refs;
-  std::vector<bool> live;
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> postings;  // full key
-  std::size_t positions = 0;
-
-  std::size_t MemoryBytes() const;
+// The decoded blocks [lo_block, hi_block) of one reference, kept by a query
+// between the windows it asks for (a candidate's seed check, then its
+// alignment window around it, read mostly the same blocks).
+struct WindowBuffer {
+  std::uint64_t slot = ~std::uint64_t{0};
+  std::size_t lo_block = 0, hi_block = 0;
+  std::vector<std::uint32_t> values;  // from value lo_block * kValueBlock on
 };
 
-struct RefSource {
-  std::uint64_t ref_id;
-  std::span<const std::uint32_t> values;
+struct VoteTarget {
+  std::uint64_t slot;
+  int diagonal;  // reference position - query position
 };
-std::unique_ptr<BaseSegment> BuildBase(std::span<const RefSource> refs);
+
+// The key prefix a snapshot of `positions` positions (live or dead) looks
+// up: 12 to 24 bits, so that lists hold ~8-16 entries.
+inline int KeyBitsFor(std::uint64_t positions) {
+  return std::clamp(static_cast<int>(std::bit_width(positions)) - 4, 12, kIndexKeyBits);
+}
+
+// A query's snapshot of an Index.
+class IndexView {
+ public:
+  explicit IndexView(const Index& index);
+
+  // What this snapshot holds (for FindAddedSince).
+  IndexMark Mark() const { return {end_slot_}; }
+  // Restricts Vote to slots from `since.next_slot` on.
+  void OnlyAddedSince(const IndexMark& since);
+
+  // The key prefix Vote looks up: 12 to 24 bits, growing with the index so
+  // that lists hold ~8-16 entries (a short key still votes through a flip in
+  // its low bits on a small index).
+  int KeyBits() const { return key_bits_; }
+  // Appends one vote per posting of every informative query position whose
+  // key shares the query key's top KeyBits(), and (multi-probe) at positions
+  // where `probed` is set, of the prefixes `query key prefix ^ mask` for each
+  // of `probe_masks` (as the prefix's own bits); lists of a part longer than
+  // `max_list` are skipped, each lookup on its own.
+  void Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow, std::size_t max_list,
+            std::span<const std::uint32_t> probe_masks, const std::vector<bool>& probed,
+            std::vector<std::uint64_t>& votes) const;
+  VoteTarget Resolve(std::uint64_t vote) const;
+  bool Live(std::uint64_t slot) const;
+  std::uint64_t RefId(std::uint64_t slot) const;
+  long Length(std::uint64_t slot) const;
+  IndexTag Tag(std::uint64_t slot) const;
+  // Values [from, to) of `slot`, clipped to the reference; `buffer` holds
+  // them when they had to be decoded (and what it held is reused).
+  RefWindow Window(std::uint64_t slot, long from, long to, WindowBuffer& buffer) const;
+
+ private:
+  struct Part {
+    std::uint64_t vbase = 0;  // virtual position of its position 0
+    std::uint64_t vend = 0;
+    std::uint64_t first_slot = 0, end_slot = 0;
+    const ChromaSegment* segment = nullptr;
+    const DeltaSegment* delta = nullptr;
+    DeltaSegment::Watermark watermark;
+  };
+  const Part& PartOfSlot(std::uint64_t slot) const;
+
+  std::shared_ptr<const IndexState> state_;
+  std::vector<Part> parts_;
+  int key_bits_ = kIndexKeyBits;  // lookups match this prefix of the key
+  std::uint64_t end_slot_ = 0;
+  std::uint64_t min_vpos_ = 0;
+};
 
 }  // namespace signet::fp::internal

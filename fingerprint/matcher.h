@@ -147,8 +147,8 @@ struct MatchOptions {
   // occur everywhere).
   std::size_t max_posting_list = 4096;
   // Multi-probe: besides its key, a query position also looks up the keys one
-  // bit flip away in the probe_bits weakest bits of the key (of the base's
-  // bucket prefix: 12-24 bits by index size; of the delta's 24). Reverb flips
+  // bit flip away in the probe_bits weakest bits of the key prefix the index
+  // looks up (12-24 bits by index size, in every segment and the delta). Reverb flips
   // 6-22 % of key bits, so at 24 bits the exact key survives at ~5 % of a
   // reverb 80 copy's positions and within one flip at ~28 % (EVALUATION.md,
   // "Chromaprint candidates under reverb"). 0: exact keys only.

@@ -189,12 +189,23 @@ struct MatchQuery {
   friend bool operator==(const MatchQuery&, const MatchQuery&) = default;
 };
 
+// Present only while the registry rebuilds its fingerprint index: the
+// answer comes from the works indexed so far ("index" in a match answer).
+struct PartialIndex {
+  std::uint64_t indexed_works = 0;
+  std::uint64_t works = 0;
+  friend bool operator==(const PartialIndex&, const PartialIndex&) = default;
+};
+
 struct MatchAnswer {
   MatchQuery query;
   std::vector<WorkMatch> matches;
   // Set only when part of a sharded index could not be searched (cluster
   // mode, docs/CLUSTER.md): "partial": true and the fraction of shards searched.
   std::optional<double> searched_fraction;
+  // Set while this node's index is being rebuilt (not about shards):
+  // "index": {"complete": false, ...}. Absent: the whole index was searched.
+  std::optional<PartialIndex> index;
   friend bool operator==(const MatchAnswer&, const MatchAnswer&) = default;
 };
 
@@ -222,6 +233,7 @@ struct CheckVerdictLine {
   // As MatchAnswer's: set when part of a sharded index was not searched (only
   // a notAllowed verdict is given then; anything else is an error line).
   std::optional<double> searched_fraction;
+  bool index_complete = true;  // false: checked against a partial index (being rebuilt)
   friend bool operator==(const CheckVerdictLine&, const CheckVerdictLine&) = default;
 };
 

@@ -397,6 +397,14 @@ Result<MatchAnswer> DecodeMatchAnswer(const json::value& v, const std::string& p
   if (o.Has("searched_fraction")) {
     SIGNET_ASSIGN_OR_RETURN(a.searched_fraction, o.Num("searched_fraction"));
   }
+  if (o.Has("index")) {
+    SIGNET_ASSIGN_OR_RETURN(const json::value* index, o.Require("index"));
+    SIGNET_ASSIGN_OR_RETURN(Obj io, Obj::Of(*index, o.Path("index")));
+    PartialIndex p;
+    SIGNET_ASSIGN_OR_RETURN(p.indexed_works, io.U64("indexed_works"));
+    SIGNET_ASSIGN_OR_RETURN(p.works, io.U64("works"));
+    a.index = p;
+  }
   return a;
 }
 
@@ -479,6 +487,9 @@ Result<CheckLine> DecodeCheckLine(const json::value& v, const std::string& path)
   SIGNET_ASSIGN_OR_RETURN(l.works, ArrayOf(o, "works", DecodeCheckWork));
   if (o.Has("searched_fraction")) {
     SIGNET_ASSIGN_OR_RETURN(l.searched_fraction, o.Num("searched_fraction"));
+  }
+  if (o.Has("index_complete")) {
+    SIGNET_ASSIGN_OR_RETURN(l.index_complete, o.Bool("index_complete"));
   }
   return CheckLine(std::move(l));
 }

@@ -85,6 +85,7 @@ json::object LineJson(const CheckVerdictLine& l) {
     o["partial"] = true;
     o["searched_fraction"] = *l.searched_fraction;
   }
+  if (!l.index_complete) o["index_complete"] = false;
   return o;
 }
 
@@ -284,6 +285,10 @@ json::object ToJson(const MatchAnswer& a) {
   if (a.searched_fraction) {
     o["partial"] = true;
     o["searched_fraction"] = *a.searched_fraction;
+  }
+  if (a.index) {
+    o["index"] = json::object{
+        {"complete", false}, {"indexed_works", a.index->indexed_works}, {"works", a.index->works}};
   }
   return o;
 }

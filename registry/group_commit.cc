@@ -193,8 +193,11 @@ Status GroupCommitter::Finish(Overlay& txn, const Rollback& rb) {
   return st;
 }
 
-void GroupCommitter::Publish(const Rollback& rb, const std::string& checkpoint) {
+void GroupCommitter::Publish(const Rollback& rb, const std::string& checkpoint,
+                             const crypto::Digest& root) {
   index_->Remove(rb.removed);
+  // Every index change of the log up to tree_size_ is applied.
+  index_->Committed(tree_size_, root);
   log_->Publish(tree_size_, checkpoint);
   std::unique_lock lock(committed_mu_);
   committed_.tree_size = tree_size_;
@@ -214,6 +217,7 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   std::vector<std::optional<Result<Accepted>>> results(group.size());
   std::vector<Replicated> replicated;
   std::string checkpoint;
+  crypto::Digest root{};  // of the tree `checkpoint` signs
 
   for (std::size_t i = 0; i < group.size(); ++i) {
     const Submission& s = *group[i]->submission;
@@ -229,13 +233,15 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     if (options_.replicator) {
       // Every statement travels with the checkpoint of the tree it ends, so
       // that a replica serves a signed checkpoint for whatever size it has.
-      auto cp = log_->SignTree(stmt, tree_size_ + 1);
+      crypto::Digest stmt_root{};
+      auto cp = log_->SignTree(stmt, tree_size_ + 1, &stmt_root);
       if (!cp.ok()) {
         if (r->index.add_ref) index_->Remove(std::span(&*r->index.add_ref, 1));
         results[i] = cp.status();
         continue;
       }
       checkpoint = std::move(*cp);
+      root = stmt_root;
       replicated.push_back({s.envelope_json, decision, checkpoint});
     }
     stmt.MergeIntoParent();
@@ -252,9 +258,10 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
       commit = options_.replicator->Replicate(replicated);
       if (!commit.ok()) Undo(rb);
     } else {
-      auto cp = log_->SignTree(txn, tree_size_);
+      auto cp = log_->SignTree(txn, tree_size_, &root);
       if (cp.ok()) checkpoint = std::move(*cp);
       commit = cp.status();
+      if (!commit.ok()) Undo(rb);
     }
     if (commit.ok()) commit = Finish(txn, rb);
   }
@@ -269,7 +276,7 @@ void GroupCommitter::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     return;
   }
 
-  if (tree_size_ > rb.start_size) Publish(rb, checkpoint);
+  if (tree_size_ > rb.start_size) Publish(rb, checkpoint, root);
   for (std::size_t i = 0; i < group.size(); ++i) {
     Result<Accepted>& r = *results[i];
     if (r.ok()) {  // Submit completes the receipt
@@ -284,6 +291,7 @@ Status GroupCommitter::ApplyBatch(std::vector<Decided>& batch) {
   Overlay txn(store_);
   Rollback rb{tree_size_, counters_, last_accepted_, {}, {}, {}};
   const std::string* checkpoint = nullptr;
+  crypto::Digest root{};
   Status st = Status::Ok();
   for (Decided& d : batch) {
     const std::uint64_t at = d.decision.log_index;
@@ -311,14 +319,14 @@ Status GroupCommitter::ApplyBatch(std::vector<Decided>& batch) {
     Track(*r, rb);
     checkpoint = &d.checkpoint;
   }
-  if (st.ok() && checkpoint) st = log_->AdoptCheckpoint(txn, tree_size_, *checkpoint);
+  if (st.ok() && checkpoint) st = log_->AdoptCheckpoint(txn, tree_size_, *checkpoint, &root);
   if (!st.ok()) {
     Undo(rb);
     return st;
   }
   if (!checkpoint) return Status::Ok();  // nothing new
   SIGNET_RETURN_IF_ERROR(Finish(txn, rb));
-  Publish(rb, *checkpoint);
+  Publish(rb, *checkpoint, root);
   return Status::Ok();
 }
 

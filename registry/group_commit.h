@@ -116,7 +116,9 @@ class GroupCommitter {
   void Undo(const Rollback& rb);
   // Writes the group's batch; on failure, Undo.
   Status Finish(Overlay& txn, const Rollback& rb);
-  void Publish(const Rollback& rb, const std::string& checkpoint);
+  // Makes a durable group visible: removals, the index's cover (the tree of
+  // tree_size_ leaves with `root`), the log's checkpoint, committed().
+  void Publish(const Rollback& rb, const std::string& checkpoint, const crypto::Digest& root);
 
   Store* store_;
   TransparencyLog* log_;

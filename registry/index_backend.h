@@ -11,10 +11,11 @@
 // cover less than the whole registry, which is why Find answers how much it
 // searched and why the early dispute search is a Result.
 //
-// Thread safety: every method may be called from any thread at once; Load only
+// Thread safety: every method may be called from any thread at once; Open only
 // before the others.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "crypto/sha256.h"
 #include "fingerprint/index.h"
 #include "fingerprint/matcher.h"
 #include "registry/model.h"
@@ -33,6 +35,8 @@
 
 namespace signet::registry {
 
+class TransparencyLog;
+
 // The works a query contains and how much of the registry was searched.
 struct FoundWorks {
   std::vector<WorkIndex::Found> found;  // the matcher's order, best first
@@ -41,9 +45,18 @@ struct FoundWorks {
 
 class IndexBackend : public OverlapFinder {
  public:
-  // Indexes the live entries of kFingerprints that this backend holds.
-  // REQUIRES: called once, before anything else.
-  virtual Status Load(const Store& store) = 0;
+  // Indexes the live entries of kFingerprints that this backend holds:
+  // resumes a persisted index (replaying the log after its cover) or starts
+  // rebuilding it (registry/work_index.h). REQUIRES: called once, before
+  // anything else; `store` and `log` outlive the backend.
+  virtual Status Open(const Store& store, const TransparencyLog& log) = 0;
+  // Every live work this backend holds is indexed (false while a rebuild runs:
+  // searches then answer from the works indexed so far).
+  virtual bool complete() const = 0;
+  // Waits for complete(); false when `timeout` passed first or the rebuild failed.
+  virtual bool WaitUntilComplete(std::chrono::milliseconds timeout) const = 0;
+  // Why a rebuild failed; Ok otherwise.
+  virtual Status failed() const = 0;
 
   // The dispute search of a verified work.register so far. An error
   // (Unavailable) when part of the index cannot be searched: the statement is
@@ -59,6 +72,9 @@ class IndexBackend : public OverlapFinder {
   virtual Status Add(std::uint64_t ref, std::string work_id,
                      std::span<const std::uint32_t> values) = 0;
   virtual void Remove(std::span<const std::uint64_t> refs) = 0;
+  // A group is durable and its index changes applied: the index reflects the
+  // log of `tree_size` leaves with root `root` (what a persisted index resumes from).
+  virtual void Committed(std::uint64_t tree_size, const crypto::Digest& root) = 0;
 
   // The landmark prints of live works (registry/work_index.h). A backend that
   // holds none (a cluster's sharded index, for now: docs/CLUSTER.md) keeps
@@ -80,14 +96,22 @@ class IndexBackend : public OverlapFinder {
   virtual std::size_t works() const = 0;
   virtual std::size_t positions() const = 0;
   virtual std::size_t MemoryBytes() const = 0;
+  // The local index's figures (segments, disk bytes; fingerprint/index.h).
+  virtual fp::IndexStats IndexStats() const = 0;
 };
 
 class LocalIndex final : public IndexBackend {
  public:
-  LocalIndex(fp::IndexOptions index, fp::MatcherOptions matcher)
-      : index_(std::move(index), std::move(matcher)) {}
+  explicit LocalIndex(WorkIndexOptions options) : index_(std::move(options)) {}
 
-  Status Load(const Store& store) override { return index_.Load(store); }
+  Status Open(const Store& store, const TransparencyLog& log) override {
+    return index_.Open(store, log);
+  }
+  bool complete() const override { return index_.complete(); }
+  bool WaitUntilComplete(std::chrono::milliseconds timeout) const override {
+    return index_.WaitUntilComplete(timeout);
+  }
+  Status failed() const override { return index_.failed(); }
   Result<EarlySearch> SearchEarly(std::span<const std::uint32_t> values) const override {
     return index_.SearchEarly(values);
   }
@@ -100,9 +124,12 @@ class LocalIndex final : public IndexBackend {
   }
   Status Add(std::uint64_t ref, std::string work_id,
              std::span<const std::uint32_t> values) override {
-    return index_.Add(ref, std::move(work_id), values);
+    return index_.Add(ref, work_id, values);
   }
   void Remove(std::span<const std::uint64_t> refs) override { index_.Remove(refs); }
+  void Committed(std::uint64_t tree_size, const crypto::Digest& root) override {
+    index_.Committed(tree_size, root);
+  }
   Status AddLandmark(std::uint64_t ref, const fp::LandmarkPrint& print) override {
     return index_.AddLandmark(ref, print);
   }
@@ -118,6 +145,7 @@ class LocalIndex final : public IndexBackend {
   std::size_t works() const override { return index_.works(); }
   std::size_t positions() const override { return index_.positions(); }
   std::size_t MemoryBytes() const override { return index_.MemoryBytes(); }
+  fp::IndexStats IndexStats() const override { return index_.IndexStats(); }
 
  private:
   WorkIndex index_;

@@ -224,11 +224,18 @@ struct Stats {
   std::uint64_t landmark_works = 0;      // works indexed with a landmark print
   std::uint64_t index_memory_bytes = 0;  // only with GetStats(true)
   std::uint64_t commit_groups = 0;       // since Open
-  double open_seconds = 0;               // time Open took (index rebuild included)
+  double open_seconds = 0;               // time Open took until queries could run
   // Set when Open built the search index from the records (a data directory
   // from before search, or older search rules): works indexed, seconds.
   std::uint64_t search_index_backfilled_works = 0;
   double search_index_backfill_seconds = 0;
+  // False while the fingerprint index is rebuilt: matches are partial.
+  bool index_complete = true;
+  // Only with GetStats(true):
+  std::uint64_t index_segments = 0;
+  std::uint64_t index_disk_bytes = 0;  // segment files
+  std::uint64_t index_posting_bytes = 0, index_value_bytes = 0;
+  bool index_busy = false;  // a flush or merge is pending or running
 };
 
 }  // namespace signet::registry

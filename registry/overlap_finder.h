@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -32,6 +33,13 @@ struct Overlap {
   double shared_seconds = 0;
   friend bool operator==(const Overlap&, const Overlap&) = default;
 };
+
+// The length of the union of [first, second) spans, e.g. the query spans of
+// a match's segments in seconds.
+double UnionLength(std::vector<std::pair<double, double>> spans);
+// The seconds of the query a match's segments cover (their union): what
+// Overlap::shared_seconds holds for a search over the whole recording.
+double SharedSeconds(const fp::Match& match);
 
 // When an overlap between two registrations means something
 // (registry/STATEMENTS.md "Disputes"). Lengths are fingerprint positions *

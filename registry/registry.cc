@@ -27,7 +27,9 @@ struct Registry::Impl {
         options(std::move(o)),
         queries(*store),
         local(options.index_backend ? nullptr
-                                    : std::make_unique<LocalIndex>(options.index, options.matcher)),
+                                    : std::make_unique<LocalIndex>(WorkIndexOptions{
+                                          options.index, options.matcher, 4, 81, 8, options.log,
+                                          options.before_index_rebuild})),
         index(options.index_backend ? *options.index_backend : *local),
         applier(index) {}
 
@@ -38,7 +40,7 @@ struct Registry::Impl {
   IndexBackend& index;
   StatementApplier applier;
   std::unique_ptr<TransparencyLog> log;
-  double open_seconds = 0;          // time Open took (index rebuild included)
+  double open_seconds = 0;          // time Open took until queries could run
   search::IndexBuild search_build;  // what Open did to the search index
   // Last, so that it stops (answering every pending Submit) before the rest goes.
   std::unique_ptr<GroupCommitter> writer;
@@ -49,7 +51,8 @@ Registry::~Registry() = default;
 
 Result<std::unique_ptr<Registry>> Registry::Open(const std::filesystem::path& dir,
                                                  RegistryOptions options) {
-  SIGNET_ASSIGN_OR_RETURN(auto store, RocksDbStore::Open(dir));
+  SIGNET_ASSIGN_OR_RETURN(auto store, RocksDbStore::Open(dir, options.storage));
+  if (options.index.directory.empty()) options.index.directory = dir / "index";
   return Open(std::unique_ptr<Store>(std::move(store)), std::move(options));
 }
 
@@ -74,7 +77,12 @@ Result<std::unique_ptr<Registry>> Registry::Open(std::unique_ptr<Store> store,
   // A data directory from before search (or from older search rules) is
   // indexed once here, before the writer starts (search_index.h).
   SIGNET_ASSIGN_OR_RETURN(r.search_build, search::EnsureIndex(*r.store));
-  SIGNET_RETURN_IF_ERROR(r.index.Load(*r.store));
+  SIGNET_RETURN_IF_ERROR(r.index.Open(*r.store, *r.log));
+  if (r.options.wait_for_index) {
+    while (!r.index.WaitUntilComplete(std::chrono::seconds(1))) {
+      SIGNET_RETURN_IF_ERROR(r.index.failed());
+    }
+  }
   r.open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.writer = std::make_unique<GroupCommitter>(
       r.store.get(), r.log.get(), &r.index, &r.applier,
@@ -93,6 +101,13 @@ Result<Accepted> Registry::Submit(std::string_view envelope_json) {
   SIGNET_RETURN_IF_ERROR(PreVerify(s, *impl_->store));
   // Only for a signature that checked out: unauthenticated bytes must not
   // cost a search.
+  if (s.statement.type == StatementType::kWorkRegister && !impl_->index.complete() &&
+      !impl_->index.WaitUntilComplete(o.registration_index_wait)) {
+    // Its dispute search needs every registered work in the index.
+    return Status::Unavailable(
+        "the fingerprint index is being rebuilt (" + std::to_string(impl_->index.works()) +
+        " works so far); work registrations resume when it is complete, retry in a minute");
+  }
   if (s.verified_with && s.statement.type == StatementType::kWorkRegister) {
     SIGNET_ASSIGN_OR_RETURN(
         s.early_search,
@@ -185,6 +200,7 @@ Result<std::vector<WorkMatch>> Registry::Match(std::span<const fp::QueryVariant>
                                                SearchCoverage* coverage) const {
   return MatchWorks(impl_->queries, impl_->index, variants, landmark, coverage);
 }
+bool Registry::IndexComplete() const { return impl_->index.complete(); }
 Result<CheckResult> Registry::CheckItem(const CheckRequest& request) const {
   return registry::CheckItem(impl_->queries, impl_->index, request);
 }
@@ -249,9 +265,17 @@ Stats Registry::GetStats(bool with_index_memory) const {
   }
   s.indexed_works = impl_->index.works();
   s.index_positions = impl_->index.positions();
+  s.index_complete = impl_->index.complete();
   s.landmark_works = impl_->index.landmark_works();
-  // fp::Index::Stats walks the whole mutable delta: only when asked.
-  if (with_index_memory) s.index_memory_bytes = impl_->index.MemoryBytes();
+  if (with_index_memory) {
+    const fp::IndexStats is = impl_->index.IndexStats();
+    s.index_memory_bytes = is.memory_bytes;
+    s.index_segments = is.segments;
+    s.index_disk_bytes = is.segment_bytes;
+    s.index_busy = is.merging || is.frozen_deltas > 0;
+    s.index_posting_bytes = is.posting_bytes;
+    s.index_value_bytes = is.value_bytes;
+  }
   return s;
 }
 

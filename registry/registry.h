@@ -36,6 +36,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -49,6 +50,7 @@
 #include "crypto/sha256.h"
 #include "fingerprint/matcher.h"
 #include "registry/model.h"
+#include "registry/rocksdb_store.h"
 #include "registry/terms.h"
 
 namespace signet::registry {
@@ -72,8 +74,12 @@ struct RegistryOptions {
   std::chrono::microseconds max_clock_skew = std::chrono::minutes(5);
   // Matching of new registrations against existing works and of Match/CheckItem.
   fp::MatcherOptions matcher;
-  // The in-memory fingerprint index (rebuilt from RocksDB at Open).
+  // The fingerprint index. Open(dir, ...) persists it in dir/index unless
+  // index.directory names another place; Open(store, ...) keeps it in memory
+  // unless index.directory is set.
   fp::IndexOptions index;
+  // RocksDB caches and memtables (Open(dir, ...) only).
+  RocksDbStoreOptions storage;
   // At most this many statements are committed in one synced batch.
   std::size_t max_group_size = 4096;
   // A cluster (docs/CLUSTER.md, cluster/): where the fingerprint index lives
@@ -82,13 +88,24 @@ struct RegistryOptions {
   // must outlive the Registry.
   IndexBackend* index_backend = nullptr;
   Replicator* replicator = nullptr;
+  // When the index must be rebuilt: true, Open returns once it is complete;
+  // false, Open returns at once, queries answer from what is indexed so far
+  // (Stats::index_complete false) and work registrations wait for it up to
+  // registration_index_wait, then fail with Unavailable.
+  bool wait_for_index = true;
+  std::chrono::milliseconds registration_index_wait = std::chrono::seconds(30);
+  // Start-up events of the index (opened, replayed, rebuilding and why).
+  std::function<void(std::string_view)> log;
+  // Tests only: called on the rebuild thread before an index rebuild starts.
+  std::function<void()> before_index_rebuild;
 };
 
 class Registry {
  public:
   // Opens (creating if needed) the RocksDB database in `dir`, checks that the
-  // stored checkpoint matches the root recomputed from stored nodes, rebuilds
-  // the fingerprint index and starts the writer thread.
+  // stored checkpoint matches the root recomputed from stored nodes, opens
+  // the fingerprint index (replaying what its files do not cover, or
+  // rebuilding it: registry/work_index.h) and starts the writer thread.
   static Result<std::unique_ptr<Registry>> Open(const std::filesystem::path& dir,
                                                 RegistryOptions options);
   // Same over any Store (tests, other backends).
@@ -153,6 +170,9 @@ class Registry {
   Result<std::vector<WorkMatch>> Match(std::span<const fp::QueryVariant> variants,
                                        const fp::LandmarkPrint* landmark = nullptr,
                                        SearchCoverage* coverage = nullptr) const;
+  // False while the fingerprint index is being rebuilt: Match and CheckItem
+  // then answer from the works indexed so far.
+  bool IndexComplete() const;
   // The dataset check for one item: by sha256 (exact) and/or fingerprint.
   Result<CheckResult> CheckItem(const CheckRequest& request) const;
 

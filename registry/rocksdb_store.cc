@@ -144,14 +144,35 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& dir, const RocksDbStoreOpt
   // batch); Db's destructor flushes when there is room.
   db_options.avoid_flush_during_shutdown = true;
   db_options.info_log = std::make_shared<InfoLog>(dir);
+  db_options.keep_log_file_num = 4;
+  db_options.max_open_files = options.max_open_files;
+  // One budget for every memtable; a full one is flushed early.
+  db_options.db_write_buffer_size = options.write_buffer_bytes;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Index and filter blocks live in the cache too, so max_open_files does
+  // not decide the memory they take.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.write_buffer_size = std::max<std::size_t>(options.write_buffer_bytes / 4, 4u << 20);
+  cf_options.max_write_buffer_number = 3;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (auto name : kNames) descriptors.emplace_back(std::string(name), cf_options);
+  for (std::size_t i = 0; i < kColumnCount; ++i) {
+    rocksdb::ColumnFamilyOptions o = cf_options;
+    const auto c = static_cast<Column>(i);
+    if (options.blob_files && (c == Column::kLogLeaves || c == Column::kFingerprints)) {
+      o.enable_blob_files = true;
+      o.min_blob_size = 512;
+      o.blob_file_size = std::uint64_t{256} << 20;
+      o.blob_compression_type = rocksdb::kNoCompression;  // base64 and raw values barely shrink
+      o.enable_blob_garbage_collection = true;  // withdrawn works rewrite their fingerprint entry
+    }
+    descriptors.emplace_back(std::string(kNames[i]), o);
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   // Read-only, RocksDB replays the WAL into memory and writes nothing.

@@ -123,6 +123,14 @@ Result<crypto::Digest> TransparencyLog::NodeHash(std::uint32_t level, std::uint6
   return NodesOf(store_)(level, index);
 }
 
+Result<crypto::Digest> TransparencyLog::RootAt(std::uint64_t size) const {
+  if (size > Size()) {
+    return Status::InvalidArgument("root of a tree of " + std::to_string(size) +
+                                   " leaves asked for; the log has " + std::to_string(Size()));
+  }
+  return merkle::RootHash(size, NodesOf(store_));
+}
+
 Result<std::string> TransparencyLog::NodeHashes(std::uint32_t level, std::uint64_t first,
                                                 std::uint32_t count) const {
   const std::uint64_t size = Size();
@@ -276,8 +284,10 @@ Status TransparencyLog::AppendLeaf(Overlay& o, std::uint64_t index, std::string_
   return Status::Ok();
 }
 
-Result<std::string> TransparencyLog::SignTree(Overlay& o, std::uint64_t size) const {
+Result<std::string> TransparencyLog::SignTree(Overlay& o, std::uint64_t size,
+                                              crypto::Digest* root_out) const {
   SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, merkle::RootHash(size, NodesOf(&o)));
+  if (root_out != nullptr) *root_out = root;
   SIGNET_ASSIGN_OR_RETURN(std::string checkpoint, signer_.SignCheckpoint(size, root));
   o.Put(Column::kMeta, std::string(keys::kTreeSize), keys::U64Key(size));
   o.Put(Column::kMeta, std::string(keys::kCheckpoint), checkpoint);
@@ -285,7 +295,8 @@ Result<std::string> TransparencyLog::SignTree(Overlay& o, std::uint64_t size) co
 }
 
 Status TransparencyLog::AdoptCheckpoint(Overlay& o, std::uint64_t size,
-                                        const std::string& checkpoint) const {
+                                        const std::string& checkpoint,
+                                        crypto::Digest* root_out) const {
   SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, merkle::RootHash(size, NodesOf(&o)));
   auto parsed = signer_.OpenCheckpoint(checkpoint);
   if (!parsed.ok()) {
@@ -298,6 +309,7 @@ Status TransparencyLog::AdoptCheckpoint(Overlay& o, std::uint64_t size,
                             " with another root than the one computed here for size " +
                             std::to_string(size) + "; this replica diverged from the sequencer");
   }
+  if (root_out != nullptr) *root_out = root;
   o.Put(Column::kMeta, std::string(keys::kTreeSize), keys::U64Key(size));
   o.Put(Column::kMeta, std::string(keys::kCheckpoint), checkpoint);
   return Status::Ok();

@@ -74,6 +74,9 @@ class TransparencyLog {
   // [index * 2^level, (index + 1) * 2^level). NotFound unless that subtree is
   // complete in the published tree.
   Result<crypto::Digest> NodeHash(std::uint32_t level, std::uint64_t index) const;
+  // The root hash of the tree of the first `size` leaves (O(log size) reads).
+  // REQUIRES: size <= Size() (InvalidArgument otherwise).
+  Result<crypto::Digest> RootAt(std::uint64_t size) const;
   // The stored hashes of nodes (level, first) .. (level, first + count - 1),
   // concatenated (a hash tile's bytes), read with one range scan. NotFound
   // unless all are complete in the published tree; at most 256.
@@ -113,15 +116,18 @@ class TransparencyLog {
   // give the same nodes on every replica.
   static Status AppendLeaf(Overlay& o, std::uint64_t index, std::string_view data);
   // Signs the checkpoint of the tree of `size` leaves that `o` sees and puts
-  // it and `tree_size` into `o`. Returns the checkpoint. REQUIRES: size >=
-  // Size() (a checkpoint is never signed for a tree the log does not extend).
-  Result<std::string> SignTree(Overlay& o, std::uint64_t size) const;
+  // it and `tree_size` into `o`. Returns the checkpoint, and the root in
+  // `*root` when given. REQUIRES: size >= Size() (a checkpoint is never signed
+  // for a tree the log does not extend).
+  Result<std::string> SignTree(Overlay& o, std::uint64_t size,
+                               crypto::Digest* root = nullptr) const;
   // A replica's SignTree (docs/CLUSTER.md): puts `checkpoint`, signed by the
   // sequencer with this log's key, and `tree_size` into `o`, after checking
   // that it verifies and signs exactly the root of the tree of `size` leaves
   // that `o` sees. Internal when it does not: this replica and the sequencer
-  // disagree about the log.
-  Status AdoptCheckpoint(Overlay& o, std::uint64_t size, const std::string& checkpoint) const;
+  // disagree about the log. The root in `*root` when given.
+  Status AdoptCheckpoint(Overlay& o, std::uint64_t size, const std::string& checkpoint,
+                         crypto::Digest* root = nullptr) const;
   // Once the batch holding SignTree's writes is durable: readers see the tree.
   void Publish(std::uint64_t size, std::string checkpoint);
 

@@ -1,115 +1,358 @@
 #include "registry/work_index.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
-#include <mutex>
+#include <limits>
+#include <set>
 #include <utility>
 
+#include "crypto/encoding.h"
 #include "fingerprint/landmark_matcher.h"
 #include "registry/keys.h"
 #include "registry/records.h"
+#include "registry/submission.h"
+#include "registry/transparency_log.h"
 
 namespace signet::registry {
+namespace {
 
-WorkIndex::WorkIndex(fp::IndexOptions index, fp::MatcherOptions matcher)
-    : index_(std::move(index)), matcher_(std::move(matcher)) {}
+// A work id "wk_" + 32 hex digits is the 16 bytes of the index tag.
+fp::IndexTag TagOf(std::string_view work_id) {
+  fp::IndexTag tag{};
+  if (work_id.size() == 35) {
+    auto bytes = crypto::HexDecode(work_id.substr(3));
+    if (bytes.ok() && bytes->size() == tag.size()) {
+      std::copy(bytes->begin(), bytes->end(), tag.begin());
+    }
+  }
+  return tag;
+}
 
-Status WorkIndex::Load(const Store& store) {
-  // One base build at Compact() instead of a geometric series of merges.
+std::string WorkIdOf(const fp::IndexTag& tag) {
+  return "wk_" + crypto::HexEncode(crypto::ByteView(tag.data(), tag.size()));
+}
+
+fp::IndexCover CoverOf(std::uint64_t size, const crypto::Digest& root) {
+  fp::IndexCover c;
+  c.position = size;
+  std::copy(root.begin(), root.end(), c.digest.begin());
+  return c;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// A window's matches with their query times counted from the start of the
+// whole registration (the window starts `offset` positions into it).
+void ShiftToRecording(std::vector<fp::Match>& matches, std::size_t offset) {
+  const double by = static_cast<double>(offset) * fp::kSecondsPerPosition;
+  for (fp::Match& m : matches) {
+    for (fp::Segment& seg : m.segments) {
+      seg.query_start += by;
+      seg.query_end += by;
+    }
+  }
+}
+
+}  // namespace
+
+WorkIndex::WorkIndex(WorkIndexOptions options)
+    : options_(std::move(options)), index_(options_.index) {}
+
+WorkIndex::~WorkIndex() {
+  stop_ = true;
+  if (rebuilder_.joinable()) rebuilder_.join();
+  if (complete() && !options_.index.directory.empty()) {
+    // A clean shutdown: everything flushed, the next start replays nothing.
+    const Status s = index_.Persist();
+    if (!s.ok()) Log("fingerprint index: not persisted at shutdown: " + s.ToString());
+  }
+}
+
+void WorkIndex::Log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+Status WorkIndex::Open(const Store& store, const TransparencyLog& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const fp::IndexOpenReport& r = index_.open_report();
+  const std::uint64_t size = log.Size();
+  std::string why;
+  if (options_.index.directory.empty()) {
+    why = "the index is kept in memory only";
+  } else if (r.state == fp::IndexOpenReport::State::kNone) {
+    why = "no persisted index in " + options_.index.directory.string();
+  } else if (r.state == fp::IndexOpenReport::State::kDiscarded) {
+    why = "the persisted index was unusable: " + r.message;
+  } else if (!r.cover || r.cover->position > size) {
+    why = "the persisted index covers " +
+          (r.cover ? std::to_string(r.cover->position) + " statements" : std::string("nothing")) +
+          ", the log has " + std::to_string(size);
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, log.RootAt(r.cover->position));
+    if (CoverOf(r.cover->position, root) != *r.cover) {
+      why = "the persisted index was built from another log (root mismatch at size " +
+            std::to_string(r.cover->position) + ")";
+    }
+  }
+  if (why.empty()) {
+    const std::uint64_t from = r.cover->position;
+    SIGNET_RETURN_IF_ERROR(Replay(store, log, from));
+    SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, log.RootAt(size));
+    index_.SetCover(CoverOf(size, root));
+    const auto landmarks_t0 = std::chrono::steady_clock::now();
+    SIGNET_ASSIGN_OR_RETURN(std::size_t landmarks, LoadLandmarks(store));
+    const double landmark_seconds = SecondsSince(landmarks_t0);
+    std::lock_guard lock(mu_);
+    complete_ = true;
+    open_seconds_ = SecondsSince(t0);
+    message_ = "fingerprint index: " + r.message + " in " + std::to_string(r.seconds) +
+               " s; replayed statements " + std::to_string(from) + " to " + std::to_string(size) +
+               "; landmark prints of " + std::to_string(landmarks) + " works rebuilt in " +
+               std::to_string(landmark_seconds) + " s; ready in " + std::to_string(open_seconds_) +
+               " s";
+    Log(message_);
+    return Status::Ok();
+  }
+  // Rebuild, serving reads meanwhile. Registrations wait (Registry::Submit).
+  SIGNET_RETURN_IF_ERROR(index_.Reset());
+  {
+    std::lock_guard lock(mu_);
+    complete_ = false;
+    open_seconds_ = SecondsSince(t0);
+    message_ = "fingerprint index: rebuilding from the registry (" + why + ")";
+  }
+  Log(message_);
+  rebuilder_ = std::thread([this, s = &store, why] { Rebuild(s, why); });
+  return Status::Ok();
+}
+
+void WorkIndex::Rebuild(const Store* store, std::string why) {
+  if (options_.before_rebuild) options_.before_rebuild();
+  const auto t0 = std::chrono::steady_clock::now();
   index_.BeginBulkLoad();
-  Status decode_status;
-  SIGNET_RETURN_IF_ERROR(
-      store.Scan(Column::kFingerprints, "", "", [&](std::string_view key, std::string_view value) {
+  std::size_t added = 0;
+  Status st =
+      store->Scan(Column::kFingerprints, "", "", [&](std::string_view key, std::string_view value) {
+        if (stop_) return false;
         auto ref = keys::ParseU64Key(key);
         auto rec = records::DecodeFingerprint(value);
         if (!ref.ok() || !rec.ok()) {
-          decode_status = ref.ok() ? rec.status() : ref.status();
-          return false;
+          Log("fingerprint index: skipping an unreadable kFingerprints entry: " +
+              (ref.ok() ? rec.status() : ref.status()).ToString());
+          return true;
         }
-        if (rec->live) {
-          Status added = index_.Add(*ref, rec->values);
-          if (!added.ok()) {
-            decode_status = added.WithContext("rebuilding the fingerprint index");
-            return false;
-          }
-          refs_[*ref] = rec->work_id;
-        }
+        if (!rec->live) return true;
+        std::lock_guard lock(mu_);
+        if (touched_.contains(*ref)) return true;  // the writer has the last word
+        Status a = index_.Add(*ref, rec->values, TagOf(rec->work_id));
+        if (!a.ok()) Log("fingerprint index: ref " + std::to_string(*ref) + ": " + a.ToString());
+        ++added;
         return true;
-      }));
-  SIGNET_RETURN_IF_ERROR(decode_status);
+      });
+  if (stop_) return;
   index_.Compact();
+  std::size_t landmarks = 0;
+  if (st.ok()) {
+    auto loaded = LoadLandmarks(*store);
+    if (loaded.ok()) {
+      landmarks = *loaded;
+    } else {
+      st = loaded.status();
+    }
+  }
+  if (stop_) return;
+  std::lock_guard lock(mu_);
+  if (!st.ok()) {
+    // Not complete, and it says so: queries stay partial, registrations wait.
+    failed_ = st.WithContext("rebuilding the fingerprint index");
+    message_ = "fingerprint index: rebuild failed after " + std::to_string(added) +
+               " works: " + st.ToString() + "; restart signetd to retry";
+    Log(message_);
+    complete_cv_.notify_all();
+    return;
+  }
+  complete_ = true;
+  touched_.clear();
+  // No registration was applied meanwhile (they wait for complete()), so the
+  // last group's cover holds for the rebuilt index too.
+  if (last_cover_) index_.SetCover(*last_cover_);
+  message_ = "fingerprint index: rebuilt " + std::to_string(added) + " works (" +
+             std::to_string(landmarks) + " with landmark prints) in " +
+             std::to_string(SecondsSince(t0)) + " s (" + why + ")";
+  Log(message_);
+  complete_cv_.notify_all();
+}
 
+Result<std::size_t> WorkIndex::LoadLandmarks(const Store& store) {
+  // One base build at Compact() instead of a series of merges.
   landmarks_.BeginBulkLoad();
-  SIGNET_RETURN_IF_ERROR(
+  std::size_t added = 0;
+  Status st =
       store.Scan(Column::kLandmarks, "", "", [&](std::string_view key, std::string_view value) {
+        if (stop_) return false;
         auto ref = keys::ParseU64Key(key);
-        if (!ref.ok()) {
-          decode_status = ref.status();
-          return false;
-        }
-        if (!refs_.contains(*ref)) return true;  // withdrawn: its print stays stored
         auto rec = records::DecodeLandmark(value);
-        if (!rec.ok()) {
-          decode_status = rec.status();
-          return false;
+        if (!ref.ok() || !rec.ok()) {
+          Log("landmark index: skipping an unreadable kLandmarks entry: " +
+              (ref.ok() ? rec.status() : ref.status()).ToString());
+          return true;
         }
-        Status added = landmarks_.Add(*ref, rec->print);
-        if (!added.ok()) {
-          decode_status = added.WithContext("rebuilding the landmark index");
-          return false;
+        std::lock_guard lock(mu_);
+        if (touched_.contains(*ref)) return true;  // the writer has the last word
+        if (!index_.Contains(*ref)) return true;   // withdrawn: its print stays stored
+        Status a = landmarks_.Add(*ref, rec->print);
+        if (!a.ok()) {
+          Log("landmark index: ref " + std::to_string(*ref) + ": " + a.ToString());
+          return true;
         }
+        ++added;
         return true;
-      }));
-  SIGNET_RETURN_IF_ERROR(decode_status);
+      });
   landmarks_.Compact();
+  if (!st.ok()) return st.WithContext("rebuilding the landmark index");
+  return added;
+}
+
+Status WorkIndex::Replay(const Store& store, const TransparencyLog& log, std::uint64_t from) {
+  // The works registered or withdrawn since `from`; each is then set to what
+  // the store holds now, so the order of the statements does not matter.
+  std::set<std::string> works;
+  const Micros now = SystemNowMicros();
+  for (std::uint64_t i = from; i < log.Size(); ++i) {
+    SIGNET_ASSIGN_OR_RETURN(std::string leaf, log.Leaf(i));
+    auto s = ParseSubmission(leaf, now, std::numeric_limits<Micros>::max() / 4);
+    if (!s.ok()) continue;  // accepted once, so readable; nothing to index if not
+    const Statement& st = s->statement;
+    if (st.type == StatementType::kWorkRegister) {
+      works.insert(WorkIdFor(st.artist, std::get<WorkRegisterBody>(st.body).fingerprint_values));
+    } else if (st.type == StatementType::kWorkWithdraw) {
+      works.insert(std::get<WorkWithdrawBody>(st.body).work);
+    }
+  }
+  for (const std::string& id : works) {
+    SIGNET_ASSIGN_OR_RETURN(auto v, store.Get(Column::kWorks, id));
+    if (!v) continue;  // never accepted
+    SIGNET_ASSIGN_OR_RETURN(Work w, records::DecodeWork(*v));
+    const std::uint64_t ref = w.register_log_index;
+    if (w.withdrawn) {
+      index_.Remove(ref);
+      continue;
+    }
+    if (index_.Contains(ref)) continue;
+    SIGNET_ASSIGN_OR_RETURN(auto fv, store.Get(Column::kFingerprints, keys::FingerprintKey(ref)));
+    if (!fv) return Status::Internal("work " + id + " has no stored fingerprint");
+    SIGNET_ASSIGN_OR_RETURN(records::FingerprintRecord rec, records::DecodeFingerprint(*fv));
+    SIGNET_RETURN_IF_ERROR(index_.Add(ref, rec.values, TagOf(id)));
+  }
   return Status::Ok();
+}
+
+bool WorkIndex::complete() const {
+  std::lock_guard lock(mu_);
+  return complete_;
+}
+
+bool WorkIndex::WaitUntilComplete(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  complete_cv_.wait_for(lock, timeout, [this] { return complete_ || !failed_.ok(); });
+  return complete_;
+}
+
+Status WorkIndex::failed() const {
+  std::lock_guard lock(mu_);
+  return failed_;
+}
+
+WorkIndex::Status_ WorkIndex::state() const {
+  std::lock_guard lock(mu_);
+  return {complete_, message_, open_seconds_};
+}
+
+std::vector<std::span<const std::uint32_t>> WorkIndex::DisputeWindows(
+    std::span<const std::uint32_t> values) const {
+  const std::size_t k = options_.dispute_windows, w = options_.dispute_window_positions;
+  if (k == 0 || w == 0 || values.size() <= k * w) return {values};
+  // Evenly spread: window j starts at (n - w) * (2j + 1) / (2k).
+  std::vector<std::span<const std::uint32_t>> out;
+  for (std::size_t j = 0; j < k; ++j) {
+    const std::size_t start = (values.size() - w) * (2 * j + 1) / (2 * k);
+    out.push_back(values.subspan(start, w));
+  }
+  return out;
+}
+
+fp::Matcher WorkIndex::DisputeMatcher() const {
+  fp::MatchOptions o = options_.matcher;
+  o.max_candidates = std::min(o.max_candidates, options_.dispute_candidates);
+  return fp::Matcher(index_, o);
 }
 
 EarlySearch WorkIndex::SearchEarly(std::span<const std::uint32_t> values) const {
   EarlySearch s;
-  s.matches = MakeMatcher().Find(values, &s.mark);
+  const fp::Matcher matcher = DisputeMatcher();
+  bool first = true;
+  for (const auto& window : DisputeWindows(values)) {
+    fp::IndexMark mark;
+    std::vector<fp::Match> m = matcher.Find(window, &mark);
+    ShiftToRecording(m, static_cast<std::size_t>(window.data() - values.data()));
+    if (first) s.mark = mark;  // the earliest: FindAddedSince covers the rest
+    first = false;
+    s.matches.insert(s.matches.end(), std::make_move_iterator(m.begin()),
+                     std::make_move_iterator(m.end()));
+  }
   return s;
 }
 
 Result<std::vector<Overlap>> WorkIndex::FindOverlaps(std::span<const std::uint32_t> values,
                                                      const EarlySearch* early) const {
   std::vector<fp::Match> matches;
-  if (early) {
-    matches = early->matches;
-    std::vector<fp::Match> since = MakeMatcher().FindAddedSince(values, early->mark);
-    matches.insert(matches.end(), std::make_move_iterator(since.begin()),
-                   std::make_move_iterator(since.end()));
-  } else {
-    matches = MakeMatcher().Find(values);
+  const fp::Matcher matcher = DisputeMatcher();
+  if (early) matches = early->matches;
+  const auto windows = DisputeWindows(values);
+  std::vector<std::pair<double, double>> searched;  // in positions
+  for (const auto& window : windows) {
+    const auto offset = static_cast<std::size_t>(window.data() - values.data());
+    searched.emplace_back(static_cast<double>(offset), static_cast<double>(offset + window.size()));
+    std::vector<fp::Match> m =
+        early ? matcher.FindAddedSince(window, early->mark) : matcher.Find(window);
+    ShiftToRecording(m, offset);
+    matches.insert(matches.end(), std::make_move_iterator(m.begin()),
+                   std::make_move_iterator(m.end()));
   }
-  return ToOverlaps(matches);
+  return ToOverlaps(matches, values.size(), UnionLength(std::move(searched)));
 }
 
-namespace {
-
-// The union of the segments' query spans, in seconds.
-double SharedSeconds(const fp::Match& m) {
-  std::vector<std::pair<double, double>> spans;
-  for (const fp::Segment& s : m.segments) spans.emplace_back(s.query_start, s.query_end);
-  std::sort(spans.begin(), spans.end());
-  double total = 0, end = -1;
-  for (const auto& [a, b] : spans) {
-    const double from = std::max(a, end);
-    if (b > from) total += b - from;
-    end = std::max(end, b);
-  }
-  return total;
-}
-
-}  // namespace
-
-std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches) const {
+std::vector<Overlap> WorkIndex::ToOverlaps(const std::vector<fp::Match>& matches,
+                                           std::size_t positions, double searched) const {
+  // One entry per work, with its best score, in the order first found, and
+  // the union of the query spans its segments cover. The windows are spread
+  // evenly over the recording, so the share of the searched positions a work
+  // covers estimates its share of the whole recording.
   std::vector<Overlap> out;
+  std::vector<std::vector<std::pair<double, double>>> spans;
   for (const fp::Match& m : matches) {
-    std::shared_lock lock(refs_mu_);
-    auto it = refs_.find(m.ref_id);
-    if (it == refs_.end()) continue;
-    out.push_back({it->second, m.score, SharedSeconds(m)});
+    const auto tag = index_.Tag(m.ref_id);
+    if (!tag) continue;  // withdrawn meanwhile
+    std::string id = WorkIdOf(*tag);
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const Overlap& o) { return o.work_id == id; });
+    if (it == out.end()) {
+      out.push_back({std::move(id), m.score, 0});
+      spans.emplace_back();
+      it = out.end() - 1;
+    } else {
+      it->score = std::max(it->score, m.score);
+    }
+    auto& own = spans[static_cast<std::size_t>(it - out.begin())];
+    for (const fp::Segment& seg : m.segments) own.emplace_back(seg.query_start, seg.query_end);
+  }
+  const double scale = searched > 0 ? static_cast<double>(positions) / searched : 1.0;
+  const double recording = static_cast<double>(positions) * fp::kSecondsPerPosition;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].shared_seconds = std::min(recording, UnionLength(std::move(spans[i])) * scale);
   }
   return out;
 }
@@ -118,16 +361,28 @@ std::vector<WorkIndex::Found> WorkIndex::Find(std::span<const fp::QueryVariant> 
   std::vector<fp::Match> found = MakeMatcher().Find(variants);
   std::vector<Found> out;
   for (fp::Match& m : found) {
-    std::string id;
-    {
-      std::shared_lock lock(refs_mu_);
-      auto it = refs_.find(m.ref_id);
-      if (it == refs_.end()) continue;
-      id = it->second;
-    }
-    out.push_back({std::move(id), std::move(m)});
+    const auto tag = index_.Tag(m.ref_id);
+    if (!tag) continue;
+    out.push_back({WorkIdOf(*tag), std::move(m)});
   }
   return out;
+}
+
+Status WorkIndex::Add(std::uint64_t ref, std::string_view work_id,
+                      std::span<const std::uint32_t> values) {
+  std::lock_guard lock(mu_);
+  if (!complete_) touched_.insert(ref);
+  return index_.Add(ref, values, TagOf(work_id));
+}
+
+void WorkIndex::Remove(std::span<const std::uint64_t> refs) {
+  if (refs.empty()) return;
+  std::lock_guard lock(mu_);
+  for (std::uint64_t ref : refs) {
+    if (!complete_) touched_.insert(ref);
+    index_.Remove(ref);
+    landmarks_.Remove(ref);
+  }
 }
 
 std::vector<WorkIndex::FusedFound> WorkIndex::FindFused(std::span<const fp::QueryVariant> variants,
@@ -135,7 +390,7 @@ std::vector<WorkIndex::FusedFound> WorkIndex::FindFused(std::span<const fp::Quer
   // Each print reports candidates up to a looser bar than its own default, so
   // that fusion sees agreements; fp::Fuse applies the one bar (fusion.h).
   const double refs = static_cast<double>(works());
-  const fp::MatchOptions chroma_options = fp::ChromaprintLoosened(matcher_, refs);
+  const fp::MatchOptions chroma_options = fp::ChromaprintLoosened(options_.matcher, refs);
   fp::LandmarkMatchOptions landmark_options;
   landmark_options.max_pair_probability = 1e-4;
   std::vector<fp::Match> chroma = fp::Matcher(index_, chroma_options).Find(variants);
@@ -145,13 +400,10 @@ std::vector<WorkIndex::FusedFound> WorkIndex::FindFused(std::span<const fp::Quer
   fp::FusionOptions fusion;
   fusion.chromaprint_references = std::max(refs, chroma_options.min_references);
   for (fp::FusedMatch& f : fp::Fuse(chroma, marks, works(), fusion)) {
+    const auto tag = index_.Tag(f.ref_id);
+    if (!tag) continue;  // withdrawn meanwhile
     FusedFound found;
-    {
-      std::shared_lock lock(refs_mu_);
-      auto it = refs_.find(f.ref_id);
-      if (it == refs_.end()) continue;
-      found.work_id = it->second;
-    }
+    found.work_id = WorkIdOf(*tag);
     for (fp::Match& c : chroma) {
       if (c.ref_id == f.ref_id) found.chromaprint = std::move(c);
     }
@@ -162,7 +414,8 @@ std::vector<WorkIndex::FusedFound> WorkIndex::FindFused(std::span<const fp::Quer
 }
 
 Status WorkIndex::AddLandmark(std::uint64_t ref, const fp::LandmarkPrint& print) {
-  std::unique_lock lock(refs_mu_);
+  std::lock_guard lock(mu_);
+  if (!complete_) touched_.insert(ref);
   return landmarks_.Add(ref, print);
 }
 
@@ -173,35 +426,19 @@ void WorkIndex::RestoreLandmarks(const Store& store, std::span<const std::uint64
     if (stored.ok() && *stored) {
       if (auto rec = records::DecodeLandmark(**stored); rec.ok()) print = std::move(rec->print);
     }
-    std::unique_lock lock(refs_mu_);
-    if (print && refs_.contains(ref)) {
+    std::lock_guard lock(mu_);
+    if (!complete_) touched_.insert(ref);
+    if (print && index_.Contains(ref)) {
       if (landmarks_.Add(ref, *print).ok()) continue;
     }
     landmarks_.Remove(ref);
   }
 }
 
-Status WorkIndex::Add(std::uint64_t ref, std::string work_id,
-                      std::span<const std::uint32_t> values) {
-  std::unique_lock lock(refs_mu_);
-  SIGNET_RETURN_IF_ERROR(index_.Add(ref, values));
-  refs_[ref] = std::move(work_id);
-  return Status::Ok();
-}
-
-void WorkIndex::Remove(std::span<const std::uint64_t> refs) {
-  if (refs.empty()) return;
-  std::unique_lock lock(refs_mu_);
-  for (std::uint64_t ref : refs) {
-    index_.Remove(ref);
-    landmarks_.Remove(ref);
-    refs_.erase(ref);
-  }
-}
-
-std::size_t WorkIndex::works() const {
-  std::shared_lock lock(refs_mu_);
-  return refs_.size();
+void WorkIndex::Committed(std::uint64_t tree_size, const crypto::Digest& root) {
+  std::lock_guard lock(mu_);
+  last_cover_ = CoverOf(tree_size, root);
+  if (complete_) index_.SetCover(*last_cover_);
 }
 
 }  // namespace signet::registry

@@ -1,45 +1,110 @@
-// WorkIndex: the in-memory indexes of live works, Chromaprint's (fingerprint/
-// index.h) and the landmark print's (fingerprint/landmark_index.h, for the
-// works whose registration carries one), with the map from their ref ids to
-// work ids. A work's ref id is the log index of its first registration
-// (registry/STORAGE.md, kFingerprints and kLandmarks); both indexes use it.
-// Rebuilt from the Store at Open; afterwards the group-commit writer adds a
-// work's recording as soon as its statement is applied (so that later
-// statements of the same group find it), removes added ones again when the
-// group's write fails, and removes withdrawn works once their group is
-// durable. It answers the dispute search of the statement applier
+// WorkIndex: the indexes of live works, Chromaprint's (fingerprint/index.h)
+// and the landmark print's (fingerprint/landmark_index.h, for the works whose
+// registration carries one), each recording under its ref id (the log index
+// of the work's first registration, registry/STORAGE.md kFingerprints and
+// kLandmarks; both indexes use it) with its work id kept in the Chromaprint
+// index's per-reference tag, so the registry keeps no map of its own.
+//
+// Start-up (Open): the index persists its segments in a directory of its own
+// with a cover, the log size and root it reflected. If the cover is a
+// prefix of this registry's log (same root at that size), Open replays only
+// the statements after it (registrations and withdrawals) and the index is
+// complete at once. Otherwise (no index yet, damaged files, a log that does
+// not extend the cover) Open says why through the log callback and rebuilds
+// the index from kFingerprints on a background thread; until it is complete
+// queries answer from what is indexed so far and say so (complete() false),
+// and Registry::Submit holds work registrations back (their dispute search
+// needs every work).
+//
+// The landmark index is not persisted yet (fingerprint/INDEX.md, "Landmark
+// segments"): it is rebuilt from kLandmarks at every Open, for the works the
+// Chromaprint index holds, after the replay (or, when rebuilding, after the
+// Chromaprint rebuild on the same thread).
+//
+// Afterwards the group-commit writer adds a work's recording as soon as its
+// statement is applied (so that later statements of the same group find
+// it), removes added ones again when the group's write fails, removes
+// withdrawn works once their group is durable, and then names the new cover
+// (Committed). It answers the dispute search of the statement applier
 // (OverlapFinder) and the matches of queries.
 //
-// Thread safety: every method may be called from any thread at once; Load
-// only before the others.
+// The dispute search of a registration longer than a few windows searches a
+// few 10-second windows spread over it instead of the whole recording (its
+// cost would otherwise grow with the track: a 3-minute registration is 18
+// queries' worth). A copy of a registered recording is found by any window;
+// a shared passage shorter than the gaps between windows can be missed
+// (registry/STORAGE.md "Dispute search").
+//
+// Thread safety: every method may be called from any thread at once; Open
+// once, before the others.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
+#include "crypto/sha256.h"
 #include "fingerprint/fusion.h"
 #include "fingerprint/index.h"
-#include "fingerprint/landmark_index.h"
 #include "fingerprint/matcher.h"
 #include "registry/overlap_finder.h"
 #include "registry/store.h"
 
 namespace signet::registry {
 
+class TransparencyLog;
+
+struct WorkIndexOptions {
+  fp::IndexOptions index;  // index.directory empty: in memory, rebuilt at every Open
+  fp::MatcherOptions matcher;
+  // Registrations longer than dispute_windows * dispute_window_positions are
+  // searched in that many windows of that many positions (81: 10 s).
+  std::size_t dispute_windows = 4;
+  std::size_t dispute_window_positions = 81;
+  // Candidates verified per window: a copy is the window's best-voted
+  // candidate by far, so a handful suffices (a query verifies up to 48).
+  std::size_t dispute_candidates = 8;
+  // One line per start-up event (opened, replayed, rebuilding and why, rebuilt).
+  std::function<void(std::string_view)> log;
+  // Tests only: called on the rebuild thread before it starts.
+  std::function<void()> before_rebuild;
+};
+
 class WorkIndex : public OverlapFinder {
  public:
-  WorkIndex(fp::IndexOptions index, fp::MatcherOptions matcher);
+  explicit WorkIndex(WorkIndexOptions options);
+  ~WorkIndex() override;  // stops a rebuild; persists a complete index (clean shutdown)
+  WorkIndex(const WorkIndex&) = delete;
+  WorkIndex& operator=(const WorkIndex&) = delete;
 
-  // Indexes every live entry of kFingerprints and the landmark prints of
-  // those works (kLandmarks); one base build each (fingerprint/INDEX.md).
-  // REQUIRES: called once, on an empty index, before anything else.
-  Status Load(const Store& store);
+  // Resumes the persisted index or starts rebuilding it (see above). Errors:
+  // the Store's, while replaying. REQUIRES: `store` and `log` outlive this.
+  Status Open(const Store& store, const TransparencyLog& log);
+
+  // Every live work is indexed (false while a rebuild runs).
+  bool complete() const;
+  // Waits for complete(); false when `timeout` passed first or the rebuild failed.
+  bool WaitUntilComplete(std::chrono::milliseconds timeout) const;
+  // Why the rebuild failed (it then stays incomplete until a restart); Ok otherwise.
+  Status failed() const;
+  struct Status_ {
+    bool complete = false;
+    std::string message;      // how Open went (opened / replayed / rebuilding and why)
+    double open_seconds = 0;  // until queries could start
+  };
+  Status_ state() const;
 
   // The dispute search of a verified work.register, on the submitter's thread.
   EarlySearch SearchEarly(std::span<const std::uint32_t> values) const;
@@ -47,8 +112,7 @@ class WorkIndex : public OverlapFinder {
   Result<std::vector<Overlap>> FindOverlaps(std::span<const std::uint32_t> values,
                                             const EarlySearch* early) const override;
 
-  // The works a query contains, in the matcher's order; refs whose work has
-  // just been removed are left out.
+  // The works a query contains, in the matcher's order.
   struct Found {
     std::string work_id;
     fp::Match match;
@@ -69,33 +133,59 @@ class WorkIndex : public OverlapFinder {
                                     const fp::LandmarkPrint& landmark) const;
 
   // Indexes `values` under `ref` for `work_id` (errors: fingerprint/index.h).
-  Status Add(std::uint64_t ref, std::string work_id, std::span<const std::uint32_t> values);
-  // Drops each ref from both indexes and the map.
+  Status Add(std::uint64_t ref, std::string_view work_id, std::span<const std::uint32_t> values);
+  // Drops each ref from both indexes.
   void Remove(std::span<const std::uint64_t> refs);
   // Indexes a landmark print under `ref`, replacing one indexed before.
-  // REQUIRES: `ref` was added (Add or Load). Errors: fingerprint/landmark_index.h.
+  // REQUIRES: `ref` was added (Add or Open). Errors: fingerprint/landmark_index.h.
   Status AddLandmark(std::uint64_t ref, const fp::LandmarkPrint& print);
   // After a failed write: each ref's landmark print as `store` holds it
   // (dropped when it holds none, or the work is no longer indexed).
   void RestoreLandmarks(const Store& store, std::span<const std::uint64_t> refs);
+  // After a group is durable and its index changes applied: the index now
+  // reflects the log of `tree_size` leaves with root `root`.
+  void Committed(std::uint64_t tree_size, const crypto::Digest& root);
 
-  std::size_t works() const;  // indexed (live) works
+  std::size_t works() const { return index_.size(); }  // indexed (live) works
   std::size_t positions() const { return index_.positions(); }
   std::size_t landmark_works() const { return landmarks_.size(); }
   // Walks the index's mutable part: ask rarely (fingerprint/index.h).
   std::size_t MemoryBytes() const { return index_.MemoryBytes(); }
+  fp::IndexStats IndexStats() const { return index_.Stats(); }
 
  private:
-  fp::Matcher MakeMatcher() const { return fp::Matcher(index_, matcher_); }
-  std::vector<Overlap> ToOverlaps(const std::vector<fp::Match>& matches) const;
+  fp::Matcher MakeMatcher() const { return fp::Matcher(index_, options_.matcher); }
+  fp::Matcher DisputeMatcher() const;
+  // One Overlap per work; shared seconds from what the windows (`searched`
+  // positions of a recording of `positions`) found, scaled to the recording.
+  std::vector<Overlap> ToOverlaps(const std::vector<fp::Match>& matches, std::size_t positions,
+                                  double searched) const;
+  // The windows a dispute search covers (the whole recording when short).
+  std::vector<std::span<const std::uint32_t>> DisputeWindows(
+      std::span<const std::uint32_t> values) const;
+  // Replays log entries [from, log.Size()) into the index.
+  Status Replay(const Store& store, const TransparencyLog& log, std::uint64_t from);
+  void Rebuild(const Store* store, std::string why);
+  // Indexes the stored landmark prints of the works the Chromaprint index
+  // holds (refs the writer touched meanwhile left to it); returns how many.
+  Result<std::size_t> LoadLandmarks(const Store& store);
+  void Log(const std::string& line) const;
 
+  WorkIndexOptions options_;
   fp::Index index_;
   fp::LandmarkIndex landmarks_;
-  fp::MatcherOptions matcher_;
-  // Guards refs_ and orders index updates with it: a ref is in refs_ for as
-  // long as the index holds it.
-  mutable std::shared_mutex refs_mu_;
-  std::unordered_map<std::uint64_t, std::string> refs_;
+  // Orders index updates with the rebuild: a ref the writer touched while a
+  // rebuild runs is not added again by the rebuild.
+  mutable std::mutex mu_;
+  mutable std::condition_variable complete_cv_;
+  bool complete_ = false;
+  std::unordered_set<std::uint64_t> touched_;  // while rebuilding
+  Status failed_;
+  std::string message_;
+  double open_seconds_ = 0;
+  std::optional<fp::IndexCover> last_cover_;
+  std::atomic<bool> stop_{false};
+  std::thread rebuilder_;
 };
 
 }  // namespace signet::registry

@@ -51,6 +51,17 @@ Status SetName(std::string& field, std::string_view key, std::string_view v) {
 }
 
 template <typename Field>
+std::function<Status(Config&, std::string_view)> MebibytesKey(const char* key, Field field,
+                                                              std::size_t min) {
+  return [=](Config& c, std::string_view v) -> Status {
+    auto n = Number<std::size_t>(key, v, min, std::size_t{1} << 20);
+    if (!n.ok()) return n.status();
+    field(c) = *n << 20;
+    return Status::Ok();
+  };
+}
+
+template <typename Field>
 std::function<Status(Config&, std::string_view)> MillisKey(const char* key, Field field) {
   return [=](Config& c, std::string_view v) -> Status {
     auto n = Number<std::int64_t>(key, v, 1, 24LL * 3600 * 1000);
@@ -236,6 +247,34 @@ const std::vector<Key>& Keys() {
        NumberKey<double>(
            "speed_variant_seconds",
            [](Config& c) -> double& { return c.api.speed_variant_seconds; }, 5.0, 6 * 3600.0)},
+      {"rocksdb_block_cache_mb", "RocksDB block cache, MiB (default 128)",
+       MebibytesKey(
+           "rocksdb_block_cache_mb",
+           [](Config& c) -> std::size_t& { return c.storage.block_cache_bytes; }, 1)},
+      {"rocksdb_write_buffer_mb", "RocksDB memtables of all column families, MiB (default 128)",
+       MebibytesKey(
+           "rocksdb_write_buffer_mb",
+           [](Config& c) -> std::size_t& { return c.storage.write_buffer_bytes; }, 8)},
+      {"rocksdb_max_open_files", "RocksDB table files kept open; -1: all (default 512)",
+       NumberKey<int>(
+           "rocksdb_max_open_files", [](Config& c) -> int& { return c.storage.max_open_files; }, -1,
+           1 << 20)},
+      {"index_delta_positions",
+       "sub-fingerprints the fingerprint index holds in memory before it writes a segment "
+       "(default 8388608)",
+       NumberKey<std::size_t>(
+           "index_delta_positions",
+           [](Config& c) -> std::size_t& { return c.index.delta_max_positions; }, 1024,
+           (1u << 24) - (1u << 17))},
+      {"index_compact_idle_ms",
+       "merge every index segment into one after this long without new segments; 0: never "
+       "(default 20000)",
+       [](Config& c, std::string_view v) -> Status {
+         auto n = Number<std::int64_t>("index_compact_idle_ms", v, 0, 24LL * 3600 * 1000);
+         if (!n.ok()) return n.status();
+         c.index.compact_when_idle = std::chrono::milliseconds(*n);
+         return Status::Ok();
+       }},
       {"max_check_line_bytes", "one NDJSON item of POST /v1/check (default 1 MiB)",
        NumberKey<std::size_t>(
            "max_check_line_bytes",

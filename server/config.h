@@ -19,6 +19,8 @@
 #include "api/api.h"
 #include "cluster/node.h"
 #include "common/status.h"
+#include "fingerprint/index.h"
+#include "registry/rocksdb_store.h"
 #include "server/checkpoint_publisher.h"
 #include "server/http_server.h"
 
@@ -35,6 +37,9 @@ struct Config {
   PublisherOptions witnessing;
   ServerOptions server;
   api::ApiOptions api;
+  // RocksDB and the fingerprint index (the index's directory is DATA/registry/index).
+  registry::RocksDbStoreOptions storage;
+  fp::IndexOptions index;
   // Cluster mode (docs/CLUSTER.md) when cluster.nats_urls is set.
   cluster::ClusterOptions cluster;
   bool clustered() const { return !cluster.nats_urls.empty(); }

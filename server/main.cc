@@ -99,6 +99,15 @@ int Run(int argc, char** argv) {
   signet::registry::RegistryOptions ropts;
   ropts.log_origin = config.log_origin;
   ropts.server_key = std::make_shared<const signet::crypto::SecretKey>(std::move(*key));
+  ropts.storage = config.storage;
+  ropts.index = config.index;
+  // A rebuild of the fingerprint index runs while the server answers (matches
+  // say they are partial until it is done).
+  ropts.wait_for_index = false;
+  ropts.log = [](std::string_view line) {
+    fmt::print(stderr, "signetd: {}\n", line);
+    std::fflush(stderr);
+  };
   // One machine, or one node of a cluster (docs/CLUSTER.md), which opens the
   // registry with its replication and sharding hooks.
   std::unique_ptr<signet::registry::Registry> standalone;

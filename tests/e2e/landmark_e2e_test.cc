@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "crypto/ed25519.h"
 #include "fingerprint/extract.h"
@@ -221,6 +223,12 @@ TEST_F(LandmarkE2ETest, ReRegisteredWorkIsFoundSpedUpPitchShiftedAndReverberated
   EXPECT_NE(server_->Stop(), 0);
   server_ = std::make_unique<SignetdProcess>(kSignetd, dir_ / "data");
   ASSERT_TRUE(server_->Start()) << server_->StderrText();
+  // A start-up without a usable persisted index rebuilds both prints' indexes
+  // while it serves (registry/STORAGE.md, Open step 5): wait for it, 60 s at most.
+  for (int i = 0; i < 600 && Metric("signet_index_complete") != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(Metric("signet_index_complete"), 1) << server_->StderrText();
   EXPECT_EQ(Metric("signet_landmark_index_works"), 1);
   CliRun restarted = Signet(
       {"check", "--server", Url(), "--purpose", "ai_training", P("dataset/sped_up_3pct.wav")});

@@ -32,6 +32,11 @@ SignetdProcess::~SignetdProcess() {
 }
 
 bool SignetdProcess::Start() {
+  // A restart: forget the previous run's output.
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  stdout_fd_ = -1;
+  stdout_.clear();
+  port_ = 0;
   int out[2];
   if (::pipe(out) != 0) return false;
   std::vector<std::string> args = {binary_.string(), "--data", data_dir_.string(), "--listen",
@@ -79,10 +84,20 @@ bool SignetdProcess::Start() {
   return false;
 }
 
-int SignetdProcess::Stop() {
+void SignetdProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  stdout_fd_ = -1;
+  stdout_.clear();
+}
+
+int SignetdProcess::Stop(std::chrono::seconds timeout) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -27,8 +28,11 @@ class SignetdProcess {
 
   // Starts and waits for the "listening on" line; false on failure/timeout.
   bool Start();
-  // SIGTERM, then waits; returns the exit status (-1 on signal/timeout).
-  int Stop();
+  // SIGTERM, then waits up to `timeout`; returns the exit status (-1 on
+  // signal/timeout).
+  int Stop(std::chrono::seconds timeout = std::chrono::seconds(30));
+  // SIGKILL, then waits (a crash).
+  void Kill();
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <thread>
 
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
@@ -197,6 +198,18 @@ Verification VerifyAcknowledged(std::uint16_t port, const std::vector<Acknowledg
     }
   }
 
+  // A start-up that found no usable persisted index rebuilds it while it
+  // serves (answers flagged partial): match once it is complete, up to 60 s.
+  for (int i = 0; i < 600; ++i) {
+    auto h = client.Call("GET", "/healthz");
+    bj::error_code ec;
+    const bj::value doc = h ? bj::parse(h->body, ec) : bj::value();
+    if (!ec && doc.is_object() && doc.as_object().contains("index_complete") &&
+        doc.at("index_complete").as_bool()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::size_t matched = 0;
   for (const Acknowledged& a : acked) {
     if (a.work_id.empty()) continue;

@@ -106,6 +106,69 @@ TEST(CrashTest, KilledUnderLoadLosesNoAcknowledgedStatement) {
   fs::remove(data.string() + ".stderr");
 }
 
+// kill -9 while the index writes segments. With a delta of 1,024 positions
+// every 3-minute registration flushes a segment, and merges follow, so the
+// kills land in segment and manifest writes. A torn write may leave only a
+// *.tmp or a file no durable manifest names, never a damaged listed one: each
+// restart opens the persisted index (or finds none yet) instead of discarding
+// it, replays only the log's tail, and every acknowledged work is found.
+TEST(CrashTest, KilledDuringSegmentWritesLeavesAConsistentIndex) {
+  fs::path data = TempDir("segkill");
+  const fs::path index_dir = data / "registry" / "index";
+  std::mt19937 rng(static_cast<unsigned>(::getpid()) + 1);
+  std::vector<std::string> env = Unlimited(kEnv);
+  env.push_back("SIGNET_INDEX_DELTA_POSITIONS=1024");
+  env.push_back("SIGNET_INDEX_COMPACT_IDLE_MS=50");
+  RegistrationLoad load(4, 40, 1450);  // 3-minute prints
+  auto server = std::make_unique<SignetdProcess>(kSignetd, data, env);
+  ASSERT_TRUE(server->Start()) << server->StderrText();
+  load.set_port(server->port());
+  load.Start();
+  int kills = 0, opened = 0, torn = 0;
+  for (int round = 0; round < 5; ++round) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1200)(rng)));
+    load.set_port(0);
+    server.reset();  // SIGKILL and reap
+    ++kills;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(index_dir, ec)) {
+      if (e.path().extension() == ".tmp") ++torn;  // a write the kill cut short
+    }
+    const auto before =
+        static_cast<std::size_t>(fs::file_size(data.string() + ".stderr", ec));  // appended to
+    server = std::make_unique<SignetdProcess>(kSignetd, data, env);
+    ASSERT_TRUE(server->Start()) << "restart " << round << ": " << server->StderrText();
+    const std::string startup = server->StderrText().substr(before);
+    EXPECT_EQ(startup.find("unusable"), std::string::npos) << startup;
+    EXPECT_EQ(startup.find("another log"), std::string::npos) << startup;
+    if (startup.find("fingerprint index: opened") != std::string::npos) ++opened;
+    load.set_port(server->port());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  load.Stop();
+  ASSERT_GT(load.figures().acknowledged, 20u);
+  // Segments were persisted before the later kills, so restarts opened them.
+  EXPECT_GE(opened, 3);
+
+  server.reset();
+  server = std::make_unique<SignetdProcess>(kSignetd, data, env);
+  ASSERT_TRUE(server->Start()) << server->StderrText();
+  auto acked = load.acknowledged();
+  auto v = VerifyAcknowledged(server->port(), acked);
+  EXPECT_TRUE(v.ok) << Explain(v);
+  EXPECT_EQ(v.statements_checked, acked.size());
+  EXPECT_GT(v.works_matched, 0u);
+  std::printf(
+      "segment-write crash test: %llu acknowledged, %d kills, %d restarts opened the persisted "
+      "index, %d kills cut a file write short\n",
+      static_cast<unsigned long long>(load.figures().acknowledged), kills, opened, torn);
+  EXPECT_EQ(server->Stop(), 0);
+  server.reset();
+  fs::remove_all(data);
+  fs::remove(data.string() + ".stderr");
+}
+
 TEST(DataDirTest, UnwritableDataDirIsRefusedAtStartWithAClearMessage) {
   // A data dir that is a regular file.
   fs::path base = TempDir("notadir");

@@ -1,12 +1,17 @@
-// The fingerprint index: key derivation, the bit-packed CSR posting lists, the
-// delta/tombstone life cycle and concurrent use.
+// The fingerprint index: key derivation, the delta/segment/tombstone life
+// cycle, concurrent use, persistence across restarts and crashes.
 #include "fingerprint/index.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <random>
 #include <thread>
@@ -14,7 +19,9 @@
 #include "fingerprint/codec.h"
 #include "fingerprint/index_internal.h"
 #include "fingerprint/matcher.h"
+#include "fingerprint/segment_file.h"
 #include "fingerprint/testing/synthetic.h"
+#include "tests/fingerprint/audio_test_util.h"
 #include "tests/fingerprint/match_test_util.h"
 
 namespace signet::fp {
@@ -76,106 +83,84 @@ TEST(LowInformationMask, FlagsStaticStretchesOnly) {
   EXPECT_GT(std::count(low.begin() + 45, low.end(), false), 30);
 }
 
-// Every indexed position is in the bucket of its key, once, in ascending
-// order, and reads back exactly through the bit packing.
-TEST(BuildBase, PostingListsRoundTripThroughBitPacking) {
-  SyntheticFingerprints gen(1);
-  std::vector<std::vector<std::uint32_t>> recs;
-  std::vector<internal::RefSource> sources;
-  for (int i = 0; i < 30; ++i) recs.push_back(gen.Recording(500 + 37 * i));
-  for (std::size_t i = 0; i < recs.size(); ++i) sources.push_back({100 + i, recs[i]});
-  const auto base = internal::BuildBase(sources);
-  const std::size_t n = base->values.size();
-  EXPECT_EQ(base->entry_bits, static_cast<int>(std::bit_width(n)));
-  std::vector<int> seen(n, 0);
-  const std::size_t buckets = std::size_t{1} << base->key_bits;
-  for (std::size_t b = 0; b < buckets; ++b) {
-    std::uint32_t prev = 0;
-    for (std::uint32_t e = base->bucket_start[b]; e < base->bucket_start[b + 1]; ++e) {
-      const std::uint32_t pos = base->Entry(e);
-      ASSERT_LT(pos, n);
-      EXPECT_EQ(base->BucketOf(IndexKey(base->values[pos])), b);
-      if (e > base->bucket_start[b]) {
-        EXPECT_GT(pos, prev);
-      }
-      prev = pos;
-      ++seen[pos];
-    }
-  }
-  std::size_t indexed = 0;
-  for (std::size_t r = 0; r < recs.size(); ++r) {
-    const auto low = LowInformationMask(recs[r]);
-    for (std::size_t i = 0; i < recs[r].size(); ++i) {
-      const std::uint32_t pos = base->refs[r].start + static_cast<std::uint32_t>(i);
-      EXPECT_EQ(base->values[pos], recs[r][i]);
-      EXPECT_EQ(base->RefOfPosition(pos), r);
-      EXPECT_EQ(seen[pos], low[i] ? 0 : 1) << "ref " << r << " pos " << i;
-      indexed += low[i] ? 0 : 1;
-    }
-  }
-  EXPECT_EQ(indexed, base->indexed_positions);
-}
-
 std::size_t FindRef(const Matcher& m, std::span<const std::uint32_t> q, std::uint64_t* id) {
   const auto found = m.Find(q);
   if (!found.empty()) *id = found[0].ref_id;
   return found.size();
 }
 
-TEST(Index, AddRemoveReplaceAcrossDeltaAndBase) {
+using testing::RefIds;
+namespace fs = std::filesystem;
+
+IndexTag TagOf(std::uint64_t id) {
+  IndexTag t{};
+  for (int i = 0; i < 8; ++i) t[i] = static_cast<std::uint8_t>(id >> (8 * i));
+  t[15] = 0xab;
+  return t;
+}
+
+TEST(Index, AddRemoveReplaceAcrossDeltaAndSegments) {
   IndexOptions opt;
-  opt.merge_min_positions = 5000;  // force merges in this small test
+  opt.delta_max_positions = 5000;  // a flush every few recordings
   Index index(opt);
   Matcher matcher(index);
   SyntheticFingerprints gen(2);
   std::vector<std::vector<std::uint32_t>> recs;
   for (std::uint64_t id = 0; id < 20; ++id) {
     recs.push_back(gen.Recording(800));
-    ASSERT_TRUE(index.Add(id, recs.back()).ok());
-    if (id == 18) index.Compact();  // 0-18 in the base, 19 in the delta
+    ASSERT_TRUE(index.Add(id, recs.back(), TagOf(id)).ok());
   }
+  index.WaitForMerge();
   EXPECT_EQ(index.size(), 20u);
   EXPECT_EQ(index.positions(), 20u * 800);
-  EXPECT_GE(index.Stats().merges, 2u);  // at least one in the background, then Compact's
-  EXPECT_EQ(index.Stats().delta_positions, 800u);
-  for (std::uint64_t id : {0u, 19u}) {  // one in the base, one in the delta
+  IndexStats s = index.Stats();
+  EXPECT_GE(s.flushes, 2u);
+  EXPECT_EQ(s.segment_positions + s.delta_positions, 20u * 800);
+  for (std::uint64_t id : {0u, 19u}) {  // one in a segment, one in the delta
     std::uint64_t got = 99;
     ASSERT_EQ(FindRef(matcher, std::span(recs[id]).subspan(300, 80), &got), 1u);
     EXPECT_EQ(got, id);
+    EXPECT_EQ(index.Tag(id), TagOf(id));
     EXPECT_TRUE(index.Remove(id));
     EXPECT_FALSE(index.Remove(id));
     EXPECT_FALSE(index.Contains(id));
+    EXPECT_FALSE(index.Tag(id).has_value());
     EXPECT_EQ(FindRef(matcher, std::span(recs[id]).subspan(300, 80), &got), 0u);
   }
   // Replacing: id 5 now holds recording 0's values.
-  ASSERT_TRUE(index.Add(5, recs[0]).ok());
+  ASSERT_TRUE(index.Add(5, recs[0], TagOf(55)).ok());
   std::uint64_t got = 99;
   ASSERT_EQ(FindRef(matcher, std::span(recs[0]).subspan(100, 80), &got), 1u);
   EXPECT_EQ(got, 5u);
+  EXPECT_EQ(index.Tag(5), TagOf(55));
   EXPECT_EQ(FindRef(matcher, std::span(recs[5]).subspan(100, 80), &got), 0u);
   index.Compact();
-  const IndexStats s = index.Stats();
+  s = index.Stats();
+  EXPECT_EQ(s.segments, 1u);
   EXPECT_EQ(s.delta_positions, 0u);
   EXPECT_EQ(s.dead_positions, 0u);
   EXPECT_EQ(s.recordings, 18u);
-  EXPECT_EQ(s.base_positions, 18u * 800);
+  EXPECT_EQ(s.segment_positions, 18u * 800);
   ASSERT_EQ(FindRef(matcher, std::span(recs[0]).subspan(100, 80), &got), 1u);
   EXPECT_EQ(got, 5u);
+  for (std::uint64_t id = 1; id < 19; ++id) {
+    if (id == 5) continue;
+    ASSERT_EQ(FindRef(matcher, std::span(recs[id]).subspan(500, 80), &got), 1u) << id;
+    EXPECT_EQ(got, id);
+  }
 }
 
-using testing::RefIds;
-
-// A merge runs on its own thread: while it is held just before its swap,
-// Add, Remove, replace and queries go on against the old base, the frozen
-// delta and a fresh delta; after the swap every change made meanwhile holds.
-TEST(Index, AddRemoveAndQueriesGoOnDuringABackgroundMerge) {
+// A flush runs on its own thread: while it is held just before its swap,
+// Add, Remove, replace and queries go on against the frozen delta and a
+// fresh delta; after the swap every change made meanwhile holds.
+TEST(Index, AddRemoveAndQueriesGoOnDuringABackgroundFlush) {
   std::promise<void> entered, release;
   std::shared_future<void> released = release.get_future().share();
   IndexOptions opt;
-  opt.merge_min_positions = 4000;
-  std::atomic<int> merges_seen{0};
-  opt.before_merge_swap = [&entered, &merges_seen, released] {
-    if (merges_seen++ > 0) return;  // only the first merge is held
+  opt.delta_max_positions = 4000;
+  std::atomic<int> swaps{0};
+  opt.before_merge_swap = [&entered, &swaps, released] {
+    if (swaps++ > 0) return;  // only the first flush is held
     entered.set_value();
     released.wait();
   };
@@ -184,10 +169,10 @@ TEST(Index, AddRemoveAndQueriesGoOnDuringABackgroundMerge) {
   SyntheticFingerprints gen(8);
   std::vector<std::vector<std::uint32_t>> recs;
   for (int i = 0; i < 10; ++i) recs.push_back(gen.Recording(800));
-  for (std::uint64_t id = 0; id < 6; ++id) ASSERT_TRUE(index.Add(id, recs[id]).ok());
-  entered.get_future().wait();  // the sixth Add froze 0-5 and the merge is held
-  EXPECT_TRUE(index.Stats().merging);
-  EXPECT_EQ(index.Stats().merges, 0u);
+  for (std::uint64_t id = 0; id < 5; ++id) ASSERT_TRUE(index.Add(id, recs[id]).ok());
+  entered.get_future().wait();  // the fifth Add froze 0-4 and the flush is held
+  EXPECT_EQ(index.Stats().frozen_deltas, 1u);
+  EXPECT_EQ(index.Stats().flushes, 0u);
 
   IndexMark mark;
   std::uint64_t got = 99;
@@ -206,11 +191,11 @@ TEST(Index, AddRemoveAndQueriesGoOnDuringABackgroundMerge) {
     EXPECT_EQ(FindRef(matcher, std::span(recs[2]).subspan(100, 80), &got), 0u);
     EXPECT_EQ(FindRef(matcher, std::span(recs[8]).subspan(100, 80), &got), 1u);
     EXPECT_EQ(got, 2u);
-    EXPECT_EQ(index.size(), 7u);
-    EXPECT_EQ(index.positions(), 7u * 800);
+    EXPECT_EQ(index.size(), 6u);
+    EXPECT_EQ(index.positions(), 6u * 800);
   };
   check();
-  // Only what was added after the mark (freezing did not renumber).
+  // Only what was added after the mark.
   auto q = std::vector<std::uint32_t>(recs[3].begin() + 200, recs[3].begin() + 280);
   q.insert(q.end(), recs[7].begin() + 300, recs[7].begin() + 380);
   EXPECT_EQ(RefIds(matcher.FindAddedSince(q, mark)), std::vector<std::uint64_t>{7});
@@ -218,37 +203,39 @@ TEST(Index, AddRemoveAndQueriesGoOnDuringABackgroundMerge) {
   release.set_value();
   index.WaitForMerge();
   const IndexStats s = index.Stats();
-  EXPECT_FALSE(s.merging);
-  EXPECT_EQ(s.merges, 1u);
-  // The new base was built from 0-5 as frozen; 1 and the old 2 died meanwhile.
-  EXPECT_EQ(s.base_positions, 6u * 800);
-  EXPECT_EQ(s.dead_positions, 2u * 800);
-  EXPECT_EQ(s.delta_positions, 3u * 800);  // 6, 7 and the new 2
+  EXPECT_EQ(s.frozen_deltas, 0u);
+  EXPECT_GE(s.flushes, 1u);
   check();
-  // The merge renumbered the slots: everything is searched again.
-  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, mark)), (std::vector<std::uint64_t>{3, 7}));
+  // Slots did not move: the mark still means the same.
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, mark)), std::vector<std::uint64_t>{7});
   index.Compact();
   EXPECT_EQ(index.Stats().dead_positions, 0u);
   check();
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, mark)), std::vector<std::uint64_t>{7});
 }
 
-// Delta postings hold the slot in 16 bits: the 65,537th recording in one
-// delta freezes it (a merge), and every recording stays findable.
-TEST(Index, AFullDeltaIsMergedBeforeItOverflows) {
+// Many small flushes make segments of one size class; the tiered policy
+// merges them, and every recording stays findable throughout.
+TEST(Index, TieredMergesKeepTheSegmentCountLow) {
   IndexOptions opt;
-  opt.merge_min_positions = std::size_t{1} << 30;  // only the slot limit triggers
+  opt.delta_max_positions = 2000;
+  opt.merge_factor = 3;
+  opt.compact_when_idle = std::chrono::milliseconds(0);
   Index index(opt);
   Matcher matcher(index);
-  constexpr std::uint64_t kRecordings = internal::kMaxDeltaRefs + 3;
-  auto rec = [](std::uint64_t id) { return SyntheticFingerprints(1000 + id).Recording(48); };
-  for (std::uint64_t id = 0; id < kRecordings; ++id) ASSERT_TRUE(index.Add(id, rec(id)).ok());
+  auto rec = [](std::uint64_t id) { return SyntheticFingerprints(1000 + id).Recording(500); };
+  for (std::uint64_t id = 0; id < 200; ++id) ASSERT_TRUE(index.Add(id, rec(id)).ok());
   index.WaitForMerge();
-  EXPECT_EQ(index.Stats().merges, 1u);
-  EXPECT_EQ(index.size(), kRecordings);
-  for (std::uint64_t id :
-       {std::uint64_t{0}, std::uint64_t{40000}, kRecordings - 4, kRecordings - 1}) {
-    std::uint64_t got = 99;
-    ASSERT_EQ(FindRef(matcher, rec(id), &got), 1u) << id;
+  const IndexStats s = index.Stats();
+  EXPECT_GE(s.flushes, 40u);
+  // How many merges it takes depends on how far the merger lags behind the
+  // flushes (a lagging one merges more segments at once); the count does not.
+  EXPECT_GE(s.merges, 1u);
+  EXPECT_LE(s.segments, 12u);
+  for (std::uint64_t id : {0u, 57u, 133u, 199u}) {
+    std::uint64_t got = 999;
+    ASSERT_EQ(FindRef(matcher, std::span<const std::uint32_t>(rec(id)).subspan(100, 80), &got), 1u)
+        << id;
     EXPECT_EQ(got, id);
   }
 }
@@ -266,7 +253,7 @@ TEST(Index, BulkLoadIsFoundAfterCompact) {
   std::uint64_t got = 99;
   EXPECT_EQ(FindRef(matcher, std::span(recs[12]).subspan(200, 80), &got), 0u);
   index.Compact();
-  EXPECT_EQ(index.Stats().merges, 1u);
+  EXPECT_EQ(index.Stats().segments, 1u);
   ASSERT_EQ(FindRef(matcher, std::span(recs[12]).subspan(200, 80), &got), 1u);
   EXPECT_EQ(got, 12u);
   // Back to normal: a new Add is found at once.
@@ -284,22 +271,25 @@ TEST(Index, RejectsOversizedFingerprints) {
   EXPECT_EQ(index.size(), 1u);
 }
 
-TEST(Index, PostingsStayUnderFourBytesPerPosition) {
+TEST(Index, PostingsAndValuesTakeUnderSixBytesPerPosition) {
   Index index;
   SyntheticFingerprints gen(3);
-  for (std::uint64_t id = 0; id < 200; ++id) ASSERT_TRUE(index.Add(id, gen.Recording(1600)).ok());
+  for (std::uint64_t id = 0; id < 300; ++id) ASSERT_TRUE(index.Add(id, gen.Recording(1600)).ok());
   index.Compact();
   const IndexStats s = index.Stats();
-  EXPECT_LE(static_cast<double>(s.posting_bytes) / static_cast<double>(s.positions), 4.0);
-  EXPECT_EQ(s.value_bytes, s.positions * 4);
+  const double per =
+      static_cast<double>(s.posting_bytes + s.value_bytes) / static_cast<double>(s.positions);
+  EXPECT_LE(per, 6.0);
   EXPECT_GT(index.MemoryBytes(), s.posting_bytes + s.value_bytes);
 }
 
 // Writers add, replace and withdraw while readers query: a recording that is
-// never touched is found by every query, and nothing crashes (run under ASan).
+// never touched is found by every query, and nothing crashes (run under ASan
+// and TSan).
 TEST(Index, ConcurrentAddRemoveWhileQuerying) {
   IndexOptions opt;
-  opt.merge_min_positions = 20000;
+  opt.delta_max_positions = 20000;
+  opt.compact_when_idle = std::chrono::milliseconds(1);
   Index index(opt);
   SyntheticFingerprints gen(4);
   const auto stable = gen.Recording(1000);
@@ -330,8 +320,261 @@ TEST(Index, ConcurrentAddRemoveWhileQuerying) {
   index.WaitForMerge();
   EXPECT_GT(queries.load(), 0);
   EXPECT_EQ(misses.load(), 0);
-  EXPECT_GE(index.Stats().merges, 1u);
+  EXPECT_GE(index.Stats().flushes, 1u);
   EXPECT_EQ(index.size(), 1u + churn.size() / 2);
+}
+
+IndexCover CoverAt(std::uint64_t position) {
+  IndexCover c;
+  c.position = position;
+  c.digest[0] = static_cast<std::uint8_t>(position * 7);
+  return c;
+}
+
+// A clean shutdown (Persist) and a restart: the index opens from its files,
+// reports the cover, and answers as before: withdrawn stays withdrawn, tags
+// and replacements hold.
+TEST(Index, PersistedIndexReopensAsItWas) {
+  testing::TempDir dir;
+  SyntheticFingerprints gen(31);
+  std::vector<std::vector<std::uint32_t>> recs;
+  for (int i = 0; i < 40; ++i) recs.push_back(gen.Recording(600));
+  IndexOptions opt;
+  opt.directory = dir.path();
+  opt.delta_max_positions = 6000;
+  {
+    Index index(opt);
+    EXPECT_EQ(index.open_report().state, IndexOpenReport::State::kNone);
+    for (std::uint64_t id = 0; id < 40; ++id) {
+      ASSERT_TRUE(index.Add(id, recs[id], TagOf(id)).ok());
+      index.SetCover(CoverAt(id + 1));
+    }
+    EXPECT_TRUE(index.Remove(7));
+    ASSERT_TRUE(index.Add(8, recs[0], TagOf(88)).ok());
+    index.SetCover(CoverAt(100));
+    ASSERT_TRUE(index.Persist().ok());
+  }
+  Index index(opt);
+  const IndexOpenReport& r = index.open_report();
+  ASSERT_EQ(r.state, IndexOpenReport::State::kOpened) << r.message;
+  ASSERT_TRUE(r.cover.has_value());
+  EXPECT_EQ(*r.cover, CoverAt(100));
+  EXPECT_EQ(r.recordings, 39u);
+  EXPECT_EQ(index.size(), 39u);
+  EXPECT_FALSE(index.Contains(7));
+  EXPECT_EQ(index.Tag(8), TagOf(88));
+  EXPECT_EQ(index.Tag(39), TagOf(39));
+  Matcher matcher(index);
+  std::uint64_t got = 99;
+  EXPECT_EQ(FindRef(matcher, std::span(recs[7]).subspan(100, 80), &got), 0u);
+  EXPECT_EQ(FindRef(matcher, std::span(recs[8]).subspan(100, 80), &got), 0u);
+  ASSERT_EQ(FindRef(matcher, std::span(recs[0]).subspan(100, 80), &got), 2u);  // 0 and 8
+  ASSERT_EQ(FindRef(matcher, std::span(recs[33]).subspan(100, 80), &got), 1u);
+  EXPECT_EQ(got, 33u);
+  // It goes on from there: more additions, another restart.
+  ASSERT_TRUE(index.Add(1000, recs[7]).ok());
+  index.SetCover(CoverAt(101));
+  ASSERT_TRUE(index.Persist().ok());
+}
+
+// What came after the last cover is not trusted at restart: the owner
+// replays it. Recordings flushed into a segment beyond the cover (their
+// registration not yet durable, say) are dropped.
+TEST(Index, RecordingsPastThePersistedCoverAreDroppedAtOpen) {
+  testing::TempDir dir;
+  SyntheticFingerprints gen(32);
+  std::vector<std::vector<std::uint32_t>> recs;
+  for (int i = 0; i < 10; ++i) recs.push_back(gen.Recording(600));
+  IndexOptions opt;
+  opt.directory = dir.path();
+  {
+    Index index(opt);
+    for (std::uint64_t id = 0; id < 6; ++id) ASSERT_TRUE(index.Add(id, recs[id]).ok());
+    index.SetCover(CoverAt(6));
+    for (std::uint64_t id = 6; id < 10; ++id) ASSERT_TRUE(index.Add(id, recs[id]).ok());
+    ASSERT_TRUE(index.Persist().ok());  // all ten in a segment, the cover at six
+  }
+  Index index(opt);
+  ASSERT_EQ(index.open_report().state, IndexOpenReport::State::kOpened);
+  EXPECT_EQ(*index.open_report().cover, CoverAt(6));
+  EXPECT_EQ(index.size(), 6u);
+  EXPECT_TRUE(index.Contains(5));
+  EXPECT_FALSE(index.Contains(6));
+  // The replay adds them again.
+  for (std::uint64_t id = 6; id < 10; ++id) ASSERT_TRUE(index.Add(id, recs[id]).ok());
+  Matcher matcher(index);
+  std::uint64_t got = 99;
+  ASSERT_EQ(FindRef(matcher, std::span(recs[9]).subspan(300, 80), &got), 1u);
+  EXPECT_EQ(got, 9u);
+}
+
+// A damaged segment file (flipped byte, truncated file, another format
+// version) or manifest: the index says why, starts empty, and clears the
+// directory so that the owner can rebuild into it.
+TEST(Index, DamagedFilesAreDiscardedAndReported) {
+  SyntheticFingerprints gen(33);
+  std::vector<std::vector<std::uint32_t>> recs;
+  for (int i = 0; i < 8; ++i) recs.push_back(gen.Recording(700));
+  struct Damage {
+    const char* what;
+    std::function<void(const fs::path& dir)> apply;
+    const char* reason;
+  };
+  auto segment_of = [](const fs::path& dir) {
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().filename().string().rfind("chroma-", 0) == 0) return e.path();
+    }
+    return fs::path();
+  };
+  const std::vector<Damage> damages = {
+      {"flipped byte in the refs",
+       [&](const fs::path& d) {
+         const fs::path p = segment_of(d);
+         auto f = SegmentFile::Open(p, "chromaprint", 1, 1);
+         ASSERT_TRUE(f.ok());
+         auto b = testing::ReadFile(p);
+         b[(*f)->Find("refs")->offset + 9] ^= 0x10;
+         testing::WriteFile(p, b);
+       },
+       "section 'refs' checksum mismatch"},
+      {"truncated segment",
+       [&](const fs::path& d) {
+         const fs::path p = segment_of(d);
+         fs::resize_file(p, fs::file_size(p) - 100);
+       },
+       "truncated"},
+      {"another format version",
+       [&](const fs::path& d) {
+         const fs::path p = segment_of(d);
+         auto b = testing::ReadFile(p);
+         b[32] = 9;  // the kind version; the header checksum no longer matches
+         testing::WriteFile(p, b);
+       },
+       "header checksum"},
+      {"segment missing", [&](const fs::path& d) { fs::remove(segment_of(d)); },
+       "cannot be opened"},
+      {"manifest damaged",
+       [&](const fs::path& d) {
+         auto f = SegmentFile::Open(d / "MANIFEST", "manifest", 1, 1);
+         ASSERT_TRUE(f.ok());
+         auto b = testing::ReadFile(d / "MANIFEST");
+         b[(*f)->Find("segments")->offset + 3] ^= 0x01;
+         testing::WriteFile(d / "MANIFEST", b);
+       },
+       "section 'segments' checksum mismatch"},
+  };
+  for (const Damage& dmg : damages) {
+    testing::TempDir dir;
+    IndexOptions opt;
+    opt.directory = dir.path();
+    {
+      Index index(opt);
+      for (std::uint64_t id = 0; id < 8; ++id) ASSERT_TRUE(index.Add(id, recs[id]).ok());
+      ASSERT_TRUE(index.Persist().ok());
+    }
+    dmg.apply(dir.path());
+    Index index(opt);
+    const IndexOpenReport& r = index.open_report();
+    EXPECT_EQ(r.state, IndexOpenReport::State::kDiscarded) << dmg.what;
+    EXPECT_NE(r.message.find(dmg.reason), std::string::npos) << dmg.what << ": " << r.message;
+    EXPECT_EQ(index.size(), 0u);
+    EXPECT_TRUE(fs::is_empty(dir.path())) << dmg.what;
+    // Usable at once for the rebuild.
+    ASSERT_TRUE(index.Add(3, recs[3]).ok());
+    ASSERT_TRUE(index.Persist().ok());
+  }
+}
+
+// A version the build does not know is refused, not misread: the container
+// header is intact but the kind version is 2.
+TEST(Index, SegmentsOfAnotherFormatVersionAreRefused) {
+  testing::TempDir dir;
+  fs::create_directories(dir.path());
+  auto w = SegmentFileWriter::Create(dir.path() / "chroma-000000000001.seg", "chromaprint", 2);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  // A manifest naming it, written by the index itself: persist an index with
+  // one segment, then swap the file.
+  {
+    IndexOptions opt;
+    opt.directory = dir.path() / "idx";
+    {
+      Index index(opt);
+      ASSERT_TRUE(index.Add(1, SyntheticFingerprints(1).Recording(300)).ok());
+      ASSERT_TRUE(index.Persist().ok());
+    }
+    fs::path seg;
+    for (const auto& e : fs::directory_iterator(opt.directory)) {
+      if (e.path().filename().string().rfind("chroma-", 0) == 0) seg = e.path();
+    }
+    fs::copy_file(dir.path() / "chroma-000000000001.seg", seg,
+                  fs::copy_options::overwrite_existing);
+    Index index(opt);
+    EXPECT_EQ(index.open_report().state, IndexOpenReport::State::kDiscarded);
+    EXPECT_NE(index.open_report().message.find("chromaprint format version 2, this build reads 1"),
+              std::string::npos)
+        << index.open_report().message;
+  }
+}
+
+// kill -9 at random moments while a child process adds, covers, flushes and
+// merges: every reopen finds a consistent index whose cover says exactly
+// which recordings it holds, and leaves no stray files.
+TEST(Index, KillNineDuringFlushesAndMergesLeavesAConsistentIndex) {
+  testing::TempDir dir;
+  auto rec = [](std::uint64_t id) { return SyntheticFingerprints(7000 + id).Recording(400); };
+  std::mt19937 rng(17);
+  std::uint64_t best = 0;
+  for (int round = 0; round < 6; ++round) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      IndexOptions opt;
+      opt.directory = dir.path();
+      opt.delta_max_positions = 3000;
+      opt.merge_factor = 2;
+      opt.max_cover_lag = 3;
+      Index index(opt);
+      std::uint64_t next = index.open_report().cover ? index.open_report().cover->position : 0;
+      for (;; ++next) {  // recording k is added, then covered by position k + 1
+        if (!index.Add(next, rec(next)).ok()) ::_exit(3);
+        index.SetCover(CoverAt(next + 1));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 400));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+
+    IndexOptions opt;
+    opt.directory = dir.path();
+    opt.verify_in_background = false;
+    Index index(opt);
+    const IndexOpenReport& r = index.open_report();
+    ASSERT_NE(r.state, IndexOpenReport::State::kDiscarded) << r.message;
+    const std::uint64_t covered = r.cover ? r.cover->position : 0;
+    if (r.cover) {
+      EXPECT_EQ(*r.cover, CoverAt(covered));
+    }
+    EXPECT_GE(covered, best);  // never goes back
+    best = covered;
+    EXPECT_EQ(index.size(), covered) << "round " << round;
+    Matcher matcher(index);
+    for (std::uint64_t id : {std::uint64_t{0}, covered / 2, covered > 0 ? covered - 1 : 0}) {
+      if (id >= covered) continue;
+      std::uint64_t got = 99999;
+      ASSERT_EQ(FindRef(matcher, std::span<const std::uint32_t>(rec(id)).subspan(100, 80), &got),
+                1u)
+          << id;
+      EXPECT_EQ(got, id);
+    }
+    EXPECT_FALSE(index.Contains(covered));
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+      EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+    }
+  }
+  EXPECT_GT(best, 0u);
 }
 
 }  // namespace

@@ -165,6 +165,16 @@ TEST(AnswersTest, AcceptedTermsAndMatchAnswersRoundTrip) {
   partial.searched_fraction = 0.5;
   EXPECT_EQ(RoundTrip(partial, MatchAnswerFromJson), partial);
   EXPECT_TRUE(ToJson(partial).at("partial").as_bool());
+  EXPECT_FALSE(ToJson(bare).contains("index"));
+  MatchAnswer rebuilding = bare;  // while the index is rebuilt
+  rebuilding.index = PartialIndex{3, 10};
+  EXPECT_EQ(RoundTrip(rebuilding, MatchAnswerFromJson), rebuilding);
+  EXPECT_FALSE(ToJson(rebuilding).at("index").as_object().at("complete").as_bool());
+  EXPECT_FALSE(ToJson(rebuilding).contains("partial"));
+  // Both at once: a cluster node still rebuilding its shards' index.
+  MatchAnswer both = partial;
+  both.index = PartialIndex{3, 10};
+  EXPECT_EQ(RoundTrip(both, MatchAnswerFromJson), both);
 }
 
 TEST(AnswersTest, CheckLinesOfEveryKindRoundTrip) {
@@ -174,6 +184,7 @@ TEST(AnswersTest, CheckLinesOfEveryKindRoundTrip) {
   v.verdict = Verdict::kNotAllowed;
   v.reason = "ai_generative_training is notAllowed";
   v.works = {{"wk_a", "Song", "ar_a", "Ada", 30.5, Verdict::kNotAllowed, "no", true}};
+  v.index_complete = false;
   CheckErrorLine e{std::int64_t{4}, 5, 400, "\"fingerprint\" is not valid"};
   CheckSummaryLine s;
   s.purpose = Purpose::kSearch;
@@ -193,8 +204,8 @@ TEST(AnswersTest, CheckLinesOfEveryKindRoundTrip) {
 }
 
 TEST(AnswersTest, DecodingNamesTheWrongMemberAndIgnoresUnknownOnes) {
-  json::object m =
-      ToJson(MatchAnswer{{"fingerprint", {}, {}, {}, 80, {}}, {WorkMatch{}}, std::nullopt});
+  json::object m = ToJson(
+      MatchAnswer{{"fingerprint", {}, {}, {}, 80, {}}, {WorkMatch{}}, std::nullopt, std::nullopt});
   m["matches"].as_array()[0].as_object()["work"].as_object()["title"] = 5;
   auto bad = MatchAnswerFromJson(m);
   ASSERT_FALSE(bad.ok());

@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
                  "MatchOptions::max_probed_positions");
   app.add_flag("--delta", mopt.in_delta,
                "chromaprint: leave the registered works in the index's delta, as works registered "
-               "while signetd runs are (full 24-bit keys whatever the index's size)");
+               "while signetd runs are (looked up with the same key prefix as the segments)");
   mopt.match.min_references = 1e6;
   app.add_option("--as-if-references", mopt.match.min_references,
                  "E-values count at least this many registered works (MatchOptions::"

@@ -9,11 +9,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fingerprint/extract.h"
@@ -118,11 +120,17 @@ int main(int argc, char** argv) {
   double flip = 0.1;
   std::string corpus;
   std::vector<int> probe_bits = {0, signet::fp::MatchOptions{}.probe_bits};
+  std::size_t growth = 0;
+  std::string dir;
   app.add_option("--seed", seed);
   app.add_option("--probe-bits", probe_bits,
                  "MatchOptions::probe_bits settings measured on the same index and queries (the "
                  "first is the baseline)")
       ->delimiter(',');
+  app.add_option("--growth", growth,
+                 "then add this many recordings one by one to a fresh index while a thread "
+                 "queries it: the longest Add and query waits");
+  app.add_option("--dir", dir, "persist segments here (default: in memory)");
   app.add_option("--sizes", sizes)->delimiter(',');
   app.add_option("--queries", queries);
   app.add_option("--brute-queries", brute_queries, "queries for the brute-force scan");
@@ -155,7 +163,7 @@ int main(int argc, char** argv) {
         real.size(), max_dev, a.flips_mean, b.flips_mean, a.list_mean, b.list_mean);
   }
 
-  const std::size_t max_n = *std::max_element(sizes.begin(), sizes.end());
+  const std::size_t max_n = std::max(*std::max_element(sizes.begin(), sizes.end()), growth);
   std::vector<Fp> recs(max_n);
   std::uniform_int_distribution<std::size_t> len(static_cast<std::size_t>(180 * 8.077),
                                                  static_cast<std::size_t>(240 * 8.077));
@@ -168,8 +176,11 @@ int main(int argc, char** argv) {
   fmt::print("{:>7} {:>8} {:>13} {:>9} {:>10} {:>10} {:>6} {:>8} {:>8} {:>7} {:>9} {:>11}\n",
              "recs", "hours", "build_s(cpu)", "MB/hour", "post_B/pos", "total_B/pos", "probes",
              "p50_ms", "p99_ms", "recall", "miss_p99", "brute_ms");
+  signet::fp::IndexOptions index_options;
+  index_options.directory = dir;
   for (const std::size_t n : sizes) {
-    Index index;
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+    Index index(index_options);
     const auto b0 = Clock::now();
     const double c0 = CpuMs();
     index.BeginBulkLoad();
@@ -236,6 +247,67 @@ int main(int argc, char** argv) {
           Percentile(run.miss_ms, 0.99), brute, scan < n ? " (scaled from 1k)" : "", brute_hits,
           brute_queries);
     }
+  }
+  if (growth > 0) {
+    // Adds one by one (no bulk load) while a reader queries: flushes and
+    // tiered merges run meanwhile; wall-clock waits of both sides.
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+    Index index(index_options);
+    Matcher matcher(index);
+    std::atomic<bool> done{false};
+    std::vector<double> qms;
+    std::size_t found = 0;
+    std::thread reader([&] {
+      std::mt19937_64 qr(seed + 2);
+      while (!done) {
+        const std::size_t have = index.size();
+        if (have == 0) continue;
+        const std::size_t r = qr() % have;
+        const std::size_t start = qr() % (recs[r].size() - qlen);
+        const Fp q(recs[r].begin() + static_cast<long>(start),
+                   recs[r].begin() + static_cast<long>(start + qlen));
+        const auto t0 = Clock::now();
+        const auto m = matcher.Find(q);
+        qms.push_back(Ms(t0, Clock::now()));
+        if (!m.empty() && m[0].ref_id == r) ++found;
+      }
+    });
+    std::vector<double> add_ms;
+    std::size_t peak_delta = 0, peak_memory = 0, peak_positions = 0;
+    const auto grow0 = Clock::now();
+    for (std::size_t i = 0; i < growth; ++i) {
+      const auto t0 = Clock::now();
+      if (!index.Add(i, recs[i]).ok()) return 1;
+      add_ms.push_back(Ms(t0, Clock::now()));
+      if (i % 2000 == 1999) {
+        const auto st = index.Stats();
+        if (st.memory_bytes > peak_memory) {
+          peak_memory = st.memory_bytes;
+          peak_positions = st.positions;
+        }
+        peak_delta = std::max(peak_delta, st.delta_positions);
+      }
+    }
+    const double add_s = Ms(grow0, Clock::now()) / 1000;
+    index.WaitForMerge();
+    done = true;
+    reader.join();
+    const auto st = index.Stats();
+    auto max_of = [](const std::vector<double>& v) {
+      return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end());
+    };
+    fmt::print(
+        "\ngrowth: {} recordings added one by one in {:.1f} s ({:.0f}/s) with a reader querying: "
+        "Add p50 {:.3f} ms, p99.9 {:.2f} ms, max {:.1f} ms; {} queries (10 s, exact), p50 {:.3f} "
+        "ms, p99 {:.2f} ms, p99.9 {:.2f} ms, max {:.1f} ms, {:.1f}% found; {} flushes, {} merges, "
+        "{} segment(s) at the end; peak delta {} positions; peak memory {:.2f} B/position\n",
+        growth, add_s, static_cast<double>(growth) / add_s, Percentile(add_ms, 0.5),
+        Percentile(add_ms, 0.999), max_of(add_ms), qms.size(), Percentile(qms, 0.5),
+        Percentile(qms, 0.99), Percentile(qms, 0.999), max_of(qms),
+        qms.empty() ? 0.0 : 100.0 * static_cast<double>(found) / static_cast<double>(qms.size()),
+        st.flushes, st.merges, st.segments, peak_delta,
+        static_cast<double>(peak_memory) /
+            static_cast<double>(std::max<std::size_t>(peak_positions, 1)));
   }
   fmt::print(
       "\nqueries: {} s ({} positions), each bit flipped with p={}; latency of Matcher::Find, "

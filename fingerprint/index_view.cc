@@ -1,0 +1,196 @@
+#include <algorithm>
+#include <bit>
+
+#include "fingerprint/index_internal.h"
+
+namespace signet::fp::internal {
+
+void LiveBitmap::Set(std::uint64_t slot, bool live) {
+  auto& c = chunks_[slot / 64 / kChunkWords];
+  if (!c) {
+    c = std::make_unique<std::atomic<std::uint64_t>[]>(kChunkWords);
+    for (std::size_t i = 0; i < kChunkWords; ++i) c[i].store(0, std::memory_order_relaxed);
+  }
+  const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+  auto& word = c[slot / 64 % kChunkWords];
+  if (live) {
+    word.fetch_or(bit, std::memory_order_release);
+  } else {
+    word.fetch_and(~bit, std::memory_order_release);
+  }
+}
+
+IndexView::IndexView(const Index& index) : state_(index.Snapshot()) {
+  std::uint64_t v = 0;
+  for (const auto& s : state_->segments) {
+    parts_.push_back({v, v + s->positions(), s->first_slot(), s->end_slot(), s.get(), nullptr, {}});
+    v += s->positions();
+  }
+  auto add_delta = [&](const DeltaSegment* d) {
+    const DeltaSegment::Watermark w = d->Published();
+    parts_.push_back(
+        {v, v + w.positions, d->first_slot(), d->first_slot() + w.refs, nullptr, d, w});
+    v += w.positions;
+  };
+  for (const auto& d : state_->frozen) add_delta(d.get());
+  add_delta(state_->delta.get());
+  end_slot_ = parts_.back().end_slot;
+  key_bits_ = KeyBitsFor(v);
+}
+
+void IndexView::OnlyAddedSince(const IndexMark& since) {
+  // Slots and virtual positions ascend together: everything from the first
+  // position of slot `since.next_slot` on.
+  min_vpos_ = parts_.back().vend;
+  for (const Part& p : parts_) {
+    if (since.next_slot >= p.end_slot) continue;
+    const std::uint64_t local = since.next_slot > p.first_slot ? since.next_slot - p.first_slot : 0;
+    const std::uint64_t start =
+        p.segment ? p.segment->refs()[local].start : p.delta->Ref(local).start;
+    min_vpos_ = p.vbase + start;
+    break;
+  }
+}
+
+void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
+                     std::size_t max_list, std::span<const std::uint32_t> probe_masks,
+                     const std::vector<bool>& probed, std::vector<std::uint64_t>& votes) const {
+  const int shift = kIndexKeyBits - key_bits_;
+  struct Lookup {
+    std::uint32_t i, key_lo, key_hi;
+  };
+  std::vector<Lookup> lookups;
+  lookups.reserve(q.size());
+  auto add = [&](std::size_t i, std::uint32_t key_lo) {
+    lookups.push_back(
+        {static_cast<std::uint32_t>(i), key_lo, key_lo + (std::uint32_t{1} << shift)});
+  };
+  // A probed position's lookups follow its own, so that lookups (and votes)
+  // still come by ascending query position.
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (qlow[i]) continue;
+    const std::uint32_t key_lo = IndexKey(q[i]) >> shift << shift;
+    add(i, key_lo);
+    if (!probed.empty() && probed[i]) {
+      for (const std::uint32_t m : probe_masks) add(i, key_lo ^ (m << shift));
+    }
+  }
+  // Part after part (in ascending virtual positions), all lookups of a part
+  // with their cache misses prefetched in batches. Votes of one diagonal
+  // still come by ascending query position: a diagonal's votes in a later
+  // part come from later query positions.
+  for (const Part& p : parts_) {
+    if (p.vend <= min_vpos_) continue;
+    const PostingReader* post = p.segment ? &p.segment->postings() : nullptr;
+    if (post != nullptr) {
+      for (const Lookup& l : lookups) post->PrefetchSkip(l.key_lo);
+      for (const Lookup& l : lookups) post->PrefetchStreams(l.key_lo);
+    } else {
+      for (const Lookup& l : lookups) p.delta->Prefetch(l.key_lo, p.watermark);
+    }
+    for (const Lookup& l : lookups) {
+      const std::size_t before = votes.size();
+      const std::uint64_t i = l.i;
+      auto emit = [&](std::uint32_t pos) {
+        const std::uint64_t vp = p.vbase + pos;
+        if (vp >= min_vpos_) votes.push_back((vp + kVoteBias - i) << 16 | i);
+      };
+      if (post != nullptr) {
+        post->ForKeys(l.key_lo, l.key_hi, emit);
+      } else {
+        p.delta->ForKeys(l.key_lo, l.key_hi, p.watermark, emit);
+      }
+      if (votes.size() - before > max_list) votes.resize(before);
+    }
+  }
+}
+
+VoteTarget IndexView::Resolve(std::uint64_t vote) const {
+  const std::uint64_t i = vote & 0xffff;
+  const std::uint64_t vp = (vote >> 16) - kVoteBias + i;
+  auto it = std::upper_bound(parts_.begin(), parts_.end(), vp,
+                             [](std::uint64_t v, const Part& p) { return v < p.vbase; });
+  const Part& p = *(it - 1);
+  const auto pos = static_cast<std::uint32_t>(vp - p.vbase);
+  std::uint64_t local, start;
+  if (p.segment != nullptr) {
+    local = p.segment->RefOfPosition(pos);
+    start = p.segment->refs()[local].start;
+  } else {
+    local = p.delta->RefOfPosition(pos, p.watermark);
+    start = p.delta->Ref(local).start;
+  }
+  return {p.first_slot + local,
+          static_cast<int>(static_cast<long>(pos - start) - static_cast<long>(i))};
+}
+
+const IndexView::Part& IndexView::PartOfSlot(std::uint64_t slot) const {
+  auto it = std::upper_bound(parts_.begin(), parts_.end(), slot,
+                             [](std::uint64_t s, const Part& p) { return s < p.first_slot; });
+  return *(it - 1);
+}
+
+bool IndexView::Live(std::uint64_t slot) const { return state_->live->Get(slot); }
+
+IndexTag IndexView::Tag(std::uint64_t slot) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  return p.segment ? p.segment->refs()[local].tag : p.delta->Ref(local).tag;
+}
+
+std::uint64_t IndexView::RefId(std::uint64_t slot) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  return p.segment ? p.segment->refs()[local].ref_id : p.delta->Ref(local).ref_id;
+}
+
+long IndexView::Length(std::uint64_t slot) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  return p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
+}
+
+RefWindow IndexView::Window(std::uint64_t slot, long from, long to, WindowBuffer& buf) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  RefWindow w;
+  w.length = p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
+  w.begin = std::clamp(from, 0L, w.length);
+  w.end = std::clamp(to, w.begin, w.length);
+  if (p.segment == nullptr) {
+    w.data = p.delta->Values(local).data() + w.begin;
+    return w;
+  }
+  const auto length = static_cast<std::size_t>(w.length);
+  const std::size_t lo = static_cast<std::size_t>(w.begin) / kValueBlock;
+  const std::size_t hi = (static_cast<std::size_t>(w.end) + kValueBlock - 1) / kValueBlock;
+  const bool same = buf.slot == slot && buf.hi_block >= lo && buf.lo_block <= hi;
+  if (!same || lo < buf.lo_block || hi > buf.hi_block) {
+    // Decode the union with what is cached, copying the cached blocks.
+    const std::size_t nlo = same ? std::min(lo, buf.lo_block) : lo;
+    const std::size_t nhi = same ? std::max(hi, buf.hi_block) : hi;
+    std::vector<std::uint32_t> vals(std::min(nhi * kValueBlock, length) - nlo * kValueBlock);
+    auto decode = [&](std::size_t b0, std::size_t b1) {  // blocks [b0, b1)
+      if (b0 >= b1) return;
+      const std::size_t v0 = b0 * kValueBlock, v1 = std::min(b1 * kValueBlock, length);
+      p.segment->DecodeValues(local, static_cast<std::uint32_t>(v0), static_cast<std::uint32_t>(v1),
+                              vals.data() + (v0 - nlo * kValueBlock));
+    };
+    if (same) {
+      decode(nlo, buf.lo_block);
+      std::copy(buf.values.begin(), buf.values.end(),
+                vals.begin() + static_cast<long>((buf.lo_block - nlo) * kValueBlock));
+      decode(buf.hi_block, nhi);
+    } else {
+      decode(nlo, nhi);
+    }
+    buf.slot = slot;
+    buf.lo_block = nlo;
+    buf.hi_block = nhi;
+    buf.values = std::move(vals);
+  }
+  w.data = buf.values.data() + (static_cast<std::size_t>(w.begin) - buf.lo_block * kValueBlock);
+  return w;
+}
+
+}  // namespace signet::fp::internal
