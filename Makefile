@@ -10,7 +10,7 @@ export CCACHE_BASEDIR ?= $(CURDIR)
 DATA   ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test test-asan test-tsan build fuzz fuzz-run bench format tidy clean
+.PHONY: run test test-asan test-tsan build fuzz fuzz-run bench eval format tidy clean
 
 # The README walkthrough also uses ffmpeg and the corpus recordings.
 run: build
@@ -61,6 +61,15 @@ fuzz-run: fuzz
 bench: build
 	@scripts/install-deps.sh bench
 	bench/fingerprint_bench.sh build/release/tools/signet/signet
+
+# The matching evaluation's tools and everything they read: the registered
+# corpus, the unrelated music packages, sox/ffmpeg/espeak-ng for degradations
+# (fingerprint/EVALUATION.md has the commands and tables).
+eval:
+	@scripts/install-deps.sh bench
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target signet-eval signet-landmark-probe
+	@echo "built build/release/tools/eval/signet-eval and signet-landmark-probe (--help)"
 
 format:
 	git ls-files '*.cc' '*.cpp' '*.h' | xargs clang-format -i

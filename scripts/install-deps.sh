@@ -8,6 +8,9 @@
 #          espeak-ng for the eval's speech mixes, Chromium with its WebDriver and
 #          Selenium for the web app's browser tests, nats-server for the cluster tests)
 #   fuzz   build + clang-14 and its libFuzzer runtime
+#   bench  test + wrk + the unrelated music signet-eval and signet-landmark-probe
+#          query as negatives and mix in (hyperrogue, singularity, supertux:
+#          ../shared/corpus/README.md); `make eval` uses this set too
 #   cluster build + nats-server, curl, python3 (scripts/cluster.sh, docs/CLUSTER.md)
 # Idempotent: when nothing is missing it only runs dpkg-query and returns.
 set -euo pipefail
@@ -28,7 +31,10 @@ test_pkgs=(
 cluster_pkgs=(nats-server curl python3)  # scripts/cluster.sh waits with curl, writes nodes.json with python3
 run_pkgs=(ffmpeg wesnoth-1.16-music)
 fuzz_pkgs=(clang-14 libclang-rt-14-dev)
-bench_pkgs=(wrk)
+# Other composers and genres than the registered wesnoth set: signet-eval's
+# default --negative packages (false positives, mix_music rows, --calibrate).
+eval_pkgs=(hyperrogue-music singularity-music supertux-data)
+bench_pkgs=(wrk "${eval_pkgs[@]}")
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -44,8 +44,8 @@ class LandmarkEvalMatcher : public EvalMatcher {
   LandmarkEvalMatcher(const EvalMatcherOptions& options, bool chromaprint)
       : options_(options),
         chromaprint_(chromaprint),
-        matcher_(index_, Loosened(options.match)),
-        landmark_matcher_(landmark_index_, LandmarkLoosened()) {}
+        matcher_(index_, Loosened(options.match, options.null_tally)),
+        landmark_matcher_(landmark_index_, LandmarkLoosened(options.null_tally)) {}
 
   std::string Describe() const override {
     std::string out =
@@ -129,21 +129,60 @@ class LandmarkEvalMatcher : public EvalMatcher {
     fp::FusionOptions fusion;
     fusion.chromaprint_references =
         std::max(static_cast<double>(references_), options_.match.min_references);
+    if (options_.null_tally > 0) {
+      fusion.max_expected_false_works =
+          options_.null_tally * std::max(static_cast<double>(references_), fusion.design_catalogue);
+    }
+    why_.clear();
     for (const auto& f : fp::Fuse(chroma, landmark, references_, fusion)) {
       out.push_back(AsMatch(f));
+      std::string w =
+          fmt::format("fused log10 p {:.1f} ({}{}{})", f.log10_pair_probability,
+                      f.chromaprint ? "chromaprint" : "", f.chromaprint && f.landmark ? "+" : "",
+                      f.landmark ? "landmark" : "");
+      if (f.agree) w += " agreeing";
+      for (const auto& m : chroma) {
+        if (m.ref_id == f.ref_id && !m.segments.empty()) {
+          const auto& s = m.segments[0];
+          w += fmt::format(
+              "; chromaprint speed {:.2f} ber {:.3f} n {} q {:.1f}-{:.1f} r {:.1f} log10 pV {:.1f}",
+              m.speed, s.bit_error_rate, s.informative_positions, s.query_start, s.query_end,
+              s.ref_start,
+              std::log10(std::max(1e-300, m.e_value)) - std::log10(fusion.chromaprint_references));
+        }
+      }
+      for (const auto& m : landmark) {
+        if (m.ref_id != f.ref_id) continue;
+        w += fmt::format("; landmark tempo {:.3f} pitch {:+.2f} log10 p {:.1f}", m.tempo,
+                         m.pitch_semitones, m.log10_pair_probability);
+        for (const auto& s : m.segments)
+          w += fmt::format(" [q {:.1f}-{:.1f} r {:.1f} k {} of {} lambda {:.1f} tail {:.1f}]",
+                           s.query_start, s.query_end, s.ref_start, s.matched_peaks, s.ref_peaks,
+                           s.expected_chance, s.log10_tail);
+      }
+      why_.emplace_back(f.ref_id, std::move(w));
     }
     return out;
+  }
+
+  std::string Why(std::uint64_t ref_id) const override {
+    for (const auto& [id, w] : why_)
+      if (id == ref_id) return w;
+    return "";
   }
 
  private:
   // The prints report candidates up to a looser bar; Fuse applies the real one.
   // (E-values count at least min_references; the eval sets it to 1e6.)
-  static fp::MatchOptions Loosened(fp::MatchOptions o) {
-    return fp::ChromaprintLoosened(o, o.min_references);
+  // --null-tally: each print alone must report what the tally counts.
+  static fp::MatchOptions Loosened(fp::MatchOptions o, double null_tally) {
+    o = fp::ChromaprintLoosened(o, o.min_references);
+    o.max_e_value = std::max(o.max_e_value, null_tally * std::max(1.0, o.min_references));
+    return o;
   }
-  static fp::LandmarkMatchOptions LandmarkLoosened() {
+  static fp::LandmarkMatchOptions LandmarkLoosened(double null_tally) {
     fp::LandmarkMatchOptions o;
-    o.max_pair_probability = 1e-4;
+    o.max_pair_probability = std::max(1e-4, null_tally);
     return o;
   }
 
@@ -151,6 +190,7 @@ class LandmarkEvalMatcher : public EvalMatcher {
   bool chromaprint_;
   std::size_t references_ = 0;
   double encoded_bytes_ = 0;  // the landmark prints' wire strings
+  mutable std::vector<std::pair<std::uint64_t, std::string>> why_;  // of the last Match
   fp::Index index_;
   fp::Matcher matcher_;
   fp::LandmarkIndex landmark_index_;

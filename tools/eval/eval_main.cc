@@ -33,6 +33,7 @@
 
 #include "common/temp_dir.h"
 #include "fingerprint/extract.h"
+#include "fingerprint/fusion.h"
 #include "fingerprint/index.h"
 #include "fingerprint/matcher.h"
 #include "tools/eval/calibrate.h"
@@ -216,6 +217,11 @@ int main(int argc, char** argv) {
   app.add_flag("--brute-force", brute_force,
                "also align each registered query's plain fingerprint with its source over every "
                "diagonal: bf% findable (BER < 0.30), bf_miss of those not top-1, and key survival");
+  app.add_option("--null-tally", mopt.null_tally,
+                 "fused/landmark: also count, over every (negative_* query, registered work) "
+                 "pair, the pairs whose fused pair probability is below 1e-2 .. 1e-6 (both "
+                 "prints' bars loosened to this value, e.g. 1e-2; calibrated: the fraction below "
+                 "x is <= x); the table still counts matches at the default bar");
   app.add_flag("--verbose", verbose, "print wrong matches and the unrelated pairs that score well");
   std::string footer = "Degradations (each applied to the excerpt; ../shared/corpus/README.md):\n";
   for (const auto& d : DegradationCatalogue())
@@ -227,6 +233,11 @@ int main(int argc, char** argv) {
   app.footer(footer);
   CLI11_PARSE(app, argc, argv);
   copt.model = model;
+  if (mopt.null_tally > 0 && matcher_name == "chromaprint") {
+    fmt::print(stderr,
+               "--null-tally needs --matcher fused or landmark (--calibrate for chromaprint)\n");
+    return 2;
+  }
   if (negative_per_cell < 0) negative_per_cell = per_cell;
   if (negative.size() == 1 && negative[0] == "none") negative.clear();
   if (negative_degs.size() == 1 && negative_degs[0] == "none") negative_degs.clear();
@@ -466,6 +477,11 @@ int main(int argc, char** argv) {
   // ---- matching ---------------------------------------------------------------
   std::map<std::pair<std::string, std::string>, Cell> cells;
   std::vector<std::string> len_order, deg_order;
+  // --null-tally: per length, the fused log10 pair probability of every
+  // (negative query, registered work) pair reported, and the queries.
+  std::map<std::string, std::vector<double>> null_pairs;
+  std::map<std::string, int> null_queries;
+  const double default_bar = signet::fp::FusionLog10Bar(registered.size());
   for (const Query& q : queries) {
     if (std::find(len_order.begin(), len_order.end(), q.length) == len_order.end())
       len_order.push_back(q.length);
@@ -473,8 +489,24 @@ int main(int argc, char** argv) {
       deg_order.push_back(q.deg);
     Cell& c = cells[{q.length, q.deg}];
     const double t0 = CpuMs();
-    const std::vector<Match> found = matcher->Match(*q.prepared);
+    std::vector<Match> found = matcher->Match(*q.prepared);
     c.ms.push_back(CpuMs() - t0);
+    if (mopt.null_tally > 0) {
+      const bool negative_query = q.deg.starts_with("negative_");
+      if (negative_query) ++null_queries[q.length];
+      std::erase_if(found, [&](const Match& m) {
+        const double lp =
+            m.segments.empty() ? 0.0 : std::log10(std::max(1e-300, m.segments[0].pair_probability));
+        if (negative_query) {
+          null_pairs[q.length].push_back(lp);
+          if (verbose && lp < -4)
+            fmt::print("  null pair: {} {} from {} @{:.1f} vs {}: {}\n", q.length, q.deg,
+                       recs[q.source].name, q.source_start, recs[m.ref_id].name,
+                       matcher->Why(m.ref_id));
+        }
+        return lp > default_bar;  // the table: the default bar only
+      });
+    }
     c.prep_ms.push_back(q.prep_ms);
     ++c.n;
     auto name_of = [&](std::uint64_t id) {
@@ -499,6 +531,8 @@ int main(int argc, char** argv) {
             q.expect.empty() ? "false positive" : "wrong", q.length, q.deg, recs[q.source].name,
             q.source_start, name_of(m.ref_id), m.score, m.speed, s.query_start, s.query_end,
             s.ref_start, s.bit_error_rate, s.informative_positions);
+        if (const std::string why = matcher->Why(m.ref_id); !why.empty())
+          fmt::print("    {}\n", why);
       }
     }
     if (q.expect.empty()) {
@@ -612,6 +646,33 @@ int main(int argc, char** argv) {
     fmt::print(
         "exact / exact3 / within1: fraction of the segment's informative positions whose 24-bit "
         "key equals the reference's on the diagonal / on d-1..d+1 / within one bit there.\n");
+  }
+  if (mopt.null_tally > 0) {
+    fmt::print(
+        "\nfused null on unrelated pairs (--null-tally {:g}): every (negative_* query, "
+        "registered work) pair, both prints and every variant; fraction of pairs whose fused pair "
+        "probability is below x (calibrated: <= x; the default bar is 10^{:.1f})\n"
+        "{:>6} {:>7} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
+        mopt.null_tally, default_bar, "length", "queries", "pairs", "P(<1e-2)", "P(<1e-3)",
+        "P(<1e-4)", "P(<1e-5)", "P(<1e-6)", "min_lg");
+    std::vector<double> all;
+    int all_queries = 0;
+    auto row = [&](const std::string& len, const std::vector<double>& v, int nq) {
+      const double pairs = static_cast<double>(nq) * static_cast<double>(registered.size());
+      fmt::print("{:>6} {:>7} {:>8.0f}", len, nq, pairs);
+      for (int e = 2; e <= 6; ++e) {
+        const auto k = std::count_if(v.begin(), v.end(), [&](double lp) { return lp < -e; });
+        fmt::print(" {:>9}", k == 0 ? fmt::format("0") : fmt::format("{:.2e}", k / pairs));
+      }
+      fmt::print(" {:>8.1f}\n", v.empty() ? 0.0 : *std::min_element(v.begin(), v.end()));
+    };
+    for (const auto& len : len_order) {
+      if (!null_queries.contains(len)) continue;
+      row(len, null_pairs[len], null_queries[len]);
+      all.insert(all.end(), null_pairs[len].begin(), null_pairs[len].end());
+      all_queries += null_queries[len];
+    }
+    row("all", all, all_queries);
   }
   fmt::print(
       "\nunregistered queries matched: {} of {}\n"

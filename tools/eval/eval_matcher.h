@@ -55,6 +55,9 @@ class EvalMatcher {
   // Chromaprint's positions start windows of ~2.6 s; the fused matcher reports
   // audio seconds.
   virtual double SegmentEndShortfall() const { return 2.6; }
+  // For --verbose: how the last Match call found `ref_id` (which prints, each
+  // one's pair probability); "" when the matcher has nothing to add.
+  virtual std::string Why(std::uint64_t /*ref_id*/) const { return ""; }
 };
 
 struct EvalMatcherOptions {
@@ -74,6 +77,11 @@ struct EvalMatcherOptions {
   // in the delta as works registered while signetd runs do (their keys are
   // the full 24 bits at any index size).
   bool in_delta = false;
+  // Fused and landmark: > 0 reports every work up to this fused pair
+  // probability (both prints' own bars loosened to match) instead of the
+  // default bar, so that signet-eval --null-tally can count how often
+  // unrelated (query, work) pairs score that well.
+  double null_tally = 0;
 };
 
 // The names --matcher accepts.
