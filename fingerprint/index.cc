@@ -49,8 +49,14 @@ std::uint64_t DeadPositions(const ChromaSegment& s, const internal::LiveBitmap& 
 
 // The tiered policy: segments in size classes a factor `factor` apart (class
 // 0 up to one delta); the newest run of one class is merged once it has
-// `factor` members. A segment that is more than a quarter tombstones is
-// rewritten on its own. Returns the inputs, or nothing.
+// `factor` members. A merger that lags behind the flushes merges longer runs
+// at once, whose class can come out above an older segment's; such an
+// inversion (an older segment of a lower class than the one after it) is
+// merged into its newer neighbour, so that once the merger catches up the
+// classes never rise from older to newer and each holds fewer than `factor`
+// segments: at most (factor - 1) x (classes) segments, however the merges
+// were timed. A segment that is more than a quarter tombstones is rewritten
+// on its own. Returns the inputs, or nothing.
 SegmentList PlanMerge(const IndexState& st, std::size_t base, std::size_t factor) {
   const SegmentList& segs = st.segments;
   auto level = [&](const ChromaSegment& s) {
@@ -69,6 +75,26 @@ SegmentList PlanMerge(const IndexState& st, std::size_t base, std::size_t factor
     for (std::size_t i = first; i < segs.size(); ++i) positions += segs[i]->positions();
     if (segs.size() - first >= factor && positions <= kMaxSegmentPositions) {
       return SegmentList(segs.begin() + static_cast<long>(first), segs.end());
+    }
+  }
+  // Any older run of one class long enough (left behind by an inversion's
+  // merge), then the newest inversion.
+  for (std::size_t end = segs.size(); end > 0;) {
+    const int l = level(*segs[end - 1]);
+    std::size_t first = end - 1;
+    std::uint64_t positions = segs[first]->positions();
+    while (first > 0 && level(*segs[first - 1]) == l) positions += segs[--first]->positions();
+    if (end - first >= factor && positions <= kMaxSegmentPositions) {
+      return SegmentList(segs.begin() + static_cast<long>(first),
+                         segs.begin() + static_cast<long>(end));
+    }
+    end = first;
+  }
+  for (std::size_t i = segs.size(); i-- > 1;) {
+    if (level(*segs[i - 1]) < level(*segs[i]) &&
+        segs[i - 1]->positions() + segs[i]->positions() <= kMaxSegmentPositions) {
+      return SegmentList(segs.begin() + static_cast<long>(i - 1),
+                         segs.begin() + static_cast<long>(i + 1));
     }
   }
   for (const auto& s : segs) {

@@ -173,7 +173,8 @@ void ValueCodec::DecodeBlock(std::span<const std::uint8_t> bytes, std::size_t co
   // damaged span is cut: wrong values, in bounds).
   std::array<std::uint8_t, 4 + 31 * 6 + 16> buf{};
   const std::size_t n_bytes = std::min(bytes.size(), buf.size() - 8);
-  std::memcpy(buf.data(), bytes.data(), n_bytes);
+  // An empty span may have no storage at all: memcpy from null is undefined.
+  if (n_bytes > 0) std::memcpy(buf.data(), bytes.data(), n_bytes);
   std::uint32_t v;
   std::memcpy(&v, buf.data(), sizeof v);
   out[0] = v;
