@@ -3,8 +3,11 @@
 #include <boost/json/array.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
+#include <boost/json/value_stack.hpp>
+#include <charconv>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -13,48 +16,99 @@ namespace {
 
 namespace json = boost::json;
 
-// A basic_parser handler that builds nothing: it only tracks nesting and the
-// keys seen in each open object, failing on a duplicate or on excess depth.
-class DuplicateKeyChecker {
+// A basic_parser handler that builds the value (as Boost.JSON's own parser
+// does, through a value_stack) while failing on a duplicate key or on excess
+// depth, and that reads every non-integer number with std::from_chars.
+// Boost.JSON 1.81's own conversion is not correctly rounded ("1.2e-43" reads
+// one ulp low, and what it serializes from that reads back one ulp high), so a
+// value read, written and read again would drift; from_chars rounds correctly,
+// so a double survives any number of round trips.
+class StrictBuilder {
  public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
 
-  explicit DuplicateKeyChecker(std::size_t max_depth) : max_depth_(max_depth) {}
+  explicit StrictBuilder(std::size_t max_depth) : max_depth_(max_depth) {}
 
   std::string problem;
+  json::value_stack st;
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
   bool on_array_begin(json::error_code& ec) { return Enter(ec, false); }
-  bool on_array_end(std::size_t, json::error_code&) { return Leave(); }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    st.push_array(n);
+    return Leave();
+  }
   bool on_object_begin(json::error_code& ec) { return Enter(ec, true); }
-  bool on_object_end(std::size_t, json::error_code&) { return Leave(); }
-  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_string(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    st.push_object(n);
+    return Leave();
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    st.push_string(s);
+    return true;
+  }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
     key_.append(s.data(), s.size());
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
     key_.append(s.data(), s.size());
-    std::set<std::string>& keys = keys_.back();
-    if (!keys.insert(key_).second) {
+    if (!keys_.back().insert(key_).second) {
       problem = "duplicate key \"" + key_ + "\"";
       ec = json::error::syntax;
       return false;
     }
+    st.push_key(json::string_view(key_.data(), key_.size()));
     key_.clear();
     return true;
   }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t, json::string_view, json::error_code&) { return true; }
-  bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return true; }
-  bool on_double(double, json::string_view, json::error_code&) { return true; }
-  bool on_bool(bool, json::error_code&) { return true; }
-  bool on_null(json::error_code&) { return true; }
+  bool on_number_part(json::string_view s, json::error_code&) {
+    number_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    number_.clear();
+    st.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    number_.clear();
+    st.push_uint64(u);
+    return true;
+  }
+  bool on_double(double d, json::string_view s, json::error_code& ec) {
+    number_.append(s.data(), s.size());
+    // A number beyond the largest double (1e999) would become infinity, which
+    // no JSON document can hold (Boost.JSON would write it back as
+    // "Infinity"): refused. One below the smallest rounds to zero.
+    if (!std::isfinite(d)) {
+      problem = "the number " + number_.substr(0, 40) + " is out of range";
+      ec = json::error::syntax;
+      return false;
+    }
+    double exact = 0;
+    const auto [end, err] = std::from_chars(number_.data(), number_.data() + number_.size(), exact);
+    if (err == std::errc() && end == number_.data() + number_.size()) d = exact;
+    number_.clear();
+    st.push_double(d);
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    st.push_bool(b);
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    st.push_null();
+    return true;
+  }
   bool on_comment_part(json::string_view, json::error_code&) { return true; }
   bool on_comment(json::string_view, json::error_code&) { return true; }
 
@@ -81,6 +135,7 @@ class DuplicateKeyChecker {
   std::vector<std::set<std::string>> keys_;
   std::vector<bool> is_object_;
   std::string key_;
+  std::string number_;
 };
 
 std::string Field(std::string_view where, std::string_view key) {
@@ -120,27 +175,21 @@ Result<json::value> ParseStrictJson(std::string_view text, std::size_t max_bytes
   }
   json::parse_options opts;  // strict RFC 8259: no comments, no trailing commas
   opts.max_depth = max_depth;
-  {
-    json::basic_parser<DuplicateKeyChecker> checker(opts, max_depth);
-    json::error_code ec;
-    const std::size_t n = checker.write_some(false, text.data(), text.size(), ec);
-    if (ec || n != text.size()) {
-      std::string detail = checker.handler().problem;
-      // Boost.JSON enforces max_depth itself, before our handler sees it.
-      if (detail.empty() && ec == json::error::too_deep) {
-        detail = "nested deeper than " + std::to_string(max_depth) + " levels";
-      }
-      if (detail.empty()) detail = ec ? ec.message() : "trailing data after the JSON value";
-      return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + detail +
-                                     " (near byte " + std::to_string(n) + ")");
-    }
-  }
+  json::basic_parser<StrictBuilder> parser(opts, max_depth);
+  parser.handler().st.reset();
   json::error_code ec;
-  json::value v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
-  if (ec) {
-    return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + ec.message());
+  const std::size_t n = parser.write_some(false, text.data(), text.size(), ec);
+  if (ec || n != text.size()) {
+    std::string detail = parser.handler().problem;
+    // Boost.JSON enforces max_depth itself, before our handler sees it.
+    if (detail.empty() && ec == json::error::too_deep) {
+      detail = "nested deeper than " + std::to_string(max_depth) + " levels";
+    }
+    if (detail.empty()) detail = ec ? ec.message() : "trailing data after the JSON value";
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + detail +
+                                   " (near byte " + std::to_string(n) + ")");
   }
-  return v;
+  return parser.handler().st.release();
 }
 
 Result<const json::object*> ExpectObject(const json::value& v, std::string_view where,

@@ -3,10 +3,12 @@
 // It names Boost.JSON types but includes only <boost/json/fwd.hpp>; include it
 // from .cc files, not from headers many files include.
 //
-// ParseStrictJson rejects, before building any value: input over a size limit,
-// nesting deeper than a limit, and objects with duplicate keys (Boost.JSON
-// would silently keep the last, while another verifier's parser might keep
-// the first and see a different payload).
+// ParseStrictJson rejects input over a size limit, nesting deeper than a
+// limit, and objects with duplicate keys (Boost.JSON would silently keep the
+// last, while another verifier's parser might keep the first and see a
+// different payload). It reads numbers with a fraction or exponent correctly
+// rounded (std::from_chars; Boost.JSON 1.81's parser is not), so a document
+// read, serialized and read again holds the same doubles.
 //
 // Thread safety: pure functions.
 #pragma once

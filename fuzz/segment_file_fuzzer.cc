@@ -85,7 +85,7 @@ void Exercise(const signet::fp::internal::ChromaSegment& s) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > (1u << 20)) return 0;
   SegmentBytes bytes(size);
-  std::memcpy(bytes.data(), data, size);
+  if (size != 0) std::memcpy(bytes.data(), data, size);  // data may be null when size is 0
   FixChecksums(bytes);
   SegmentBytes copy = bytes;
   auto f = signet::fp::SegmentFile::FromBytes(std::move(bytes), "fuzz", "chromaprint", 1, 1);

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 #include <utility>
 
+#include "common/strict_json.h"
 #include "protocol/answers_json.h"
 
 namespace signet::protocol {
@@ -512,12 +513,16 @@ Result<WorkMatch> WorkMatchFromJson(const json::value& v) { return DecodeWorkMat
 Result<MatchAnswer> MatchAnswerFromJson(const json::value& v) { return DecodeMatchAnswer(v, ""); }
 Result<CheckLine> CheckLineFromJson(const json::value& v) { return DecodeCheckLine(v, ""); }
 
+// Deepest answer: match -> matches[] -> work -> terms -> purpose ->
+// constraint_info -> licences[] is 8 levels; room for additions.
+constexpr std::size_t kMaxAnswerDepth = 32;
+
 Result<json::value> ParseJsonText(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec) {
-    return Status::InvalidArgument("the answer is not JSON (" + ec.message() +
-                                   "): " + std::string(text.substr(0, 200)));
+  // A registry's answers may be long (a mix matching hundreds of works) but
+  // not deep; what the client already holds in memory has no size limit.
+  auto v = ParseStrictJson(text, text.size(), "the answer", kMaxAnswerDepth);
+  if (!v.ok()) {
+    return Status::InvalidArgument(v.status().message() + ": " + std::string(text.substr(0, 200)));
   }
   return v;
 }

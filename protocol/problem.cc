@@ -3,6 +3,8 @@
 #include <array>
 #include <boost/json.hpp>
 
+#include "common/strict_json.h"
+
 namespace signet::protocol {
 namespace {
 
@@ -36,12 +38,12 @@ std::string ProblemToJson(const Problem& p) {
 }
 
 Result<Problem> ParseProblem(std::string_view body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) {
+  // Problem documents are flat; extension members may nest a little.
+  auto v = ParseStrictJson(body, body.size(), "the problem document", 16);
+  if (!v.ok() || !v->is_object()) {
     return Status::InvalidArgument("a problem document must be a JSON object");
   }
-  const json::object& o = v.get_object();
+  const json::object& o = v->get_object();
   Problem p;
   p.type.clear();
   for (auto [member, out] : {std::pair{"type", &p.type}, std::pair{"title", &p.title},
