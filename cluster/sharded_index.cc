@@ -16,6 +16,53 @@ fp::MatcherOptions ForShard(fp::MatcherOptions m, std::uint32_t shards) {
   return m;
 }
 
+struct ShardFound {
+  std::uint64_t references = 0;  // the live works the shard searched
+  std::vector<registry::WorkIndex::Found> found;
+};
+
+// The shards' matches as one index of every work would report them. A
+// shard's E-values count only its own references (E = p x N x V,
+// fingerprint/matcher.h), so each is rescaled to the whole registry's N (the
+// answered shards' works, extrapolated to the shards that did not answer),
+// and the threshold applied again: a shard reports what passed its own
+// smaller N, a superset of what passes the registry's. Then one index's
+// order: by score, best first, one match per work, at most max_matches.
+std::vector<registry::WorkIndex::Found> MergeShards(std::vector<ShardFound> answered,
+                                                    std::uint32_t shards,
+                                                    const fp::MatcherOptions& matcher) {
+  double total = 0;
+  for (const ShardFound& s : answered) total += static_cast<double>(s.references);
+  if (!answered.empty()) total *= static_cast<double>(shards) / answered.size();
+  const double registry_n = std::max({1.0, total, matcher.min_references});
+  std::vector<registry::WorkIndex::Found> out;
+  for (ShardFound& s : answered) {
+    const double shard_n =
+        std::max({1.0, static_cast<double>(s.references), matcher.min_references});
+    const double scale = registry_n / shard_n;
+    for (registry::WorkIndex::Found& f : s.found) {
+      fp::Match& m = f.match;
+      std::erase_if(m.segments, [&](fp::Segment& seg) {
+        seg.e_value *= scale;
+        return seg.e_value > matcher.max_e_value;
+      });
+      if (m.segments.empty()) continue;
+      m.e_value =
+          std::min_element(m.segments.begin(), m.segments.end(), [](const auto& a, const auto& b) {
+            return a.e_value < b.e_value;
+          })->e_value;
+      m.score = fp::ScoreOfEValue(m.e_value);
+      out.push_back(std::move(f));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.match.score > b.match.score; });
+  std::set<std::string> seen;
+  std::erase_if(out, [&](const auto& f) { return !seen.insert(f.work_id).second; });
+  if (out.size() > matcher.max_matches) out.resize(matcher.max_matches);
+  return out;
+}
+
 // The store as one shard sees it: kFingerprints holds only that shard's works.
 class ShardView : public registry::Store {
  public:
@@ -149,6 +196,7 @@ Result<SearchReply> ShardedIndex::SearchShard(const SearchRequest& request) cons
   std::vector<fp::QueryVariant> views;
   for (const auto& v : request.variants) views.push_back({v.values, v.speed});
   SearchReply reply;
+  reply.references = index->works();
   reply.found = index->Find(views);
   return reply;
 }
@@ -163,12 +211,12 @@ registry::FoundWorks ShardedIndex::SearchAll(SearchKind kind, std::uint64_t as_o
   for (std::uint32_t k = 0; k < options_.shards; ++k) {
     if (!Local(k)) remote.push_back(k);
   }
+  // Each shard's matches with the works it searched (N of their E-values).
+  std::vector<ShardFound> answered;
   // This node's own shards are searched while the others' replicas search.
   auto search_local = [&] {
     for (const auto& [k, index] : local_) {
-      std::vector<registry::WorkIndex::Found> found = index->Find(variants);
-      out.found.insert(out.found.end(), std::make_move_iterator(found.begin()),
-                       std::make_move_iterator(found.end()));
+      answered.push_back({index->works(), index->Find(variants)});
       ++out.coverage.shards_searched;
     }
   };
@@ -187,18 +235,10 @@ registry::FoundWorks ShardedIndex::SearchAll(SearchKind kind, std::uint64_t as_o
       if (why_incomplete) *why_incomplete += replies[i].status().message() + "; ";
       continue;
     }
-    out.found.insert(out.found.end(), std::make_move_iterator(replies[i]->found.begin()),
-                     std::make_move_iterator(replies[i]->found.end()));
+    answered.push_back({replies[i]->references, std::move(replies[i]->found)});
     ++out.coverage.shards_searched;
   }
-  // One index's order: by score, best first, at most max_matches.
-  std::stable_sort(out.found.begin(), out.found.end(),
-                   [](const auto& a, const auto& b) { return a.match.score > b.match.score; });
-  std::set<std::string> seen;
-  std::erase_if(out.found, [&](const auto& f) { return !seen.insert(f.work_id).second; });
-  if (out.found.size() > options_.matcher.max_matches) {
-    out.found.resize(options_.matcher.max_matches);
-  }
+  out.found = MergeShards(std::move(answered), options_.shards, options_.matcher);
   return out;
 }
 

@@ -19,9 +19,11 @@
 // uninformative) depends on the index's size; each shard uses it divided by
 // the shard count so that it skips what the whole index would. Scores are
 // E-values (fingerprint/matcher.h), and a shard's count only the references
-// it holds (N of the contract): with S shards of about equal size a match's
-// E is ~S times smaller than one index of every work would report. Not
-// corrected yet (a shard does not know the whole registry's size).
+// it holds (N of the contract); each reply says how many that was, and the
+// merge rescales every match to the whole registry's N (the shards' sum) and
+// applies the threshold again, so a cluster reports the E-values and matches
+// one index of every work would. (The sequencer's recent index still counts
+// only its own few works.)
 //
 // Its shard indexes are kept in memory and rebuilt from the local registry at
 // every Open (Open waits for them): a persisted shard index would resume

@@ -119,7 +119,7 @@ class Reader {
   std::size_t at_ = 0;
 };
 
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;  // shard search messages (wire.h)
 
 void EncodeVariant(Writer& w, double speed, std::span<const std::uint32_t> values) {
   w.F64(speed);
@@ -241,6 +241,7 @@ std::string EncodeSearchReply(const SearchReply& r) {
     w.Bytes(r.error);
     return w.Take();
   }
+  w.U64(r.references);
   w.U16(static_cast<std::uint16_t>(std::min(r.found.size(), kMaxMatches)));
   for (std::size_t i = 0; i < r.found.size() && i < kMaxMatches; ++i) {
     const auto& f = r.found[i];
@@ -280,6 +281,7 @@ Result<SearchReply> DecodeSearchReply(std::string_view data) {
     SIGNET_RETURN_IF_ERROR(r.End());
     return out;
   }
+  SIGNET_ASSIGN_OR_RETURN(out.references, r.U64());
   SIGNET_ASSIGN_OR_RETURN(std::uint16_t nmatches, r.U16());
   SIGNET_RETURN_IF_ERROR(r.Room(nmatches, 36, kMaxMatches, "matches"));
   for (std::uint16_t i = 0; i < nmatches; ++i) {

@@ -10,17 +10,19 @@
 //   that every replica stores exactly the double the sequencer computed.
 //
 // Shard search (request/reply on <name>.shard.<k>.search), little-endian binary:
-//   request  u8 version=1 | u8 kind (1 match, 2 dispute) | u32 shard
+//   request  u8 version=2 | u8 kind (1 match, 2 dispute) | u32 shard
 //            | u64 as_of (dispute: the log size the replica must have applied)
 //            | u16 variants (1..64) | per variant: f64 speed | u32 n (<= 2^20)
 //            | n x u32 sub-fingerprints
-//   reply    u8 version=1 | u8 ok | u64 log size of the replica
-//            | ok: u16 matches (<= 1024) | per match: u64 ref | u16 n | n bytes work id
+//   reply    u8 version=2 | u8 ok | u64 log size of the replica
+//            | ok: u64 live works the shard searched (N of its E-values)
+//                  | u16 matches (<= 1024) | per match: u64 ref | u16 n | n bytes work id
 //                  | f64 score | f64 e_value (over the shard's references) | f64 speed
 //                  | u16 segments (<= 4096) | per segment: f64 query_start, query_end,
 //                  ref_start, ref_end, bit_error_rate, e_value
 //                  | i32 informative_positions
 //            | not ok: u32 n | n bytes: why (the replica is behind, shutting down)
+//   Version 2 added the reply's work count; nodes of one cluster run one version.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -63,6 +65,9 @@ struct SearchReply {
   bool ok = true;
   std::string error;  // !ok: why
   std::uint64_t log_size = 0;
+  // The live works the shard searched: N of its matches' E-values, which the
+  // querying node rescales to the whole registry's (cluster/sharded_index.h).
+  std::uint64_t references = 0;
   std::vector<registry::WorkIndex::Found> found;  // the matcher's order
 };
 std::string EncodeSearchReply(const SearchReply& r);

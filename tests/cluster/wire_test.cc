@@ -74,6 +74,7 @@ TEST(SearchWireTest, RequestAndReplyRoundTrip) {
 
   SearchReply reply;
   reply.log_size = 77;
+  reply.references = 250000;
   registry::WorkIndex::Found f;
   f.work_id = "wk_" + std::string(32, 'c');
   f.match.ref_id = 9;
@@ -89,6 +90,7 @@ TEST(SearchWireTest, RequestAndReplyRoundTrip) {
   ASSERT_TRUE(rb.ok()) << rb.status().ToString();
   EXPECT_TRUE(rb->ok);
   EXPECT_EQ(rb->log_size, 77u);
+  EXPECT_EQ(rb->references, 250000u);
   ASSERT_EQ(rb->found.size(), 1u);
   EXPECT_EQ(rb->found[0].work_id, f.work_id);
   EXPECT_EQ(rb->found[0].match.score, 31.25);
@@ -96,7 +98,10 @@ TEST(SearchWireTest, RequestAndReplyRoundTrip) {
   EXPECT_EQ(rb->found[0].match.segments[0].ref_end, 40.75);
   EXPECT_EQ(rb->found[0].match.segments[0].informative_positions, 5);
 
-  SearchReply refused{false, "behind", 3, {}};
+  SearchReply refused;
+  refused.ok = false;
+  refused.error = "behind";
+  refused.log_size = 3;
   auto rr = DecodeSearchReply(EncodeSearchReply(refused));
   ASSERT_TRUE(rr.ok());
   EXPECT_FALSE(rr->ok);
