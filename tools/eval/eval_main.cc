@@ -265,6 +265,14 @@ int main(int argc, char** argv) {
   fmt::print("command: {}\nseed: {}\n", cmdline, seed);
 
   std::vector<Recording> recs = LoadRecordings(AudioFilesUnder(corpus), corpus, "wesnoth", threads);
+  if (recs.size() <= static_cast<std::size_t>(std::max(holdout, 0))) {
+    fmt::print(stderr,
+               "--corpus {}: {} decodable recordings; the evaluation registers all but --holdout "
+               "{} of them, so it needs more (is the directory right? `make eval` installs the "
+               "default corpus)\n",
+               corpus, recs.size(), holdout);
+    return 2;
+  }
   double total_seconds = 0;
   for (const auto& r : recs) total_seconds += r.seconds;
   std::mt19937_64 rng(seed);
