@@ -13,6 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const auto start = signet::server::CheckRequestStart(bytes);
+  if (!start.ok && (start.status != 400 || start.detail.empty())) std::abort();
   const std::size_t end = signet::server::FindHeadEnd(bytes);
   if (end == 0) return 0;
   if (end > bytes.size()) std::abort();
@@ -36,5 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       *parser.content_length() == f.length) ||
                      (f.body == Body::kNone && !parser.chunked() && !parser.content_length());
   if (!agree) std::abort();
+  // A head Beast parses must not be refused by the early start check.
+  if (!signet::server::CheckRequestStart(head).ok) std::abort();
   return 0;
 }

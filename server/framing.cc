@@ -160,4 +160,21 @@ FramingCheck CheckRequestFraming(std::string_view head) {
   return ok;
 }
 
+FramingCheck CheckRequestStart(std::string_view bytes) {
+  FramingCheck out;
+  if (bytes.empty()) return out;
+  const unsigned char c = static_cast<unsigned char>(bytes[0]);
+  const bool token =
+      std::isalnum(c) ||
+      std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  // CR or LF: the start of an empty line before the request (skipped once whole).
+  if (token || c == '\r' || c == '\n') return out;
+  out.ok = false;
+  out.status = 400;
+  out.detail = c == 0x16 ? "this port speaks plain HTTP, not TLS: use an http:// URL, or "
+                           "a TLS-terminating proxy in front of signetd for https://"
+                         : "a request starts with its method (e.g. GET); this is not HTTP/1.1";
+  return out;
+}
+
 }  // namespace signet::server

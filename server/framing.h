@@ -41,6 +41,14 @@ struct FramingCheck {
 // whose lines end in bare LF may also end in "\n\n"; it is refused.
 FramingCheck CheckRequestFraming(std::string_view head);
 
+// Refuses, before the head is complete, bytes that no request can start
+// with: a request line starts with a method, a token (RFC 9110 5.6.2). A TLS
+// ClientHello (a client speaking https:// to this plain-HTTP port) starts
+// with byte 22 and would otherwise wait, silent, for header_timeout; the 400
+// it gets instead makes its TLS library fail at once ("wrong version
+// number"). ok when `bytes` (empty lines skipped) may still become a request.
+FramingCheck CheckRequestStart(std::string_view bytes);
+
 // The length of the head at the start of `bytes` (through its empty line),
 // or 0 when it is not complete yet. Also finds a head ended by bare LFs, so
 // that CheckRequestFraming can refuse it instead of waiting for more.

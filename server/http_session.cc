@@ -116,6 +116,11 @@ class HttpSession {
     for (;;) {
       SkipEmptyLines();
       const std::string_view bytes = Buffered();
+      if (const FramingCheck start = CheckRequestStart(bytes); !start.ok) {
+        co_await Write(ex, api::Response::Problem(start.status, "bad request", start.detail),
+                       false);
+        co_return Next::kDrainAndClose;
+      }
       size = FindHeadEnd(bytes);
       if (size > t_.opts.header_limit || (size == 0 && bytes.size() > t_.opts.header_limit)) {
         co_await Write(

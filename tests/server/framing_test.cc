@@ -67,6 +67,26 @@ TEST(FramingTest, LinesEndInCrLfOnly) {
   EXPECT_TRUE(CheckRequestFraming("GET / HTTP/1.1\r\nHost: x\r\n\r\n").ok);
 }
 
+// A client speaking TLS to this plain port sends a ClientHello (byte 22) and
+// waits for a ServerHello: refused at its first byte, not at header_timeout.
+TEST(FramingTest, BytesNoRequestStartsWithAreRefusedAtOnce) {
+  EXPECT_TRUE(CheckRequestStart("").ok);
+  EXPECT_TRUE(CheckRequestStart("G").ok);
+  EXPECT_TRUE(CheckRequestStart("POST /v1/match HT").ok);
+  EXPECT_TRUE(CheckRequestStart("M-SEARCH * HTTP/1.1").ok);  // any token is a method
+  EXPECT_TRUE(CheckRequestStart("\r").ok);  // an empty line's CR, its LF still to come
+  const FramingCheck tls = CheckRequestStart(std::string_view("\x16\x03\x01\x02\x00\x01", 6));
+  EXPECT_FALSE(tls.ok);
+  EXPECT_EQ(tls.status, 400);
+  EXPECT_NE(tls.detail.find("not TLS"), std::string::npos) << tls.detail;
+  for (std::string_view bad : {std::string_view("\0GET", 4), std::string_view(" GET /"),
+                               std::string_view("{\"json\":1}"), std::string_view("\xff\xfe")}) {
+    const FramingCheck c = CheckRequestStart(bad);
+    EXPECT_FALSE(c.ok) << bad;
+    EXPECT_EQ(c.status, 400);
+  }
+}
+
 TEST(FramingTest, FindsTheEndOfAHeadEvenWithBareLineFeeds) {
   EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"), 27u);
   EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\nHost: x\n\nbody"), 24u);

@@ -194,6 +194,24 @@ TEST_F(ServerTest, MalformedRequestGets400) {
   EXPECT_EQ(r->ContentType(), "application/problem+json");
 }
 
+// https:// to this plain port: the TLS ClientHello (no CRLF in it) used to
+// wait, unanswered, for header_timeout (10 s by default) before the client
+// heard anything. It is answered at its first byte.
+TEST_F(ServerTest, ATlsHelloIsAnsweredAtOnceNotAtTheHeaderTimeout) {
+  ServerOptions o;
+  o.header_timeout = 30s;
+  Start(o);
+  TestConnection c(port_);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.Send(std::string_view("\x16\x03\x01\x00\xf4\x01\x00\x00\xf0\x03\x03", 11)));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->ContentType(), "application/problem+json");
+  EXPECT_NE(r->body.find("not TLS"), std::string::npos) << r->body;
+}
+
 TEST_F(ServerTest, SlowAndIdleClientsAreCutOffAndDoNotBlockOthers) {
   ServerOptions o;
   o.header_timeout = 1500ms;
