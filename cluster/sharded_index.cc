@@ -335,6 +335,7 @@ fp::IndexStats ShardedIndex::IndexStats() const {
     t.delta_positions += s.delta_positions;
     t.dead_positions += s.dead_positions;
     t.segments += s.segments;
+    t.key_bits = std::max(t.key_bits, s.key_bits);  // shards of one size: the same
     t.frozen_deltas += s.frozen_deltas;
     t.posting_bytes += s.posting_bytes;
     t.value_bytes += s.value_bytes;
