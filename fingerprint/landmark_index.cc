@@ -101,15 +101,24 @@ std::span<const Checkpoint> LandmarkBase::CheckpointsOf(std::uint32_t row) const
   return {checkpoints.data() + first, last - first};
 }
 
+void LandmarkBase::ViewOwned() {
+  bucket_start = owned.bucket_start;
+  packed = owned.packed;
+  codes = owned.codes;
+  checkpoints = owned.checkpoints;
+  refs = owned.refs;
+}
+
+// Sizes of what the base holds, in memory or mapped (a mapped segment's pages
+// count once a query has touched them).
 std::size_t LandmarkBase::PostingBytes() const {
-  return bucket_start.capacity() * sizeof(std::uint32_t) + packed.capacity();
+  return bucket_start.size_bytes() + packed.size_bytes();
 }
 std::size_t LandmarkBase::PeakBytes() const {
-  return codes.capacity() * sizeof(std::uint16_t) + checkpoints.capacity() * sizeof(Checkpoint);
+  return codes.size_bytes() + checkpoints.size_bytes();
 }
 std::size_t LandmarkBase::MemoryBytes() const {
-  return PostingBytes() + PeakBytes() + refs.capacity() * sizeof(LandmarkRefRow) +
-         live.capacity() / 8;
+  return PostingBytes() + PeakBytes() + refs.size_bytes() + live.capacity() / 8;
 }
 
 std::size_t LandmarkDelta::MemoryBytes() const {
@@ -142,22 +151,23 @@ std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> 
   base->entry_bits = base->frame_bits + kSpanBits + kFinePitchBits + base->CheckBits();
   base->bucket_bits =
       std::clamp(static_cast<int>(std::bit_width(postings)) - 4, kClassBits + 6, 28);
-  base->refs.reserve(refs.size());
-  base->codes.reserve(peaks + peaks / 16);
-  base->checkpoints.reserve(peaks / kCheckpointEvery + refs.size());
+  base->owned.refs.reserve(refs.size());
+  base->owned.codes.reserve(peaks + peaks / 16);
+  base->owned.checkpoints.reserve(peaks / kCheckpointEvery + refs.size());
   std::uint64_t frame_start = 0;
   for (std::size_t r = 0; r < refs.size(); ++r) {
     LandmarkRefRow row{};
     row.ref_id = refs[r].ref_id;
+    row.tag = refs[r].tag;
     row.frame_start = frame_start;
     row.frames = refs[r].frames;
-    row.code_start = static_cast<std::uint32_t>(base->codes.size());
-    row.checkpoint_start = static_cast<std::uint32_t>(base->checkpoints.size());
+    row.code_start = static_cast<std::uint32_t>(base->owned.codes.size());
+    row.checkpoint_start = static_cast<std::uint32_t>(base->owned.checkpoints.size());
     row.peaks = static_cast<std::uint32_t>(refs[r].peaks->size());
     row.postings = per_ref[r];
-    EncodePeaks(*refs[r].peaks, base->codes, base->checkpoints);
-    row.code_count = static_cast<std::uint32_t>(base->codes.size()) - row.code_start;
-    base->refs.push_back(row);
+    EncodePeaks(*refs[r].peaks, base->owned.codes, base->owned.checkpoints);
+    row.code_count = static_cast<std::uint32_t>(base->owned.codes.size()) - row.code_start;
+    base->owned.refs.push_back(row);
     frame_start += refs[r].frames;
   }
   base->live.assign(refs.size(), true);
@@ -176,22 +186,23 @@ std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> 
     ++counts[base->Key(h.hash, h.pitch_class, h.span_class) + 1];
   });
   for (std::size_t b = 0; b < buckets; ++b) counts[b + 1] += counts[b];
-  base->bucket_start = counts;
-  base->packed.assign((postings * base->entry_bits + 7) / 8 + 8, 0);
+  base->owned.bucket_start = counts;
+  base->owned.packed.assign((postings * base->entry_bits + 7) / 8 + 8, 0);
   std::vector<std::uint32_t> fill(counts.begin(), counts.end() - 1);
   for_each([&](std::size_t r, const ReferenceHash& h) {
     const LandmarkPeak& a = (*refs[r].peaks)[h.anchor];
-    const std::uint64_t g = base->refs[r].frame_start + a.frame;
+    const std::uint64_t g = base->owned.refs[r].frame_start + a.frame;
     const std::uint64_t entry =
         LandmarkBase::Pack(g, base->frame_bits, h.span - static_cast<std::uint32_t>(params.min_dt),
                            (a.pitch % params.anchor_cell) / 2, base->Check(h.hash));
     const std::size_t i = fill[base->Key(h.hash, h.pitch_class, h.span_class)]++;
     const std::size_t bit = i * static_cast<std::size_t>(base->entry_bits);
     std::uint64_t word;
-    std::memcpy(&word, base->packed.data() + bit / 8, sizeof word);
+    std::memcpy(&word, base->owned.packed.data() + bit / 8, sizeof word);
     word |= entry << (bit % 8);
-    std::memcpy(base->packed.data() + bit / 8, &word, sizeof word);
+    std::memcpy(base->owned.packed.data() + bit / 8, &word, sizeof word);
   });
+  base->ViewOwned();
   return base;
 }
 
@@ -250,13 +261,13 @@ std::unique_lock<std::shared_mutex> LandmarkIndex::WriteLock() {
   return std::unique_lock<std::shared_mutex>(mu_);
 }
 
-Status LandmarkIndex::Add(std::uint64_t ref_id, const LandmarkPrint& print) {
+Status LandmarkIndex::Add(std::uint64_t ref_id, const LandmarkPrint& print, const IndexTag& tag) {
   SIGNET_RETURN_IF_ERROR(Validate(print));
   std::unique_lock<std::mutex> writer(writer_);
   // In a bulk load the base build derives the postings.
   std::vector<ReferenceHash> hashes;
   if (!bulk_load_) hashes = ReferenceHashes(print, internal::HashParamsV1());
-  LandmarkDeltaRef ref{ref_id, print.peaks, print.frames,
+  LandmarkDeltaRef ref{ref_id, tag, print.peaks, print.frames,
                        static_cast<std::uint32_t>(hashes.size())};
   {
     auto lock = WriteLock();
@@ -304,6 +315,16 @@ bool LandmarkIndex::Remove(std::uint64_t ref_id) {
 bool LandmarkIndex::Contains(std::uint64_t ref_id) const {
   auto lock = ReadLock();
   return where_.contains(ref_id);
+}
+
+std::optional<IndexTag> LandmarkIndex::Tag(std::uint64_t ref_id) const {
+  auto lock = ReadLock();
+  auto it = where_.find(ref_id);
+  if (it == where_.end()) return std::nullopt;
+  const std::uint64_t seg = it->second >> 32;
+  const std::size_t row = it->second & 0xffffffff;
+  if (seg == kSegBase) return base_->refs[row].tag;
+  return (seg == kSegFrozen ? *frozen_ : *delta_).refs[row].tag;
 }
 
 std::size_t LandmarkIndex::size() const {
@@ -366,10 +387,10 @@ void LandmarkIndex::RunMerge() {
     const std::uint32_t r = base_rows[k].second;
     internal::DecodePeaks(base_->CodesOf(r), base_->CheckpointsOf(r), 0, base_->refs[r].frames,
                           decoded[k]);
-    sources.push_back({base_rows[k].first, &decoded[k], base_->refs[r].frames});
+    sources.push_back({base_rows[k].first, &decoded[k], base_->refs[r].frames, base_->refs[r].tag});
   }
   for (const auto& [id, r] : frozen_rows)
-    sources.push_back({id, &frozen_->refs[r].peaks, frozen_->refs[r].frames});
+    sources.push_back({id, &frozen_->refs[r].peaks, frozen_->refs[r].frames, frozen_->refs[r].tag});
   std::unique_ptr<LandmarkBase> fresh = internal::BuildLandmarkBase(sources);
   decoded.clear();
 

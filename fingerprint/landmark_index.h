@@ -23,11 +23,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "common/status.h"
+#include "fingerprint/index.h"
 #include "fingerprint/landmark.h"
 
 namespace signet::fp {
@@ -70,12 +72,15 @@ class LandmarkIndex {
   LandmarkIndex(const LandmarkIndex&) = delete;
   LandmarkIndex& operator=(const LandmarkIndex&) = delete;
 
-  // Indexes a reference print under ref_id, replacing a previous one.
+  // Indexes a reference print under ref_id with the owner's tag (the
+  // registry's work id, as in the Chromaprint index), replacing a previous one.
   // Errors: kInvalidArgument when the print is longer than kMaxLandmarkFrames
   // or holds more than kMaxLandmarkPeaks peaks or its peaks are out of order.
-  Status Add(std::uint64_t ref_id, const LandmarkPrint& print);
+  Status Add(std::uint64_t ref_id, const LandmarkPrint& print, const IndexTag& tag = {});
   bool Remove(std::uint64_t ref_id);
   bool Contains(std::uint64_t ref_id) const;
+  // The tag `ref_id` was added with; nullopt when it is not indexed.
+  std::optional<IndexTag> Tag(std::uint64_t ref_id) const;
 
   // Start-up: Add only stores prints until Compact() builds the base once.
   void BeginBulkLoad();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <random>
 #include <set>
 #include <string>
 
@@ -303,6 +304,41 @@ TEST_F(LandmarkMatching, RunTimeAdditionsAndWithdrawalsTakeEffect) {
   const auto stats = index_.Stats();
   EXPECT_EQ(stats.recordings, 2u);
   EXPECT_GT(stats.postings, 0u);
+}
+
+// A print of `seconds` of random peaks at the reference density (~12 a second).
+LandmarkPrint RandomPrint(std::uint32_t seed, double seconds) {
+  std::mt19937 rng(seed);
+  LandmarkPrint p;
+  p.frames = static_cast<std::uint32_t>(seconds / kLandmarkFrameSeconds);
+  std::uniform_int_distribution<int> pitch(0, kLandmarkMaxPitch);
+  std::bernoulli_distribution peak(12 * kLandmarkFrameSeconds);
+  for (std::uint32_t f = 0; f < p.frames; ++f) {
+    if (peak(rng)) p.peaks.push_back({f, static_cast<std::uint16_t>(pitch(rng)), 20});
+  }
+  return p;
+}
+
+IndexTag TagOf(std::uint8_t n) {
+  IndexTag t{};
+  t.fill(n);
+  return t;
+}
+
+TEST(LandmarkIndexTest, TagsNameTheWorkInTheDeltaAndAfterEveryMerge) {
+  LandmarkIndex index;
+  ASSERT_TRUE(index.Add(1, RandomPrint(1, 30), TagOf(0x11)).ok());
+  EXPECT_EQ(index.Tag(1), TagOf(0x11));  // in the delta
+  index.Compact();
+  EXPECT_EQ(index.Tag(1), TagOf(0x11));  // in a base built from the delta
+  ASSERT_TRUE(index.Add(2, RandomPrint(2, 30), TagOf(0x22)).ok());
+  index.Compact();  // decodes the base's rows into the next one
+  EXPECT_EQ(index.Tag(1), TagOf(0x11));
+  EXPECT_EQ(index.Tag(2), TagOf(0x22));
+  ASSERT_TRUE(index.Add(1, RandomPrint(3, 20), TagOf(0x33)).ok());  // replaced
+  EXPECT_EQ(index.Tag(1), TagOf(0x33));
+  EXPECT_TRUE(index.Remove(2));
+  EXPECT_FALSE(index.Tag(2).has_value());
 }
 
 TEST(LandmarkIndexTest, RefusesPeaksOutOfOrder) {
