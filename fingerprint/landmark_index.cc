@@ -8,6 +8,7 @@
 
 #include "fingerprint/landmark_hash.h"
 #include "fingerprint/landmark_index_internal.h"
+#include "fingerprint/landmark_segment.h"
 
 namespace signet::fp {
 namespace internal {
@@ -417,6 +418,42 @@ void LandmarkIndex::RunMerge() {
   }
   merging_ = false;
   merge_done_.notify_all();
+}
+
+Status LandmarkIndex::WriteBase(const std::filesystem::path& path) {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  // Rows and live bits stay as they are while the writer mutex is held, so
+  // the mapped base replaces the one in memory row for row.
+  SIGNET_ASSIGN_OR_RETURN(auto mapped, internal::WriteLandmarkSegment({path}, *base_));
+  auto lock = WriteLock();
+  base_ = std::move(mapped);
+  return Status::Ok();
+}
+
+Status LandmarkIndex::OpenBase(const std::filesystem::path& path) {
+  SIGNET_ASSIGN_OR_RETURN(
+      auto file,
+      SegmentFile::Open(path, internal::kLandmarkSegmentKind, internal::kLandmarkSegmentVersion,
+                        internal::kLandmarkSegmentVersion, SegmentFile::Verify::kAll));
+  SIGNET_ASSIGN_OR_RETURN(auto mapped, internal::OpenLandmarkSegment(std::move(file)));
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  if (!where_.empty() || !delta_->refs.empty() || bulk_load_) {
+    return Status::FailedPrecondition("a landmark base is opened only into an empty index");
+  }
+  std::unordered_map<std::uint64_t, std::uint64_t> where;
+  for (std::uint32_t r = 0; r < mapped->refs.size(); ++r) {
+    if (!mapped->live[r]) continue;
+    // A ref id twice: the later row is the newer print (merges keep order).
+    if (auto it = where.find(mapped->refs[r].ref_id); it != where.end())
+      mapped->live[it->second & 0xffffffff] = false;
+    where[mapped->refs[r].ref_id] = Where(kSegBase, r);
+  }
+  auto lock = WriteLock();
+  base_ = std::move(mapped);
+  where_ = std::move(where);
+  return Status::Ok();
 }
 
 LandmarkIndexStats LandmarkIndex::Stats() const {

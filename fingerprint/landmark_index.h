@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,6 +88,19 @@ class LandmarkIndex {
   // Merges the delta now and returns when done; ends a bulk load.
   void Compact();
   void WaitForMerge();
+
+  // Persistence of the base: the recordings the last merge or bulk load
+  // indexed, not the delta. (The manifest and cover that make it a resumable
+  // index directory are the next step of INDEX.md, "Landmark segments".)
+  // Writes the base to the segment file `path` (landmark_segment.h) and serves
+  // it from the file's mapping from then on; Add and Remove wait meanwhile.
+  // Errors: kIoError when the file cannot be written; the index is unchanged.
+  Status WriteBase(const std::filesystem::path& path);
+  // Serves the base stored at `path`, verified in full. REQUIRES: nothing
+  // indexed yet. Errors: kInternal for a missing, truncated, damaged or
+  // inconsistent file (the message names the file and what is wrong),
+  // kFailedPrecondition when the index is not empty; the index is unchanged.
+  Status OpenBase(const std::filesystem::path& path);
 
   std::size_t size() const;
   LandmarkIndexStats Stats() const;
