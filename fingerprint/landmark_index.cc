@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "fingerprint/landmark_hash.h"
 #include "fingerprint/landmark_index_internal.h"
 #include "fingerprint/landmark_segment.h"
+#include "fingerprint/segment_manifest.h"
 
 namespace signet::fp {
 namespace internal {
@@ -240,12 +242,125 @@ Status Validate(const LandmarkPrint& print) {
   return Status::Ok();
 }
 
+// This index's files: "landmark-<id>.seg" and the MANIFEST in its directory.
+internal::SegmentDirectory Files(const std::filesystem::path& dir) { return {dir, "landmark-"}; }
+
 }  // namespace
 
 LandmarkIndex::LandmarkIndex(LandmarkIndexOptions options)
-    : options_(options),
+    : options_(std::move(options)),
       base_(internal::BuildLandmarkBase({})),
-      delta_(std::make_unique<LandmarkDelta>()) {}
+      delta_(std::make_unique<LandmarkDelta>()) {
+  if (!options_.directory.empty()) OpenDirectory();
+}
+
+void LandmarkIndex::OpenDirectory() {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(options_.directory, ec);
+  const internal::SegmentDirectory files = Files(options_.directory);
+  if (!files.HasManifest()) {
+    files.RemoveAll();  // a base of a run that never wrote a manifest
+    report_.message = "no persisted landmark index in " + options_.directory.string();
+    return;
+  }
+  auto discard = [&](const Status& why) {
+    files.RemoveAll();
+    report_ = {};
+    report_.state = IndexOpenReport::State::kDiscarded;
+    report_.message = why.message();
+  };
+  auto manifest = files.ReadManifest();
+  if (!manifest.ok()) return discard(manifest.status());
+  const internal::Manifest& m = *manifest;
+  if (m.segments.size() > 1 || m.covered_slots != m.end_slot ||
+      (m.segments.empty() ? m.end_slot != 0
+                          : m.segments[0].first_slot != 0 || m.segments[0].end_slot != m.end_slot ||
+                                m.segments[0].file_id >= m.next_file_id)) {
+    return discard(Status::Internal("landmark manifest " + files.ManifestPath().string() +
+                                    " does not describe one base"));
+  }
+  std::unique_ptr<LandmarkBase> base = internal::BuildLandmarkBase({});
+  if (!m.segments.empty()) {
+    const std::filesystem::path p = files.SegmentPath(m.segments[0].file_id);
+    auto file =
+        SegmentFile::Open(p, internal::kLandmarkSegmentKind, internal::kLandmarkSegmentVersion,
+                          internal::kLandmarkSegmentVersion);
+    if (!file.ok()) return discard(file.status());
+    if ((*file)->file_size() != m.segments[0].file_size) {
+      return discard(Status::Internal("landmark segment " + p.string() +
+                                      " is not the file the manifest lists"));
+    }
+    auto opened = internal::OpenLandmarkSegment(*file);
+    if (!opened.ok()) return discard(opened.status());
+    base = std::move(*opened);
+    if (base->refs.size() != m.end_slot) {
+      return discard(Status::Internal("landmark segment " + p.string() + " holds " +
+                                      std::to_string(base->refs.size()) +
+                                      " rows, the manifest lists " + std::to_string(m.end_slot)));
+    }
+  }
+  for (std::uint64_t r : m.dead) {
+    if (r >= base->refs.size()) {
+      return discard(Status::Internal("landmark manifest " + files.ManifestPath().string() +
+                                      " lists a dead row past the base"));
+    }
+    base->live[r] = false;
+  }
+  for (std::uint32_t r = 0; r < base->refs.size(); ++r) {
+    if (!base->live[r]) continue;
+    if (auto it = where_.find(base->refs[r].ref_id); it != where_.end())
+      base->live[it->second & 0xffffffff] = false;  // not in a base we wrote; keep the newer
+    where_[base->refs[r].ref_id] = Where(kSegBase, r);
+  }
+  base_ = std::move(base);
+  next_file_id_ = m.next_file_id;
+  cover_ = m.cover;
+  files.RemoveUnlisted(m);
+  report_.state = IndexOpenReport::State::kOpened;
+  report_.cover = m.cover;
+  report_.segments = m.segments.size();
+  report_.recordings = where_.size();
+  report_.message = "opened a landmark base of " + std::to_string(where_.size()) +
+                    " recordings from " + options_.directory.string();
+  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::unique_ptr<LandmarkBase> LandmarkIndex::Persist(std::unique_ptr<LandmarkBase> fresh,
+                                                     const std::optional<IndexCover>& cover) {
+  const internal::SegmentDirectory files = Files(options_.directory);
+  std::uint64_t id;
+  {
+    std::lock_guard<std::mutex> writer(writer_);
+    id = next_file_id_++;
+  }
+  Status st;
+  auto mapped = internal::WriteLandmarkSegment({files.SegmentPath(id)}, *fresh);
+  if (mapped.ok()) {
+    internal::Manifest m;
+    m.next_file_id = id + 1;
+    m.end_slot = m.covered_slots = (*mapped)->refs.size();
+    m.cover = cover;
+    m.segments.push_back({id, 0, m.end_slot, (*mapped)->file->file_size()});
+    for (std::uint32_t r = 0; r < (*mapped)->live.size(); ++r)
+      if (!(*mapped)->live[r]) m.dead.push_back(r);
+    st = files.WriteManifest(m);
+    if (st.ok()) files.RemoveUnlisted(m);  // open mappings of the old base stay valid
+  } else {
+    st = mapped.status();
+  }
+  if (!st.ok()) {
+    std::lock_guard<std::mutex> writer(writer_);
+    last_error_ = st.WithContext("writing the landmark base").ToString();
+    return fresh;
+  }
+  return std::move(*mapped);
+}
+
+void LandmarkIndex::SetCover(const IndexCover& cover) {
+  std::lock_guard<std::mutex> writer(writer_);
+  cover_ = cover;
+}
 
 LandmarkIndex::~LandmarkIndex() {
   std::unique_lock<std::mutex> writer(writer_);
@@ -366,6 +481,7 @@ void LandmarkIndex::StartMergeLocked() {
     for (auto& [id, w] : where_)
       if (w >> 32 == kSegDelta) w = Where(kSegFrozen, w & 0xffffffff);
   }
+  merge_cover_ = cover_;
   merging_ = true;
   merger_ = std::thread([this] { RunMerge(); });
 }
@@ -394,6 +510,9 @@ void LandmarkIndex::RunMerge() {
     sources.push_back({id, &frozen_->refs[r].peaks, frozen_->refs[r].frames, frozen_->refs[r].tag});
   std::unique_ptr<LandmarkBase> fresh = internal::BuildLandmarkBase(sources);
   decoded.clear();
+  // Written while queries and writers go on; withdrawals meanwhile are past
+  // merge_cover_, so the owner's replay repeats them after a restart.
+  if (!options_.directory.empty()) fresh = Persist(std::move(fresh), merge_cover_);
 
   std::lock_guard<std::mutex> writer(writer_);
   {
@@ -464,6 +583,7 @@ LandmarkIndexStats LandmarkIndex::Stats() const {
   s.entry_bits = base_->entry_bits;
   s.base_postings = base_->postings;
   s.merges = merges_;
+  s.last_error = last_error_;
   s.posting_bytes = base_->PostingBytes();
   s.peak_bytes = base_->PeakBytes();
   s.memory_bytes =

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 
@@ -43,6 +44,9 @@ inline constexpr std::size_t kMaxLandmarkPeaks = std::size_t{40} * 11'000;
 struct LandmarkIndexOptions {
   std::size_t merge_min_postings = std::size_t{1} << 20;
   double merge_fraction = 0.25;
+  // Where the base persists (created when missing; the registry's
+  // index/landmark/); empty: in memory only. See the constructor.
+  std::filesystem::path directory;
 };
 
 struct LandmarkIndexStats {
@@ -58,6 +62,7 @@ struct LandmarkIndexStats {
   std::size_t peak_bytes = 0;     // peak codes and their time checkpoints
   std::size_t memory_bytes = 0;   // everything
   std::size_t merges = 0;
+  std::string last_error;  // the last failed write of the base, if any
 };
 
 class LandmarkMatcher;
@@ -68,6 +73,14 @@ struct LandmarkDelta;
 
 class LandmarkIndex {
  public:
+  // With options.directory: opens the base a previous run left there
+  // ("landmark-<id>.seg" and a MANIFEST, written by the code of the
+  // Chromaprint index's: segment_manifest.h); open_report() says what was
+  // found, and the cover it reflects. A missing, damaged or inconsistent file
+  // discards the directory's landmark files (the report says why) and the
+  // index starts empty, for the owner to rebuild. Every merge then writes the
+  // new base and a manifest naming it with the cover set before the merge
+  // froze the delta, so the owner replays from that cover.
   explicit LandmarkIndex(LandmarkIndexOptions options = {});
   ~LandmarkIndex();
   LandmarkIndex(const LandmarkIndex&) = delete;
@@ -102,6 +115,11 @@ class LandmarkIndex {
   // kFailedPrecondition when the index is not empty; the index is unchanged.
   Status OpenBase(const std::filesystem::path& path);
 
+  // The owner's state that the additions and withdrawals so far reflect (the
+  // registry: log size and root); recorded with the next base written.
+  void SetCover(const IndexCover& cover);
+  const IndexOpenReport& open_report() const { return report_; }
+
   std::size_t size() const;
   LandmarkIndexStats Stats() const;
 
@@ -109,6 +127,11 @@ class LandmarkIndex {
   friend class LandmarkMatcher;
   void StartMergeLocked();
   void RunMerge();
+  void OpenDirectory();
+  // Writes `fresh` and a manifest naming it with `cover`; returns the mapped
+  // base, or `fresh` itself when writing failed (the error kept for Stats).
+  std::unique_ptr<internal::LandmarkBase> Persist(std::unique_ptr<internal::LandmarkBase> fresh,
+                                                  const std::optional<IndexCover>& cover);
   void WaitForMergeLocked(std::unique_lock<std::mutex>& writer);
   std::shared_lock<std::shared_mutex> ReadLock() const;
   std::unique_lock<std::shared_mutex> WriteLock();
@@ -123,6 +146,11 @@ class LandmarkIndex {
   // Live ref_id -> where it is: (segment 0 base, 1 frozen, 2 delta) << 32 | row.
   std::unordered_map<std::uint64_t, std::uint64_t> where_;
   std::size_t merges_ = 0;
+  IndexOpenReport report_;
+  std::optional<IndexCover> cover_;        // the latest SetCover
+  std::optional<IndexCover> merge_cover_;  // cover_ when the merging delta was frozen
+  std::uint64_t next_file_id_ = 1;
+  std::string last_error_;
   bool bulk_load_ = false;
   bool merging_ = false;
   std::condition_variable merge_done_;

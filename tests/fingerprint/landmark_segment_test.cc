@@ -151,5 +151,98 @@ TEST(LandmarkSegment, DamagedOrInconsistentFilesAreRefusedWithTheReason) {
   expect_refused("");  // missing
 }
 
+// ---- an index directory (index/landmark/) --------------------------------
+
+IndexCover CoverAt(std::uint64_t position) {
+  IndexCover c;
+  c.position = position;
+  c.digest.fill(static_cast<std::uint8_t>(position));
+  return c;
+}
+
+std::vector<fs::path> LandmarkFiles(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind("landmark-", 0) == 0) out.push_back(e.path());
+  return out;
+}
+
+LandmarkIndexOptions InDirectory(const fs::path& dir) {
+  LandmarkIndexOptions o;
+  o.directory = dir;
+  return o;
+}
+
+TEST(LandmarkDirectory, AMergedBaseReopensWithItsCoverAndWithoutLaterAdditions) {
+  testing::TempDir dir;
+  const fs::path d = dir.path() / "landmark";
+  LandmarkIndexStats stats;
+  {
+    LandmarkIndex index(InDirectory(d));
+    EXPECT_EQ(index.open_report().state, IndexOpenReport::State::kNone);
+    for (std::uint8_t id = 1; id <= 3; ++id)
+      ASSERT_TRUE(index.Add(id, RandomPrint(id, 40), TagOf(id)).ok());
+    EXPECT_TRUE(index.Remove(3));
+    index.SetCover(CoverAt(3));
+    index.Compact();  // writes the base with cover 3
+    stats = index.Stats();
+    EXPECT_EQ(stats.last_error, "");
+    ASSERT_TRUE(index.Add(4, RandomPrint(4, 40), TagOf(4)).ok());  // past the cover: replayed
+    index.SetCover(CoverAt(4));
+    ASSERT_TRUE(index.Add(5, RandomPrint(5, 40), TagOf(5)).ok());
+    index.SetCover(CoverAt(5));
+    index.Compact();  // a second base replaces the first on disk
+    EXPECT_EQ(LandmarkFiles(d).size(), 1u);
+    ASSERT_TRUE(index.Add(6, RandomPrint(6, 40), TagOf(6)).ok());  // in the delta only
+  }
+  LandmarkIndex reopened(InDirectory(d));
+  const IndexOpenReport& r = reopened.open_report();
+  ASSERT_EQ(r.state, IndexOpenReport::State::kOpened) << r.message;
+  EXPECT_EQ(r.cover, CoverAt(5));
+  EXPECT_EQ(r.recordings, 4u);
+  EXPECT_EQ(reopened.size(), 4u);
+  for (std::uint8_t id : {1, 2, 4, 5}) EXPECT_EQ(reopened.Tag(id), TagOf(id)) << int{id};
+  EXPECT_FALSE(reopened.Contains(3));
+  EXPECT_FALSE(reopened.Contains(6));  // never covered: the owner replays it
+  EXPECT_GT(reopened.Stats().postings, stats.postings);
+}
+
+TEST(LandmarkDirectory, ADamagedBaseIsDiscardedReportedAndRebuilt) {
+  testing::TempDir dir;
+  const fs::path d = dir.path() / "landmark";
+  {
+    LandmarkIndex index(InDirectory(d));
+    for (std::uint8_t id = 1; id <= 3; ++id) ASSERT_TRUE(index.Add(id, RandomPrint(id, 40)).ok());
+    index.SetCover(CoverAt(3));
+    index.Compact();
+  }
+  // A Chromaprint segment in the same directory is not the landmark index's.
+  testing::WriteFile(d / "chroma-000000000001.seg", {1, 2, 3});
+  const auto files = LandmarkFiles(d);
+  ASSERT_EQ(files.size(), 1u);
+  std::vector<std::uint8_t> bytes = testing::ReadFile(files[0]);
+  bytes[bytes.size() / 2] ^= 0x04;
+  testing::WriteFile(files[0], bytes);
+
+  LandmarkIndex reopened(InDirectory(d));
+  const IndexOpenReport& r = reopened.open_report();
+  EXPECT_EQ(r.state, IndexOpenReport::State::kDiscarded);
+  EXPECT_NE(r.message.find(files[0].string()), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("checksum"), std::string::npos) << r.message;
+  EXPECT_EQ(reopened.size(), 0u);
+  EXPECT_TRUE(LandmarkFiles(d).empty());
+  EXPECT_FALSE(fs::exists(d / "MANIFEST"));
+  EXPECT_TRUE(fs::exists(d / "chroma-000000000001.seg"));
+  // The owner rebuilds; the rebuilt base persists.
+  reopened.BeginBulkLoad();
+  for (std::uint8_t id = 1; id <= 3; ++id) ASSERT_TRUE(reopened.Add(id, RandomPrint(id, 40)).ok());
+  reopened.SetCover(CoverAt(3));
+  reopened.Compact();
+  LandmarkIndex again(InDirectory(d));
+  EXPECT_EQ(again.open_report().state, IndexOpenReport::State::kOpened)
+      << again.open_report().message;
+  EXPECT_EQ(again.size(), 3u);
+}
+
 }  // namespace
 }  // namespace signet::fp
