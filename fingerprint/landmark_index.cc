@@ -314,6 +314,7 @@ void LandmarkIndex::OpenDirectory() {
     where_[base->refs[r].ref_id] = Where(kSegBase, r);
   }
   base_ = std::move(base);
+  base_file_id_ = m.segments.empty() ? 0 : m.segments[0].file_id;
   next_file_id_ = m.next_file_id;
   cover_ = m.cover;
   files.RemoveUnlisted(m);
@@ -326,8 +327,25 @@ void LandmarkIndex::OpenDirectory() {
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::unique_ptr<LandmarkBase> LandmarkIndex::Persist(std::unique_ptr<LandmarkBase> fresh,
-                                                     const std::optional<IndexCover>& cover) {
+namespace {
+
+// The manifest of a directory holding the base `b` (file `id`) as of `cover`.
+internal::Manifest ManifestOf(const LandmarkBase& b, std::uint64_t id,
+                              const std::optional<IndexCover>& cover) {
+  internal::Manifest m;
+  m.next_file_id = id + 1;
+  m.end_slot = m.covered_slots = b.refs.size();
+  m.cover = cover;
+  m.segments.push_back({id, 0, m.end_slot, b.file->file_size()});
+  for (std::uint32_t r = 0; r < b.live.size(); ++r)
+    if (!b.live[r]) m.dead.push_back(r);
+  return m;
+}
+
+}  // namespace
+
+std::unique_ptr<LandmarkBase> LandmarkIndex::WriteBaseFile(std::unique_ptr<LandmarkBase> fresh,
+                                                           const std::optional<IndexCover>& cover) {
   const internal::SegmentDirectory files = Files(options_.directory);
   std::uint64_t id;
   {
@@ -337,24 +355,57 @@ std::unique_ptr<LandmarkBase> LandmarkIndex::Persist(std::unique_ptr<LandmarkBas
   Status st;
   auto mapped = internal::WriteLandmarkSegment({files.SegmentPath(id)}, *fresh);
   if (mapped.ok()) {
-    internal::Manifest m;
-    m.next_file_id = id + 1;
-    m.end_slot = m.covered_slots = (*mapped)->refs.size();
-    m.cover = cover;
-    m.segments.push_back({id, 0, m.end_slot, (*mapped)->file->file_size()});
-    for (std::uint32_t r = 0; r < (*mapped)->live.size(); ++r)
-      if (!(*mapped)->live[r]) m.dead.push_back(r);
+    const internal::Manifest m = ManifestOf(**mapped, id, cover);
     st = files.WriteManifest(m);
     if (st.ok()) files.RemoveUnlisted(m);  // open mappings of the old base stay valid
   } else {
     st = mapped.status();
   }
+  std::lock_guard<std::mutex> writer(writer_);
   if (!st.ok()) {
-    std::lock_guard<std::mutex> writer(writer_);
     last_error_ = st.WithContext("writing the landmark base").ToString();
     return fresh;
   }
+  base_file_id_ = id;
+  last_error_.clear();
   return std::move(*mapped);
+}
+
+Status LandmarkIndex::Persist() {
+  if (options_.directory.empty()) return Status::Ok();
+  bool merge;
+  {
+    std::unique_lock<std::mutex> writer(writer_);
+    WaitForMergeLocked(writer);
+    merge = !delta_->refs.empty() || base_->file == nullptr;
+  }
+  if (merge) {
+    Compact();
+    std::lock_guard<std::mutex> writer(writer_);
+    return last_error_.empty() ? Status::Ok() : Status::IoError(last_error_);
+  }
+  // Only withdrawals since the base was written: its rows' live bits.
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  const internal::SegmentDirectory files = Files(options_.directory);
+  const internal::Manifest m = ManifestOf(*base_, base_file_id_, cover_);
+  return files.WriteManifest(m).WithContext("writing the landmark manifest");
+}
+
+void LandmarkIndex::Reset() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  {
+    auto lock = WriteLock();
+    base_ = internal::BuildLandmarkBase({});
+    delta_ = std::make_unique<LandmarkDelta>();
+    where_.clear();
+  }
+  bulk_load_ = false;
+  cover_.reset();
+  merge_cover_.reset();
+  base_file_id_ = 0;
+  if (!options_.directory.empty()) Files(options_.directory).RemoveAll();
 }
 
 void LandmarkIndex::SetCover(const IndexCover& cover) {
@@ -512,7 +563,7 @@ void LandmarkIndex::RunMerge() {
   decoded.clear();
   // Written while queries and writers go on; withdrawals meanwhile are past
   // merge_cover_, so the owner's replay repeats them after a restart.
-  if (!options_.directory.empty()) fresh = Persist(std::move(fresh), merge_cover_);
+  if (!options_.directory.empty()) fresh = WriteBaseFile(std::move(fresh), merge_cover_);
 
   std::lock_guard<std::mutex> writer(writer_);
   {

@@ -115,6 +115,14 @@ class LandmarkIndex {
   // kFailedPrecondition when the index is not empty; the index is unchanged.
   Status OpenBase(const std::filesystem::path& path);
 
+  // Empties the index and removes its files (a rebuild follows).
+  void Reset();
+  // Clean shutdown: makes the directory reflect everything added and
+  // withdrawn up to the last SetCover (a merge when the delta holds
+  // recordings, else a manifest with the withdrawals), so the next start
+  // replays nothing. Errors: kIoError; no-op without a directory.
+  Status Persist();
+
   // The owner's state that the additions and withdrawals so far reflect (the
   // registry: log size and root); recorded with the next base written.
   void SetCover(const IndexCover& cover);
@@ -130,8 +138,8 @@ class LandmarkIndex {
   void OpenDirectory();
   // Writes `fresh` and a manifest naming it with `cover`; returns the mapped
   // base, or `fresh` itself when writing failed (the error kept for Stats).
-  std::unique_ptr<internal::LandmarkBase> Persist(std::unique_ptr<internal::LandmarkBase> fresh,
-                                                  const std::optional<IndexCover>& cover);
+  std::unique_ptr<internal::LandmarkBase> WriteBaseFile(
+      std::unique_ptr<internal::LandmarkBase> fresh, const std::optional<IndexCover>& cover);
   void WaitForMergeLocked(std::unique_lock<std::mutex>& writer);
   std::shared_lock<std::shared_mutex> ReadLock() const;
   std::unique_lock<std::shared_mutex> WriteLock();
@@ -150,6 +158,7 @@ class LandmarkIndex {
   std::optional<IndexCover> cover_;        // the latest SetCover
   std::optional<IndexCover> merge_cover_;  // cover_ when the merging delta was frozen
   std::uint64_t next_file_id_ = 1;
+  std::uint64_t base_file_id_ = 0;  // the file base_ maps; 0: none
   std::string last_error_;
   bool bulk_load_ = false;
   bool merging_ = false;

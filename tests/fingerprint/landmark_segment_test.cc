@@ -207,6 +207,34 @@ TEST(LandmarkDirectory, AMergedBaseReopensWithItsCoverAndWithoutLaterAdditions) 
   EXPECT_GT(reopened.Stats().postings, stats.postings);
 }
 
+TEST(LandmarkDirectory, PersistRecordsWithdrawalsAndTheDeltaSoARestartReplaysNothing) {
+  testing::TempDir dir;
+  const fs::path d = dir.path() / "landmark";
+  {
+    LandmarkIndex index(InDirectory(d));
+    ASSERT_TRUE(index.Add(1, RandomPrint(1, 30), TagOf(1)).ok());
+    ASSERT_TRUE(index.Add(2, RandomPrint(2, 30), TagOf(2)).ok());
+    index.SetCover(CoverAt(2));
+    index.Compact();
+    EXPECT_TRUE(index.Remove(1));
+    index.SetCover(CoverAt(3));
+    ASSERT_TRUE(index.Persist().ok());  // a manifest with row 0 dead
+  }
+  {
+    LandmarkIndex index(InDirectory(d));
+    EXPECT_EQ(index.open_report().cover, CoverAt(3));
+    EXPECT_FALSE(index.Contains(1));
+    EXPECT_TRUE(index.Contains(2));
+    ASSERT_TRUE(index.Add(3, RandomPrint(3, 30), TagOf(3)).ok());
+    index.SetCover(CoverAt(4));
+    ASSERT_TRUE(index.Persist().ok());  // the delta merged and written
+  }
+  LandmarkIndex index(InDirectory(d));
+  EXPECT_EQ(index.open_report().cover, CoverAt(4));
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(index.Tag(3), TagOf(3));
+}
+
 TEST(LandmarkDirectory, ADamagedBaseIsDiscardedReportedAndRebuilt) {
   testing::TempDir dir;
   const fs::path d = dir.path() / "landmark";
