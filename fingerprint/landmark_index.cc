@@ -371,12 +371,18 @@ std::unique_ptr<LandmarkBase> LandmarkIndex::WriteBaseFile(std::unique_ptr<Landm
   return std::move(*mapped);
 }
 
+void LandmarkIndex::SetPersisting(bool on) {
+  std::lock_guard<std::mutex> writer(writer_);
+  persisting_ = on;
+}
+
 Status LandmarkIndex::Persist() {
   if (options_.directory.empty()) return Status::Ok();
   bool merge;
   {
     std::unique_lock<std::mutex> writer(writer_);
     WaitForMergeLocked(writer);
+    if (!persisting_) return Status::Ok();
     merge = !delta_->refs.empty() || base_->file == nullptr;
   }
   if (merge) {
@@ -387,6 +393,7 @@ Status LandmarkIndex::Persist() {
   // Only withdrawals since the base was written: its rows' live bits.
   std::unique_lock<std::mutex> writer(writer_);
   WaitForMergeLocked(writer);
+  if (!persisting_ || !delta_->refs.empty() || base_->file == nullptr) return Status::Ok();
   const internal::SegmentDirectory files = Files(options_.directory);
   const internal::Manifest m = ManifestOf(*base_, base_file_id_, cover_);
   return files.WriteManifest(m).WithContext("writing the landmark manifest");
@@ -541,8 +548,10 @@ void LandmarkIndex::RunMerge() {
   // What to merge, read under the writer mutex (Remove flips live flags under
   // it); the peak data itself is immutable while frozen.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> base_rows, frozen_rows;
+  bool persist;
   {
     std::lock_guard<std::mutex> writer(writer_);
+    persist = persisting_ && !options_.directory.empty();
     for (std::uint32_t r = 0; r < base_->refs.size(); ++r)
       if (base_->live[r]) base_rows.push_back({base_->refs[r].ref_id, r});
     for (std::uint32_t r = 0; r < frozen_->refs.size(); ++r)
@@ -563,7 +572,7 @@ void LandmarkIndex::RunMerge() {
   decoded.clear();
   // Written while queries and writers go on; withdrawals meanwhile are past
   // merge_cover_, so the owner's replay repeats them after a restart.
-  if (!options_.directory.empty()) fresh = WriteBaseFile(std::move(fresh), merge_cover_);
+  if (persist) fresh = WriteBaseFile(std::move(fresh), merge_cover_);
 
   std::lock_guard<std::mutex> writer(writer_);
   {
@@ -627,14 +636,17 @@ Status LandmarkIndex::OpenBase(const std::filesystem::path& path) {
 }
 
 LandmarkIndexStats LandmarkIndex::Stats() const {
-  auto lock = ReadLock();
   LandmarkIndexStats s;
+  {
+    std::lock_guard<std::mutex> writer(writer_);
+    s.last_error = last_error_;
+  }
+  auto lock = ReadLock();
   s.recordings = where_.size();
   s.bucket_bits = base_->bucket_bits;
   s.entry_bits = base_->entry_bits;
   s.base_postings = base_->postings;
   s.merges = merges_;
-  s.last_error = last_error_;
   s.posting_bytes = base_->PostingBytes();
   s.peak_bytes = base_->PeakBytes();
   s.memory_bytes =

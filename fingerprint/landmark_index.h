@@ -117,6 +117,10 @@ class LandmarkIndex {
 
   // Empties the index and removes its files (a rebuild follows).
   void Reset();
+  // Whether merges and Persist write to the directory (on by default). An
+  // owner rebuilding the index turns it off until everything is loaded, so
+  // that no partial base is ever stored with a cover.
+  void SetPersisting(bool on);
   // Clean shutdown: makes the directory reflect everything added and
   // withdrawn up to the last SetCover (a merge when the delta holds
   // recordings, else a manifest with the withdrawals), so the next start
@@ -145,7 +149,7 @@ class LandmarkIndex {
   std::unique_lock<std::shared_mutex> WriteLock();
 
   LandmarkIndexOptions options_;
-  std::mutex writer_;
+  mutable std::mutex writer_;
   mutable std::mutex turnstile_;
   mutable std::shared_mutex mu_;
   std::unique_ptr<internal::LandmarkBase> base_;
@@ -159,6 +163,7 @@ class LandmarkIndex {
   std::optional<IndexCover> merge_cover_;  // cover_ when the merging delta was frozen
   std::uint64_t next_file_id_ = 1;
   std::uint64_t base_file_id_ = 0;  // the file base_ maps; 0: none
+  bool persisting_ = true;
   std::string last_error_;
   bool bulk_load_ = false;
   bool merging_ = false;

@@ -132,6 +132,7 @@ Status WorkIndex::Open(const Store& store, const TransparencyLog& log) {
     if (landmarks_resume) from = std::min(from, lr.cover->position);
     if (!landmarks_resume) {
       landmarks_.Reset();
+      landmarks_.SetPersisting(false);  // until every stored print is loaded
       std::lock_guard lock(mu_);
       landmarks_loading_ = true;
     }
@@ -159,6 +160,7 @@ Status WorkIndex::Open(const Store& store, const TransparencyLog& log) {
   // Rebuild, serving reads meanwhile. Registrations wait (Registry::Submit).
   SIGNET_RETURN_IF_ERROR(index_.Reset());
   landmarks_.Reset();
+  landmarks_.SetPersisting(false);  // until every stored print is loaded
   {
     std::lock_guard lock(mu_);
     complete_ = false;
@@ -265,11 +267,14 @@ Result<std::size_t> WorkIndex::LoadLandmarks(const Store& store) {
         ++added;
         return true;
       });
-  {
+  // Shutting down: nothing is stored, the next start rebuilds.
+  if (stop_) return Status::Unavailable("the landmark rebuild stopped at shutdown");
+  if (st.ok()) {
     // The writer's changes meanwhile are in the delta, which the base built
-    // now includes: it reflects the last durable group.
+    // now includes: it reflects the last durable group, and may be stored.
     std::lock_guard lock(mu_);
     if (last_cover_) landmarks_.SetCover(*last_cover_);
+    landmarks_.SetPersisting(true);
   }
   landmarks_.Compact();
   std::lock_guard lock(mu_);

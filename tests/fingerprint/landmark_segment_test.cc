@@ -3,11 +3,17 @@
 #include "fingerprint/landmark_segment.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fingerprint/landmark_index.h"
@@ -233,6 +239,68 @@ TEST(LandmarkDirectory, PersistRecordsWithdrawalsAndTheDeltaSoARestartReplaysNot
   EXPECT_EQ(index.open_report().cover, CoverAt(4));
   EXPECT_EQ(index.size(), 2u);
   EXPECT_EQ(index.Tag(3), TagOf(3));
+}
+
+// kill -9 at any moment, merges writing bases all the while: a restart opens
+// the last durable manifest's base (never discards it), its cover never goes
+// back, and every recording added before its cover is there.
+TEST(LandmarkDirectory, KillNineDuringBaseWritesLeavesAConsistentIndex) {
+  testing::TempDir dir;
+  const fs::path d = dir.path() / "landmark";
+  auto options = [&] {
+    LandmarkIndexOptions o = InDirectory(d);
+    o.merge_min_postings = 4000;  // a merge every few recordings
+    return o;
+  };
+  std::mt19937 rng(23);
+  std::uint64_t best = 0;
+  int opened = 0;
+  for (int round = 0; round < 5; ++round) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      LandmarkIndex index(options());
+      const auto& r = index.open_report();
+      std::uint64_t next = r.cover ? r.cover->position : 0;
+      for (;; ++next) {  // recording k is added, then covered by position k + 1
+        if (!index
+                 .Add(next, RandomPrint(static_cast<std::uint32_t>(next), 20),
+                      TagOf(static_cast<std::uint8_t>(next)))
+                 .ok()) {
+          ::_exit(3);
+        }
+        index.SetCover(CoverAt(next + 1));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 500));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+
+    LandmarkIndex index(options());
+    const IndexOpenReport& r = index.open_report();
+    ASSERT_NE(r.state, IndexOpenReport::State::kDiscarded) << r.message;
+    if (r.state == IndexOpenReport::State::kOpened) ++opened;
+    const std::uint64_t covered = r.cover ? r.cover->position : 0;
+    if (r.cover) {
+      EXPECT_EQ(r.cover->digest, CoverAt(covered).digest);
+    }
+    EXPECT_GE(covered, best) << "round " << round;  // never goes back
+    best = covered;
+    // A merge may freeze recording k before its cover k + 1 is set.
+    EXPECT_GE(index.size(), covered);
+    EXPECT_LE(index.size(), covered + 1);
+    for (std::uint64_t id = 0; id < covered; ++id) {
+      ASSERT_TRUE(index.Contains(id)) << id << " of " << covered;
+      EXPECT_EQ(index.Tag(id), TagOf(static_cast<std::uint8_t>(id)));
+    }
+    for (const auto& e : fs::directory_iterator(d)) {
+      EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+    }
+  }
+  EXPECT_GT(best, 0u);
+  EXPECT_GE(opened, 3);
 }
 
 TEST(LandmarkDirectory, ADamagedBaseIsDiscardedReportedAndRebuilt) {
