@@ -25,25 +25,9 @@ void SortByKey(std::vector<std::uint64_t>& v) {
   }
 }
 
-Result<std::unique_ptr<SegmentFileWriter>> MakeWriter(const SegmentTarget& target) {
-  if (target.path.empty()) {
-    return SegmentFileWriter::CreateInMemory(kChromaSegmentKind, kChromaSegmentVersion);
-  }
-  return SegmentFileWriter::Create(target.path, kChromaSegmentKind, kChromaSegmentVersion);
-}
-
 Result<std::shared_ptr<const ChromaSegment>> FinishAndOpen(std::unique_ptr<SegmentFileWriter> w) {
-  SIGNET_RETURN_IF_ERROR(w->Finish());
-  std::shared_ptr<const SegmentFile> file;
-  if (w->in_memory()) {
-    SIGNET_ASSIGN_OR_RETURN(
-        file, SegmentFile::FromBytes(w->TakeBytes(), "(in memory)", kChromaSegmentKind,
-                                     kChromaSegmentVersion, kChromaSegmentVersion,
-                                     SegmentFile::Verify::kSmallSections));
-  } else {
-    SIGNET_ASSIGN_OR_RETURN(file, SegmentFile::Open(w->path(), kChromaSegmentKind,
-                                                    kChromaSegmentVersion, kChromaSegmentVersion));
-  }
+  SIGNET_ASSIGN_OR_RETURN(
+      auto file, FinishAndOpenSegment(std::move(w), kChromaSegmentKind, kChromaSegmentVersion));
   return ChromaSegment::Open(std::move(file));
 }
 
@@ -220,7 +204,8 @@ Result<std::shared_ptr<const ChromaSegment>> WriteChromaSegment(const SegmentTar
     records.push_back(rec);
   }
   SortByKey(entries);
-  SIGNET_ASSIGN_OR_RETURN(auto w, MakeWriter(target));
+  SIGNET_ASSIGN_OR_RETURN(auto w,
+                          CreateSegmentWriter(target, kChromaSegmentKind, kChromaSegmentVersion));
   const PostingParams params = PostingParams::For(pos, entries.size());
   SIGNET_ASSIGN_OR_RETURN(PostingSections ps, PostingSections::Open(*w, params));
   PostingWriter pw = ps.Writer();
@@ -304,7 +289,8 @@ Result<std::shared_ptr<const ChromaSegment>> MergeChromaSegments(
   if (out_positions > kMaxSegmentPositions) {
     return Status::ResourceExhausted("a segment holds at most 2^32 - 1 positions");
   }
-  SIGNET_ASSIGN_OR_RETURN(auto w, MakeWriter(target));
+  SIGNET_ASSIGN_OR_RETURN(auto w,
+                          CreateSegmentWriter(target, kChromaSegmentKind, kChromaSegmentVersion));
   const PostingParams params = PostingParams::For(out_positions, entry_cap);
   SIGNET_ASSIGN_OR_RETURN(PostingSections ps, PostingSections::Open(*w, params));
   SIGNET_ASSIGN_OR_RETURN(auto* values,

@@ -103,12 +103,6 @@ class ChromaSegment {
   PostingReader postings_;
 };
 
-// Where a finished segment goes: a file (`path` set) or memory (an index
-// without a directory).
-struct SegmentTarget {
-  std::filesystem::path path;  // empty: in memory
-};
-
 // Writes the slots [first_slot, first_slot + refs.size()) from values in
 // memory (a flushed delta, a bulk load) and opens the result.
 Result<std::shared_ptr<const ChromaSegment>> WriteChromaSegment(const SegmentTarget& target,

@@ -299,14 +299,6 @@ void Index::WaitForMerge() {
   });
 }
 
-std::filesystem::path Index::NextSegmentPath() {
-  if (options_.directory.empty()) return {};
-  char name[40];
-  std::snprintf(name, sizeof name, "chroma-%012llu.seg",
-                static_cast<unsigned long long>(next_file_id_++));
-  return options_.directory / name;
-}
-
 void Index::NoteError(const Status& s) {
   if (s.ok()) return;
   std::lock_guard lock(writer_);

@@ -8,6 +8,7 @@
 #include "fingerprint/index.h"
 #include "fingerprint/index_internal.h"
 #include "fingerprint/segment_file.h"
+#include "fingerprint/segment_manifest.h"
 
 namespace signet::fp {
 namespace {
@@ -15,54 +16,16 @@ namespace {
 using internal::ChromaSegment;
 using internal::IndexState;
 
-constexpr std::string_view kManifestKind = "manifest";
-constexpr std::uint32_t kManifestVersion = 1;
-constexpr const char* kManifestName = "MANIFEST";
-
-// Section "meta" of the manifest.
-struct ManifestMeta {
-  std::uint64_t next_file_id;
-  std::uint64_t end_slot;       // slots [0, end_slot) are in the segments
-  std::uint64_t covered_slots;  // slots below this reflect `cover`; the rest are dropped at Open
-  std::uint64_t has_cover;
-  std::uint64_t cover_position;
-  std::uint8_t cover_digest[32];
-  std::uint64_t reserved[3];
-};
-static_assert(sizeof(ManifestMeta) == 96);
-
-// Section "segments": one per segment file, in slot order.
-struct ManifestSegment {
-  std::uint64_t file_id;
-  std::uint64_t first_slot;
-  std::uint64_t end_slot;
-  std::uint64_t file_size;
-};
-static_assert(sizeof(ManifestSegment) == 32);
-
-std::string SegmentName(std::uint64_t id) {
-  char name[40];
-  std::snprintf(name, sizeof name, "chroma-%012llu.seg", static_cast<unsigned long long>(id));
-  return name;
-}
-
-bool IsOurs(const std::string& name) {
-  return name == kManifestName || name.rfind("chroma-", 0) == 0 ||
-         (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0);
-}
-
-std::uint64_t FileId(const std::string& path) {
-  const std::string name = std::filesystem::path(path).filename().string();
-  return std::strtoull(name.c_str() + 7, nullptr, 10);
-}
+// This index's files: "chroma-<id>.seg" and the MANIFEST in its directory.
+internal::SegmentDirectory Files(const std::filesystem::path& dir) { return {dir, "chroma-"}; }
 
 }  // namespace
 
-void Index::RemoveFiles() {
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(options_.directory, ec)) {
-    if (IsOurs(e.path().filename().string())) std::filesystem::remove(e.path(), ec);
-  }
+void Index::RemoveFiles() { Files(options_.directory).RemoveAll(); }
+
+std::filesystem::path Index::NextSegmentPath() {
+  if (options_.directory.empty()) return {};
+  return Files(options_.directory).SegmentPath(next_file_id_++);
 }
 
 void Index::OpenDirectory() {
@@ -72,8 +35,8 @@ void Index::OpenDirectory() {
   };
   std::error_code ec;
   std::filesystem::create_directories(options_.directory, ec);
-  const std::filesystem::path manifest_path = options_.directory / kManifestName;
-  if (!std::filesystem::exists(manifest_path, ec)) {
+  const internal::SegmentDirectory files = Files(options_.directory);
+  if (!files.HasManifest()) {
     RemoveFiles();  // segments of a run that never wrote a manifest
     report_.state = IndexOpenReport::State::kNone;
     report_.message = "no persisted index in " + options_.directory.string();
@@ -86,23 +49,13 @@ void Index::OpenDirectory() {
     report_.message = why.message();
     report_.seconds = seconds();
   };
-  auto manifest = SegmentFile::Open(manifest_path, kManifestKind, kManifestVersion,
-                                    kManifestVersion, SegmentFile::Verify::kAll);
+  auto manifest = files.ReadManifest();
   if (!manifest.ok()) return discard(manifest.status());
-  auto meta = (*manifest)->Array<ManifestMeta>("meta");
-  auto listed = (*manifest)->Array<ManifestSegment>("segments");
-  auto dead = (*manifest)->Array<std::uint64_t>("dead");
-  if (!meta.ok() || meta->size() != 1 || !listed.ok() || !dead.ok()) {
-    return discard(Status::Internal("index manifest " + manifest_path.string() +
-                                    " lacks its meta, segments or dead sections"));
-  }
-  const ManifestMeta m = (*meta)[0];
+  const internal::Manifest& m = *manifest;
   std::vector<std::shared_ptr<const ChromaSegment>> segments;
   std::uint64_t slot = 0;
-  std::unordered_set<std::string> keep = {kManifestName};
-  for (const ManifestSegment& ls : *listed) {
-    const std::string name = SegmentName(ls.file_id);
-    const std::filesystem::path p = options_.directory / name;
+  for (const internal::ManifestSegment& ls : m.segments) {
+    const std::filesystem::path p = files.SegmentPath(ls.file_id);
     auto file = SegmentFile::Open(p, internal::kChromaSegmentKind, internal::kChromaSegmentVersion,
                                   internal::kChromaSegmentVersion);
     if (!file.ok()) return discard(file.status());
@@ -114,17 +67,16 @@ void Index::OpenDirectory() {
                                       " does not hold the slots the manifest lists"));
     }
     slot = (*seg)->end_slot();
-    keep.insert(name);
     segments.push_back(std::move(*seg));
   }
   if (slot != m.end_slot || m.covered_slots > m.end_slot) {
-    return discard(Status::Internal("index manifest " + manifest_path.string() +
+    return discard(Status::Internal("index manifest " + files.ManifestPath().string() +
                                     " does not match its segments"));
   }
   // Live: every slot a segment holds positions for, below the cover, not
   // withdrawn since. Slots past the cover come back through the owner's replay.
   auto st = std::make_shared<IndexState>(*state_);
-  std::unordered_set<std::uint64_t> dead_slots(dead->begin(), dead->end());
+  std::unordered_set<std::uint64_t> dead_slots(m.dead.begin(), m.dead.end());
   for (const auto& s : segments) {
     const auto refs = s->refs();
     for (std::size_t r = 0; r < refs.size(); ++r) {
@@ -149,17 +101,11 @@ void Index::OpenDirectory() {
   state_ = std::move(st);
   next_slot_ = slot;
   next_file_id_ = m.next_file_id;
-  if (m.has_cover != 0) {
-    IndexCover c;
-    c.position = m.cover_position;
-    std::memcpy(c.digest.data(), m.cover_digest, c.digest.size());
-    persisted_cover_ = PendingCover{c, m.covered_slots};
-    report_.cover = c;
+  if (m.cover) {
+    persisted_cover_ = PendingCover{*m.cover, m.covered_slots};
+    report_.cover = *m.cover;
   }
-  for (const auto& e : std::filesystem::directory_iterator(options_.directory, ec)) {
-    const std::string name = e.path().filename().string();
-    if (IsOurs(name) && !keep.contains(name)) std::filesystem::remove(e.path(), ec);
-  }
+  files.RemoveUnlisted(m);
   report_.state = IndexOpenReport::State::kOpened;
   report_.segments = segments.size();
   report_.recordings = slot_of_.size();
@@ -190,7 +136,7 @@ Status Index::WriteManifest() {
   std::shared_ptr<const IndexState> st;
   std::optional<PendingCover> cover;
   std::vector<std::filesystem::path> obsolete;
-  ManifestMeta m{};
+  internal::Manifest m;
   {
     std::lock_guard lock(writer_);
     st = state_;
@@ -205,32 +151,21 @@ Status Index::WriteManifest() {
     }
     m.covered_slots = uses_covers_ ? (cover ? cover->slots : 0) : m.end_slot;
   }
-  if (cover) {
-    m.has_cover = 1;
-    m.cover_position = cover->cover.position;
-    std::memcpy(m.cover_digest, cover->cover.digest.data(), sizeof m.cover_digest);
-  }
-  std::vector<ManifestSegment> listed;
-  std::vector<std::uint64_t> dead;
+  if (cover) m.cover = cover->cover;
+  const internal::SegmentDirectory files = Files(options_.directory);
   for (const auto& s : st->segments) {
-    listed.push_back(
-        {FileId(s->file().name()), s->first_slot(), s->end_slot(), s->file().file_size()});
+    m.segments.push_back(
+        {files.FileId(s->file().name()), s->first_slot(), s->end_slot(), s->file().file_size()});
     const auto refs = s->refs();
     for (std::size_t r = 0; r < refs.size(); ++r) {
       const std::uint64_t sl = s->first_slot() + r;
       if (sl < m.covered_slots && (refs[r].flags & internal::kRefDropped) == 0 &&
           !st->live->Get(sl)) {
-        dead.push_back(sl);
+        m.dead.push_back(sl);
       }
     }
   }
-  auto w = SegmentFileWriter::Create(options_.directory / kManifestName, kManifestKind,
-                                     kManifestVersion);
-  Status s = w.ok() ? Status::Ok() : w.status();
-  if (s.ok()) s = (*w)->AddArray<ManifestMeta>("meta", std::span(&m, 1));
-  if (s.ok()) s = (*w)->AddArray<ManifestSegment>("segments", listed);
-  if (s.ok()) s = (*w)->AddArray<std::uint64_t>("dead", dead);
-  if (s.ok()) s = (*w)->Finish();
+  const Status s = files.WriteManifest(m);
   std::lock_guard lock(writer_);
   if (!s.ok()) {
     obsolete_files_.insert(obsolete_files_.end(), obsolete.begin(), obsolete.end());

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <utility>
 
 #include "fingerprint/landmark_hash.h"
 #include "fingerprint/landmark_index_internal.h"
+#include "fingerprint/landmark_segment.h"
+#include "fingerprint/segment_manifest.h"
 
 namespace signet::fp {
 namespace internal {
@@ -101,15 +104,24 @@ std::span<const Checkpoint> LandmarkBase::CheckpointsOf(std::uint32_t row) const
   return {checkpoints.data() + first, last - first};
 }
 
+void LandmarkBase::ViewOwned() {
+  bucket_start = owned.bucket_start;
+  packed = owned.packed;
+  codes = owned.codes;
+  checkpoints = owned.checkpoints;
+  refs = owned.refs;
+}
+
+// Sizes of what the base holds, in memory or mapped (a mapped segment's pages
+// count once a query has touched them).
 std::size_t LandmarkBase::PostingBytes() const {
-  return bucket_start.capacity() * sizeof(std::uint32_t) + packed.capacity();
+  return bucket_start.size_bytes() + packed.size_bytes();
 }
 std::size_t LandmarkBase::PeakBytes() const {
-  return codes.capacity() * sizeof(std::uint16_t) + checkpoints.capacity() * sizeof(Checkpoint);
+  return codes.size_bytes() + checkpoints.size_bytes();
 }
 std::size_t LandmarkBase::MemoryBytes() const {
-  return PostingBytes() + PeakBytes() + refs.capacity() * sizeof(LandmarkRefRow) +
-         live.capacity() / 8;
+  return PostingBytes() + PeakBytes() + refs.size_bytes() + live.capacity() / 8;
 }
 
 std::size_t LandmarkDelta::MemoryBytes() const {
@@ -142,22 +154,23 @@ std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> 
   base->entry_bits = base->frame_bits + kSpanBits + kFinePitchBits + base->CheckBits();
   base->bucket_bits =
       std::clamp(static_cast<int>(std::bit_width(postings)) - 4, kClassBits + 6, 28);
-  base->refs.reserve(refs.size());
-  base->codes.reserve(peaks + peaks / 16);
-  base->checkpoints.reserve(peaks / kCheckpointEvery + refs.size());
+  base->owned.refs.reserve(refs.size());
+  base->owned.codes.reserve(peaks + peaks / 16);
+  base->owned.checkpoints.reserve(peaks / kCheckpointEvery + refs.size());
   std::uint64_t frame_start = 0;
   for (std::size_t r = 0; r < refs.size(); ++r) {
     LandmarkRefRow row{};
     row.ref_id = refs[r].ref_id;
+    row.tag = refs[r].tag;
     row.frame_start = frame_start;
     row.frames = refs[r].frames;
-    row.code_start = static_cast<std::uint32_t>(base->codes.size());
-    row.checkpoint_start = static_cast<std::uint32_t>(base->checkpoints.size());
+    row.code_start = static_cast<std::uint32_t>(base->owned.codes.size());
+    row.checkpoint_start = static_cast<std::uint32_t>(base->owned.checkpoints.size());
     row.peaks = static_cast<std::uint32_t>(refs[r].peaks->size());
     row.postings = per_ref[r];
-    EncodePeaks(*refs[r].peaks, base->codes, base->checkpoints);
-    row.code_count = static_cast<std::uint32_t>(base->codes.size()) - row.code_start;
-    base->refs.push_back(row);
+    EncodePeaks(*refs[r].peaks, base->owned.codes, base->owned.checkpoints);
+    row.code_count = static_cast<std::uint32_t>(base->owned.codes.size()) - row.code_start;
+    base->owned.refs.push_back(row);
     frame_start += refs[r].frames;
   }
   base->live.assign(refs.size(), true);
@@ -176,22 +189,23 @@ std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> 
     ++counts[base->Key(h.hash, h.pitch_class, h.span_class) + 1];
   });
   for (std::size_t b = 0; b < buckets; ++b) counts[b + 1] += counts[b];
-  base->bucket_start = counts;
-  base->packed.assign((postings * base->entry_bits + 7) / 8 + 8, 0);
+  base->owned.bucket_start = counts;
+  base->owned.packed.assign((postings * base->entry_bits + 7) / 8 + 8, 0);
   std::vector<std::uint32_t> fill(counts.begin(), counts.end() - 1);
   for_each([&](std::size_t r, const ReferenceHash& h) {
     const LandmarkPeak& a = (*refs[r].peaks)[h.anchor];
-    const std::uint64_t g = base->refs[r].frame_start + a.frame;
+    const std::uint64_t g = base->owned.refs[r].frame_start + a.frame;
     const std::uint64_t entry =
         LandmarkBase::Pack(g, base->frame_bits, h.span - static_cast<std::uint32_t>(params.min_dt),
                            (a.pitch % params.anchor_cell) / 2, base->Check(h.hash));
     const std::size_t i = fill[base->Key(h.hash, h.pitch_class, h.span_class)]++;
     const std::size_t bit = i * static_cast<std::size_t>(base->entry_bits);
     std::uint64_t word;
-    std::memcpy(&word, base->packed.data() + bit / 8, sizeof word);
+    std::memcpy(&word, base->owned.packed.data() + bit / 8, sizeof word);
     word |= entry << (bit % 8);
-    std::memcpy(base->packed.data() + bit / 8, &word, sizeof word);
+    std::memcpy(base->owned.packed.data() + bit / 8, &word, sizeof word);
   });
+  base->ViewOwned();
   return base;
 }
 
@@ -228,12 +242,183 @@ Status Validate(const LandmarkPrint& print) {
   return Status::Ok();
 }
 
+// This index's files: "landmark-<id>.seg" and the MANIFEST in its directory.
+internal::SegmentDirectory Files(const std::filesystem::path& dir) { return {dir, "landmark-"}; }
+
 }  // namespace
 
 LandmarkIndex::LandmarkIndex(LandmarkIndexOptions options)
-    : options_(options),
+    : options_(std::move(options)),
       base_(internal::BuildLandmarkBase({})),
-      delta_(std::make_unique<LandmarkDelta>()) {}
+      delta_(std::make_unique<LandmarkDelta>()) {
+  if (!options_.directory.empty()) OpenDirectory();
+}
+
+void LandmarkIndex::OpenDirectory() {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(options_.directory, ec);
+  const internal::SegmentDirectory files = Files(options_.directory);
+  if (!files.HasManifest()) {
+    files.RemoveAll();  // a base of a run that never wrote a manifest
+    report_.message = "no persisted landmark index in " + options_.directory.string();
+    return;
+  }
+  auto discard = [&](const Status& why) {
+    files.RemoveAll();
+    report_ = {};
+    report_.state = IndexOpenReport::State::kDiscarded;
+    report_.message = why.message();
+  };
+  auto manifest = files.ReadManifest();
+  if (!manifest.ok()) return discard(manifest.status());
+  const internal::Manifest& m = *manifest;
+  if (m.segments.size() > 1 || m.covered_slots != m.end_slot ||
+      (m.segments.empty() ? m.end_slot != 0
+                          : m.segments[0].first_slot != 0 || m.segments[0].end_slot != m.end_slot ||
+                                m.segments[0].file_id >= m.next_file_id)) {
+    return discard(Status::Internal("landmark manifest " + files.ManifestPath().string() +
+                                    " does not describe one base"));
+  }
+  std::unique_ptr<LandmarkBase> base = internal::BuildLandmarkBase({});
+  if (!m.segments.empty()) {
+    const std::filesystem::path p = files.SegmentPath(m.segments[0].file_id);
+    auto file =
+        SegmentFile::Open(p, internal::kLandmarkSegmentKind, internal::kLandmarkSegmentVersion,
+                          internal::kLandmarkSegmentVersion);
+    if (!file.ok()) return discard(file.status());
+    if ((*file)->file_size() != m.segments[0].file_size) {
+      return discard(Status::Internal("landmark segment " + p.string() +
+                                      " is not the file the manifest lists"));
+    }
+    auto opened = internal::OpenLandmarkSegment(*file);
+    if (!opened.ok()) return discard(opened.status());
+    base = std::move(*opened);
+    if (base->refs.size() != m.end_slot) {
+      return discard(Status::Internal("landmark segment " + p.string() + " holds " +
+                                      std::to_string(base->refs.size()) +
+                                      " rows, the manifest lists " + std::to_string(m.end_slot)));
+    }
+  }
+  for (std::uint64_t r : m.dead) {
+    if (r >= base->refs.size()) {
+      return discard(Status::Internal("landmark manifest " + files.ManifestPath().string() +
+                                      " lists a dead row past the base"));
+    }
+    base->live[r] = false;
+  }
+  for (std::uint32_t r = 0; r < base->refs.size(); ++r) {
+    if (!base->live[r]) continue;
+    if (auto it = where_.find(base->refs[r].ref_id); it != where_.end())
+      base->live[it->second & 0xffffffff] = false;  // not in a base we wrote; keep the newer
+    where_[base->refs[r].ref_id] = Where(kSegBase, r);
+  }
+  base_ = std::move(base);
+  base_file_id_ = m.segments.empty() ? 0 : m.segments[0].file_id;
+  next_file_id_ = m.next_file_id;
+  cover_ = m.cover;
+  files.RemoveUnlisted(m);
+  report_.state = IndexOpenReport::State::kOpened;
+  report_.cover = m.cover;
+  report_.segments = m.segments.size();
+  report_.recordings = where_.size();
+  report_.message = "opened a landmark base of " + std::to_string(where_.size()) +
+                    " recordings from " + options_.directory.string();
+  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+namespace {
+
+// The manifest of a directory holding the base `b` (file `id`) as of `cover`.
+internal::Manifest ManifestOf(const LandmarkBase& b, std::uint64_t id,
+                              const std::optional<IndexCover>& cover) {
+  internal::Manifest m;
+  m.next_file_id = id + 1;
+  m.end_slot = m.covered_slots = b.refs.size();
+  m.cover = cover;
+  m.segments.push_back({id, 0, m.end_slot, b.file->file_size()});
+  for (std::uint32_t r = 0; r < b.live.size(); ++r)
+    if (!b.live[r]) m.dead.push_back(r);
+  return m;
+}
+
+}  // namespace
+
+std::unique_ptr<LandmarkBase> LandmarkIndex::WriteBaseFile(std::unique_ptr<LandmarkBase> fresh,
+                                                           const std::optional<IndexCover>& cover) {
+  const internal::SegmentDirectory files = Files(options_.directory);
+  std::uint64_t id;
+  {
+    std::lock_guard<std::mutex> writer(writer_);
+    id = next_file_id_++;
+  }
+  Status st;
+  auto mapped = internal::WriteLandmarkSegment({files.SegmentPath(id)}, *fresh);
+  if (mapped.ok()) {
+    const internal::Manifest m = ManifestOf(**mapped, id, cover);
+    st = files.WriteManifest(m);
+    if (st.ok()) files.RemoveUnlisted(m);  // open mappings of the old base stay valid
+  } else {
+    st = mapped.status();
+  }
+  std::lock_guard<std::mutex> writer(writer_);
+  if (!st.ok()) {
+    last_error_ = st.WithContext("writing the landmark base").ToString();
+    return fresh;
+  }
+  base_file_id_ = id;
+  last_error_.clear();
+  return std::move(*mapped);
+}
+
+void LandmarkIndex::SetPersisting(bool on) {
+  std::lock_guard<std::mutex> writer(writer_);
+  persisting_ = on;
+}
+
+Status LandmarkIndex::Persist() {
+  if (options_.directory.empty()) return Status::Ok();
+  bool merge;
+  {
+    std::unique_lock<std::mutex> writer(writer_);
+    WaitForMergeLocked(writer);
+    if (!persisting_) return Status::Ok();
+    merge = !delta_->refs.empty() || base_->file == nullptr;
+  }
+  if (merge) {
+    Compact();
+    std::lock_guard<std::mutex> writer(writer_);
+    return last_error_.empty() ? Status::Ok() : Status::IoError(last_error_);
+  }
+  // Only withdrawals since the base was written: its rows' live bits.
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  if (!persisting_ || !delta_->refs.empty() || base_->file == nullptr) return Status::Ok();
+  const internal::SegmentDirectory files = Files(options_.directory);
+  const internal::Manifest m = ManifestOf(*base_, base_file_id_, cover_);
+  return files.WriteManifest(m).WithContext("writing the landmark manifest");
+}
+
+void LandmarkIndex::Reset() {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  {
+    auto lock = WriteLock();
+    base_ = internal::BuildLandmarkBase({});
+    delta_ = std::make_unique<LandmarkDelta>();
+    where_.clear();
+  }
+  bulk_load_ = false;
+  cover_.reset();
+  merge_cover_.reset();
+  base_file_id_ = 0;
+  if (!options_.directory.empty()) Files(options_.directory).RemoveAll();
+}
+
+void LandmarkIndex::SetCover(const IndexCover& cover) {
+  std::lock_guard<std::mutex> writer(writer_);
+  cover_ = cover;
+}
 
 LandmarkIndex::~LandmarkIndex() {
   std::unique_lock<std::mutex> writer(writer_);
@@ -250,13 +435,13 @@ std::unique_lock<std::shared_mutex> LandmarkIndex::WriteLock() {
   return std::unique_lock<std::shared_mutex>(mu_);
 }
 
-Status LandmarkIndex::Add(std::uint64_t ref_id, const LandmarkPrint& print) {
+Status LandmarkIndex::Add(std::uint64_t ref_id, const LandmarkPrint& print, const IndexTag& tag) {
   SIGNET_RETURN_IF_ERROR(Validate(print));
   std::unique_lock<std::mutex> writer(writer_);
   // In a bulk load the base build derives the postings.
   std::vector<ReferenceHash> hashes;
   if (!bulk_load_) hashes = ReferenceHashes(print, internal::HashParamsV1());
-  LandmarkDeltaRef ref{ref_id, print.peaks, print.frames,
+  LandmarkDeltaRef ref{ref_id, tag, print.peaks, print.frames,
                        static_cast<std::uint32_t>(hashes.size())};
   {
     auto lock = WriteLock();
@@ -306,6 +491,16 @@ bool LandmarkIndex::Contains(std::uint64_t ref_id) const {
   return where_.contains(ref_id);
 }
 
+std::optional<IndexTag> LandmarkIndex::Tag(std::uint64_t ref_id) const {
+  auto lock = ReadLock();
+  auto it = where_.find(ref_id);
+  if (it == where_.end()) return std::nullopt;
+  const std::uint64_t seg = it->second >> 32;
+  const std::size_t row = it->second & 0xffffffff;
+  if (seg == kSegBase) return base_->refs[row].tag;
+  return (seg == kSegFrozen ? *frozen_ : *delta_).refs[row].tag;
+}
+
 std::size_t LandmarkIndex::size() const {
   auto lock = ReadLock();
   return where_.size();
@@ -344,6 +539,7 @@ void LandmarkIndex::StartMergeLocked() {
     for (auto& [id, w] : where_)
       if (w >> 32 == kSegDelta) w = Where(kSegFrozen, w & 0xffffffff);
   }
+  merge_cover_ = cover_;
   merging_ = true;
   merger_ = std::thread([this] { RunMerge(); });
 }
@@ -352,8 +548,10 @@ void LandmarkIndex::RunMerge() {
   // What to merge, read under the writer mutex (Remove flips live flags under
   // it); the peak data itself is immutable while frozen.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> base_rows, frozen_rows;
+  bool persist;
   {
     std::lock_guard<std::mutex> writer(writer_);
+    persist = persisting_ && !options_.directory.empty();
     for (std::uint32_t r = 0; r < base_->refs.size(); ++r)
       if (base_->live[r]) base_rows.push_back({base_->refs[r].ref_id, r});
     for (std::uint32_t r = 0; r < frozen_->refs.size(); ++r)
@@ -366,12 +564,15 @@ void LandmarkIndex::RunMerge() {
     const std::uint32_t r = base_rows[k].second;
     internal::DecodePeaks(base_->CodesOf(r), base_->CheckpointsOf(r), 0, base_->refs[r].frames,
                           decoded[k]);
-    sources.push_back({base_rows[k].first, &decoded[k], base_->refs[r].frames});
+    sources.push_back({base_rows[k].first, &decoded[k], base_->refs[r].frames, base_->refs[r].tag});
   }
   for (const auto& [id, r] : frozen_rows)
-    sources.push_back({id, &frozen_->refs[r].peaks, frozen_->refs[r].frames});
+    sources.push_back({id, &frozen_->refs[r].peaks, frozen_->refs[r].frames, frozen_->refs[r].tag});
   std::unique_ptr<LandmarkBase> fresh = internal::BuildLandmarkBase(sources);
   decoded.clear();
+  // Written while queries and writers go on; withdrawals meanwhile are past
+  // merge_cover_, so the owner's replay repeats them after a restart.
+  if (persist) fresh = WriteBaseFile(std::move(fresh), merge_cover_);
 
   std::lock_guard<std::mutex> writer(writer_);
   {
@@ -398,9 +599,49 @@ void LandmarkIndex::RunMerge() {
   merge_done_.notify_all();
 }
 
+Status LandmarkIndex::WriteBase(const std::filesystem::path& path) {
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  // Rows and live bits stay as they are while the writer mutex is held, so
+  // the mapped base replaces the one in memory row for row.
+  SIGNET_ASSIGN_OR_RETURN(auto mapped, internal::WriteLandmarkSegment({path}, *base_));
+  auto lock = WriteLock();
+  base_ = std::move(mapped);
+  return Status::Ok();
+}
+
+Status LandmarkIndex::OpenBase(const std::filesystem::path& path) {
+  SIGNET_ASSIGN_OR_RETURN(
+      auto file,
+      SegmentFile::Open(path, internal::kLandmarkSegmentKind, internal::kLandmarkSegmentVersion,
+                        internal::kLandmarkSegmentVersion, SegmentFile::Verify::kAll));
+  SIGNET_ASSIGN_OR_RETURN(auto mapped, internal::OpenLandmarkSegment(std::move(file)));
+  std::unique_lock<std::mutex> writer(writer_);
+  WaitForMergeLocked(writer);
+  if (!where_.empty() || !delta_->refs.empty() || bulk_load_) {
+    return Status::FailedPrecondition("a landmark base is opened only into an empty index");
+  }
+  std::unordered_map<std::uint64_t, std::uint64_t> where;
+  for (std::uint32_t r = 0; r < mapped->refs.size(); ++r) {
+    if (!mapped->live[r]) continue;
+    // A ref id twice: the later row is the newer print (merges keep order).
+    if (auto it = where.find(mapped->refs[r].ref_id); it != where.end())
+      mapped->live[it->second & 0xffffffff] = false;
+    where[mapped->refs[r].ref_id] = Where(kSegBase, r);
+  }
+  auto lock = WriteLock();
+  base_ = std::move(mapped);
+  where_ = std::move(where);
+  return Status::Ok();
+}
+
 LandmarkIndexStats LandmarkIndex::Stats() const {
-  auto lock = ReadLock();
   LandmarkIndexStats s;
+  {
+    std::lock_guard<std::mutex> writer(writer_);
+    s.last_error = last_error_;
+  }
+  auto lock = ReadLock();
   s.recordings = where_.size();
   s.bucket_bits = base_->bucket_bits;
   s.entry_bits = base_->entry_bits;

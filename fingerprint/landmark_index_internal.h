@@ -2,8 +2,10 @@
 // landmark_index.cc (which builds them) and landmark_matcher.cc (which reads
 // them under the index's shared lock). Layout: fingerprint/LANDMARK.md.
 //
-// The base is a handful of flat POD arrays (no pointers), so that a segment
-// file can hold it as is: bucket_start, packed, codes, checkpoints, refs.
+// The base is a handful of flat POD arrays (no pointers), viewed through
+// spans: either arrays the base owns (built in memory by a merge) or the
+// sections of a mapped segment file of kind "landmark" (landmark_segment.h),
+// which holds them as they are: bucket_start, packed, codes, checkpoints, refs.
 //
 // Thread safety: read concurrently by queries, written only by the index under
 // its exclusive lock.
@@ -17,8 +19,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fingerprint/index.h"
 #include "fingerprint/landmark.h"
 #include "fingerprint/landmark_hash.h"
+#include "fingerprint/segment_file.h"
 
 namespace signet::fp::internal {
 
@@ -54,6 +58,7 @@ struct Checkpoint {
   std::uint32_t code;   // index into codes, relative to the reference's first code
   std::uint32_t frame;  // frame of the previous peak (0 for the first checkpoint)
 };
+static_assert(sizeof(Checkpoint) == 8);
 
 // Appends the codes of `peaks` (ordered by frame) and a checkpoint before every
 // kCheckpointEvery-th peak.
@@ -61,7 +66,8 @@ void EncodePeaks(std::span<const LandmarkPeak> peaks, std::vector<std::uint16_t>
                  std::vector<Checkpoint>& checkpoints);
 
 // One reference of the base. frame_start: where its frames begin in the
-// base's global frame space (postings hold global frames).
+// base's global frame space (postings hold global frames). tag: the owner's
+// label (the registry keeps the work id there, as in the Chromaprint refs).
 struct LandmarkRefRow {
   std::uint64_t ref_id;
   std::uint64_t frame_start;
@@ -71,24 +77,46 @@ struct LandmarkRefRow {
   std::uint32_t checkpoint_start;
   std::uint32_t peaks;
   std::uint32_t postings;
+  IndexTag tag;
 };
+static_assert(sizeof(LandmarkRefRow) == 56);
 
 // Decodes the peaks of one reference whose frames lie in [from, to).
 void DecodePeaks(std::span<const std::uint16_t> codes, std::span<const Checkpoint> checkpoints,
                  std::uint32_t from, std::uint32_t to, std::vector<LandmarkPeak>& out);
 
-struct LandmarkBase {
-  int bucket_bits = 12;
-  int frame_bits = 1;
-  int entry_bits = 1;                       // frame_bits + kSpanBits + kFinePitchBits + CheckBits()
-  std::vector<std::uint32_t> bucket_start;  // 2^bucket_bits + 1
-  std::vector<std::uint8_t> packed;         // entries, kEntryBits each, + 8 bytes
+// The arrays of a base built in memory.
+struct LandmarkArrays {
+  std::vector<std::uint32_t> bucket_start;
+  std::vector<std::uint8_t> packed;
   std::vector<std::uint16_t> codes;
   std::vector<Checkpoint> checkpoints;
-  std::vector<LandmarkRefRow> refs;  // ascending frame_start
+  std::vector<LandmarkRefRow> refs;
+};
+
+struct LandmarkBase {
+  LandmarkBase() = default;
+  LandmarkBase(const LandmarkBase&) = delete;  // the spans point into owned or file
+  LandmarkBase& operator=(const LandmarkBase&) = delete;
+
+  int bucket_bits = 12;
+  int frame_bits = 1;
+  int entry_bits = 1;  // frame_bits + kSpanBits + kFinePitchBits + CheckBits()
+  std::span<const std::uint32_t> bucket_start;  // 2^bucket_bits + 1
+  std::span<const std::uint8_t> packed;         // entries, entry_bits each, + 8 bytes
+  std::span<const std::uint16_t> codes;
+  std::span<const Checkpoint> checkpoints;
+  std::span<const LandmarkRefRow> refs;  // consecutive frame ranges from frame 0
   std::vector<bool> live;
   std::uint64_t total_frames = 0;
   std::size_t postings = 0;
+  // What the spans view: `owned` (a base built in memory) or `file` (a mapped
+  // segment, which `owned` is then empty of).
+  LandmarkArrays owned;
+  std::shared_ptr<const SegmentFile> file;
+
+  // Points the spans at `owned`.
+  void ViewOwned();
 
   int HashBits() const { return bucket_bits - kClassBits; }
   int CheckBits() const { return std::max(kMinCheckBits, kHashBitsUsed - HashBits()); }
@@ -108,6 +136,7 @@ struct LandmarkBase {
 
 struct LandmarkDeltaRef {
   std::uint64_t ref_id;
+  IndexTag tag;
   std::vector<LandmarkPeak> peaks;
   std::uint32_t frames;
   std::uint32_t postings;
@@ -141,6 +170,7 @@ struct LandmarkSource {
   std::uint64_t ref_id;
   const std::vector<LandmarkPeak>* peaks;
   std::uint32_t frames;
+  IndexTag tag{};
 };
 std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> refs);
 

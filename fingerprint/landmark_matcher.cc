@@ -474,6 +474,8 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
       if (e - b > options_.max_posting_run) continue;
       for (std::uint32_t i = b; i < e; ++i) {
         const std::uint64_t entry = base.Entry(i);
+        // A mapped segment vouches for its arrays, not for every entry in them.
+        if ((entry & frame_mask) >= base.total_frames) continue;
         std::uint64_t rest = entry >> base.frame_bits;
         const auto span =
             static_cast<int>(rest & ((1u << internal::kSpanBits) - 1)) + params.min_dt;

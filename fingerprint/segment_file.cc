@@ -398,6 +398,23 @@ Status SegmentFileWriter::Finish() {
   return SyncDirectory(path_.parent_path());
 }
 
+Result<std::unique_ptr<SegmentFileWriter>> CreateSegmentWriter(const SegmentTarget& target,
+                                                               std::string_view kind,
+                                                               std::uint32_t kind_version) {
+  if (target.path.empty()) return SegmentFileWriter::CreateInMemory(kind, kind_version);
+  return SegmentFileWriter::Create(target.path, kind, kind_version);
+}
+
+Result<std::shared_ptr<const SegmentFile>> FinishAndOpenSegment(
+    std::unique_ptr<SegmentFileWriter> w, std::string_view kind, std::uint32_t kind_version) {
+  SIGNET_RETURN_IF_ERROR(w->Finish());
+  if (w->in_memory()) {
+    return SegmentFile::FromBytes(w->TakeBytes(), "(in memory)", kind, kind_version, kind_version,
+                                  SegmentFile::Verify::kSmallSections);
+  }
+  return SegmentFile::Open(w->path(), kind, kind_version, kind_version);
+}
+
 Status SyncDirectory(const std::filesystem::path& dir) {
   const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(Errno("cannot open directory " + dir.string()));

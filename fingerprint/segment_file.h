@@ -231,6 +231,21 @@ class SegmentFileWriter::Section {
   std::vector<std::byte> buffer_;
 };
 
+// Where a finished segment goes: a file (`path` set) or memory (an index
+// without a directory).
+struct SegmentTarget {
+  std::filesystem::path path;  // empty: in memory
+};
+
+// A writer of `kind` for `target`: on disk (SegmentFileWriter::Create) or in memory.
+Result<std::unique_ptr<SegmentFileWriter>> CreateSegmentWriter(const SegmentTarget& target,
+                                                               std::string_view kind,
+                                                               std::uint32_t kind_version);
+// Finishes `w` and opens what it wrote (mapped, or the bytes it kept in
+// memory), verifying the header, the table and sections up to 64 MiB.
+Result<std::shared_ptr<const SegmentFile>> FinishAndOpenSegment(
+    std::unique_ptr<SegmentFileWriter> w, std::string_view kind, std::uint32_t kind_version);
+
 // Fsyncs a directory, so that a rename or unlink in it is durable.
 Status SyncDirectory(const std::filesystem::path& dir);
 

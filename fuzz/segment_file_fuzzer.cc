@@ -1,12 +1,12 @@
 // libFuzzer target: segment files (fingerprint/segment_file.h) and what the
-// Chromaprint index reads from them (chroma_segment.h, posting_codec.h,
-// value_codec.h). A file on disk can be damaged in ways its CRCs catch, but
-// the decoders behind them must also stay in bounds on any content a CRC
-// vouches for (a bug that wrote it, say). So the harness first makes the
-// input's checksums match (header, table, every section inside the input),
-// then opens it as a chromaprint segment and a manifest and, when that
-// succeeds, reads every part: key lookups, a full cursor, every reference's
-// values. ASan and UBSan judge.
+// Chromaprint index and the landmark index read from them (chroma_segment.h,
+// posting_codec.h, value_codec.h; landmark_segment.h). A file on disk can be damaged in ways its
+// CRCs catch, but the decoders behind them must also stay in bounds on any content a CRC vouches
+// for (a bug that wrote it, say). So the harness first makes the input's checksums match (header,
+// table, every section inside the input), then opens it as a chromaprint segment, a landmark
+// segment and a manifest and, when that succeeds, reads every part: key lookups, a full cursor,
+// every reference's values; every landmark entry, the row of its frame and
+// every row's peaks. ASan and UBSan judge.
 #include <zlib.h>
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fingerprint/chroma_segment.h"
+#include "fingerprint/landmark_segment.h"
 #include "fingerprint/segment_file.h"
 
 namespace {
@@ -80,6 +81,26 @@ void Exercise(const signet::fp::internal::ChromaSegment& s) {
   (void)keep;
 }
 
+void Exercise(const signet::fp::internal::LandmarkBase& b) {
+  std::uint64_t sink = 0;
+  const std::uint64_t frame_mask = (std::uint64_t{1} << b.frame_bits) - 1;
+  for (std::size_t i = 0; i < b.postings && i < 100000; ++i) {
+    const std::uint64_t frame = b.Entry(i) & frame_mask;
+    if (frame >= b.total_frames) continue;  // as the matcher does
+    const std::uint32_t row = b.RefOfFrame(frame);
+    if (row >= b.refs.size()) __builtin_trap();
+    sink += b.refs[row].frames;
+  }
+  std::vector<signet::fp::LandmarkPeak> peaks;
+  for (std::uint32_t r = 0; r < b.refs.size() && r < 256; ++r) {
+    peaks.clear();
+    signet::fp::internal::DecodePeaks(b.CodesOf(r), b.CheckpointsOf(r), 0, b.refs[r].frames, peaks);
+    sink += peaks.size();
+  }
+  volatile std::uint64_t keep = sink;
+  (void)keep;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -88,10 +109,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size != 0) std::memcpy(bytes.data(), data, size);  // data may be null when size is 0
   FixChecksums(bytes);
   SegmentBytes copy = bytes;
+  SegmentBytes landmark = bytes;
   auto f = signet::fp::SegmentFile::FromBytes(std::move(bytes), "fuzz", "chromaprint", 1, 1);
   if (f.ok()) {
     auto s = signet::fp::internal::ChromaSegment::Open(*f);
     if (s.ok()) Exercise(**s);
+  }
+  auto l = signet::fp::SegmentFile::FromBytes(std::move(landmark), "fuzz", "landmark", 1, 1);
+  if (l.ok()) {
+    auto b = signet::fp::internal::OpenLandmarkSegment(*l);
+    if (b.ok()) Exercise(**b);
   }
   auto m = signet::fp::SegmentFile::FromBytes(std::move(copy), "fuzz", "manifest", 1, 1);
   if (m.ok()) {

@@ -40,6 +40,13 @@ fp::IndexCover CoverOf(std::uint64_t size, const crypto::Digest& root) {
   return c;
 }
 
+// The landmark index persists in index/landmark/ (fingerprint/INDEX.md).
+fp::LandmarkIndexOptions LandmarkOptionsFor(const std::filesystem::path& index_dir) {
+  fp::LandmarkIndexOptions o;
+  if (!index_dir.empty()) o.directory = index_dir / "landmark";
+  return o;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -59,7 +66,9 @@ void ShiftToRecording(std::vector<fp::Match>& matches, std::size_t offset) {
 }  // namespace
 
 WorkIndex::WorkIndex(WorkIndexOptions options)
-    : options_(std::move(options)), index_(options_.index) {}
+    : options_(std::move(options)),
+      index_(options_.index),
+      landmarks_(LandmarkOptionsFor(options_.index.directory)) {}
 
 WorkIndex::~WorkIndex() {
   stop_ = true;
@@ -68,6 +77,15 @@ WorkIndex::~WorkIndex() {
     // A clean shutdown: everything flushed, the next start replays nothing.
     const Status s = index_.Persist();
     if (!s.ok()) Log("fingerprint index: not persisted at shutdown: " + s.ToString());
+    bool loading;
+    {
+      std::lock_guard lock(mu_);
+      loading = landmarks_loading_;
+    }
+    if (!loading) {
+      const Status l = landmarks_.Persist();
+      if (!l.ok()) Log("landmark index: not persisted at shutdown: " + l.ToString());
+    }
   }
 }
 
@@ -75,58 +93,94 @@ void WorkIndex::Log(const std::string& line) const {
   if (options_.log) options_.log(line);
 }
 
+Result<std::string> WorkIndex::WhyNotResume(const fp::IndexOpenReport& r,
+                                            const std::filesystem::path& dir,
+                                            const TransparencyLog& log) const {
+  const std::uint64_t size = log.Size();
+  if (dir.empty()) return std::string("the index is kept in memory only");
+  if (r.state == fp::IndexOpenReport::State::kNone) return "no persisted index in " + dir.string();
+  if (r.state == fp::IndexOpenReport::State::kDiscarded) {
+    return "the persisted index was unusable: " + r.message;
+  }
+  if (!r.cover || r.cover->position > size) {
+    return "the persisted index covers " +
+           (r.cover ? std::to_string(r.cover->position) + " statements" : std::string("nothing")) +
+           ", the log has " + std::to_string(size);
+  }
+  SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, log.RootAt(r.cover->position));
+  if (CoverOf(r.cover->position, root) != *r.cover) {
+    return "the persisted index was built from another log (root mismatch at size " +
+           std::to_string(r.cover->position) + ")";
+  }
+  return std::string();
+}
+
 Status WorkIndex::Open(const Store& store, const TransparencyLog& log) {
   const auto t0 = std::chrono::steady_clock::now();
   const fp::IndexOpenReport& r = index_.open_report();
+  const fp::IndexOpenReport& lr = landmarks_.open_report();
   const std::uint64_t size = log.Size();
-  std::string why;
-  if (options_.index.directory.empty()) {
-    why = "the index is kept in memory only";
-  } else if (r.state == fp::IndexOpenReport::State::kNone) {
-    why = "no persisted index in " + options_.index.directory.string();
-  } else if (r.state == fp::IndexOpenReport::State::kDiscarded) {
-    why = "the persisted index was unusable: " + r.message;
-  } else if (!r.cover || r.cover->position > size) {
-    why = "the persisted index covers " +
-          (r.cover ? std::to_string(r.cover->position) + " statements" : std::string("nothing")) +
-          ", the log has " + std::to_string(size);
-  } else {
-    SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, log.RootAt(r.cover->position));
-    if (CoverOf(r.cover->position, root) != *r.cover) {
-      why = "the persisted index was built from another log (root mismatch at size " +
-            std::to_string(r.cover->position) + ")";
-    }
-  }
+  SIGNET_ASSIGN_OR_RETURN(std::string why, WhyNotResume(r, options_.index.directory, log));
+  SIGNET_ASSIGN_OR_RETURN(
+      std::string landmark_why,
+      WhyNotResume(lr, LandmarkOptionsFor(options_.index.directory).directory, log));
   if (why.empty()) {
-    const std::uint64_t from = r.cover->position;
-    SIGNET_RETURN_IF_ERROR(Replay(store, log, from));
+    // Each print resumes from its own cover; the replay starts at the lower
+    // one and sets each work to what the store holds.
+    const bool landmarks_resume = landmark_why.empty();
+    std::uint64_t from = r.cover->position;
+    if (landmarks_resume) from = std::min(from, lr.cover->position);
+    if (!landmarks_resume) {
+      landmarks_.Reset();
+      landmarks_.SetPersisting(false);  // until every stored print is loaded
+      std::lock_guard lock(mu_);
+      landmarks_loading_ = true;
+    }
+    SIGNET_ASSIGN_OR_RETURN(std::size_t landmark_reads, Replay(store, log, from, landmarks_resume));
     SIGNET_ASSIGN_OR_RETURN(crypto::Digest root, log.RootAt(size));
     index_.SetCover(CoverOf(size, root));
-    const auto landmarks_t0 = std::chrono::steady_clock::now();
-    SIGNET_ASSIGN_OR_RETURN(std::size_t landmarks, LoadLandmarks(store));
-    const double landmark_seconds = SecondsSince(landmarks_t0);
+    if (landmarks_resume) landmarks_.SetCover(CoverOf(size, root));
     std::lock_guard lock(mu_);
+    last_cover_ = CoverOf(size, root);
     complete_ = true;
     open_seconds_ = SecondsSince(t0);
-    message_ = "fingerprint index: " + r.message + " in " + std::to_string(r.seconds) +
-               " s; replayed statements " + std::to_string(from) + " to " + std::to_string(size) +
-               "; landmark prints of " + std::to_string(landmarks) + " works rebuilt in " +
-               std::to_string(landmark_seconds) + " s; ready in " + std::to_string(open_seconds_) +
-               " s";
+    message_ =
+        "fingerprint index: " + r.message + " in " + std::to_string(r.seconds) +
+        " s; replayed statements " + std::to_string(from) + " to " + std::to_string(size) +
+        "; ready in " + std::to_string(open_seconds_) + " s; landmark index: " +
+        (landmarks_resume
+             ? lr.message + ", " + std::to_string(landmark_reads) + " stored landmark prints read"
+             : "rebuilding from the registry while Chromaprint serves (" + landmark_why + ")");
     Log(message_);
+    if (!landmarks_resume) {
+      rebuilder_ = std::thread([this, s = &store] { RebuildLandmarks(s); });
+    }
     return Status::Ok();
   }
   // Rebuild, serving reads meanwhile. Registrations wait (Registry::Submit).
   SIGNET_RETURN_IF_ERROR(index_.Reset());
+  landmarks_.Reset();
+  landmarks_.SetPersisting(false);  // until every stored print is loaded
   {
     std::lock_guard lock(mu_);
     complete_ = false;
+    landmarks_loading_ = true;
     open_seconds_ = SecondsSince(t0);
     message_ = "fingerprint index: rebuilding from the registry (" + why + ")";
   }
   Log(message_);
   rebuilder_ = std::thread([this, s = &store, why] { Rebuild(s, why); });
   return Status::Ok();
+}
+
+void WorkIndex::RebuildLandmarks(const Store* store) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto loaded = LoadLandmarks(*store);
+  if (stop_) return;
+  Log(loaded.ok() ? "landmark index: rebuilt " + std::to_string(*loaded) + " landmark prints in " +
+                        std::to_string(SecondsSince(t0)) + " s"
+                  : "landmark index: rebuild failed: " + loaded.status().ToString() +
+                        "; restart signetd to retry");
 }
 
 void WorkIndex::Rebuild(const Store* store, std::string why) {
@@ -201,9 +255,11 @@ Result<std::size_t> WorkIndex::LoadLandmarks(const Store& store) {
           return true;
         }
         std::lock_guard lock(mu_);
-        if (touched_.contains(*ref)) return true;  // the writer has the last word
-        if (!index_.Contains(*ref)) return true;   // withdrawn: its print stays stored
-        Status a = landmarks_.Add(*ref, rec->print);
+        // The writer has the last word.
+        if (touched_.contains(*ref) || landmark_touched_.contains(*ref)) return true;
+        const auto tag = index_.Tag(*ref);
+        if (!tag) return true;  // withdrawn: its print stays stored
+        Status a = landmarks_.Add(*ref, rec->print, *tag);
         if (!a.ok()) {
           Log("landmark index: ref " + std::to_string(*ref) + ": " + a.ToString());
           return true;
@@ -211,12 +267,25 @@ Result<std::size_t> WorkIndex::LoadLandmarks(const Store& store) {
         ++added;
         return true;
       });
+  // Shutting down: nothing is stored, the next start rebuilds.
+  if (stop_) return Status::Unavailable("the landmark rebuild stopped at shutdown");
+  if (st.ok()) {
+    // The writer's changes meanwhile are in the delta, which the base built
+    // now includes: it reflects the last durable group, and may be stored.
+    std::lock_guard lock(mu_);
+    if (last_cover_) landmarks_.SetCover(*last_cover_);
+    landmarks_.SetPersisting(true);
+  }
   landmarks_.Compact();
+  std::lock_guard lock(mu_);
+  landmarks_loading_ = false;
+  landmark_touched_.clear();
   if (!st.ok()) return st.WithContext("rebuilding the landmark index");
   return added;
 }
 
-Status WorkIndex::Replay(const Store& store, const TransparencyLog& log, std::uint64_t from) {
+Result<std::size_t> WorkIndex::Replay(const Store& store, const TransparencyLog& log,
+                                      std::uint64_t from, bool landmarks) {
   // The works registered or withdrawn since `from`; each is then set to what
   // the store holds now, so the order of the statements does not matter.
   std::set<std::string> works;
@@ -232,6 +301,7 @@ Status WorkIndex::Replay(const Store& store, const TransparencyLog& log, std::ui
       works.insert(std::get<WorkWithdrawBody>(st.body).work);
     }
   }
+  std::size_t landmark_reads = 0;
   for (const std::string& id : works) {
     SIGNET_ASSIGN_OR_RETURN(auto v, store.Get(Column::kWorks, id));
     if (!v) continue;  // never accepted
@@ -239,7 +309,21 @@ Status WorkIndex::Replay(const Store& store, const TransparencyLog& log, std::ui
     const std::uint64_t ref = w.register_log_index;
     if (w.withdrawn) {
       index_.Remove(ref);
+      landmarks_.Remove(ref);
       continue;
+    }
+    if (landmarks) {
+      // A later work.register may have added or replaced the landmark print
+      // of a work Chromaprint already holds: set it from the store.
+      SIGNET_ASSIGN_OR_RETURN(auto lv, store.Get(Column::kLandmarks, keys::LandmarkKey(ref)));
+      if (lv) {
+        SIGNET_ASSIGN_OR_RETURN(records::LandmarkRecord rec, records::DecodeLandmark(*lv));
+        ++landmark_reads;
+        const Status a = landmarks_.Add(ref, rec.print, TagOf(id));
+        if (!a.ok()) Log("landmark index: ref " + std::to_string(ref) + ": " + a.ToString());
+      } else {
+        landmarks_.Remove(ref);
+      }
     }
     if (index_.Contains(ref)) continue;
     SIGNET_ASSIGN_OR_RETURN(auto fv, store.Get(Column::kFingerprints, keys::FingerprintKey(ref)));
@@ -247,7 +331,7 @@ Status WorkIndex::Replay(const Store& store, const TransparencyLog& log, std::ui
     SIGNET_ASSIGN_OR_RETURN(records::FingerprintRecord rec, records::DecodeFingerprint(*fv));
     SIGNET_RETURN_IF_ERROR(index_.Add(ref, rec.values, TagOf(id)));
   }
-  return Status::Ok();
+  return landmark_reads;
 }
 
 bool WorkIndex::complete() const {
@@ -380,6 +464,7 @@ void WorkIndex::Remove(std::span<const std::uint64_t> refs) {
   std::lock_guard lock(mu_);
   for (std::uint64_t ref : refs) {
     if (!complete_) touched_.insert(ref);
+    if (landmarks_loading_) landmark_touched_.insert(ref);
     index_.Remove(ref);
     landmarks_.Remove(ref);
   }
@@ -416,7 +501,8 @@ std::vector<WorkIndex::FusedFound> WorkIndex::FindFused(std::span<const fp::Quer
 Status WorkIndex::AddLandmark(std::uint64_t ref, const fp::LandmarkPrint& print) {
   std::lock_guard lock(mu_);
   if (!complete_) touched_.insert(ref);
-  return landmarks_.Add(ref, print);
+  if (landmarks_loading_) landmark_touched_.insert(ref);
+  return landmarks_.Add(ref, print, index_.Tag(ref).value_or(fp::IndexTag{}));
 }
 
 void WorkIndex::RestoreLandmarks(const Store& store, std::span<const std::uint64_t> refs) {
@@ -428,8 +514,9 @@ void WorkIndex::RestoreLandmarks(const Store& store, std::span<const std::uint64
     }
     std::lock_guard lock(mu_);
     if (!complete_) touched_.insert(ref);
-    if (print && index_.Contains(ref)) {
-      if (landmarks_.Add(ref, *print).ok()) continue;
+    if (landmarks_loading_) landmark_touched_.insert(ref);
+    if (const auto tag = index_.Tag(ref); print && tag) {
+      if (landmarks_.Add(ref, *print, *tag).ok()) continue;
     }
     landmarks_.Remove(ref);
   }
@@ -439,6 +526,9 @@ void WorkIndex::Committed(std::uint64_t tree_size, const crypto::Digest& root) {
   std::lock_guard lock(mu_);
   last_cover_ = CoverOf(tree_size, root);
   if (complete_) index_.SetCover(*last_cover_);
+  // Safe while the landmark index is rebuilt too: a bulk load writes nothing
+  // until its Compact, which includes every change the writer made.
+  landmarks_.SetCover(*last_cover_);
 }
 
 }  // namespace signet::registry

@@ -16,10 +16,15 @@
 // and Registry::Submit holds work registrations back (their dispute search
 // needs every work).
 //
-// The landmark index is not persisted yet (fingerprint/INDEX.md, "Landmark
-// segments"): it is rebuilt from kLandmarks at every Open, for the works the
-// Chromaprint index holds, after the replay (or, when rebuilding, after the
-// Chromaprint rebuild on the same thread).
+// The landmark index persists in `landmark/` under the index directory with a
+// cover of its own (fingerprint/INDEX.md, "Landmark segments"). When both
+// covers hold, Open replays from the lower one, setting each work's landmark
+// print from kLandmarks too, and reads no other landmark print. When only the
+// landmark index is unusable, Open says why, Chromaprint serves at once and
+// the landmark index is rebuilt from kLandmarks on a background thread
+// (fused queries meanwhile see the landmark prints indexed so far); when the
+// Chromaprint index is rebuilt, the landmark index is rebuilt after it on the
+// same thread.
 //
 // Afterwards the group-commit writer adds a work's recording as soon as its
 // statement is applied (so that later statements of the same group find
@@ -43,6 +48,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -58,6 +64,7 @@
 #include "crypto/sha256.h"
 #include "fingerprint/fusion.h"
 #include "fingerprint/index.h"
+#include "fingerprint/landmark_index.h"
 #include "fingerprint/matcher.h"
 #include "registry/overlap_finder.h"
 #include "registry/store.h"
@@ -163,8 +170,14 @@ class WorkIndex : public OverlapFinder {
   // The windows a dispute search covers (the whole recording when short).
   std::vector<std::span<const std::uint32_t>> DisputeWindows(
       std::span<const std::uint32_t> values) const;
-  // Replays log entries [from, log.Size()) into the index.
-  Status Replay(const Store& store, const TransparencyLog& log, std::uint64_t from);
+  // Replays log entries [from, log.Size()) into the index, and with
+  // `landmarks` into the landmark index too; returns the landmark prints read.
+  Result<std::size_t> Replay(const Store& store, const TransparencyLog& log, std::uint64_t from,
+                             bool landmarks);
+  // Why a print's persisted index cannot be resumed ("" when it can).
+  Result<std::string> WhyNotResume(const fp::IndexOpenReport& r, const std::filesystem::path& dir,
+                                   const TransparencyLog& log) const;
+  void RebuildLandmarks(const Store* store);
   void Rebuild(const Store* store, std::string why);
   // Indexes the stored landmark prints of the works the Chromaprint index
   // holds (refs the writer touched meanwhile left to it); returns how many.
@@ -180,6 +193,10 @@ class WorkIndex : public OverlapFinder {
   mutable std::condition_variable complete_cv_;
   bool complete_ = false;
   std::unordered_set<std::uint64_t> touched_;  // while rebuilding
+  // While the landmark index is rebuilt (LoadLandmarks): refs the writer
+  // touched, which the rebuild leaves to it; no SetCover on it meanwhile.
+  bool landmarks_loading_ = false;
+  std::unordered_set<std::uint64_t> landmark_touched_;
   Status failed_;
   std::string message_;
   double open_seconds_ = 0;

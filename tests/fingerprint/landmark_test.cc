@@ -16,11 +16,14 @@
 #include "fingerprint/landmark_index.h"
 #include "fingerprint/landmark_matcher.h"
 #include "tests/fingerprint/audio_test_util.h"
+#include "tests/fingerprint/landmark_test_util.h"
 
 namespace signet::fp {
 namespace {
 
 using testing::CorpusDir;
+using testing::RandomPrint;
+using testing::TagOf;
 
 std::vector<std::int16_t> Mono(const std::filesystem::path& p, double max_seconds = 0) {
   DecodeOptions o;
@@ -201,7 +204,7 @@ class LandmarkMatching : public ::testing::Test {
       auto print = ExtractLandmarks(audio_.back());
       ASSERT_TRUE(print.ok());
       if (id + 1 < kNames.size()) {
-        ASSERT_TRUE(index_.Add(id, *print).ok());
+        ASSERT_TRUE(index_.Add(id, *print, TagOf(static_cast<std::uint8_t>(id + 1))).ok());
       }
     }
   }
@@ -303,6 +306,72 @@ TEST_F(LandmarkMatching, RunTimeAdditionsAndWithdrawalsTakeEffect) {
   const auto stats = index_.Stats();
   EXPECT_EQ(stats.recordings, 2u);
   EXPECT_GT(stats.postings, 0u);
+}
+
+TEST(LandmarkIndexTest, TagsNameTheWorkInTheDeltaAndAfterEveryMerge) {
+  LandmarkIndex index;
+  ASSERT_TRUE(index.Add(1, RandomPrint(1, 30), TagOf(0x11)).ok());
+  EXPECT_EQ(index.Tag(1), TagOf(0x11));  // in the delta
+  index.Compact();
+  EXPECT_EQ(index.Tag(1), TagOf(0x11));  // in a base built from the delta
+  ASSERT_TRUE(index.Add(2, RandomPrint(2, 30), TagOf(0x22)).ok());
+  index.Compact();  // decodes the base's rows into the next one
+  EXPECT_EQ(index.Tag(1), TagOf(0x11));
+  EXPECT_EQ(index.Tag(2), TagOf(0x22));
+  ASSERT_TRUE(index.Add(1, RandomPrint(3, 20), TagOf(0x33)).ok());  // replaced
+  EXPECT_EQ(index.Tag(1), TagOf(0x33));
+  EXPECT_TRUE(index.Remove(2));
+  EXPECT_FALSE(index.Tag(2).has_value());
+}
+
+TEST_F(LandmarkMatching, AWrittenBaseIsServedFromItsFileAndReopens) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "landmark-1.seg";
+  index_.Compact();
+  ASSERT_TRUE(index_.Remove(2));  // a dead row in the file
+  const auto q = Query(Slice(audio_[1], 30, 10));
+  const auto before = LandmarkMatcher(index_).Find(q);
+  ASSERT_FALSE(before.empty());
+  {
+    SCOPED_TRACE("in memory again");
+    const auto again = LandmarkMatcher(index_).Find(q);
+    ASSERT_FALSE(again.empty());
+    EXPECT_DOUBLE_EQ(again[0].log10_pair_probability, before[0].log10_pair_probability);
+  }
+  ASSERT_TRUE(index_.WriteBase(path).ok());
+  auto same = [&](const LandmarkIndex& index) {
+    const auto found = LandmarkMatcher(index).Find(q);
+    ASSERT_FALSE(found.empty());
+    EXPECT_EQ(found[0].ref_id, 1u);
+    EXPECT_DOUBLE_EQ(found[0].log10_pair_probability, before[0].log10_pair_probability);
+    EXPECT_DOUBLE_EQ(found[0].tempo, before[0].tempo);
+  };
+  {
+    SCOPED_TRACE("mapped");
+    same(index_);  // served from the mapping
+  }
+
+  LandmarkIndex reopened;
+  ASSERT_TRUE(reopened.OpenBase(path).ok());
+  same(reopened);
+  EXPECT_EQ(reopened.size(), 2u);
+  EXPECT_FALSE(reopened.Contains(2));
+  EXPECT_EQ(reopened.Tag(1), TagOf(2));
+  const auto q2 = Query(Slice(audio_[2], 20, 10));
+  EXPECT_TRUE(LandmarkMatcher(reopened).Find(q2).empty());
+  EXPECT_EQ(reopened.OpenBase(path).code(), Status::Code::kFailedPrecondition);
+
+  // Additions after the reopen, and a merge that decodes the mapped rows.
+  ASSERT_TRUE(reopened.Add(3, *ExtractLandmarks(audio_[3]), TagOf(4)).ok());
+  reopened.Compact();
+  const auto found1 = LandmarkMatcher(reopened).Find(q);  // scored against one more work
+  ASSERT_FALSE(found1.empty());
+  EXPECT_EQ(found1[0].ref_id, 1u);
+  const auto found3 = LandmarkMatcher(reopened).Find(Query(Slice(audio_[3], 40, 10)));
+  ASSERT_FALSE(found3.empty());
+  EXPECT_EQ(found3[0].ref_id, 3u);
+  EXPECT_EQ(reopened.Tag(3), TagOf(4));
+  EXPECT_EQ(reopened.Tag(0), TagOf(1));
 }
 
 TEST(LandmarkIndexTest, RefusesPeaksOutOfOrder) {

@@ -11,9 +11,11 @@
 #include <future>
 #include <mutex>
 
+#include "fingerprint/landmark_codec.h"
 #include "fingerprint/segment_file.h"
 #include "registry/registry.h"
 #include "registry/testing/statements.h"
+#include "tests/fingerprint/landmark_test_util.h"
 
 namespace signet::registry {
 namespace {
@@ -82,6 +84,20 @@ class IndexRestartTest : public ::testing::Test {
     w.title = "track " + std::to_string(seed);
     w.values = Track(seed);
     return *MustSubmit(reg, artist.RegisterWork(w)).work_id;
+  }
+  // The same with a landmark print of the same length.
+  std::string RegisterWithLandmark(Registry& reg, TestArtist& artist, std::uint64_t seed) {
+    WorkSpec w;
+    w.title = "track " + std::to_string(seed);
+    w.values = Track(seed);
+    w.landmark = fp::EncodeLandmarkPrint(
+        fp::testing::RandomPrint(static_cast<std::uint32_t>(seed),
+                                 static_cast<double>(w.values.size()) * fp::kSecondsPerPosition));
+    return *MustSubmit(reg, artist.RegisterWork(w)).work_id;
+  }
+  std::vector<std::string> Logged() {
+    std::lock_guard lock(mu_);
+    return log_;
   }
   static std::vector<std::string> Found(Registry& reg, std::uint64_t seed) {
     const auto t = Track(seed);
@@ -186,6 +202,85 @@ TEST_F(IndexRestartTest, DamagedIndexIsRebuiltWhileQueriesAnswerPartially) {
   EXPECT_TRUE(Found(*reg, 1).empty());
   EXPECT_EQ(Found(*reg, 3), std::vector<std::string>{works[2]});
   Register(*reg, bob_, 9);  // registrations are back
+}
+
+// The landmark index persists beside Chromaprint's: a clean restart reads no
+// stored landmark print, and one from an older copy of index/ (as kill -9
+// leaves it) reads only the prints registered after that copy's cover.
+TEST_F(IndexRestartTest, RestartReadsOnlyTheLandmarkPrintsPastItsCover) {
+  TempDir dir, saved;
+  {
+    auto reg = Open(dir.path());
+    MustSubmit(*reg, alice_.Register());
+    for (std::uint64_t s = 1; s <= 5; ++s) RegisterWithLandmark(*reg, alice_, s);
+    EXPECT_EQ(reg->GetStats().landmark_works, 5u);
+  }
+  fs::copy(dir.path() / "index", saved.path() / "index", fs::copy_options::recursive);
+  {
+    auto reg = Open(dir.path());
+    EXPECT_THAT(LastLog(), HasSubstr("landmark index: opened a landmark base of 5 recordings"));
+    EXPECT_THAT(LastLog(), HasSubstr(", 0 stored landmark prints read"));
+    EXPECT_EQ(reg->GetStats().landmark_works, 5u);
+    for (std::uint64_t s = 6; s <= 7; ++s) RegisterWithLandmark(*reg, alice_, s);
+    Register(*reg, alice_, 8);  // no landmark print
+  }
+  fs::remove_all(dir.path() / "index");
+  fs::copy(saved.path() / "index", dir.path() / "index", fs::copy_options::recursive);
+  auto reg = Open(dir.path());
+  EXPECT_THAT(LastLog(), HasSubstr("replayed statements 6 to 9"));
+  EXPECT_THAT(LastLog(), HasSubstr(", 2 stored landmark prints read"));
+  EXPECT_EQ(reg->GetStats().landmark_works, 7u);
+  EXPECT_EQ(reg->GetStats().indexed_works, 8u);
+}
+
+// A damaged landmark segment: the start-up says so, Chromaprint serves at
+// once (matches, registrations), and the landmark index is rebuilt from the
+// registry in the background, then persisted again.
+TEST_F(IndexRestartTest, ADamagedLandmarkSegmentIsRebuiltWhileMatchingGoesOn) {
+  TempDir dir;
+  std::vector<std::string> works;
+  {
+    auto reg = Open(dir.path());
+    MustSubmit(*reg, alice_.Register());
+    for (std::uint64_t s = 1; s <= 4; ++s) works.push_back(RegisterWithLandmark(*reg, alice_, s));
+  }
+  int damaged = 0;
+  for (const auto& e : fs::directory_iterator(dir.path() / "index" / "landmark")) {
+    if (e.path().filename().string().rfind("landmark-", 0) != 0) continue;
+    std::fstream io(e.path(), std::ios::binary | std::ios::in | std::ios::out);
+    io.seekg(0, std::ios::end);
+    const auto at = static_cast<std::streamoff>(io.tellg()) / 2;
+    io.seekg(at);
+    char c = 0;
+    io.read(&c, 1);
+    c ^= 0x20;
+    io.seekp(at);
+    io.write(&c, 1);
+    ++damaged;
+  }
+  ASSERT_EQ(damaged, 1);
+  auto reg = Open(dir.path());
+  ASSERT_NE(reg, nullptr);
+  const std::vector<std::string> lines = Logged();
+  bool said = false;
+  for (const auto& l : lines) {
+    said |= l.find(
+                "landmark index: rebuilding from the registry while Chromaprint serves (the "
+                "persisted index was unusable: segment file") != std::string::npos &&
+            l.find("checksum mismatch") != std::string::npos;
+  }
+  EXPECT_TRUE(said) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(reg->IndexComplete());  // Chromaprint resumed: matches and registrations go on
+  EXPECT_EQ(Found(*reg, 3), std::vector<std::string>{works[2]});
+  works.push_back(RegisterWithLandmark(*reg, alice_, 5));
+  for (int i = 0; i < 200 && reg->GetStats().landmark_works < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(reg->GetStats().landmark_works, 5u);
+  reg.reset();
+  reg = Open(dir.path());
+  EXPECT_THAT(LastLog(), HasSubstr("landmark index: opened a landmark base of 5 recordings"));
+  EXPECT_THAT(LastLog(), HasSubstr(", 0 stored landmark prints read"));
 }
 
 // An index directory from another registry (another log) is not trusted.
