@@ -306,7 +306,9 @@ TEST(ClusterTest, MatchesStayCompleteWithOneReplicaPerShardAndSayPartialWithNone
     for (const auto& [id, values] : works) {
       MatchAnswer a = Match(cluster->signetd()[i].url, values);
       EXPECT_EQ(a.status, 200);
-      EXPECT_FALSE(a.partial) << "one replica of each shard is still up";
+      EXPECT_FALSE(a.partial) << "one replica of each shard is still up; asked "
+                              << cluster->signetd()[i].name << ":\n"
+                              << cluster->LogTail(cluster->signetd()[i].name);
       EXPECT_EQ(a.works.count(id), 1u) << cluster->signetd()[i].name << " did not find " << id;
     }
   }
