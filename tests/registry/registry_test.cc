@@ -666,6 +666,71 @@ TEST_F(RegistryTest, ConcurrentSubmittersAreGroupCommitted) {
   EXPECT_LT(s.commit_groups - groups_before, static_cast<std::uint64_t>(kArtists * kWorksEach));
 }
 
+// Groups mix the statements of many submitters: a statement the writer
+// rejects (a stale seq, a replay) must leave nothing behind in the group it
+// was decided in, while the others of that group commit, and the log and
+// the counters stay exactly the accepted statements, across a restart too.
+TEST_F(RegistryTest, ConcurrentGroupsKeepTheAcceptedAndNothingOfTheRejected) {
+  constexpr int kArtists = 8;
+  constexpr int kWorksEach = 15;
+  enum class Want { kOk, kReplay, kStale };
+  std::vector<TestArtist> artists;
+  std::vector<std::vector<std::pair<std::string, Want>>> envs(kArtists);
+  for (int i = 0; i < kArtists; ++i) {
+    artists.push_back(TestArtist::FromSeedByte(static_cast<std::uint8_t>(180 + i), "G"));
+    MustSubmit(artists.back().Register());
+    TestArtist& a = artists.back();
+    for (int j = 0; j < kWorksEach; ++j) {
+      WorkSpec w;
+      w.values = RandomFingerprint(5000 + i * 100 + j, 60);
+      const std::string ok = a.RegisterWork(w);
+      envs[i].push_back({ok, Want::kOk});
+      envs[i].push_back({ok, Want::kReplay});
+      const std::uint64_t seq = a.last_seq();
+      a.set_last_seq(seq - 1);  // the same seq again, with other content
+      WorkSpec other;
+      other.values = RandomFingerprint(9000 + i * 100 + j, 60);
+      envs[i].push_back({a.RegisterWork(other), Want::kStale});
+      a.set_last_seq(seq);
+    }
+  }
+  const std::uint64_t groups_before = reg_->GetStats().commit_groups;
+  const std::uint64_t size_before = reg_->LogSize();
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kArtists; ++i) {
+    threads.emplace_back([&, i] {
+      for (const auto& [envelope, want] : envs[i]) {
+        auto r = reg_->Submit(envelope);
+        const bool as_wanted = want == Want::kOk ? r.ok()
+                               : want == Want::kReplay
+                                   ? !r.ok() && r.status().code() == Code::kAlreadyExists
+                                   : !r.ok() && r.status().code() == Code::kFailedPrecondition;
+        if (!as_wanted) {
+          ++unexpected;
+          ADD_FAILURE() << "artist " << i << ": " << (r.ok() ? "accepted" : r.status().ToString());
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  const Stats s = reg_->GetStats();
+  const auto accepted = static_cast<std::uint64_t>(kArtists * kWorksEach);
+  EXPECT_EQ(reg_->LogSize() - size_before, accepted);
+  EXPECT_EQ(s.works, accepted);
+  EXPECT_EQ(s.statements, reg_->LogSize());
+  EXPECT_LT(s.commit_groups - groups_before, accepted) << "no group held two statements";
+  for (const TestArtist& a : artists) {
+    EXPECT_EQ(reg_->GetArtist(a.id())->last_seq, a.last_seq());
+  }
+  const std::string checkpoint = reg_->Checkpoint();
+  Reopen();
+  EXPECT_EQ(reg_->LogSize(), size_before + accepted);
+  EXPECT_EQ(reg_->Checkpoint(), checkpoint);
+  EXPECT_EQ(reg_->GetStats().works, accepted);
+}
+
 TEST_F(RegistryTest, ConcurrentRegistrationsOfOneRecordingAllDisputeEachOther) {
   // The dispute search runs on each submitter's thread before the statement is
   // queued, so all eight see an index without the others; the writer must
