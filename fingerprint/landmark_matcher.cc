@@ -24,6 +24,8 @@ using internal::QueryPeaks;
 constexpr double kSegmentRate = 0.25;
 constexpr int kMinSegmentPeaks = 6;
 constexpr int kMinSegmentMatches = 4;
+// A segment is scored at two tolerances (landmark_null.h): two looks.
+const double kLog10TwoLooks = std::log10(2.0);
 // Vote lines: tempo range and offset window.
 constexpr double kMinTempo = 0.78, kMaxTempo = 1.28;
 constexpr double kOffsetWindow = 3;
@@ -286,8 +288,8 @@ struct Verified {
 };
 
 // Stage 3 and 4 for one candidate.
-Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
-                const LandmarkScoreModel& model) {
+Verified Verify(const Slots& slots, const QueryPeaks& query, const QueryPeaks& tight,
+                const Candidate& c, const LandmarkScoreModel& model) {
   Verified v;
   v.alignment.ref_id = slots.Id(c.slot);
   const double qf = query.frames();
@@ -304,10 +306,14 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
   if (ref.size() < static_cast<std::size_t>(kMinSegmentPeaks)) return v;
 
   // Refine tempo, offset and shift (from the votes), coarse then fine.
+  // Ties (alignments a frame apart confirm the same peaks at the loose
+  // tolerance) go to the one that confirms most at the tight one.
   auto count = [&](double tempo, double cr, double d) {
     int n = 0;
-    for (const auto& r : ref)
-      n += query.Confirms(c.center_query + (r.frame - cr) / tempo, r.pitch + d);
+    for (const auto& r : ref) {
+      const double t = c.center_query + (r.frame - cr) / tempo;
+      if (query.Confirms(t, r.pitch + d)) n += 1024 + tight.Confirms(t, r.pitch + d);
+    }
     return n;
   };
   double tempo = c.tempo, cr = c.center_ref, d = std::round(c.shift);
@@ -320,7 +326,8 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
   // density predicts; only clearly better ones are refined and scored.
   const double avg = query.AverageChance();
   const double expect = avg * static_cast<double>(ref.size());
-  if (best < kMinSegmentMatches || best < expect + 3 * std::sqrt(expect) + 2) return v;
+  if (best / 1024 < kMinSegmentMatches || best / 1024 < expect + 3 * std::sqrt(expect) + 2)
+    return v;
   const struct {
     double tempo_step;
     int tempo_n;
@@ -354,17 +361,25 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
     bool hit;
     double chance;
     std::uint32_t decoys;  // bit j: confirmed at decoy alignment j
+    bool tight_hit;        // the same at the tight tolerance
+    double tight_chance;
+    std::uint32_t tight_decoys;
   };
   std::vector<Point> pts;
   for (const auto& r : ref) {
     const double t = c.center_query + (r.frame - cr) / tempo;
     if (t < 0 || t > qf) continue;
     const bool hit = query.Confirms(t, r.pitch + d);
-    std::uint32_t decoys = 0;
-    for (std::size_t j = 0; j < std::size(kDecoyFrames); ++j)
+    const bool tight_hit = tight.Confirms(t, r.pitch + d);
+    std::uint32_t decoys = 0, tight_decoys = 0;
+    for (std::size_t j = 0; j < std::size(kDecoyFrames); ++j) {
       decoys |= static_cast<std::uint32_t>(query.Confirms(t + kDecoyFrames[j], r.pitch + d)) << j;
+      tight_decoys |= static_cast<std::uint32_t>(tight.Confirms(t + kDecoyFrames[j], r.pitch + d))
+                      << j;
+    }
     pts.push_back({t, r.frame, static_cast<int>(r.pitch + d), hit,
-                   query.ChanceAt(t, r.pitch + d, hit), decoys});
+                   query.ChanceAt(t, r.pitch + d, hit), decoys, tight_hit,
+                   tight.ChanceAt(t, r.pitch + d, tight_hit), tight_decoys});
   }
   std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.t < b.t; });
 
@@ -380,9 +395,13 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
   // Decoy confirmations, prefix sums per decoy alignment.
   const std::size_t nd = std::size(kDecoyFrames);
   std::vector<std::uint32_t> decoy_prefix((pts.size() + 1) * nd, 0);
-  for (std::size_t i = 0; i < pts.size(); ++i)
-    for (std::size_t j = 0; j < nd; ++j)
+  std::vector<std::uint32_t> tight_prefix((pts.size() + 1) * nd, 0);
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    for (std::size_t j = 0; j < nd; ++j) {
       decoy_prefix[(i + 1) * nd + j] = decoy_prefix[i * nd + j] + ((pts[i].decoys >> j) & 1);
+      tight_prefix[(i + 1) * nd + j] = tight_prefix[i * nd + j] + ((pts[i].tight_decoys >> j) & 1);
+    }
+  }
   std::vector<std::pair<std::size_t, std::size_t>> todo = {{0, cols.size()}};
   v.log10_best = 0;
   while (!todo.empty()) {
@@ -408,6 +427,21 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
     for (std::size_t j = 0; j < nd; ++j)
       decoy = std::max(decoy, decoy_prefix[best_hi * nd + j] - decoy_prefix[best_lo * nd + j]);
     lambda = std::max(lambda, static_cast<double>(decoy));
+    double tail = PoissonLog10Tail(k, lambda);
+    // The tight look over the same peaks: confirmations, chances and decoys
+    // at the tight tolerance. The better of the two looks, counted twice.
+    int tight_k = 0;
+    double tight_lambda = 0;
+    std::uint32_t tight_decoy = 0;
+    for (std::size_t i = best_lo; i < best_hi; ++i)
+      tight_k += pts[i].tight_hit, tight_lambda += pts[i].tight_chance;
+    for (std::size_t j = 0; j < nd; ++j)
+      tight_decoy =
+          std::max(tight_decoy, tight_prefix[best_hi * nd + j] - tight_prefix[best_lo * nd + j]);
+    tight_lambda = std::max(tight_lambda, static_cast<double>(tight_decoy));
+    if (const double t = PoissonLog10Tail(tight_k, tight_lambda); t < tail)
+      k = tight_k, lambda = tight_lambda, tail = t;
+    tail = std::min(0.0, tail + kLog10TwoLooks);
     LandmarkSegment s;
     s.query_start = cols[best_lo].t_first * kLandmarkFrameSeconds;
     s.query_end = cols[best_hi - 1].t_last * kLandmarkFrameSeconds;
@@ -416,7 +450,7 @@ Verified Verify(const Slots& slots, const QueryPeaks& query, const Candidate& c,
     s.ref_peaks = static_cast<int>(best_hi - best_lo);
     s.matched_peaks = k;
     s.expected_chance = lambda;
-    s.log10_tail = PoissonLog10Tail(k, lambda);
+    s.log10_tail = tail;
     s.log10_pair_probability = model.Log10PairProbability(s.log10_tail);
     v.log10_best = std::min(v.log10_best, s.log10_pair_probability);
     v.alignment.segments.push_back(s);
@@ -446,6 +480,7 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
   query_params.query_candidates = options_.query_candidates;
   const std::vector<QueryHash> lookups = QueryHashes(query, query_params);
   const QueryPeaks qp(query);
+  const QueryPeaks qt(query, {internal::kTightMatchFrames, internal::kTightMatchPitch});
 
   auto lock = index_.ReadLock();
   const LandmarkBase& base = *index_.base_;
@@ -565,7 +600,7 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
 
   // Stages 3 and 4.
   for (const Candidate& c : candidates) {
-    Verified v = Verify(slots, qp, c, options_.model);
+    Verified v = Verify(slots, qp, qt, c, options_.model);
     if (!v.alignment.segments.empty()) out.push_back(std::move(v.alignment));
   }
   return out;

@@ -15,7 +15,8 @@ constexpr int kIndependentFrames = 86;
 
 }  // namespace
 
-QueryPeaks::QueryPeaks(const LandmarkPrint& print) : peaks_(print.peaks), frames_(print.frames) {
+QueryPeaks::QueryPeaks(const LandmarkPrint& print, MatchTolerance tolerance)
+    : peaks_(print.peaks), tol_(tolerance), frames_(print.frames) {
   by_frame_.assign(frames_ + 2, 0);
   for (const auto& p : peaks_) ++by_frame_[std::min(p.frame, frames_) + 1];
   for (std::size_t f = 0; f + 1 < by_frame_.size(); ++f) by_frame_[f + 1] += by_frame_[f];
@@ -37,17 +38,17 @@ QueryPeaks::QueryPeaks(const LandmarkPrint& print) : peaks_(print.peaks), frames
 
 double QueryPeaks::AverageChance() const {
   const double cells = std::max<double>(1, frames_) * (kLandmarkMaxPitch + 1);
-  const double box = (2.0 * kMatchFrames + 1) * (2.0 * kMatchPitch + 1);
+  const double box = (2.0 * tol_.frames + 1) * (2.0 * tol_.pitch + 1);
   return 1 - std::exp(-static_cast<double>(peaks_.size()) * box / cells);
 }
 
 bool QueryPeaks::Confirms(double t, double pitch) const {
-  const long lo = std::max<long>(static_cast<long>(std::ceil(t - kMatchFrames)), 0);
+  const long lo = std::max<long>(static_cast<long>(std::ceil(t - tol_.frames)), 0);
   const long hi =
-      std::min<long>(static_cast<long>(std::floor(t + kMatchFrames)), static_cast<long>(frames_));
+      std::min<long>(static_cast<long>(std::floor(t + tol_.frames)), static_cast<long>(frames_));
   if (lo > hi) return false;
   for (std::uint32_t i = by_frame_[lo]; i < by_frame_[hi + 1]; ++i)
-    if (std::abs(peaks_[i].pitch - pitch) <= kMatchPitch) return true;
+    if (std::abs(peaks_[i].pitch - pitch) <= tol_.pitch) return true;
   return false;
 }
 
@@ -56,9 +57,9 @@ double QueryPeaks::ChanceAt(double t, double pitch, bool confirmed) const {
   // neighbourhood), and over the match tolerance itself, so that a query
   // holding a note (a ridge of peaks on one pitch, where a drone or a
   // repeated note of the reference lands again and again) is not diluted.
-  const double box = (2.0 * kMatchFrames + 1) * (2.0 * kMatchPitch + 1);
+  const double box = (2.0 * tol_.frames + 1) * (2.0 * tol_.pitch + 1);
   const double broad = Density(t, pitch, kDensityPitch, confirmed);
-  const double narrow = Density(t, pitch, kMatchPitch, confirmed);
+  const double narrow = Density(t, pitch, tol_.pitch, confirmed);
   const double dens = std::max({broad, narrow, ColumnDensity(t, confirmed)}) * box;
   return 1 - std::exp(-std::max(dens, Independent(t, pitch, confirmed)));
 }
@@ -71,13 +72,13 @@ double QueryPeaks::ChanceAt(double t, double pitch, bool confirmed) const {
 double QueryPeaks::Independent(double t, double pitch, bool confirmed) const {
   const long w0 = std::max<long>(0, static_cast<long>(std::floor(t - kIndependentFrames)));
   const long w1 = std::min<long>(frames_, static_cast<long>(std::ceil(t + kIndependentFrames)));
-  const long f0 = std::max<long>(w0, static_cast<long>(std::ceil(t - kMatchFrames)));
-  const long f1 = std::min<long>(w1, static_cast<long>(std::floor(t + kMatchFrames)));
+  const long f0 = std::max<long>(w0, static_cast<long>(std::ceil(t - tol_.frames)));
+  const long f1 = std::min<long>(w1, static_cast<long>(std::floor(t + tol_.frames)));
   if (w1 < w0) return 0;
   double n = by_frame_[w1 + 1] - by_frame_[w0];
   double nt = f1 >= f0 ? by_frame_[f1 + 1] - by_frame_[f0] : 0;
-  const int p0 = std::max(0, static_cast<int>(std::floor(pitch - kMatchPitch)));
-  const int p1 = std::min(kLandmarkMaxPitch, static_cast<int>(std::ceil(pitch + kMatchPitch)));
+  const int p0 = std::max(0, static_cast<int>(std::floor(pitch - tol_.pitch)));
+  const int p1 = std::min(kLandmarkMaxPitch, static_cast<int>(std::ceil(pitch + tol_.pitch)));
   double np = 0;
   for (int p = p0; p <= p1; ++p) {
     const auto b = pitch_frames_.begin() + by_pitch_[p],
@@ -96,8 +97,8 @@ double QueryPeaks::Independent(double t, double pitch, bool confirmed) const {
 // columns (a repeated chord) in query and reference are what an unrelated
 // alignment lines up.
 double QueryPeaks::ColumnDensity(double t, bool confirmed) const {
-  const long f0 = std::max<long>(0, static_cast<long>(std::ceil(t - kMatchFrames)));
-  const long f1 = std::min<long>(frames_, static_cast<long>(std::floor(t + kMatchFrames)));
+  const long f0 = std::max<long>(0, static_cast<long>(std::ceil(t - tol_.frames)));
+  const long f1 = std::min<long>(frames_, static_cast<long>(std::floor(t + tol_.frames)));
   if (f1 < f0) return 0;
   std::size_t count = by_frame_[f1 + 1] - by_frame_[f0];
   if (confirmed && count > 0) --count;

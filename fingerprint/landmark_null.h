@@ -19,10 +19,21 @@ namespace signet::fp::internal {
 // pitch units of where the alignment puts it (measured jitter: LANDMARK.md).
 inline constexpr int kMatchFrames = 2;
 inline constexpr int kMatchPitch = 2;
+// The tight look (the verify stage scores every segment at both tolerances
+// and keeps the better, as two looks): an exact or re-encoded copy confirms
+// nearly every peak within +-1 frame and pitch unit, where a held note or a
+// chord of an unrelated query confirms ~9/25 as many as at +-2.
+inline constexpr int kTightMatchFrames = 1;
+inline constexpr int kTightMatchPitch = 1;
+
+struct MatchTolerance {
+  int frames = kMatchFrames;
+  int pitch = kMatchPitch;
+};
 
 class QueryPeaks {
  public:
-  explicit QueryPeaks(const LandmarkPrint& print);
+  explicit QueryPeaks(const LandmarkPrint& print, MatchTolerance tolerance = {});
 
   std::uint32_t frames() const { return frames_; }
   // The chance of a confirmation at a place where the query's peaks were
@@ -42,6 +53,7 @@ class QueryPeaks {
   double Density(double t, double pitch, int half_pitch, bool confirmed) const;
 
   const std::vector<LandmarkPeak>& peaks_;
+  MatchTolerance tol_;
   std::uint32_t frames_;
   std::vector<std::uint32_t> by_frame_;  // peaks of frame f: [by_frame_[f], by_frame_[f+1])
   std::vector<std::uint32_t> by_pitch_;  // into pitch_frames_

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -278,6 +279,31 @@ TEST_F(LandmarkMatching, FindsAnExcerptUnderUnregisteredMusicAtMinus6dB) {
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found[0].ref_id, 1u);
   EXPECT_LT(found[0].log10_pair_probability, kReportedAlone);
+}
+
+// Short excerpts as they are (issue 11's 5 s rows; 3.5 s here, where the
+// difference is wide on these three recordings: 22 of 30 found alone at the
+// loose tolerance only, 27 with the tight look). Held notes put a query peak
+// near most reference peaks at the loose tolerance; at the tight one an
+// exact copy still confirms its peaks while chance confirms ~9/25 as many
+// (LANDMARK.md, "Null model").
+TEST_F(LandmarkMatching, FindsShortExcerptsOnTheirOwn) {
+  LandmarkMatcher matcher(index_);
+  int found_alone = 0, tried = 0;
+  for (std::uint64_t id = 0; id + 1 < kNames.size(); ++id) {
+    for (double at = 4; at < 84; at += 8) {
+      ++tried;
+      const auto found = matcher.Find(Query(Slice(audio_[id], at, 3.5)));
+      if (!found.empty() && found[0].ref_id == id &&
+          found[0].log10_pair_probability < kReportedAlone)
+        ++found_alone;
+      else
+        std::printf(
+            "not found alone: %s @%.0f s: %s\n", kNames[id], at,
+            found.empty() ? "nothing" : std::to_string(found[0].log10_pair_probability).c_str());
+    }
+  }
+  EXPECT_GE(found_alone, tried * 5 / 6) << found_alone << " of " << tried;
 }
 
 TEST_F(LandmarkMatching, UnregisteredMusicMatchesNothing) {

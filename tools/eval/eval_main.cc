@@ -586,6 +586,10 @@ int main(int argc, char** argv) {
       }
       fmt::print("  {}: {} {} from {} @{:.1f}: {}\n", hit ? "hit" : "miss", q.length, q.deg,
                  recs[q.source].name, q.source_start, seen);
+      if (!hit) {
+        if (const std::string why = matcher->Why(q.expect[0].rec); !why.empty())
+          fmt::print("    below the bar: {}\n", why);
+      }
     }
     // Segment accuracy: for every expected work, a found segment on the right
     // alignment (or a repeat of the passage) whose union of query ranges has
