@@ -588,7 +588,10 @@ int main(int argc, char** argv) {
                  recs[q.source].name, q.source_start, seen);
       if (!hit) {
         if (const std::string why = matcher->Why(q.expect[0].rec); !why.empty())
-          fmt::print("    below the bar: {}\n", why);
+          fmt::print("    {}: {}\n", it != found.end() ? "its work" : "below the bar", why);
+        if (!found.empty() && it != found.end() && &found[0] != &*it)
+          fmt::print("    ranked first: {} score {:.2f}: {}\n", name_of(found[0].ref_id),
+                     found[0].score, matcher->Why(found[0].ref_id));
       }
     }
     // Segment accuracy: for every expected work, a found segment on the right
