@@ -51,7 +51,7 @@ namespace signet::fp {
 
 // Width of the index key derived from one sub-fingerprint (see IndexKey).
 // Segments store all of it; lookups use a prefix that grows with the index
-// (12 bits for a small index, 27 from ~700k recordings of 3.5 min on), so
+// (12 bits for a small index, 27 from ~630k recordings of 3.5 min on), so
 // that a posting list holds ~8-16 entries at any size (INDEX.md).
 inline constexpr int kIndexKeyBits = 27;
 

@@ -248,7 +248,7 @@ double Overlap(double a0, double a1, double b0, double b1) {
 // flip rate under sox reverb 80 on 20 corpus excerpts (signet-eval
 // --brute-force, EVALUATION.md), whose order is not the key's (bit 11, robust
 // to codecs and noise, flips at 20 % under reverb). Key bits 24-26 (flipping
-// 19-25 %) are only in prefixes of 25-27 bits (from ~200k recordings on): a
+// 19-25 %) are only in prefixes of 25-27 bits (from ~160k recordings on): a
 // 24-bit prefix probes what it did before the key was widened.
 constexpr std::array<int, kIndexKeyBits> kProbeOrder = {26, 23, 25, 11, 20, 24, 13, 16, 19,
                                                         21, 2,  17, 18, 22, 6,  5,  14, 15,
