@@ -12,15 +12,21 @@ namespace {
 
 std::size_t Blocks(std::uint64_t length) { return (length + kValueBlock - 1) / kValueBlock; }
 
-// Stable LSD radix sort of (key << 32 | position) by the 24-bit key: positions
-// are appended in ascending order, so the result is in (key, position) order.
+static_assert(kPostingKeyBits == kIndexKeyBits);
+
+// Stable LSD radix sort of (key << 32 | position) by the key (two digits of
+// 14 bits: up to 28-bit keys): positions are appended in ascending order, so
+// the result is in (key, position) order.
 void SortByKey(std::vector<std::uint64_t>& v) {
+  constexpr int kDigit = 14;
+  static_assert(2 * kDigit >= kIndexKeyBits);
+  constexpr std::uint64_t kMask = (std::uint64_t{1} << kDigit) - 1;
   std::vector<std::uint64_t> tmp(v.size());
-  for (int shift : {32, 44}) {
-    std::vector<std::size_t> count(4097, 0);
-    for (std::uint64_t x : v) ++count[((x >> shift) & 0xfff) + 1];
+  for (int shift : {32, 32 + kDigit}) {
+    std::vector<std::size_t> count(kMask + 2, 0);
+    for (std::uint64_t x : v) ++count[((x >> shift) & kMask) + 1];
     for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-    for (std::uint64_t x : v) tmp[count[(x >> shift) & 0xfff]++] = x;
+    for (std::uint64_t x : v) tmp[count[(x >> shift) & kMask]++] = x;
     v.swap(tmp);
   }
 }
@@ -73,6 +79,7 @@ Status AddMeta(SegmentFileWriter& w, std::uint64_t first_slot, std::uint64_t ref
   m.skip_bits = static_cast<std::uint32_t>(p.skip_bits);
   m.value_block = kValueBlock;
   m.value_bytes = value_bytes;
+  m.key_bits = kIndexKeyBits;
   SIGNET_RETURN_IF_ERROR(w.AddArray<SegmentMeta>("meta", std::span(&m, 1)));
   return w.AddArray<std::uint8_t>("value_code", ValueCodec::Default().lengths());
 }
@@ -93,6 +100,7 @@ Result<std::shared_ptr<const ChromaSegment>> ChromaSegment::Open(
   s->meta_ = meta[0];
   const SegmentMeta& m = s->meta_;
   if (m.value_block != kValueBlock) return bad("value block " + std::to_string(m.value_block));
+  if (m.key_bits != kIndexKeyBits) return bad("key of " + std::to_string(m.key_bits) + " bits");
   SIGNET_ASSIGN_OR_RETURN(s->refs_, file->Array<RefRecord>("refs"));
   SIGNET_ASSIGN_OR_RETURN(s->values_, file->Array<std::uint8_t>("values"));
   SIGNET_ASSIGN_OR_RETURN(s->blocks_, file->Array<std::uint32_t>("value_blocks"));

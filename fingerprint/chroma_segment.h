@@ -32,7 +32,9 @@
 namespace signet::fp::internal {
 
 inline constexpr std::string_view kChromaSegmentKind = "chromaprint";
-inline constexpr std::uint32_t kChromaSegmentVersion = 1;
+// 2: 27-bit keys in the postings (SegmentMeta::key_bits); version 1 kept 24
+// and is refused at open (the owner rebuilds: INDEX.md, "Persistence").
+inline constexpr std::uint32_t kChromaSegmentVersion = 2;
 
 // An owner-defined label stored with every reference (the registry keeps the
 // work id there, so that it needs no map of its own).
@@ -45,7 +47,8 @@ struct SegmentMeta {
   std::uint64_t entries;    // postings
   std::uint32_t pos_bits, low_bits, skip_bits, value_block;
   std::uint64_t value_bytes;
-  std::uint64_t reserved;
+  std::uint32_t key_bits;  // of the postings' keys: kIndexKeyBits
+  std::uint32_t reserved;
 };
 static_assert(sizeof(SegmentMeta) == 64);
 

@@ -50,11 +50,14 @@
 namespace signet::fp {
 
 // Width of the index key derived from one sub-fingerprint (see IndexKey).
-inline constexpr int kIndexKeyBits = 24;
+// Segments store all of it; lookups use a prefix that grows with the index
+// (12 bits for a small index, 27 from ~630k recordings of 3.5 min on), so
+// that a posting list holds ~8-16 entries at any size (INDEX.md).
+inline constexpr int kIndexKeyBits = 27;
 
 // The index key of one sub-fingerprint: kIndexKeyBits of its 32 bits, most
 // robust first (measured bit flip rates under MP3 32 kbps and 10 dB white
-// noise, INDEX.md), so that a shorter key is a prefix: key >> (24 - b).
+// noise, INDEX.md), so that a shorter key is a prefix: key >> (27 - b).
 std::uint32_t IndexKey(std::uint32_t value);
 
 // True when position i of `values` lies in a near-silent or static stretch
@@ -126,7 +129,7 @@ struct IndexStats {
   std::size_t delta_positions = 0;    // in the delta and frozen deltas (live or dead)
   std::size_t dead_positions = 0;     // tombstoned, reclaimed by later merges
   std::size_t segments = 0;
-  int key_bits = 0;                     // the key prefix queries look up now (12-24, by size)
+  int key_bits = 0;                     // the key prefix queries look up now (12-27, by size)
   std::size_t frozen_deltas = 0;        // waiting to be flushed
   std::size_t posting_bytes = 0;        // segment postings + delta postings
   std::size_t value_bytes = 0;          // verification copy (segments + delta)

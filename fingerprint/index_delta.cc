@@ -11,7 +11,7 @@ namespace {
 constexpr std::uint32_t kBuckets = std::uint32_t{1} << DeltaSegment::kBucketBits;
 // Entries held by a bucket's first four blocks (2 + 4 + 8 + 16).
 constexpr std::uint32_t kSmallBlocks = 30;
-constexpr int kLowKeyBits = 24 - DeltaSegment::kBucketBits;
+constexpr int kLowKeyBits = DeltaSegment::kKeyBits - DeltaSegment::kBucketBits;
 static_assert(DeltaSegment::kMaxPositions <=
               (std::uint32_t{1} << DeltaSegment::kEntryPositionBits));
 
@@ -86,7 +86,7 @@ void DeltaSegment::Append(std::uint64_t ref_id, std::span<const std::uint32_t> v
       tails_ = std::make_unique<std::uint32_t[]>(kBuckets);
     }
     for (std::uint32_t i = 0; i < n; ++i) {
-      if (!low[i]) AddPosting(IndexKey(values[i]), start + i);
+      if (!low[i]) AddPosting(IndexKey(values[i]) >> (kIndexKeyBits - kKeyBits), start + i);
     }
   }
   ++refs_;

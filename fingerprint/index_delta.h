@@ -8,7 +8,11 @@
 // lookup reads few entries of other keys), each a chain of blocks (2, 4, 8,
 // 16, then 32 entries each, plus one word linking to the next) carved from
 // 4 MiB chunks of words; an entry is the key's low 6 bits << 26 | delta
-// position. ~6 bytes of postings and 4 of values per position.
+// position. ~6 bytes of postings and 4 of values per position. The key is
+// the top kKeyBits (24) of IndexKey: a delta holds at most 16M positions,
+// whose 24-bit lists average ~1 entry, so the 3 more bits segments keep
+// would only cost bits of the position (IndexView::Vote looks a delta up by
+// its own width).
 //
 // Concurrency: one writer at a time (the Index's writer mutex) appends a
 // reference: values, then its postings (each bucket's entry count is stored
@@ -41,6 +45,7 @@ struct DeltaRef {
 
 class DeltaSegment {
  public:
+  static constexpr int kKeyBits = 24;  // the top bits of IndexKey
   static constexpr int kBucketBits = 18;
   static constexpr int kEntryPositionBits = 26;
   static constexpr std::uint32_t kChunkWords = std::uint32_t{1} << 20;
@@ -74,15 +79,15 @@ class DeltaSegment {
   };
   Watermark Published() const;
 
-  // emit(delta position) for each published entry with a key in
-  // [key_lo, key_hi); returns how many.
+  // emit(delta position) for each published entry with a key (kKeyBits
+  // bits) in [key_lo, key_hi); returns how many.
   template <typename Emit>
   std::size_t ForKeys(std::uint32_t key_lo, std::uint32_t key_hi, const Watermark& w,
                       Emit&& emit) const;
   // The bucket of `key_lo` (ahead of ForKeys on a batch of keys).
   void Prefetch(std::uint32_t key_lo, const Watermark& w) const {
     if (!with_postings_ || w.refs == 0) return;
-    const std::uint32_t b = key_lo >> (24 - kBucketBits);
+    const std::uint32_t b = key_lo >> (kKeyBits - kBucketBits);
     __builtin_prefetch(&counts_[b]);
     __builtin_prefetch(&heads_[b]);
   }
@@ -129,7 +134,7 @@ std::size_t DeltaSegment::ForKeys(std::uint32_t key_lo, std::uint32_t key_hi, co
                                   Emit&& emit) const {
   if (!with_postings_ || w.refs == 0 || key_lo >= key_hi) return 0;  // tables exist once a ref is
   std::size_t found = 0;
-  constexpr int kLow = 24 - kBucketBits;
+  constexpr int kLow = kKeyBits - kBucketBits;
   constexpr std::uint32_t kPosMask = (std::uint32_t{1} << kEntryPositionBits) - 1;
   for (std::uint32_t b = key_lo >> kLow; b <= (key_hi - 1) >> kLow; ++b) {
     std::uint32_t n = counts_[b].load(std::memory_order_acquire);

@@ -124,7 +124,8 @@ struct VoteTarget {
 };
 
 // The key prefix a snapshot of `positions` positions (live or dead) looks
-// up: 12 to 24 bits, so that lists hold ~8-16 entries.
+// up: 12 to kIndexKeyBits (27) bits, so that lists hold ~8-16 entries (at
+// 24 bits a 1M-recording index's lists held ~100: INDEX.md, "Lookups").
 inline int KeyBitsFor(std::uint64_t positions) {
   return std::clamp(static_cast<int>(std::bit_width(positions)) - 4, 12, kIndexKeyBits);
 }
@@ -139,15 +140,20 @@ class IndexView {
   // Restricts Vote to slots from `since.next_slot` on.
   void OnlyAddedSince(const IndexMark& since);
 
-  // The key prefix Vote looks up: 12 to 24 bits, growing with the index so
-  // that lists hold ~8-16 entries (a short key still votes through a flip in
-  // its low bits on a small index).
+  // The key prefix Vote looks up: 12 to kIndexKeyBits, growing with the
+  // index so that lists hold ~8-16 entries (a short key still votes through a
+  // flip in its low bits on a small index).
   int KeyBits() const { return key_bits_; }
+  // Looks up another prefix (MatchOptions::key_bits), clamped to 12..kIndexKeyBits.
+  void SetKeyBits(int bits) { key_bits_ = std::clamp(bits, 12, kIndexKeyBits); }
   // Appends one vote per posting of every informative query position whose
   // key shares the query key's top KeyBits(), and (multi-probe) at positions
   // where `probed` is set, of the prefixes `query key prefix ^ mask` for each
   // of `probe_masks` (as the prefix's own bits); lists of a part longer than
-  // `max_list` are skipped, each lookup on its own.
+  // `max_list` are skipped, each lookup on its own. A part keyed by fewer
+  // bits than the prefix (a delta: DeltaSegment::kKeyBits) is looked up by
+  // its own width, and probes of bits it does not hold are skipped there
+  // (they would repeat the key's own votes).
   void Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow, std::size_t max_list,
             std::span<const std::uint32_t> probe_masks, const std::vector<bool>& probed,
             std::vector<std::uint64_t>& votes) const;

@@ -56,23 +56,29 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
                      std::size_t max_list, std::span<const std::uint32_t> probe_masks,
                      const std::vector<bool>& probed, std::vector<std::uint64_t>& votes) const {
   const int shift = kIndexKeyBits - key_bits_;
+  // key_lo, key_hi: the prefix's range of full keys; flip: the key bit a
+  // probe flipped (counted from the key's least significant bit), or
+  // kIndexKeyBits for the key itself.
   struct Lookup {
     std::uint32_t i, key_lo, key_hi;
+    int flip;
   };
   std::vector<Lookup> lookups;
   lookups.reserve(q.size());
-  auto add = [&](std::size_t i, std::uint32_t key_lo) {
+  auto add = [&](std::size_t i, std::uint32_t key_lo, int flip) {
     lookups.push_back(
-        {static_cast<std::uint32_t>(i), key_lo, key_lo + (std::uint32_t{1} << shift)});
+        {static_cast<std::uint32_t>(i), key_lo, key_lo + (std::uint32_t{1} << shift), flip});
   };
   // A probed position's lookups follow its own, so that lookups (and votes)
   // still come by ascending query position.
   for (std::size_t i = 0; i < q.size(); ++i) {
     if (qlow[i]) continue;
     const std::uint32_t key_lo = IndexKey(q[i]) >> shift << shift;
-    add(i, key_lo);
+    add(i, key_lo, kIndexKeyBits);
     if (!probed.empty() && probed[i]) {
-      for (const std::uint32_t m : probe_masks) add(i, key_lo ^ (m << shift));
+      for (const std::uint32_t m : probe_masks) {
+        add(i, key_lo ^ (m << shift), std::countr_zero(m) + shift);
+      }
     }
   }
   // Part after part (in ascending virtual positions), all lookups of a part
@@ -82,13 +88,18 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
   for (const Part& p : parts_) {
     if (p.vend <= min_vpos_) continue;
     const PostingReader* post = p.segment ? &p.segment->postings() : nullptr;
+    // The part's keys are the top `width` bits of the full key.
+    const int narrow = kIndexKeyBits - (post != nullptr ? kIndexKeyBits : DeltaSegment::kKeyBits);
+    auto lo = [narrow](const Lookup& l) { return l.key_lo >> narrow; };
+    auto hi = [narrow](const Lookup& l) { return ((l.key_hi - 1) >> narrow) + 1; };
     if (post != nullptr) {
       for (const Lookup& l : lookups) post->PrefetchSkip(l.key_lo);
       for (const Lookup& l : lookups) post->PrefetchStreams(l.key_lo);
     } else {
-      for (const Lookup& l : lookups) p.delta->Prefetch(l.key_lo, p.watermark);
+      for (const Lookup& l : lookups) p.delta->Prefetch(lo(l), p.watermark);
     }
     for (const Lookup& l : lookups) {
+      if (l.flip < narrow) continue;
       const std::size_t before = votes.size();
       const std::uint64_t i = l.i;
       auto emit = [&](std::uint32_t pos) {
@@ -98,7 +109,7 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
       if (post != nullptr) {
         post->ForKeys(l.key_lo, l.key_hi, emit);
       } else {
-        p.delta->ForKeys(l.key_lo, l.key_hi, p.watermark, emit);
+        p.delta->ForKeys(lo(l), hi(l), p.watermark, emit);
       }
       if (votes.size() - before > max_list) votes.resize(before);
     }

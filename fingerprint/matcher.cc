@@ -247,12 +247,15 @@ double Overlap(double a0, double a1, double b0, double b1) {
 // index 0 is the key's most significant (most robust) bit; listed by falling
 // flip rate under sox reverb 80 on 20 corpus excerpts (signet-eval
 // --brute-force, EVALUATION.md), whose order is not the key's (bit 11, robust
-// to codecs and noise, flips at 20 % under reverb).
-constexpr std::array<int, kIndexKeyBits> kProbeOrder = {
-    23, 11, 20, 13, 16, 19, 21, 2, 17, 18, 22, 6, 5, 14, 15, 8, 9, 10, 12, 3, 1, 7, 4, 0};
+// to codecs and noise, flips at 20 % under reverb). Key bits 24-26 (flipping
+// 19-25 %) are only in prefixes of 25-27 bits (from ~160k recordings on): a
+// 24-bit prefix probes what it did before the key was widened.
+constexpr std::array<int, kIndexKeyBits> kProbeOrder = {26, 23, 25, 11, 20, 24, 13, 16, 19,
+                                                        21, 2,  17, 18, 22, 6,  5,  14, 15,
+                                                        8,  9,  10, 12, 3,  1,  7,  4,  0};
 
 // The XOR masks of the first `probes` flips of kProbeOrder that fall inside a
-// key prefix of `key_bits` (the top key_bits of the 24, what IndexView::Vote
+// key prefix of `key_bits` (the top key_bits of the key, what IndexView::Vote
 // looks up), as that prefix's own bits.
 std::vector<std::uint32_t> ProbeMasks(int probes, int key_bits) {
   std::vector<std::uint32_t> masks;
@@ -532,6 +535,7 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
   {
     // A snapshot: no lock is held while the query runs.
     IndexView view(index_);
+    if (options_.key_bits > 0) view.SetKeyBits(options_.key_bits);
     if (searched) *searched = view.Mark();
     if (since) view.OnlyAddedSince(*since);
     // N of the contract, and the mean reference length: the chances of all N

@@ -148,11 +148,15 @@ struct MatchOptions {
   std::size_t max_posting_list = 4096;
   // Multi-probe: besides its key, a query position also looks up the keys one
   // bit flip away in the probe_bits weakest bits of the key prefix the index
-  // looks up (12-24 bits by index size, in every segment and the delta). Reverb flips
+  // looks up (12-27 bits by index size, in every segment and the delta). Reverb flips
   // 6-22 % of key bits, so at 24 bits the exact key survives at ~5 % of a
   // reverb 80 copy's positions and within one flip at ~28 % (EVALUATION.md,
   // "Chromaprint candidates under reverb"). 0: exact keys only.
   int probe_bits = 8;
+  // The key prefix lookups use, 12 to kIndexKeyBits; 0: by the index's size
+  // (IndexStats::key_bits). For evaluations: what an index of another size
+  // would look up (signet-eval --key-bits).
+  int key_bits = 0;
   // Probes are made at no more than this many informative positions per
   // query variant, evenly spread, so that long queries (registrations' dispute
   // search, full tracks), which have votes enough, cost about what they did.

@@ -7,7 +7,7 @@
 namespace signet::fp::internal {
 namespace {
 
-constexpr int kKeyBits = 24;  // kIndexKeyBits (index.h)
+constexpr int kKeyBits = kPostingKeyBits;
 constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
 
 std::uint64_t Mask(int bits) { return bits >= 64 ? ~0ull : (std::uint64_t{1} << bits) - 1; }
@@ -21,7 +21,10 @@ PostingParams PostingParams::For(std::uint64_t positions, std::uint64_t entries)
   const int nbits = static_cast<int>(std::bit_width(entries));
   p.low_bits = entries == 0 ? 0 : std::clamp(kKeyBits + p.pos_bits - nbits, 0, 56);
   // ~32-64 entries per skip bucket.
-  p.skip_bits = std::clamp(nbits - 6, 0, kKeyBits);
+  // At most 2^24 buckets (64 MiB), what 24-bit keys had at 1M recordings: a
+  // bucket of ~100 entries then costs a lookup a few more popcounts, and a
+  // table of 2^25 would cost 0.04 B per position.
+  p.skip_bits = std::clamp(nbits - 6, 0, std::min(kKeyBits, 24));
   p.entries = entries;
   return p;
 }

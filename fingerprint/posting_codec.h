@@ -1,6 +1,6 @@
 // Internal to fingerprint/: the posting lists of one Chromaprint segment
 // (INDEX.md, "Postings"). Every indexed position contributes the value
-// v = key << pos_bits | position (key: the 24-bit IndexKey); all values of a
+// v = key << pos_bits | position (key: the 27-bit IndexKey); all values of a
 // segment, ascending, form one Elias-Fano sequence:
 //   low   the low `low_bits` bits of every v, bit-packed LSB-first (entry i at
 //         bit i * low_bits), plus 8 bytes of padding for unaligned loads;
@@ -9,8 +9,8 @@
 //   skip  2^skip_bits + 1 entry indexes: skip[b] is the first entry whose key
 //         has the prefix >= b (its top skip_bits bits), so a lookup starts
 //         at its key's bucket instead of a select structure.
-// With low_bits = floor(log2(2^(24 + pos_bits) / n)) this costs about
-// 24 + log2(positions / entries) + 2 bits per entry (~26) at any size, keeps
+// With low_bits = floor(log2(2^(27 + pos_bits) / n)) this costs about
+// 27 + log2(positions / entries) + 2 bits per entry (~29) at any size, keeps
 // the full key of every entry (no false hits from a shorter bucket key), and
 // decodes sequentially in key order, which is what a merge needs.
 //
@@ -28,6 +28,10 @@
 
 namespace signet::fp::internal {
 
+// Width of the keys (kIndexKeyBits, index.h; segments of kind version 1 kept
+// 24). static_assert'ed equal where both are visible (chroma_segment.cc).
+inline constexpr int kPostingKeyBits = 27;
+
 struct PostingParams {
   int pos_bits = 1;
   int low_bits = 0;
@@ -38,7 +42,7 @@ struct PostingParams {
   static PostingParams For(std::uint64_t positions, std::uint64_t entries);
   std::uint64_t SkipSize() const { return (std::uint64_t{1} << skip_bits) + 1; }
   // Bytes of the low stream and 64-bit words of the high stream, padding
-  // included, for `entries` entries whose largest value is below 2^(24 + pos_bits).
+  // included, for `entries` entries whose largest value is below 2^(27 + pos_bits).
   std::uint64_t LowBytes(std::uint64_t n) const;
   std::uint64_t HighWords(std::uint64_t n) const;
 };
@@ -99,12 +103,13 @@ class PostingReader {
   // low bits). A batch of lookups hides them: prefetch every key's skip
   // entry, then every key's stream start, then look up.
   void PrefetchSkip(std::uint32_t key_lo) const {
-    __builtin_prefetch(&skip_[(key_lo >> (24 - p_.skip_bits))]);
+    __builtin_prefetch(&skip_[(key_lo >> (kPostingKeyBits - p_.skip_bits))]);
   }
   void PrefetchStreams(std::uint32_t key_lo) const {
-    const std::uint64_t bucket = key_lo >> (24 - p_.skip_bits);
+    const std::uint64_t bucket = key_lo >> (kPostingKeyBits - p_.skip_bits);
     const std::uint64_t i = std::min<std::uint64_t>(skip_[bucket], p_.entries);
-    const std::uint64_t hb = ((bucket << (24 - p_.skip_bits)) << p_.pos_bits) >> p_.low_bits;
+    const std::uint64_t hb =
+        ((bucket << (kPostingKeyBits - p_.skip_bits)) << p_.pos_bits) >> p_.low_bits;
     const std::uint64_t word = std::min<std::uint64_t>((hb + i) / 64, high_.size() - 1);
     __builtin_prefetch(&high_[word]);
     __builtin_prefetch(low_.data() + std::min<std::uint64_t>(i * p_.low_bits / 8, low_.size() - 1));

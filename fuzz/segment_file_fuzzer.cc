@@ -110,7 +110,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FixChecksums(bytes);
   SegmentBytes copy = bytes;
   SegmentBytes landmark = bytes;
-  auto f = signet::fp::SegmentFile::FromBytes(std::move(bytes), "fuzz", "chromaprint", 1, 1);
+  auto f = signet::fp::SegmentFile::FromBytes(std::move(bytes), "fuzz", "chromaprint",
+                                              signet::fp::internal::kChromaSegmentVersion,
+                                              signet::fp::internal::kChromaSegmentVersion);
   if (f.ok()) {
     auto s = signet::fp::internal::ChromaSegment::Open(*f);
     if (s.ok()) Exercise(**s);

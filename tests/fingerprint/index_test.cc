@@ -14,7 +14,9 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "fingerprint/codec.h"
 #include "fingerprint/index_internal.h"
@@ -27,12 +29,12 @@
 namespace signet::fp {
 namespace {
 
-TEST(IndexKey, TakesTwentyFourBitsMostRobustFirst) {
+TEST(IndexKey, TakesTwentySevenBitsMostRobustFirst) {
   EXPECT_EQ(IndexKey(0), 0u);
   EXPECT_EQ(std::popcount(IndexKey(0xffffffffu)), kIndexKeyBits);
   // Bit 31 is the most robust bit: it becomes the key's top bit.
   EXPECT_EQ(IndexKey(0x80000000u), 1u << (kIndexKeyBits - 1));
-  // Every single bit maps to at most one key bit, and 8 bits are left out.
+  // Every single bit maps to at most one key bit, and 5 bits are left out.
   int used = 0;
   for (int b = 0; b < 32; ++b) {
     const std::uint32_t k = IndexKey(1u << b);
@@ -430,7 +432,8 @@ TEST(Index, DamagedFilesAreDiscardedAndReported) {
       {"flipped byte in the refs",
        [&](const fs::path& d) {
          const fs::path p = segment_of(d);
-         auto f = SegmentFile::Open(p, "chromaprint", 1, 1);
+         auto f = SegmentFile::Open(p, "chromaprint", internal::kChromaSegmentVersion,
+                                    internal::kChromaSegmentVersion);
          ASSERT_TRUE(f.ok());
          auto b = testing::ReadFile(p);
          b[(*f)->Find("refs")->offset + 9] ^= 0x10;
@@ -486,21 +489,25 @@ TEST(Index, DamagedFilesAreDiscardedAndReported) {
 }
 
 // A version the build does not know is refused, not misread: the container
-// header is intact but the kind version is 2.
+// header is intact but the kind version is another. Version 1 is the format
+// of 24-bit keys (before issue 15's wider key): its directory is discarded
+// with the reason, and the owner rebuilds.
 TEST(Index, SegmentsOfAnotherFormatVersionAreRefused) {
-  testing::TempDir dir;
-  fs::create_directories(dir.path());
-  auto w = SegmentFileWriter::Create(dir.path() / "chroma-000000000001.seg", "chromaprint", 2);
-  ASSERT_TRUE(w.ok());
-  ASSERT_TRUE((*w)->Finish().ok());
-  // A manifest naming it, written by the index itself: persist an index with
-  // one segment, then swap the file.
-  {
+  for (const std::uint32_t version : {1u, internal::kChromaSegmentVersion + 1}) {
+    testing::TempDir dir;
+    fs::create_directories(dir.path());
+    auto w =
+        SegmentFileWriter::Create(dir.path() / "chroma-000000000001.seg", "chromaprint", version);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Finish().ok());
+    // A manifest naming it, written by the index itself: persist an index
+    // with one segment, then swap the file.
     IndexOptions opt;
     opt.directory = dir.path() / "idx";
+    const auto rec = SyntheticFingerprints(1).Recording(300);
     {
       Index index(opt);
-      ASSERT_TRUE(index.Add(1, SyntheticFingerprints(1).Recording(300)).ok());
+      ASSERT_TRUE(index.Add(1, rec).ok());
       ASSERT_TRUE(index.Persist().ok());
     }
     fs::path seg;
@@ -511,10 +518,134 @@ TEST(Index, SegmentsOfAnotherFormatVersionAreRefused) {
                   fs::copy_options::overwrite_existing);
     Index index(opt);
     EXPECT_EQ(index.open_report().state, IndexOpenReport::State::kDiscarded);
-    EXPECT_NE(index.open_report().message.find("chromaprint format version 2, this build reads 1"),
-              std::string::npos)
+    const std::string want = "chromaprint format version " + std::to_string(version) +
+                             ", this build reads " +
+                             std::to_string(internal::kChromaSegmentVersion) + " to " +
+                             std::to_string(internal::kChromaSegmentVersion);
+    EXPECT_NE(index.open_report().message.find(want), std::string::npos)
         << index.open_report().message;
+    // The rebuild is persisted in the current format and reopens.
+    ASSERT_TRUE(index.Add(1, rec).ok());
+    index.SetCover(CoverAt(1));
+    ASSERT_TRUE(index.Persist().ok());
+    Index reopened(opt);
+    EXPECT_EQ(reopened.open_report().state, IndexOpenReport::State::kOpened)
+        << reopened.open_report().message;
+    EXPECT_EQ(reopened.size(), 1u);
   }
+}
+
+// Votes of one query at every key prefix: what IndexView::Vote finds at
+// `bits` (12..27), as (slot, reference position, query position).
+std::set<std::tuple<std::uint64_t, long, std::uint64_t>> VotesAt(
+    const Index& index, std::span<const std::uint32_t> q, int bits,
+    std::span<const std::uint32_t> probe_masks = {}) {
+  internal::IndexView view(index);
+  view.SetKeyBits(bits);
+  std::vector<std::uint64_t> votes;
+  const std::vector<bool> qlow = LowInformationMask(q);
+  const std::vector<bool> probed(probe_masks.empty() ? 0 : q.size(), true);
+  view.Vote(q, qlow, 1u << 20, probe_masks, probed, votes);
+  std::set<std::tuple<std::uint64_t, long, std::uint64_t>> out;
+  for (const std::uint64_t v : votes) {
+    const internal::VoteTarget t = view.Resolve(v);
+    const std::uint64_t i = v & 0xffff;
+    EXPECT_TRUE(out.emplace(t.slot, t.diagonal + static_cast<long>(i), i).second)
+        << "a vote came twice at " << bits << " bits";
+  }
+  return out;
+}
+
+// The value of `slot` at reference position `pos` (through the view, as the
+// matcher reads it).
+std::uint32_t ValueAt(const Index& index, std::uint64_t slot, long pos) {
+  internal::IndexView view(index);
+  internal::WindowBuffer buf;
+  return view.Window(slot, pos, pos + 1, buf)[pos];
+}
+
+// The wider key of segments (27 bits) and the 24 bits of the delta: every
+// prefix width finds a subset of what the next narrower one found, exactly
+// the postings whose key shares the query key's prefix (the delta: its 24
+// bits), and the copy's own positions at every width.
+TEST(IndexView, EveryKeyWidthFindsWhatTheNarrowerOneFoundWithThatPrefix) {
+  SyntheticFingerprints gen(21);
+  std::vector<std::vector<std::uint32_t>> recs;
+  for (int k = 0; k < 60; ++k) recs.push_back(gen.Recording(700));
+  Index segments;  // everything in one segment
+  for (std::uint64_t id = 0; id < recs.size(); ++id) ASSERT_TRUE(segments.Add(id, recs[id]).ok());
+  segments.Compact();
+  ASSERT_EQ(segments.Stats().delta_positions, 0u);
+  Index delta;  // everything in the delta
+  for (std::uint64_t id = 0; id < recs.size(); ++id) ASSERT_TRUE(delta.Add(id, recs[id]).ok());
+  ASSERT_EQ(delta.Stats().segment_positions, 0u);
+
+  const std::span<const std::uint32_t> q = std::span(recs[7]).subspan(200, 80);
+  const std::vector<bool> qlow = LowInformationMask(q);
+  for (const Index* index : {&segments, &delta}) {
+    const int stored = index == &segments ? kIndexKeyBits : internal::DeltaSegment::kKeyBits;
+    std::set<std::tuple<std::uint64_t, long, std::uint64_t>> wider;
+    for (int bits = kIndexKeyBits; bits >= 12; --bits) {
+      const auto got = VotesAt(*index, q, bits);
+      EXPECT_TRUE(std::includes(got.begin(), got.end(), wider.begin(), wider.end())) << bits;
+      const int compared = std::min(bits, stored);
+      const int shift = kIndexKeyBits - compared;
+      std::size_t own = 0;
+      for (const auto& [slot, pos, i] : got) {
+        ASSERT_EQ(IndexKey(ValueAt(*index, slot, pos)) >> shift, IndexKey(q[i]) >> shift)
+            << bits << " bits, slot " << slot << " position " << pos;
+        own += slot == 7 && pos == 200 + static_cast<long>(i);
+      }
+      // Every informative position of the exact copy votes for it.
+      EXPECT_EQ(own, static_cast<std::size_t>(std::count(qlow.begin(), qlow.end(), false)));
+      // And the lists are exact: a brute-force count of the postings with
+      // the prefix (every informative position of every recording).
+      std::size_t want = 0;
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        if (qlow[i]) continue;
+        for (std::uint64_t id = 0; id < recs.size(); ++id) {
+          const std::vector<bool> low = LowInformationMask(recs[id]);
+          for (std::size_t k = 0; k < recs[id].size(); ++k) {
+            want += !low[k] && (IndexKey(recs[id][k]) >> shift) == (IndexKey(q[i]) >> shift);
+          }
+        }
+      }
+      EXPECT_EQ(got.size(), want) << bits << " bits";
+      wider = got;
+    }
+  }
+}
+
+// Multi-probe at the full 27 bits: a probe of a key bit the delta does not
+// keep (its 24-bit key) would repeat the key's own lookup there; it is
+// skipped (VotesAt fails on a repeated vote), while the segment's lists of
+// the flipped key are found.
+TEST(IndexView, ProbesOfBitsADeltaDoesNotKeepAreSkippedThere) {
+  SyntheticFingerprints gen(22);
+  std::vector<std::vector<std::uint32_t>> recs;
+  for (int k = 0; k < 40; ++k) recs.push_back(gen.Recording(700));
+  Index segments, delta;
+  for (std::uint64_t id = 0; id < recs.size(); ++id) {
+    ASSERT_TRUE(segments.Add(id, recs[id]).ok());
+    ASSERT_TRUE(delta.Add(id, recs[id]).ok());
+  }
+  segments.Compact();
+  const std::span<const std::uint32_t> q = std::span(recs[3]).subspan(100, 80);
+  const std::vector<std::uint32_t> low_bits = {1, 2, 4};  // key bits 26-24 (least robust)
+  EXPECT_EQ(VotesAt(delta, q, kIndexKeyBits, low_bits), VotesAt(delta, q, kIndexKeyBits));
+  const auto probed = VotesAt(segments, q, kIndexKeyBits, low_bits);
+  const auto exact = VotesAt(segments, q, kIndexKeyBits);
+  EXPECT_TRUE(std::includes(probed.begin(), probed.end(), exact.begin(), exact.end()));
+  EXPECT_GT(probed.size(), exact.size());
+  // The segment finds exactly the postings whose key is the query's or one
+  // of those flips away: those of the 24-bit prefix that differ by 0, 1, 2, 4.
+  std::set<std::tuple<std::uint64_t, long, std::uint64_t>> want;
+  for (const auto& v : VotesAt(segments, q, kIndexKeyBits - 3)) {
+    const auto& [slot, pos, i] = v;
+    const std::uint32_t x = IndexKey(ValueAt(segments, slot, pos)) ^ IndexKey(q[i]);
+    if (x == 0 || x == 1 || x == 2 || x == 4) want.insert(v);
+  }
+  EXPECT_EQ(probed, want);
 }
 
 // kill -9 at random moments while a child process adds, covers, flushes and

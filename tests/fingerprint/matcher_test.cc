@@ -171,11 +171,41 @@ TEST_F(MatcherTest, EValueCountsReferencesAndLooks) {
 
 using testing::RefIds;
 
+// At the full 27-bit prefix (what an index of ~700k recordings and more
+// looks up; MatchOptions::key_bits stands in for the size), the first probe
+// is the key's last bit (value bit 12, flipped by a quarter of reverb 80's
+// positions): a copy with that bit flipped everywhere is found through it,
+// and not by exact keys. In a segment: the delta keeps 24 bits.
+TEST(MatcherWideKey, MultiProbeAtTwentySevenBitsFlipsTheAddedBitsFirst) {
+  Index index;
+  std::vector<std::uint32_t> work(800);
+  std::mt19937_64 rng(602);
+  for (auto& v : work) v = static_cast<std::uint32_t>(rng());
+  ASSERT_TRUE(index.Add(3002, work).ok());
+  index.Compact();
+  std::vector<std::uint32_t> q(work.begin() + 300, work.begin() + 380);
+  for (auto& v : q) v ^= std::uint32_t{1} << 12;
+  ASSERT_EQ(IndexKey(q[0]) ^ IndexKey(work[300]), 1u);
+  MatchOptions exact;
+  exact.key_bits = kIndexKeyBits;
+  exact.probe_bits = 0;
+  EXPECT_TRUE(Matcher(index, exact).Find(q).empty());
+  MatchOptions one = exact;
+  one.probe_bits = 1;
+  const auto found = Matcher(index, one).Find(q);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0].ref_id, 3002u);
+  // At 26 bits the flipped bit is not looked up at all.
+  MatchOptions narrower = exact;
+  narrower.key_bits = kIndexKeyBits - 1;
+  EXPECT_FALSE(Matcher(index, narrower).Find(q).empty());
+}
+
 TEST_F(MatcherTest, MultiProbeFindsAQueryWhoseEveryKeyHasItsWeakestBitFlipped) {
-  // Every part of the index is looked up by a key prefix of 12-24 bits (by
+  // Every part of the index is looked up by a key prefix of 12-27 bits (by
   // the index's size). A copy whose every position differs in key bit 11
-  // (value bit 20: inside every prefix, the second bit multi-probe flips and
-  // the first inside a prefix shorter than 24) shares no key prefix with it
+  // (value bit 20: inside every prefix, the fourth bit multi-probe flips and
+  // the first inside a prefix shorter than 25) shares no key prefix with it
   // at its own alignment. The work's values are independent, so that no
   // neighbouring position shares the flipped prefix by itself (music's
   // neighbours share most bits, and on this small index's short prefix that

@@ -229,6 +229,7 @@ TEST(ValueCodec, RefusesCodesThatAreNotPrefixCodes) {
 // Postings of random (key, position) sets read back exactly, per key and in
 // sequence, at sizes from empty to ~200k entries.
 TEST(PostingCodec, RoundTripsPerKeyAndInOrder) {
+  constexpr std::uint32_t kKeyMask = (std::uint32_t{1} << kPostingKeyBits) - 1;
   std::mt19937_64 rng(9);
   for (std::uint64_t n : {0ull, 1ull, 5ull, 1000ull, 200000ull}) {
     const std::uint64_t positions = std::max<std::uint64_t>(1, n + rng() % (n + 10));
@@ -236,8 +237,10 @@ TEST(PostingCodec, RoundTripsPerKeyAndInOrder) {
     std::vector<std::uint64_t> all;
     for (std::uint64_t i = 0; i < n; ++i) {
       // Some keys repeat a lot, most are rare: like real postings.
-      const std::uint32_t key =
-          i % 7 == 0 ? 0x123456u : static_cast<std::uint32_t>(rng() & 0xffffff);
+      // Keys of every width up to kPostingKeyBits, the top bits too.
+      const std::uint32_t key = i % 7 == 0   ? 0x123456u
+                                : i % 7 == 1 ? kKeyMask - static_cast<std::uint32_t>(rng() % 64)
+                                             : static_cast<std::uint32_t>(rng() & kKeyMask);
       all.push_back(std::uint64_t{key} << 32 | (rng() % positions));
     }
     std::sort(all.begin(), all.end());
@@ -275,7 +278,7 @@ TEST(PostingCodec, RoundTripsPerKeyAndInOrder) {
                           static_cast<double>(low.size() + high.size() * 8 + skip->size() * 4) /
                           static_cast<double>(all.size());
       if (n >= 1000) {
-        EXPECT_LT(bits, 24 + std::log2(double(positions) / all.size()) + 4) << n;
+        EXPECT_LT(bits, kPostingKeyBits + std::log2(double(positions) / all.size()) + 4) << n;
       }
     }
     for (const auto& [key, list] : want) {
@@ -284,7 +287,7 @@ TEST(PostingCodec, RoundTripsPerKeyAndInOrder) {
       ASSERT_EQ(got, list) << "key " << key << " n " << n;
     }
     for (int t = 0; t < 2000; ++t) {  // keys with no entries
-      const auto key = static_cast<std::uint32_t>(rng() & 0xffffff);
+      const auto key = static_cast<std::uint32_t>(rng() & kKeyMask);
       if (want.contains(key)) continue;
       EXPECT_EQ(r->CountKey(key), 0u);
     }
@@ -379,8 +382,8 @@ TEST(ChromaSegment, BuildsMergesAndDropsWithdrawnReferences) {
   }
   ExpectSegmentHolds(**m, live);
   // Reopened from disk: the same.
-  auto f =
-      SegmentFile::Open(dir.path() / "m.seg", kChromaSegmentKind, 1, 1, SegmentFile::Verify::kAll);
+  auto f = SegmentFile::Open(dir.path() / "m.seg", kChromaSegmentKind, kChromaSegmentVersion,
+                             kChromaSegmentVersion, SegmentFile::Verify::kAll);
   ASSERT_TRUE(f.ok());
   auto reopened = ChromaSegment::Open(*f);
   ASSERT_TRUE(reopened.ok());

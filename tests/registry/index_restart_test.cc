@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 
+#include "fingerprint/chroma_segment.h"
 #include "fingerprint/landmark_codec.h"
 #include "fingerprint/segment_file.h"
 #include "registry/registry.h"
@@ -162,7 +163,8 @@ TEST_F(IndexRestartTest, DamagedIndexIsRebuiltWhileQueriesAnswerPartially) {
   }
   for (const auto& e : fs::directory_iterator(dir.path() / "index")) {
     if (e.path().filename().string().rfind("chroma-", 0) != 0) continue;
-    auto f = fp::SegmentFile::Open(e.path(), "chromaprint", 1, 1);
+    auto f = fp::SegmentFile::Open(e.path(), "chromaprint", fp::internal::kChromaSegmentVersion,
+                                   fp::internal::kChromaSegmentVersion);
     ASSERT_TRUE(f.ok());
     const std::uint64_t at = (*f)->Find("refs")->offset + 3;
     f->reset();

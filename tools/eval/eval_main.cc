@@ -77,7 +77,7 @@ struct Query {
   struct BruteForce {
     bool found = false;  // a segment below kBruteForceBer
     int positions = 0;   // informative query positions of that segment
-    int exact = 0;       // ... whose 24-bit key equals the reference's on the diagonal
+    int exact = 0;       // ... whose key (all kIndexKeyBits) equals the reference's on the diagonal
     int exact3 = 0;      // ... on one of the diagonals d-1, d, d+1
     int within1 = 0;     // ... within one key bit on one of them
     std::array<int, signet::fp::kIndexKeyBits> flips{};  // per key bit (0: most robust)
@@ -186,11 +186,14 @@ int main(int argc, char** argv) {
                  "signetd's 12 (0.94-1.06); 'none'")
       ->delimiter(',');
   app.add_option("--speed-variant-seconds", mopt.speed_variant_seconds);
-  app.add_option("--filler", mopt.filler_recordings,
-                 "chromaprint: synthetic 3-minute recordings indexed beside the corpus (an index "
-                 "of registry size: 100000 gives 24-bit keys)");
+  app.add_option(
+      "--filler", mopt.filler_recordings,
+      "chromaprint: synthetic 3-minute recordings indexed beside the corpus (an index "
+      "of registry size: 100000 gives 24-bit keys, 750000 27-bit keys; or see --key-bits)");
   app.add_option("--max-e-value", mopt.match.max_e_value, "MatchOptions::max_e_value");
   app.add_option("--probe-bits", mopt.match.probe_bits, "MatchOptions::probe_bits (0: exact keys)");
+  app.add_option("--key-bits", mopt.match.key_bits,
+                 "MatchOptions::key_bits: the key prefix looked up (0: by index size)");
   app.add_option("--max-probed-positions", mopt.match.max_probed_positions,
                  "MatchOptions::max_probed_positions");
   app.add_flag("--delta", mopt.in_delta,
@@ -659,8 +662,9 @@ int main(int argc, char** argv) {
       }
     }
     fmt::print(
-        "exact / exact3 / within1: fraction of the segment's informative positions whose 24-bit "
-        "key equals the reference's on the diagonal / on d-1..d+1 / within one bit there.\n");
+        "exact / exact3 / within1: fraction of the segment's informative positions whose {}-bit "
+        "key equals the reference's on the diagonal / on d-1..d+1 / within one bit there.\n",
+        signet::fp::kIndexKeyBits);
   }
   if (mopt.null_tally > 0) {
     fmt::print(

@@ -26,8 +26,9 @@ class ChromaprintMatcher : public EvalMatcher {
         "at up to {} positions",
         options_.speed_variants.size(), options_.speed_variant_seconds, options_.match.max_e_value,
         options_.match.min_references, index_.size(), options_.filler_recordings,
-        index_.Stats().key_bits, options_.in_delta ? ", the corpus in the delta" : "",
-        options_.match.probe_bits, options_.match.max_probed_positions);
+        options_.match.key_bits > 0 ? options_.match.key_bits : index_.Stats().key_bits,
+        options_.in_delta ? ", the corpus in the delta" : "", options_.match.probe_bits,
+        options_.match.max_probed_positions);
   }
   Status Register(const Reference& ref) override {
     if (options_.in_delta) {

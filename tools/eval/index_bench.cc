@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
   double flip = 0.1;
   std::string corpus;
   std::vector<int> probe_bits = {0, signet::fp::MatchOptions{}.probe_bits};
+  std::vector<int> key_bits = {0};
+  bool warmup = true;
   std::size_t growth = 0;
   std::string dir;
   app.add_option("--seed", seed);
@@ -127,6 +129,12 @@ int main(int argc, char** argv) {
                  "MatchOptions::probe_bits settings measured on the same index and queries (the "
                  "first is the baseline)")
       ->delimiter(',');
+  app.add_option("--key-bits", key_bits,
+                 "MatchOptions::key_bits settings, each with every --probe-bits (0: by index size; "
+                 "24: the lookups of the 24-bit key before issue 15)")
+      ->delimiter(',');
+  app.add_option("--warmup", warmup,
+                 "run each setting's queries once untimed before timing them (default true)");
   app.add_option("--growth", growth,
                  "then add this many recordings one by one to a fresh index while a thread "
                  "queries it: the longest Add and query waits");
@@ -173,9 +181,9 @@ int main(int argc, char** argv) {
              Ms(g0, Clock::now()) / 1000);
   const auto qlen = static_cast<std::size_t>(query_seconds * 8.077);
 
-  fmt::print("{:>7} {:>8} {:>13} {:>9} {:>10} {:>10} {:>6} {:>8} {:>8} {:>7} {:>9} {:>11}\n",
-             "recs", "hours", "build_s(cpu)", "MB/hour", "post_B/pos", "total_B/pos", "probes",
-             "p50_ms", "p99_ms", "recall", "miss_p99", "brute_ms");
+  fmt::print("{:>7} {:>8} {:>13} {:>9} {:>10} {:>10} {:>4} {:>6} {:>8} {:>8} {:>7} {:>9} {:>11}\n",
+             "recs", "hours", "build_s(cpu)", "MB/hour", "post_B/pos", "total_B/pos", "key",
+             "probes", "p50_ms", "p99_ms", "recall", "miss_p99", "brute_ms");
   signet::fp::IndexOptions index_options;
   index_options.directory = dir;
   for (const std::size_t n : sizes) {
@@ -204,28 +212,39 @@ int main(int argc, char** argv) {
     std::vector<Fp> misses;
     for (int k = 0; k < queries; ++k) misses.push_back(gen.Recording(qlen));
     struct Run {
+      int key_bits;
       int probes;
       std::vector<double> ms, miss_ms;
       int hits = 0;
     };
     std::vector<Run> runs;
-    for (const int probes : probe_bits) {
-      signet::fp::MatchOptions options;
-      options.probe_bits = probes;
-      Matcher matcher(index, options);
-      Run run{probes, {}, {}};
-      for (const auto& [r, q] : qs) {
-        const double t0 = CpuMs();
-        const auto found = matcher.Find(q);
-        run.ms.push_back(CpuMs() - t0);
-        if (!found.empty() && found[0].ref_id == r) ++run.hits;
+    for (const int kb : key_bits) {
+      for (const int probes : probe_bits) {
+        signet::fp::MatchOptions options;
+        options.probe_bits = probes;
+        options.key_bits = kb;
+        Matcher matcher(index, options);
+        Run run{kb > 0 ? kb : st.key_bits, probes, {}, {}};
+        // An untimed pass first: at 1M recordings the first pass over the
+        // segments faults in pages the page cache had dropped (92 ms p99 in
+        // the first 1M run), which would go to whichever setting runs first.
+        if (warmup) {
+          for (const auto& [r, q] : qs) (void)matcher.Find(q);
+          for (const auto& q : misses) (void)matcher.Find(q);
+        }
+        for (const auto& [r, q] : qs) {
+          const double t0 = CpuMs();
+          const auto found = matcher.Find(q);
+          run.ms.push_back(CpuMs() - t0);
+          if (!found.empty() && found[0].ref_id == r) ++run.hits;
+        }
+        for (const auto& q : misses) {
+          const double t0 = CpuMs();
+          (void)matcher.Find(q);
+          run.miss_ms.push_back(CpuMs() - t0);
+        }
+        runs.push_back(std::move(run));
       }
-      for (const auto& q : misses) {
-        const double t0 = CpuMs();
-        (void)matcher.Find(q);
-        run.miss_ms.push_back(CpuMs() - t0);
-      }
-      runs.push_back(std::move(run));
     }
     // Brute force over a sample of the references, scaled to all of them.
     const std::size_t scan = std::min<std::size_t>(n, 1000);
@@ -238,12 +257,12 @@ int main(int argc, char** argv) {
         (CpuMs() - f0) / brute_queries * static_cast<double>(n) / static_cast<double>(scan);
     for (const Run& run : runs) {
       fmt::print(
-          "{:>7} {:>8.0f} {:>6.1f}({:>5.1f}) {:>9.2f} {:>10.2f} {:>10.2f} {:>6} {:>8.3f} {:>8.3f} "
-          "{:>6.1f}% {:>9.3f} {:>10.0f}{} brute recall {}/{}\n",
+          "{:>7} {:>8.0f} {:>6.1f}({:>5.1f}) {:>9.2f} {:>10.2f} {:>10.2f} {:>4} {:>6} {:>8.3f} "
+          "{:>8.3f} {:>6.1f}% {:>9.3f} {:>10.0f}{} brute recall {}/{}\n",
           n, hours, build_s, build_cpu_s, static_cast<double>(st.memory_bytes) / 1e6 / hours,
           static_cast<double>(st.posting_bytes) / static_cast<double>(st.positions),
-          static_cast<double>(st.memory_bytes) / static_cast<double>(st.positions), run.probes,
-          Percentile(run.ms, 0.5), Percentile(run.ms, 0.99), 100.0 * run.hits / queries,
+          static_cast<double>(st.memory_bytes) / static_cast<double>(st.positions), run.key_bits,
+          run.probes, Percentile(run.ms, 0.5), Percentile(run.ms, 0.99), 100.0 * run.hits / queries,
           Percentile(run.miss_ms, 0.99), brute, scan < n ? " (scaled from 1k)" : "", brute_hits,
           brute_queries);
     }
@@ -312,10 +331,13 @@ int main(int argc, char** argv) {
   fmt::print(
       "\nqueries: {} s ({} positions), each bit flipped with p={}; latency of Matcher::Find, "
       "one thread, thread CPU time; miss_p99: the same for queries of unindexed synthetic music. "
-      "probes: MatchOptions::probe_bits (0: exact keys only). build: BeginBulkLoad, Add of every "
-      "recording, Compact (wall, "
-      "CPU). "
-      "brute_ms: best-BER scan of every diagonal of every reference.\n",
-      query_seconds, qlen, flip);
+      "{}"
+      "key: the key prefix looked up (MatchOptions::key_bits; by size unless --key-bits). probes: "
+      "MatchOptions::probe_bits (0: exact keys only). post_B/pos: postings, total_B/pos: "
+      "everything (postings, verification copy, refs, deltas). build: BeginBulkLoad, Add of every "
+      "recording, Compact (wall, CPU). brute_ms: best-BER scan of every diagonal of every "
+      "reference.\n",
+      query_seconds, qlen, flip,
+      warmup ? "Each setting's queries ran once untimed first (--warmup). " : "");
   return 0;
 }
