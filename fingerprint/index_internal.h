@@ -139,6 +139,11 @@ class IndexView {
   IndexMark Mark() const { return {end_slot_}; }
   // Restricts Vote to slots from `since.next_slot` on.
   void OnlyAddedSince(const IndexMark& since);
+  // Where the mutable delta starts: slots below it are in segments and frozen
+  // deltas, which no Add changes.
+  IndexMark SettledMark() const { return {parts_.back().first_slot}; }
+  // Restricts Vote to slots below `until.next_slot` (with OnlyAddedSince too).
+  void OnlyBefore(const IndexMark& until);
 
   // The key prefix Vote looks up: 12 to kIndexKeyBits, growing with the
   // index so that lists hold ~8-16 entries (a short key still votes through a
@@ -176,12 +181,16 @@ class IndexView {
     DeltaSegment::Watermark watermark;
   };
   const Part& PartOfSlot(std::uint64_t slot) const;
+  // The virtual position where `slot` starts (vend of the last part when
+  // `slot` is past every part).
+  std::uint64_t VposOfSlot(std::uint64_t slot) const;
 
   std::shared_ptr<const IndexState> state_;
   std::vector<Part> parts_;
   int key_bits_ = kIndexKeyBits;  // lookups match this prefix of the key
   std::uint64_t end_slot_ = 0;
   std::uint64_t min_vpos_ = 0;
+  std::uint64_t max_vpos_ = ~std::uint64_t{0};
 };
 
 }  // namespace signet::fp::internal

@@ -38,19 +38,22 @@ IndexView::IndexView(const Index& index) : state_(index.Snapshot()) {
   key_bits_ = KeyBitsFor(v);
 }
 
-void IndexView::OnlyAddedSince(const IndexMark& since) {
-  // Slots and virtual positions ascend together: everything from the first
-  // position of slot `since.next_slot` on.
-  min_vpos_ = parts_.back().vend;
+std::uint64_t IndexView::VposOfSlot(std::uint64_t slot) const {
+  // Slots and virtual positions ascend together.
   for (const Part& p : parts_) {
-    if (since.next_slot >= p.end_slot) continue;
-    const std::uint64_t local = since.next_slot > p.first_slot ? since.next_slot - p.first_slot : 0;
-    const std::uint64_t start =
-        p.segment ? p.segment->refs()[local].start : p.delta->Ref(local).start;
-    min_vpos_ = p.vbase + start;
-    break;
+    if (slot >= p.end_slot) continue;
+    const std::uint64_t local = slot > p.first_slot ? slot - p.first_slot : 0;
+    return p.vbase + (p.segment ? p.segment->refs()[local].start : p.delta->Ref(local).start);
   }
+  return parts_.back().vend;
 }
+
+void IndexView::OnlyAddedSince(const IndexMark& since) {
+  // Everything from the first position of slot `since.next_slot` on.
+  min_vpos_ = VposOfSlot(since.next_slot);
+}
+
+void IndexView::OnlyBefore(const IndexMark& until) { max_vpos_ = VposOfSlot(until.next_slot); }
 
 void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
                      std::size_t max_list, std::span<const std::uint32_t> probe_masks,
@@ -86,7 +89,7 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
   // still come by ascending query position: a diagonal's votes in a later
   // part come from later query positions.
   for (const Part& p : parts_) {
-    if (p.vend <= min_vpos_) continue;
+    if (p.vend <= min_vpos_ || p.vbase >= max_vpos_) continue;
     const PostingReader* post = p.segment ? &p.segment->postings() : nullptr;
     // The part's keys are the top `width` bits of the full key.
     const int narrow = kIndexKeyBits - (post != nullptr ? kIndexKeyBits : DeltaSegment::kKeyBits);
@@ -104,7 +107,7 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
       const std::uint64_t i = l.i;
       auto emit = [&](std::uint32_t pos) {
         const std::uint64_t vp = p.vbase + pos;
-        if (vp >= min_vpos_) votes.push_back((vp + kVoteBias - i) << 16 | i);
+        if (vp >= min_vpos_ && vp < max_vpos_) votes.push_back((vp + kVoteBias - i) << 16 | i);
       };
       if (post != nullptr) {
         post->ForKeys(l.key_lo, l.key_hi, emit);

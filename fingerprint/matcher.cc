@@ -525,8 +525,14 @@ std::vector<Match> Matcher::FindAddedSince(std::span<const std::uint32_t> query,
   return Search(std::span<const QueryVariant>(&v, 1), &since, nullptr);
 }
 
+std::vector<Match> Matcher::FindSettled(std::span<const std::uint32_t> query,
+                                        IndexMark* rest) const {
+  const QueryVariant v{query, 1.0};
+  return Search(std::span<const QueryVariant>(&v, 1), nullptr, rest, true);
+}
+
 std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const IndexMark* since,
-                                   IndexMark* searched) const {
+                                   IndexMark* searched, bool settled_only) const {
   // Per reference: the accepted segments of the best variant.
   std::unordered_map<std::uint64_t, Match> by_ref;
   const ScoreModel& model = options_.score_model;
@@ -536,7 +542,9 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
     // A snapshot: no lock is held while the query runs.
     IndexView view(index_);
     if (options_.key_bits > 0) view.SetKeyBits(options_.key_bits);
-    if (searched) *searched = view.Mark();
+    const IndexMark end = settled_only ? view.SettledMark() : view.Mark();
+    if (searched) *searched = end;
+    if (settled_only) view.OnlyBefore(end);
     if (since) view.OnlyAddedSince(*since);
     // N of the contract, and the mean reference length: the chances of all N
     // references add up to N times those of a reference of mean length.

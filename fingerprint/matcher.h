@@ -215,12 +215,20 @@ class Matcher {
   // dispute check). A full Find when the index was merged in between.
   std::vector<Match> FindAddedSince(std::span<const std::uint32_t> query,
                                     const IndexMark& since) const;
+  // Find over the settled part of the index only (segments and frozen
+  // deltas, not the delta that Adds append to), setting `rest` to where the
+  // delta starts: FindSettled then FindAddedSince(rest) cover everything once.
+  // The registry's dispute search does the first outside its writer and the
+  // second under it, so the delta's lookups (the dearest per position: a
+  // chain of blocks per bucket) are made once per registration, not twice.
+  std::vector<Match> FindSettled(std::span<const std::uint32_t> query, IndexMark* rest) const;
 
   const MatchOptions& options() const { return options_; }
 
  private:
+  // `settled_only`: FindSettled (then `searched` is where the delta starts).
   std::vector<Match> Search(std::span<const QueryVariant> variants, const IndexMark* since,
-                            IndexMark* searched) const;
+                            IndexMark* searched, bool settled_only = false) const;
 
   const Index& index_;
   MatchOptions options_;

@@ -67,9 +67,12 @@ inline bool IsSameRecording(double shared_seconds, double seconds_a, double seco
   return shared_seconds >= kSameRecordingFraction * longer;
 }
 
-// A search done early, on the submitter's thread, against the index as it
-// was at `mark`; FindOverlaps then needs to search only what was indexed
-// since (fp::Matcher::FindAddedSince), which keeps the writer's share small.
+// A search done early, on the submitter's thread, of the index's settled part
+// (segments and frozen deltas, fp::Matcher::FindSettled) below `mark`;
+// FindOverlaps then searches what was indexed from `mark` on (the delta and
+// anything frozen since, fp::Matcher::FindAddedSince) on the writer. The two
+// cover every indexed recording once, and the delta (the dearest to look up)
+// once, not once per side.
 struct EarlySearch {
   std::vector<fp::Match> matches;
   fp::IndexMark mark;

@@ -380,7 +380,7 @@ EarlySearch WorkIndex::SearchEarly(std::span<const std::uint32_t> values) const 
   bool first = true;
   for (const auto& window : DisputeWindows(values)) {
     fp::IndexMark mark;
-    std::vector<fp::Match> m = matcher.Find(window, &mark);
+    std::vector<fp::Match> m = matcher.FindSettled(window, &mark);
     ShiftToRecording(m, static_cast<std::size_t>(window.data() - values.data()));
     if (first) s.mark = mark;  // the earliest: FindAddedSince covers the rest
     first = false;

@@ -257,6 +257,26 @@ TEST_F(MatcherTest, FindAddedSinceSearchesOnlyWhatWasIndexedAfterTheMark) {
   EXPECT_EQ(RefIds(matcher.FindAddedSince(q, now)), (std::vector<std::uint64_t>{1003, 2003}));
 }
 
+TEST_F(MatcherTest, FindSettledLeavesTheDeltaToFindAddedSinceAndTheTwoCoverEverythingOnce) {
+  // 1003 is in a segment (the fixture compacts); 2001 goes to the delta.
+  const auto later = SyntheticFingerprints(501).Recording(600);
+  ASSERT_TRUE(index_.Add(2001, later).ok());
+  auto q = Slice(3, 200, 120);
+  q.insert(q.end(), later.begin() + 100, later.begin() + 220);
+  Matcher matcher(index_);
+  EXPECT_EQ(RefIds(matcher.Find(q)), (std::vector<std::uint64_t>{1003, 2001}));
+  IndexMark rest;
+  EXPECT_EQ(RefIds(matcher.FindSettled(q, &rest)), std::vector<std::uint64_t>{1003});
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, rest)), std::vector<std::uint64_t>{2001});
+
+  // The delta flushed and merged meanwhile: the mark still splits the slots.
+  index_.Compact();
+  EXPECT_EQ(RefIds(matcher.FindAddedSince(q, rest)), std::vector<std::uint64_t>{2001});
+  IndexMark after;
+  EXPECT_EQ(RefIds(matcher.FindSettled(q, &after)), (std::vector<std::uint64_t>{1003, 2001}));
+  EXPECT_TRUE(matcher.FindAddedSince(q, after).empty());
+}
+
 TEST(ScoreModel, LongerAndCleanerIsLessLikelyByChance) {
   const ScoreModel m;
   EXPECT_LT(m.PairProbability(0.1, 60, 80, 2000), m.PairProbability(0.2, 60, 80, 2000));
