@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "fingerprint/extract.h"
@@ -38,7 +39,56 @@ void AddSegment(std::vector<FusedSegment>& out, const FusedSegment& s, double te
   out.push_back(s);
 }
 
+// Both segments on one line: offsets within kAgreementSeconds at tempos
+// within kAgreementTempo.
+bool Agree(const Segment& cs, double speed, const LandmarkSegment& ls, double tempo) {
+  return std::abs(tempo / speed - 1) <= kAgreementTempo &&
+         std::abs(OffsetOf(ls.ref_start, ls.query_start, tempo) -
+                  OffsetOf(cs.ref_start, cs.query_start, speed)) <= kAgreementSeconds;
+}
+
 }  // namespace
+
+std::vector<LineLook> LookAlongLandmarkLines(const Matcher& matcher,
+                                             std::span<const QueryVariant> variants,
+                                             std::span<const LandmarkMatch> landmark,
+                                             double references, std::vector<Match>& chromaprint,
+                                             std::size_t max_matches) {
+  std::vector<LineLook> looks;
+  std::vector<const LandmarkMatch*> order;
+  for (const LandmarkMatch& m : landmark) order.push_back(&m);
+  std::sort(order.begin(), order.end(), [](const LandmarkMatch* a, const LandmarkMatch* b) {
+    return a->log10_pair_probability < b->log10_pair_probability;
+  });
+  if (order.size() > max_matches) order.resize(max_matches);
+  const double refs = std::max(1.0, references);
+  for (const LandmarkMatch* lm : order) {
+    std::vector<const LandmarkSegment*> segs;
+    for (const LandmarkSegment& s : lm->segments) segs.push_back(&s);
+    std::sort(segs.begin(), segs.end(), [](const LandmarkSegment* a, const LandmarkSegment* b) {
+      return a->log10_tail < b->log10_tail;
+    });
+    if (segs.size() > 2) segs.resize(2);
+    for (const LandmarkSegment* ls : segs) {
+      bool agreed = false;
+      for (const Match& cm : chromaprint) {
+        if (cm.ref_id != lm->ref_id) continue;
+        for (const Segment& cs : cm.segments)
+          agreed = agreed || Agree(cs, cm.speed, *ls, lm->tempo);
+      }
+      const double mid = 0.5 * (ls->query_start + ls->query_end);
+      const AlignmentLine line{lm->ref_id, mid, ls->ref_start + lm->tempo * (mid - ls->query_start),
+                               lm->tempo};
+      std::optional<Match> found =
+          matcher.AlongLine(variants, line, kAgreementSeconds, kAgreementTempo);
+      if (!found) continue;
+      looks.push_back({lm->ref_id, ls->log10_pair_probability +
+                                       Log10(found->segments.front().line_probability)});
+      if (!agreed && found->e_value / refs <= 1e-2) chromaprint.push_back(std::move(*found));
+    }
+  }
+  return looks;
+}
 
 MatchOptions ChromaprintLoosened(MatchOptions options, double references) {
   const double n = std::max({1.0, references, options.min_references});
@@ -53,7 +103,7 @@ double FusionLog10Bar(std::size_t refs_searched, const FusionOptions& options) {
 
 std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
                              std::span<const LandmarkMatch> landmark, std::size_t refs_searched,
-                             const FusionOptions& options) {
+                             const FusionOptions& options, std::span<const LineLook> lines) {
   std::vector<FusedMatch> out;
   auto find = [&](std::uint64_t id) -> FusedMatch& {
     for (auto& m : out)
@@ -71,12 +121,23 @@ std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
   const double chroma_refs =
       std::max(1.0, options.chromaprint_references > 0 ? options.chromaprint_references
                                                        : static_cast<double>(refs_searched));
+  // A work may have several Chromaprint matches (LookAlongLandmarkLines adds
+  // one per speed variant it looked with): the best sets the work's figures.
   for (const Match& m : chromaprint) {
     FusedMatch& f = find(m.ref_id);
+    const double pc = Log10(m.e_value) - std::log10(chroma_refs);
+    auto it =
+        std::find_if(lc.begin(), lc.end(), [&](const auto& e) { return e.first == m.ref_id; });
+    if (it == lc.end() || pc < it->second) {
+      f.tempo = m.speed;
+      f.pitch_semitones = 12 * std::log2(m.speed);
+      if (it == lc.end()) {
+        lc.push_back({m.ref_id, pc});
+      } else {
+        it->second = pc;
+      }
+    }
     f.chromaprint = true;
-    f.tempo = m.speed;
-    f.pitch_semitones = 12 * std::log2(m.speed);
-    lc.push_back({m.ref_id, Log10(m.e_value) - std::log10(chroma_refs)});
     for (const Segment& s : m.segments)
       AddSegment(f.segments,
                  {s.query_start, s.query_end + delay * m.speed, s.ref_start, s.ref_end + delay,
@@ -104,29 +165,35 @@ std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
   for (FusedMatch& f : out) {
     const double pc = of(lc, f.ref_id), pl = of(ll, f.ref_id);
     double p = kLog10Two + std::min(pc, pl);
+    // With the line looks there are two ways to agree.
+    const double ways = lines.empty() ? 0 : kLog10Two;
     if (f.chromaprint && f.landmark) {
-      // The landmark segment on the Chromaprint match's line, if any.
-      const Match* cm = nullptr;
-      for (const Match& m : chromaprint)
-        if (m.ref_id == f.ref_id) cm = &m;
+      // Landmark segments on a Chromaprint segment's line, each pair with its
+      // own Chromaprint segment's probability: a weaker segment of the work
+      // on the landmark's line is not as surprising as the work's best one
+      // elsewhere.
       const LandmarkMatch* lm = nullptr;
       for (const LandmarkMatch& m : landmark)
         if (m.ref_id == f.ref_id) lm = &m;
-      double best_tail = 0;
-      if (std::abs(lm->tempo / cm->speed - 1) <= kAgreementTempo) {
-        for (const Segment& cs : cm->segments) {
-          const double oc = OffsetOf(cs.ref_start, cs.query_start, cm->speed);
+      double best = 0;
+      for (const Match& cm : chromaprint) {
+        if (cm.ref_id != f.ref_id) continue;
+        for (const Segment& cs : cm.segments) {
           for (const LandmarkSegment& ls : lm->segments) {
-            if (std::abs(OffsetOf(ls.ref_start, ls.query_start, lm->tempo) - oc) <=
-                kAgreementSeconds)
-              best_tail = std::min(best_tail, ls.log10_tail);
+            if (Agree(cs, cm.speed, ls, lm->tempo))
+              best = std::min(best, Log10(cs.e_value) - std::log10(chroma_refs) + ls.log10_tail);
           }
         }
       }
-      if (best_tail < 0) {
-        const double agreed = kLog10Two + Log10(options.agreement_looks) + pc + best_tail;
+      if (best < 0) {
+        const double agreed = kLog10Two + ways + Log10(options.agreement_looks) + best;
         if (agreed < p) p = agreed, f.agree = true;
       }
+    }
+    for (const LineLook& look : lines) {
+      if (look.ref_id != f.ref_id) continue;
+      const double agreed = kLog10Two + ways + look.log10_probability;
+      if (agreed < p) p = agreed, f.agree = true;
     }
     f.log10_pair_probability = std::min(0.0, p);
     f.e_value = std::pow(10.0, f.log10_pair_probability) *

@@ -10,9 +10,12 @@
 //  - counts the two prints as two more looks (Bonferroni: 2 x the smaller);
 //  - when both find the work at the same alignment (offset within
 //    kAgreementSeconds, tempo within kAgreementTempo), uses instead
-//    2 x P(Chromaprint) x P(landmark at that one alignment) x the alignments
-//    the agreement window holds: under the null the two prints' chance
-//    matches are independent given the alignment;
+//    2 x P(that Chromaprint segment) x P(landmark at that one alignment) x
+//    the alignments the agreement window holds: under the null the two
+//    prints' chance matches are independent given the alignment;
+//  - with LookAlongLandmarkLines' looks, also 2 x P(landmark segment, all
+//    its looks) x P(Chromaprint on that segment's line, one look), and
+//    every agreement then counts 2 more looks (the two ways to agree);
 //  - E-value = pair probability x references searched;
 //  - keeps a work when pair probability x max(references searched,
 //    design_catalogue) <= max_expected_false_works: at most 1e-3 expected
@@ -88,9 +91,39 @@ double FusionLog10Bar(std::size_t refs_searched, const FusionOptions& options = 
 // when E-values count `references` references (matcher.h EValue).
 MatchOptions ChromaprintLoosened(MatchOptions options, double references);
 
+// Chromaprint's evidence on a line the landmark print found (one look there):
+// log10 of the landmark segment's pair probability (all its looks) times
+// Chromaprint's line_probability there (Matcher::AlongLine). Under the null
+// the two are independent given the line, as in the agreement rule, but here
+// the landmark print chose the line, so Chromaprint pays only for the
+// agreement window's diagonals, not for every diagonal and variant.
+struct LineLook {
+  std::uint64_t ref_id = 0;
+  double log10_probability = 0;
+};
+
+// The agreement look (LANDMARK.md, "Fusion"). For the landmark matches (at
+// most `max_matches`, most significant first), Chromaprint looks once along
+// each of their two best segments' lines (Matcher::AlongLine, within the
+// agreement window): what it finds is returned as a LineLook, and also added
+// to `chromaprint` (as a Match of its own) where no Chromaprint segment of
+// the work agreed with that segment yet and its pair probability (over
+// Chromaprint's looks, `references` as in FusionOptions::
+// chromaprint_references) is at most 1e-2: Chromaprint reports per work the
+// segments of its best alignment, and on music that repeats that can be a
+// repeat of the passage rather than where the landmark print found it.
+std::vector<LineLook> LookAlongLandmarkLines(const Matcher& matcher,
+                                             std::span<const QueryVariant> variants,
+                                             std::span<const LandmarkMatch> landmark,
+                                             double references, std::vector<Match>& chromaprint,
+                                             std::size_t max_matches = 8);
+
+// `lines`: LookAlongLandmarkLines' looks, when it was run; they count as
+// one more way to agree (a factor 2 on every agreement).
 std::vector<FusedMatch> Fuse(std::span<const Match> chromaprint,
                              std::span<const LandmarkMatch> landmark, std::size_t refs_searched,
-                             const FusionOptions& options = {});
+                             const FusionOptions& options = {},
+                             std::span<const LineLook> lines = {});
 
 // Words for a tempo and pitch: "pitched up 1 semitone, 5 % slower", "sped up
 // 4 %" (a speed change: tempo and pitch together), "" when neither changed.

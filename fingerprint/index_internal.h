@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -167,6 +168,9 @@ class IndexView {
   std::uint64_t RefId(std::uint64_t slot) const;
   long Length(std::uint64_t slot) const;
   IndexTag Tag(std::uint64_t slot) const;
+  // The live slot of `ref_id` in this snapshot; nullopt when it is not
+  // indexed, was withdrawn, or was added after the snapshot was taken.
+  std::optional<std::uint64_t> SlotOf(std::uint64_t ref_id) const;
   // Values [from, to) of `slot`, clipped to the reference; `buffer` holds
   // them when they had to be decoded (and what it held is reused).
   RefWindow Window(std::uint64_t slot, long from, long to, WindowBuffer& buffer) const;
@@ -185,6 +189,7 @@ class IndexView {
   // `slot` is past every part).
   std::uint64_t VposOfSlot(std::uint64_t slot) const;
 
+  const Index& index_;
   std::shared_ptr<const IndexState> state_;
   std::vector<Part> parts_;
   int key_bits_ = kIndexKeyBits;  // lookups match this prefix of the key

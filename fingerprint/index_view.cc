@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <bit>
+#include <mutex>
+#include <shared_mutex>
 
 #include "fingerprint/index_internal.h"
 
@@ -20,7 +22,7 @@ void LiveBitmap::Set(std::uint64_t slot, bool live) {
   }
 }
 
-IndexView::IndexView(const Index& index) : state_(index.Snapshot()) {
+IndexView::IndexView(const Index& index) : index_(index), state_(index.Snapshot()) {
   std::uint64_t v = 0;
   for (const auto& s : state_->segments) {
     parts_.push_back({v, v + s->positions(), s->first_slot(), s->end_slot(), s.get(), nullptr, {}});
@@ -156,6 +158,18 @@ std::uint64_t IndexView::RefId(std::uint64_t slot) const {
   const Part& p = PartOfSlot(slot);
   const std::uint64_t local = slot - p.first_slot;
   return p.segment ? p.segment->refs()[local].ref_id : p.delta->Ref(local).ref_id;
+}
+
+std::optional<std::uint64_t> IndexView::SlotOf(std::uint64_t ref_id) const {
+  std::uint64_t slot;
+  {
+    std::shared_lock m(index_.map_mu_);
+    auto it = index_.slot_of_.find(ref_id);
+    if (it == index_.slot_of_.end()) return std::nullopt;
+    slot = it->second;
+  }
+  if (slot >= end_slot_ || !Live(slot)) return std::nullopt;
+  return slot;
 }
 
 long IndexView::Length(std::uint64_t slot) const {

@@ -412,6 +412,36 @@ std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std
   return found;
 }
 
+// N and V of the E-value contract for one query, and the mean reference
+// length: the chances of all N references add up to N times those of a
+// reference of mean length.
+struct EValueScale {
+  double references = 0;
+  double looks = 0;  // every variant is a look, plus other prints'
+  int mean_ref_positions = 0;
+
+  // E of a segment found against a reference of `ref_length` positions by a
+  // query (variant) of `nq` positions.
+  double EValueOf(const Segment& s, int nq, long ref_length, const ScoreModel& model) const {
+    const int len = s.informative_positions;
+    const double p = s.pair_probability >= 1.0
+                         ? 1.0
+                         : s.pair_probability * model.Chances(len, nq, mean_ref_positions) /
+                               model.Chances(len, nq, static_cast<int>(ref_length));
+    return EValue(p, references, looks);
+  }
+};
+
+EValueScale ScaleOf(const Index& index, const MatchOptions& options, std::size_t variants) {
+  const double live = static_cast<double>(index.size());
+  EValueScale scale;
+  scale.references = std::max(live, options.min_references);
+  scale.looks = static_cast<double>(variants) + options.other_looks;
+  scale.mean_ref_positions =
+      static_cast<int>(live > 0 ? static_cast<double>(index.positions()) / live : 0.0);
+  return scale;
+}
+
 }  // namespace
 
 double ScoreOfEValue(double e_value) {
@@ -531,13 +561,74 @@ std::vector<Match> Matcher::FindSettled(std::span<const std::uint32_t> query,
   return Search(std::span<const QueryVariant>(&v, 1), nullptr, rest, true);
 }
 
+std::optional<Match> Matcher::AlongLine(std::span<const QueryVariant> variants,
+                                        const AlignmentLine& line, double window_seconds,
+                                        double tempo_tolerance) const {
+  const QueryVariant* variant = nullptr;
+  for (const QueryVariant& v : variants) {
+    const double off = std::abs(v.speed / line.tempo - 1);
+    if (off <= tempo_tolerance &&
+        (variant == nullptr || off < std::abs(variant->speed / line.tempo - 1))) {
+      variant = &v;
+    }
+  }
+  if (variant == nullptr) return std::nullopt;
+  std::span<const std::uint32_t> q = variant->values;
+  if (q.size() > kMaxQueryPositions) q = q.first(kMaxQueryPositions);
+  const long nq = static_cast<long>(q.size());
+  if (nq < kMinSegmentPositions) return std::nullopt;
+  IndexView view(index_);
+  const std::optional<std::uint64_t> slot = view.SlotOf(line.ref_id);
+  if (!slot) return std::nullopt;
+  // Variant time is query time x speed, and the variant lines up with the
+  // reference at rate 1: diagonal = reference time - variant time.
+  const double diagonal_seconds = line.ref_time - variant->speed * line.query_time;
+  const int center = static_cast<int>(std::lround(diagonal_seconds / kSecondsPerPosition));
+  const int reach = static_cast<int>(std::ceil(window_seconds / kSecondsPerPosition));
+  const long diag_lo = center - reach - kShiftMax, diag_hi = center + reach + kShiftMax;
+  const auto [m0, m1] = MaskWindow(nq, diag_lo, diag_hi);
+  internal::WindowBuffer buffer;
+  const RefWindow ref = view.Window(*slot, m0, m1, buffer);
+  const RefMask rmask = MaskFor(ref, nq, diag_lo, diag_hi);
+  const std::vector<bool> qlow = LowInformationMask(q);
+  // One look at the window: its diagonals, each counted as independent (a
+  // bound: neighbouring ones share most of their audio), times the segment
+  // placements along one of them (ScoreModel::Chances' sqrt(overlap / L)).
+  const ScoreModel& model = options_.score_model;
+  const double diagonals = 2.0 * reach + 1;
+  const double overlap = static_cast<double>(std::min(nq, ref.length));
+  std::optional<Segment> best;
+  for (int d = center - reach; d <= center + reach; ++d) {
+    for (Segment& s : Segments(q, qlow, ref, rmask, d, model)) {
+      const double len = std::max(1, s.informative_positions);
+      s.line_probability =
+          std::min(1.0, model.Tail(s.bit_error_rate, s.informative_positions, s.background) *
+                            diagonals * std::sqrt(std::max(1.0, overlap / len)));
+      if (!best || s.line_probability < best->line_probability ||
+          (s.line_probability == best->line_probability &&
+           s.bit_error_rate < best->bit_error_rate)) {
+        best = s;
+      }
+    }
+  }
+  if (!best) return std::nullopt;
+  best->e_value = ScaleOf(index_, options_, variants.size())
+                      .EValueOf(*best, static_cast<int>(nq), ref.length, options_.score_model);
+  best->query_start /= variant->speed;
+  best->query_end /= variant->speed;
+  Match m;
+  m.ref_id = line.ref_id;
+  m.e_value = best->e_value;
+  m.score = ScoreOfEValue(m.e_value);
+  m.speed = variant->speed;
+  m.segments.push_back(*best);
+  return m;
+}
+
 std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const IndexMark* since,
                                    IndexMark* searched, bool settled_only) const {
   // Per reference: the accepted segments of the best variant.
   std::unordered_map<std::uint64_t, Match> by_ref;
-  const ScoreModel& model = options_.score_model;
-  // V of the E-value contract: every variant is a look, plus other prints'.
-  const double looks = static_cast<double>(variants.size()) + options_.other_looks;
   {
     // A snapshot: no lock is held while the query runs.
     IndexView view(index_);
@@ -546,23 +637,13 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
     if (searched) *searched = end;
     if (settled_only) view.OnlyBefore(end);
     if (since) view.OnlyAddedSince(*since);
-    // N of the contract, and the mean reference length: the chances of all N
-    // references add up to N times those of a reference of mean length.
-    const double live = static_cast<double>(index_.size());
-    const double references = std::max(live, options_.min_references);
-    const int mean_ref_positions =
-        static_cast<int>(live > 0 ? static_cast<double>(index_.positions()) / live : 0.0);
+    const EValueScale scale = ScaleOf(index_, options_, variants.size());
     for (const QueryVariant& variant : variants) {
       std::vector<FoundSegment> found = FindVariant(view, variant.values, options_);
       const int nq = static_cast<int>(std::min(variant.values.size(), kMaxQueryPositions));
       for (FoundSegment& f : found) {
-        Segment& s = f.segment;
-        const int len = s.informative_positions;
-        const double p = s.pair_probability >= 1.0
-                             ? 1.0
-                             : s.pair_probability * model.Chances(len, nq, mean_ref_positions) /
-                                   model.Chances(len, nq, static_cast<int>(view.Length(f.slot)));
-        s.e_value = EValue(p, references, looks);
+        f.segment.e_value =
+            scale.EValueOf(f.segment, nq, view.Length(f.slot), options_.score_model);
       }
       // Best first, then drop segments of the same reference that cover the same
       // query stretch (neighbouring candidates, repeats found twice).

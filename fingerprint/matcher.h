@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -89,6 +90,10 @@ struct Segment {
   // pair_probability: one reference, one look).
   double e_value = 1;
   ShiftedBackground background;  // what pair_probability was computed with
+  // Matcher::AlongLine only: the probability that an unrelated pair errs this
+  // little on some diagonal of the window it aligned (one look, that window's
+  // diagonals and placements counted), given the line it was told.
+  double line_probability = 1;
 };
 
 struct Match {
@@ -196,6 +201,14 @@ std::vector<Segment> SegmentsAnyDiagonal(std::span<const std::uint32_t> query,
                                          std::span<const std::uint32_t> ref,
                                          const ScoreModel& model = {});
 
+// A line another print found a work on (fusion's agreement look, fusion.h):
+// reference time = ref_time + tempo * (query time - query_time), seconds.
+struct AlignmentLine {
+  std::uint64_t ref_id = 0;
+  double query_time = 0, ref_time = 0;  // one point of the line
+  double tempo = 1;                     // reference seconds per query second
+};
+
 class Matcher {
  public:
   explicit Matcher(const Index& index, MatchOptions options = {});
@@ -222,6 +235,18 @@ class Matcher {
   // second under it, so the delta's lookups (the dearest per position: a
   // chain of blocks per bucket) are made once per registration, not twice.
   std::vector<Match> FindSettled(std::span<const std::uint32_t> query, IndexMark* rest) const;
+
+  // Chromaprint's best segment near `line` (one look where another print
+  // points, not a search): the variant whose speed is nearest the line's
+  // tempo, if within `tempo_tolerance` of it, aligned on every diagonal within
+  // `window_seconds` of the line; the best is the one of least
+  // line_probability. E-value and times as Find's, so the segment is also
+  // Chromaprint evidence of its own (its pair probability counts every
+  // diagonal of the pair, so looking where told costs no extra look).
+  // nullopt: the work is not indexed, no variant is near that tempo, or no
+  // stretch of the alignment errs little enough to be a segment.
+  std::optional<Match> AlongLine(std::span<const QueryVariant> variants, const AlignmentLine& line,
+                                 double window_seconds, double tempo_tolerance) const;
 
   const MatchOptions& options() const { return options_; }
 

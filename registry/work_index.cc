@@ -478,19 +478,23 @@ std::vector<WorkIndex::FusedFound> WorkIndex::FindFused(std::span<const fp::Quer
   const fp::MatchOptions chroma_options = fp::ChromaprintLoosened(options_.matcher, refs);
   fp::LandmarkMatchOptions landmark_options;
   landmark_options.max_pair_probability = 1e-4;
-  std::vector<fp::Match> chroma = fp::Matcher(index_, chroma_options).Find(variants);
+  const fp::Matcher matcher(index_, chroma_options);
+  std::vector<fp::Match> chroma = matcher.Find(variants);
   std::vector<fp::LandmarkMatch> marks =
       fp::LandmarkMatcher(landmarks_, landmark_options).Find(landmark);
   std::vector<FusedFound> out;
   fp::FusionOptions fusion;
   fusion.chromaprint_references = std::max(refs, chroma_options.min_references);
-  for (fp::FusedMatch& f : fp::Fuse(chroma, marks, works(), fusion)) {
+  const std::vector<fp::LineLook> lines =
+      fp::LookAlongLandmarkLines(matcher, variants, marks, fusion.chromaprint_references, chroma);
+  for (fp::FusedMatch& f : fp::Fuse(chroma, marks, works(), fusion, lines)) {
     const auto tag = index_.Tag(f.ref_id);
     if (!tag) continue;  // withdrawn meanwhile
     FusedFound found;
     found.work_id = WorkIdOf(*tag);
-    for (fp::Match& c : chroma) {
-      if (c.ref_id == f.ref_id) found.chromaprint = std::move(c);
+    for (fp::Match& c : chroma) {  // the work's best (fp::LookAlongLandmarkLines adds more)
+      if (c.ref_id == f.ref_id && (!found.chromaprint || c.e_value < found.chromaprint->e_value))
+        found.chromaprint = c;
     }
     found.match = std::move(f);
     out.push_back(std::move(found));

@@ -87,6 +87,43 @@ TEST(Fusion, BothPrintsAtDifferentAlignmentsDoNotAgree) {
   EXPECT_TRUE(Fuse(c, other_tempo, 100).empty());
 }
 
+TEST(Fusion, AChromaprintSegmentAgreesWithItsOwnProbability) {
+  // The work's best Chromaprint segment (1e-8) lies elsewhere; the landmark
+  // print's line meets only a weaker one (1e-4): 2 x 100 x 1e-4 x 1e-8.
+  Match c = Chroma(7, 1e-8, 1, 90);
+  Segment weak = c.segments[0];
+  weak.ref_start = 41, weak.ref_end = 49;
+  weak.e_value = 1e-4 * kRefs;
+  c.segments.push_back(weak);
+  const Match cs[] = {c};
+  const LandmarkMatch l[] = {Landmark(7, -5, -8, 0.5, 40.6)};
+  auto out = Fuse(cs, l, 100);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].agree);
+  EXPECT_NEAR(out[0].log10_pair_probability, std::log10(2e-10), 1e-9);
+}
+
+TEST(Fusion, ALineLookCountsTheLandmarkSegmentAndChromaprintOnItsLine) {
+  // Neither print passes alone; Chromaprint's look along the landmark's line
+  // (LookAlongLandmarkLines) gives 1e-13 x the landmark's 1e-5 there:
+  // 2 prints x 2 ways x 1e-12.
+  const LandmarkMatch l[] = {Landmark(7, -5, -8, 0.5, 40.6)};
+  const LineLook lines[] = {{7, -12}, {8, -30}};
+  auto out = Fuse({}, l, 100, {}, lines);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ref_id, 7u);
+  EXPECT_TRUE(out[0].agree);
+  EXPECT_NEAR(out[0].log10_pair_probability, std::log10(4e-12), 1e-9);
+  // With line looks, the agreement of segments costs the second way too.
+  const Match c[] = {Chroma(7, 1e-6, 1, 41)};
+  const LineLook weak[] = {{7, -3}};
+  out = Fuse(c, l, 100, {}, weak);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NEAR(out[0].log10_pair_probability, std::log10(4e-12), 1e-9);
+  // A look alone is no match: it needs the landmark print's segment.
+  EXPECT_TRUE(Fuse({}, {}, 100, {}, lines).empty());
+}
+
 TEST(Fusion, WorksAreOrderedBySignificanceAndTheLandmarkGivesTempoAndPitch) {
   const Match c[] = {Chroma(1, 1e-11, 0, 10)};
   const LandmarkMatch l[] = {Landmark(2, -20, -22, 0, 10, 0.9)};

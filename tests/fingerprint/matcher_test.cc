@@ -112,6 +112,36 @@ TEST_F(MatcherTest, SameWorkAtTwoOffsetsGivesTwoSegments) {
   EXPECT_NEAR(found[0].segments[1].ref_start, 1000 * kStep, 1.0);
 }
 
+TEST_F(MatcherTest, AlongLineAlignsWhereToldAndPaysOnlyForThatWindow) {
+  // A 3 s excerpt at 15 % bit flips, 600 positions into recording 7, and a
+  // line another print found 0.5 s off the true one.
+  const Matcher matcher(index_);
+  const auto q = FlipBits(Slice(7, 600, 24), 0.15, 3);
+  const QueryVariant v[] = {{q, 1.0}};
+  const double ref_at_1s = 600 * kStep + 1.0;
+  const auto m = matcher.AlongLine(v, {1007, 1.0, ref_at_1s + 0.5, 1.0}, 1.5, 0.02);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->ref_id, 1007u);
+  EXPECT_DOUBLE_EQ(m->speed, 1.0);
+  ASSERT_EQ(m->segments.size(), 1u);
+  const Segment& s = m->segments[0];
+  EXPECT_NEAR(s.ref_start - s.query_start, 600 * kStep, 0.01);
+  EXPECT_NEAR(s.bit_error_rate, 0.15, 0.05);
+  // One look at 25 diagonals, against every diagonal of the pair.
+  EXPECT_LT(s.line_probability, s.pair_probability / 5);
+  EXPECT_GT(m->e_value, 0);
+  // Not found: a line 100 s away, a work not indexed, a tempo no variant has.
+  EXPECT_FALSE(matcher.AlongLine(v, {1007, 1.0, ref_at_1s + 100, 1.0}, 1.5, 0.02));
+  EXPECT_FALSE(matcher.AlongLine(v, {4242, 1.0, ref_at_1s, 1.0}, 1.5, 0.02));
+  EXPECT_FALSE(matcher.AlongLine(v, {1007, 1.0, ref_at_1s, 1.05}, 1.5, 0.02));
+  // The variant nearest the line's tempo is the one aligned.
+  const QueryVariant two[] = {{unrelated_, 1.0}, {q, 1.01}};
+  const auto at = matcher.AlongLine(two, {1007, 1.0 / 1.01, ref_at_1s, 1.01}, 1.5, 0.02);
+  ASSERT_TRUE(at);
+  EXPECT_DOUBLE_EQ(at->speed, 1.01);
+  EXPECT_NEAR(at->segments[0].ref_start, 600 * kStep, 0.01);
+}
+
 TEST_F(MatcherTest, UnrelatedAndStaticQueriesMatchNothing) {
   Matcher matcher(index_);
   for (int start = 0; start + 240 <= 2000; start += 160) {

@@ -119,8 +119,8 @@ class LandmarkEvalMatcher : public EvalMatcher {
   std::vector<fp::Match> Match(const PreparedQuery& query) const override {
     const auto& q = static_cast<const Prepared&>(query);
     std::vector<fp::Match> chroma;
+    std::vector<fp::QueryVariant> variants;
     if (chromaprint_) {
-      std::vector<fp::QueryVariant> variants;
       for (const auto& p : q.prints) variants.push_back({p.values, p.speed});
       chroma = matcher_.Find(variants);
     }
@@ -129,18 +129,26 @@ class LandmarkEvalMatcher : public EvalMatcher {
     fp::FusionOptions fusion;
     fusion.chromaprint_references =
         std::max(static_cast<double>(references_), options_.match.min_references);
+    std::vector<fp::LineLook> lines;
+    if (chromaprint_ && options_.agreement_look) {
+      lines = fp::LookAlongLandmarkLines(matcher_, variants, landmark,
+                                         fusion.chromaprint_references, chroma);
+    }
     if (options_.null_tally > 0) {
       fusion.max_expected_false_works =
           options_.null_tally * std::max(static_cast<double>(references_), fusion.design_catalogue);
     }
     why_.clear();
-    for (const auto& f : fp::Fuse(chroma, landmark, references_, fusion)) {
+    for (const auto& f : fp::Fuse(chroma, landmark, references_, fusion, lines)) {
       out.push_back(AsMatch(f));
       std::string w =
           fmt::format("fused log10 p {:.1f} ({}{}{})", f.log10_pair_probability,
                       f.chromaprint ? "chromaprint" : "", f.chromaprint && f.landmark ? "+" : "",
                       f.landmark ? "landmark" : "");
       if (f.agree) w += " agreeing";
+      for (const auto& l : lines)
+        if (l.ref_id == f.ref_id)
+          w += fmt::format("; line look log10 p {:.1f}", l.log10_probability);
       for (const auto& m : chroma) {
         if (m.ref_id == f.ref_id && !m.segments.empty()) {
           const auto& s = m.segments[0];

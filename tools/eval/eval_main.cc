@@ -225,6 +225,10 @@ int main(int argc, char** argv) {
                  "pair, the pairs whose fused pair probability is below 1e-2 .. 1e-6 (both "
                  "prints' bars loosened to this value, e.g. 1e-2; calibrated: the fraction below "
                  "x is <= x); the table still counts matches at the default bar");
+  bool no_agreement_look = false;
+  app.add_flag("--no-agreement-look", no_agreement_look,
+               "fused: leave out Chromaprint's look along the landmark print's lines "
+               "(fp::LookAlongLandmarkLines), to measure what it adds");
   app.add_flag("--verbose", verbose, "print wrong matches and the unrelated pairs that score well");
   std::string footer = "Degradations (each applied to the excerpt; ../shared/corpus/README.md):\n";
   for (const auto& d : DegradationCatalogue())
@@ -236,6 +240,7 @@ int main(int argc, char** argv) {
   app.footer(footer);
   CLI11_PARSE(app, argc, argv);
   copt.model = model;
+  mopt.agreement_look = !no_agreement_look;
   if (mopt.null_tally > 0 && matcher_name == "chromaprint") {
     fmt::print(stderr,
                "--null-tally needs --matcher fused or landmark (--calibrate for chromaprint)\n");

@@ -82,6 +82,9 @@ struct EvalMatcherOptions {
   // default bar, so that signet-eval --null-tally can count how often
   // unrelated (query, work) pairs score that well.
   double null_tally = 0;
+  // Fused: Chromaprint also looks along the landmark print's lines
+  // (fp::LookAlongLandmarkLines), as signetd does.
+  bool agreement_look = true;
 };
 
 // The names --matcher accepts.
