@@ -20,7 +20,10 @@
 //  - keeps a work when pair probability x max(references searched,
 //    design_catalogue) <= max_expected_false_works: at most 1e-3 expected
 //    false works per query in a catalogue of 1M works, and never a looser
-//    per-pair bar for a small catalogue.
+//    per-pair bar for a small catalogue;
+//  - orders works by significance, but among certain ones (log10_certain)
+//    puts those both prints found first: Chromaprint follows the loudest
+//    source of a mix, the landmark print finds a quieter one as surely.
 //
 // Thread safety: pure function.
 #pragma once
@@ -71,6 +74,10 @@ struct FusionOptions {
   double max_expected_false_works = 1e-3;
   double design_catalogue = 1e6;
   std::size_t max_matches = 16;
+  // Works at or below this log10 pair probability are certain (1e-20: 1e-11
+  // false works per query at a billion works), and significance no longer
+  // orders them: among them, works both prints found come first (Fuse).
+  double log10_certain = -20;
   // Alignments inside the agreement window (offset +-kAgreementSeconds at
   // 5-frame steps, three tempo steps): the looks an agreement costs.
   double agreement_looks = 100;

@@ -135,6 +135,23 @@ TEST(Fusion, WorksAreOrderedBySignificanceAndTheLandmarkGivesTempoAndPitch) {
   EXPECT_EQ(out[1].ref_id, 1u);
 }
 
+TEST(Fusion, AmongCertainWorksTheOneBothPrintsFindComesFirst) {
+  // A -6 dB background found by the landmark print alone at 1e-34 and the
+  // louder work by both at 1e-32 (agreeing): both certain, the louder first.
+  const Match c[] = {Chroma(1, 1e-4, 1, 41)};
+  const LandmarkMatch l[] = {Landmark(1, -27, -30.3, 0.5, 40.6), Landmark(2, -34.5, -38, 0, 10)};
+  auto out = Fuse(c, l, 100);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_LT(out[1].log10_pair_probability, out[0].log10_pair_probability);
+  EXPECT_EQ(out[0].ref_id, 1u);
+  EXPECT_EQ(out[1].ref_id, 2u);
+  // Not both certain: significance decides.
+  const LandmarkMatch weak[] = {Landmark(1, -12, -13, 0.5, 40.6), Landmark(2, -34.5, -38, 0, 10)};
+  out = Fuse(c, weak, 100);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].ref_id, 2u);
+}
+
 TEST(Fusion, DescribesSpeedTempoAndPitchInWords) {
   EXPECT_EQ(DescribeFactors(1, 0), "");
   EXPECT_EQ(DescribeFactors(1.04, 12 * std::log2(1.04)), "sped up 4 %");
