@@ -75,8 +75,8 @@ Result<std::vector<WorkMatch>> DescribeFused(const Queries& queries,
     }
     out.push_back(std::move(m));
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const WorkMatch& a, const WorkMatch& b) { return a.score > b.score; });
+  // In fp::Fuse's order: by significance, but among certain works those both
+  // prints found first (fusion.h), so not re-sorted by score here.
   return out;
 }
 
