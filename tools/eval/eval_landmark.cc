@@ -45,7 +45,9 @@ class LandmarkEvalMatcher : public EvalMatcher {
       : options_(options),
         chromaprint_(chromaprint),
         matcher_(index_, Loosened(options.match, options.null_tally)),
-        landmark_matcher_(landmark_index_, LandmarkLoosened(options.null_tally)) {}
+        landmark_matcher_(landmark_index_,
+                          LandmarkLoosened(options.null_tally, options.landmark_query_candidates)) {
+  }
 
   std::string Describe() const override {
     std::string out =
@@ -188,9 +190,10 @@ class LandmarkEvalMatcher : public EvalMatcher {
     o.max_e_value = std::max(o.max_e_value, null_tally * std::max(1.0, o.min_references));
     return o;
   }
-  static fp::LandmarkMatchOptions LandmarkLoosened(double null_tally) {
+  static fp::LandmarkMatchOptions LandmarkLoosened(double null_tally, int query_candidates) {
     fp::LandmarkMatchOptions o;
     o.max_pair_probability = std::max(1e-4, null_tally);
+    if (query_candidates > 0) o.query_candidates = query_candidates;
     return o;
   }
 

@@ -225,6 +225,9 @@ int main(int argc, char** argv) {
                  "pair, the pairs whose fused pair probability is below 1e-2 .. 1e-6 (both "
                  "prints' bars loosened to this value, e.g. 1e-2; calibrated: the fraction below "
                  "x is <= x); the table still counts matches at the default bar");
+  app.add_option("--landmark-query-candidates", mopt.landmark_query_candidates,
+                 "fused/landmark: partners per zone a query peak looks up "
+                 "(LandmarkMatchOptions::query_candidates; 0: the default)");
   bool no_agreement_look = false;
   app.add_flag("--no-agreement-look", no_agreement_look,
                "fused: leave out Chromaprint's look along the landmark print's lines "

@@ -85,6 +85,8 @@ struct EvalMatcherOptions {
   // Fused: Chromaprint also looks along the landmark print's lines
   // (fp::LookAlongLandmarkLines), as signetd does.
   bool agreement_look = true;
+  // Fused and landmark: LandmarkMatchOptions::query_candidates (0: its default).
+  int landmark_query_candidates = 0;
 };
 
 // The names --matcher accepts.
