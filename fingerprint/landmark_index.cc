@@ -35,24 +35,6 @@ std::uint32_t LandmarkBase::Check(std::uint32_t hash) const {
   return bits == 0 ? 0 : (hash << HashBits()) >> (32 - bits);
 }
 
-std::uint64_t LandmarkBase::Entry(std::size_t i) const {
-  const std::size_t bit = i * static_cast<std::size_t>(entry_bits);
-  std::uint64_t word;
-  std::memcpy(&word, packed.data() + bit / 8, sizeof word);
-  const std::uint64_t stored = (word >> (bit % 8)) & ((std::uint64_t{1} << entry_bits) - 1);
-  const auto sp = static_cast<std::uint32_t>((stored >> frame_bits) & ((1u << kSpanPitchBits) - 1));
-  return Pack(stored & ((std::uint64_t{1} << frame_bits) - 1), frame_bits, sp % kSpanValues,
-              sp / kSpanValues,
-              static_cast<std::uint32_t>(stored >> (frame_bits + kSpanPitchBits)));
-}
-
-std::uint64_t LandmarkBase::Pack(std::uint64_t frame, int frame_bits, std::uint32_t span,
-                                 std::uint32_t pitch, std::uint32_t check) {
-  return ((static_cast<std::uint64_t>(check) << kFinePitchBits | pitch) << kSpanBits | span)
-             << frame_bits |
-         frame;
-}
-
 std::uint32_t LandmarkBase::RefOfFrame(std::uint64_t frame) const {
   auto it =
       std::upper_bound(refs.begin(), refs.end(), frame,

@@ -16,6 +16,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -149,10 +150,24 @@ struct LandmarkBase {
   std::uint32_t Key(std::uint32_t hash, int pitch_class, int span_class) const;
   std::uint32_t Check(std::uint32_t hash) const;
   // Entry i in the layout above (kSpanBits, kFinePitchBits), whatever the
-  // stored one.
-  std::uint64_t Entry(std::size_t i) const;
+  // stored one. Inline: the matcher calls it for every entry it scans.
+  std::uint64_t Entry(std::size_t i) const {
+    const std::size_t bit = i * static_cast<std::size_t>(entry_bits);
+    std::uint64_t word;
+    std::memcpy(&word, packed.data() + bit / 8, sizeof word);
+    const std::uint64_t stored = (word >> (bit % 8)) & ((std::uint64_t{1} << entry_bits) - 1);
+    const auto sp =
+        static_cast<std::uint32_t>((stored >> frame_bits) & ((1u << kSpanPitchBits) - 1));
+    return Pack(stored & ((std::uint64_t{1} << frame_bits) - 1), frame_bits, sp % kSpanValues,
+                sp / kSpanValues,
+                static_cast<std::uint32_t>(stored >> (frame_bits + kSpanPitchBits)));
+  }
   static std::uint64_t Pack(std::uint64_t frame, int frame_bits, std::uint32_t span,
-                            std::uint32_t pitch, std::uint32_t check);
+                            std::uint32_t pitch, std::uint32_t check) {
+    return ((static_cast<std::uint64_t>(check) << kFinePitchBits | pitch) << kSpanBits | span)
+               << frame_bits |
+           frame;
+  }
   // REQUIRES: frame < total_frames.
   std::uint32_t RefOfFrame(std::uint64_t frame) const;
   PeakStream CodesOf(std::uint32_t row) const;

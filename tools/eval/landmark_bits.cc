@@ -123,6 +123,19 @@ int main(int argc, char** argv) {
   for (const auto& [k, n] : span_in_class) span_class[k / 64] += n;
   fmt::print("  span class entropy {:.2f} bits: span given class {:.2f} bits\n",
              Entropy(span_class), Entropy(spans) - Entropy(span_class));
+  // Lists a query skips: a key's postings grow with the indexed hours, and
+  // the matcher skips a run longer than max_posting_run (4,096) entries. The
+  // share of postings in keys that alone exceed it, scaled to N recordings of
+  // 3.5 min (a lower bound on what a lookup skips: a run spans span classes).
+  for (const double recs : {1e3, 1e4, 1e5, 1e6}) {
+    const double scale = recs * 210 / seconds;
+    double skipped = 0;
+    for (const auto& [k, n] : keys)
+      if (static_cast<double>(n) * scale > 4096) skipped += static_cast<double>(n);
+    fmt::print(
+        "  at {:.0f} recordings of 3.5 min: {:.1f} % of postings in keys longer than 4,096\n", recs,
+        100 * skipped / static_cast<double>(groups));
+  }
   // What an index of these prints holds, each added `n` times.
   for (const int n : replicas) {
     const auto t0 = std::chrono::steady_clock::now();
