@@ -20,46 +20,8 @@ const LandmarkHashParams& HashParamsV1() {
   return params;
 }
 
-void EncodePeaks(std::span<const LandmarkPeak> peaks, std::vector<std::uint16_t>& codes,
-                 std::vector<Checkpoint>& checkpoints) {
-  const std::size_t first = codes.size();
-  std::uint32_t prev = 0;
-  for (std::size_t i = 0; i < peaks.size(); ++i) {
-    if (i % kCheckpointEvery == 0)
-      checkpoints.push_back({static_cast<std::uint32_t>(codes.size() - first), prev});
-    const std::uint32_t gap = peaks[i].frame - prev;
-    if (gap < kEscapeGap) {
-      codes.push_back(static_cast<std::uint16_t>(gap << 10 | peaks[i].pitch));
-    } else {
-      codes.push_back(static_cast<std::uint16_t>(kEscapeGap << 10 | peaks[i].pitch));
-      std::uint32_t rest = gap - kEscapeGap;
-      for (; rest >= 0xffff; rest -= 0xffff) codes.push_back(0xffff);
-      codes.push_back(static_cast<std::uint16_t>(rest));
-    }
-    prev = peaks[i].frame;
-  }
-}
-
-void DecodePeaks(std::span<const std::uint16_t> codes, std::span<const Checkpoint> checkpoints,
-                 std::uint32_t from, std::uint32_t to, std::vector<LandmarkPeak>& out) {
-  if (checkpoints.empty() || from >= to) return;
-  // The last checkpoint whose previous peak lies before `from`.
-  auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), from,
-                             [](std::uint32_t f, const Checkpoint& c) { return f <= c.frame; });
-  if (it != checkpoints.begin()) --it;
-  std::uint32_t frame = it->frame;
-  for (std::size_t i = it->code; i < codes.size();) {
-    const std::uint16_t c = codes[i++];
-    std::uint32_t gap = c >> 10;
-    if (gap == kEscapeGap) {
-      while (i < codes.size() && codes[i] == 0xffff) gap += codes[i++];
-      if (i < codes.size()) gap += codes[i++];
-    }
-    frame += gap;
-    if (frame >= to) break;
-    if (frame >= from) out.push_back({frame, static_cast<std::uint16_t>(c & 0x3ff), 0});
-  }
-}
+static_assert(LandmarkHashParams{}.max_dt - LandmarkHashParams{}.min_dt + 1 == kSpanValues &&
+              LandmarkHashParams{}.anchor_cell / 2 == kFinePitchValues);
 
 std::uint32_t LandmarkBase::Key(std::uint32_t hash, int pitch_class, int span_class) const {
   const int hb = HashBits();
@@ -69,21 +31,8 @@ std::uint32_t LandmarkBase::Key(std::uint32_t hash, int pitch_class, int span_cl
 }
 
 std::uint32_t LandmarkBase::Check(std::uint32_t hash) const {
-  return (hash << HashBits()) >> (32 - CheckBits());
-}
-
-std::uint64_t LandmarkBase::Entry(std::size_t i) const {
-  const std::size_t bit = i * static_cast<std::size_t>(entry_bits);
-  std::uint64_t word;
-  std::memcpy(&word, packed.data() + bit / 8, sizeof word);
-  return (word >> (bit % 8)) & ((std::uint64_t{1} << entry_bits) - 1);
-}
-
-std::uint64_t LandmarkBase::Pack(std::uint64_t frame, int frame_bits, std::uint32_t span,
-                                 std::uint32_t pitch, std::uint32_t check) {
-  return ((static_cast<std::uint64_t>(check) << kFinePitchBits | pitch) << kSpanBits | span)
-             << frame_bits |
-         frame;
+  const int bits = CheckBits();
+  return bits == 0 ? 0 : (hash << HashBits()) >> (32 - bits);
 }
 
 std::uint32_t LandmarkBase::RefOfFrame(std::uint64_t frame) const {
@@ -93,8 +42,9 @@ std::uint32_t LandmarkBase::RefOfFrame(std::uint64_t frame) const {
   return static_cast<std::uint32_t>(it - refs.begin()) - 1;
 }
 
-std::span<const std::uint16_t> LandmarkBase::CodesOf(std::uint32_t row) const {
-  return {codes.data() + refs[row].code_start, refs[row].code_count};
+PeakStream LandmarkBase::CodesOf(std::uint32_t row) const {
+  return {peak_stream.data(), refs[row].peak_bit_start,
+          refs[row].peak_bit_start + refs[row].peak_bits, peak_codec ? &*peak_codec : nullptr};
 }
 
 std::span<const Checkpoint> LandmarkBase::CheckpointsOf(std::uint32_t row) const {
@@ -105,9 +55,9 @@ std::span<const Checkpoint> LandmarkBase::CheckpointsOf(std::uint32_t row) const
 }
 
 void LandmarkBase::ViewOwned() {
-  bucket_start = owned.bucket_start;
+  bucket_start = {owned.occupied, owned.rank, owned.start};
   packed = owned.packed;
-  codes = owned.codes;
+  peak_stream = owned.peak_stream;
   checkpoints = owned.checkpoints;
   refs = owned.refs;
 }
@@ -118,7 +68,7 @@ std::size_t LandmarkBase::PostingBytes() const {
   return bucket_start.size_bytes() + packed.size_bytes();
 }
 std::size_t LandmarkBase::PeakBytes() const {
-  return codes.size_bytes() + checkpoints.size_bytes();
+  return peak_stream.size_bytes() + checkpoints.size_bytes();
 }
 std::size_t LandmarkBase::MemoryBytes() const {
   return PostingBytes() + PeakBytes() + refs.size_bytes() + live.capacity() / 8;
@@ -151,29 +101,35 @@ std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> 
   base->total_frames = frames;
   base->postings = postings;
   base->frame_bits = std::max(1, static_cast<int>(std::bit_width(frames)));
-  base->entry_bits = base->frame_bits + kSpanBits + kFinePitchBits + base->CheckBits();
   base->bucket_bits =
       std::clamp(static_cast<int>(std::bit_width(postings)) - 4, kClassBits + 6, 28);
+  base->entry_bits = base->frame_bits + kSpanPitchBits + base->CheckBits();
   base->owned.refs.reserve(refs.size());
-  base->owned.codes.reserve(peaks + peaks / 16);
   base->owned.checkpoints.reserve(peaks / kCheckpointEvery + refs.size());
-  std::uint64_t frame_start = 0;
+  // The peak code of this base, from its own peaks.
+  PeakSymbolCounts symbols{};
+  for (const LandmarkSource& r : refs) CountPeakSymbols(*r.peaks, symbols);
+  base->peak_codec = *PeakCodec::Create(BuildPeakCode(symbols));
+  base->owned.peak_stream.reserve(peaks * 13 / 8 + 16);
+  std::uint64_t frame_start = 0, peak_bits = 0;
   for (std::size_t r = 0; r < refs.size(); ++r) {
     LandmarkRefRow row{};
     row.ref_id = refs[r].ref_id;
     row.tag = refs[r].tag;
     row.frame_start = frame_start;
     row.frames = refs[r].frames;
-    row.code_start = static_cast<std::uint32_t>(base->owned.codes.size());
+    row.peak_bit_start = peak_bits;
     row.checkpoint_start = static_cast<std::uint32_t>(base->owned.checkpoints.size());
     row.peaks = static_cast<std::uint32_t>(refs[r].peaks->size());
     row.postings = per_ref[r];
-    EncodePeaks(*refs[r].peaks, base->owned.codes, base->owned.checkpoints);
-    row.code_count = static_cast<std::uint32_t>(base->owned.codes.size()) - row.code_start;
+    base->peak_codec->Encode(*refs[r].peaks, base->owned.peak_stream, &peak_bits,
+                             base->owned.checkpoints);
+    row.peak_bits = static_cast<std::uint32_t>(peak_bits - row.peak_bit_start);
     base->owned.refs.push_back(row);
     frame_start += refs[r].frames;
   }
   base->live.assign(refs.size(), true);
+  if (base->owned.peak_stream.empty()) base->owned.peak_stream.assign(8, 0);
 
   // Pass 2: counting sort of postings by key; within a bucket, global frames
   // ascend because references and anchors are visited in order.
@@ -189,15 +145,30 @@ std::unique_ptr<LandmarkBase> BuildLandmarkBase(std::span<const LandmarkSource> 
     ++counts[base->Key(h.hash, h.pitch_class, h.span_class) + 1];
   });
   for (std::size_t b = 0; b < buckets; ++b) counts[b + 1] += counts[b];
-  base->owned.bucket_start = counts;
+  // The buckets that hold entries and where each starts (LandmarkBuckets).
+  base->owned.occupied.assign(buckets / 64 + 1, 0);
+  base->owned.rank.assign(buckets / 64 + 1, 0);
+  for (std::size_t b = 0; b < buckets; ++b) {
+    if (counts[b + 1] == counts[b]) continue;
+    base->owned.occupied[b / 64] |= std::uint64_t{1} << (b % 64);
+    base->owned.start.push_back(counts[b]);
+  }
+  base->owned.start.push_back(static_cast<std::uint32_t>(postings));
+  for (std::size_t w = 0; w + 1 < base->owned.occupied.size(); ++w) {
+    base->owned.rank[w + 1] =
+        base->owned.rank[w] + static_cast<std::uint32_t>(std::popcount(base->owned.occupied[w]));
+  }
   base->owned.packed.assign((postings * base->entry_bits + 7) / 8 + 8, 0);
   std::vector<std::uint32_t> fill(counts.begin(), counts.end() - 1);
   for_each([&](std::size_t r, const ReferenceHash& h) {
     const LandmarkPeak& a = (*refs[r].peaks)[h.anchor];
     const std::uint64_t g = base->owned.refs[r].frame_start + a.frame;
+    const std::uint32_t span_pitch = h.span - static_cast<std::uint32_t>(params.min_dt) +
+                                     kSpanValues * ((a.pitch % params.anchor_cell) / 2u);
     const std::uint64_t entry =
-        LandmarkBase::Pack(g, base->frame_bits, h.span - static_cast<std::uint32_t>(params.min_dt),
-                           (a.pitch % params.anchor_cell) / 2, base->Check(h.hash));
+        (static_cast<std::uint64_t>(base->Check(h.hash)) << kSpanPitchBits | span_pitch)
+            << base->frame_bits |
+        g;
     const std::size_t i = fill[base->Key(h.hash, h.pitch_class, h.span_class)]++;
     const std::size_t bit = i * static_cast<std::size_t>(base->entry_bits);
     std::uint64_t word;

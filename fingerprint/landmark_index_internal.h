@@ -5,16 +5,20 @@
 // The base is a handful of flat POD arrays (no pointers), viewed through
 // spans: either arrays the base owns (built in memory by a merge) or the
 // sections of a mapped segment file of kind "landmark" (landmark_segment.h),
-// which holds them as they are: bucket_start, packed, codes, checkpoints, refs.
+// which holds them as they are: the bucket arrays, packed, the peak stream,
+// checkpoints, refs.
 //
 // Thread safety: read concurrently by queries, written only by the index under
 // its exclusive lock.
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +26,7 @@
 #include "fingerprint/index.h"
 #include "fingerprint/landmark.h"
 #include "fingerprint/landmark_hash.h"
+#include "fingerprint/landmark_peak_codec.h"
 #include "fingerprint/segment_file.h"
 
 namespace signet::fp::internal {
@@ -32,38 +37,31 @@ namespace signet::fp::internal {
 inline constexpr int kPitchClassBits = 3;
 inline constexpr int kSpanClassBits = 3;
 inline constexpr int kClassBits = kPitchClassBits + kSpanClassBits;
-// Packed base entries, low bits first: [global anchor frame: frame_bits]
-// [span - min_dt: kSpanBits][anchor pitch within its class / 2: kFinePitchBits]
-// [check bits: kCheckBits of the hash below the bucket's]. The fine pitch and
-// span let a query drop hits whose pitch shift or tempo is out of range and
-// give each hit its own pitch-shift and tempo estimates to vote with.
+// Base entries as Entry() hands them out, low bits first: [global anchor
+// frame: frame_bits][span - min_dt: kSpanBits][anchor pitch within its class /
+// 2: kFinePitchBits][check bits: CheckBits() of the hash below the bucket's].
+// The fine pitch and span let a query drop hits whose pitch shift or tempo is
+// out of range and give each hit its own pitch-shift and tempo estimates to
+// vote with. Stored (format 2) as [frame][span - min_dt + kSpanValues x fine
+// pitch: kSpanPitchBits][check], the two fields' 38 x 48 values in 11 bits.
 inline constexpr int kSpanBits = 6;
 inline constexpr int kFinePitchBits = 6;
-// Check bits: enough that bucket and check together use 20 bits of the hash
-// (more than the ~14 bits of entropy a triplet has), at least 4.
-inline constexpr int kMinCheckBits = 4;
+inline constexpr int kSpanValues = 38;       // spans min_dt..max_dt (3..40)
+inline constexpr int kFinePitchValues = 48;  // anchor_cell / 2
+inline constexpr int kSpanPitchBits = 11;
+static_assert(kSpanValues * kFinePitchValues <= 1 << kSpanPitchBits);
+// Check bits: enough that bucket and check together use 20 bits of the hash,
+// none once the bucket alone uses 20 or more (2^30 postings, ~470k recordings
+// of 3.5 min). A triplet's hash takes at most 25 x 25 x 8 = 5,000 values (two
+// pitch-difference cells, one ratio cell; 4,541 seen on 2 h of music, 10.3
+// bits of entropy), so 20 bits already leave only ~12 pairs of them sharing a
+// key, and more bits buy nothing measurable. Format 1 kept at least 4 check
+// bits: 4 bits of every posting at 1M recordings.
+inline constexpr int kMinCheckBits = 0;
 inline constexpr int kHashBitsUsed = 20;
 
 // Hash parameters of format version 1 (LANDMARK.md, "Hash layout").
 const LandmarkHashParams& HashParamsV1();
-
-// Peak codes: one uint16 per peak, pitch in the low 10 bits and the frames
-// since the previous peak (the first: since frame 0) in the high 6; a gap of
-// kEscapeGap or more is kEscapeGap, followed by one code holding the rest of
-// the gap (repeated when it exceeds 65,535 frames).
-inline constexpr std::uint16_t kEscapeGap = 63;
-inline constexpr int kCheckpointEvery = 32;  // peaks between time checkpoints
-
-struct Checkpoint {
-  std::uint32_t code;   // index into codes, relative to the reference's first code
-  std::uint32_t frame;  // frame of the previous peak (0 for the first checkpoint)
-};
-static_assert(sizeof(Checkpoint) == 8);
-
-// Appends the codes of `peaks` (ordered by frame) and a checkpoint before every
-// kCheckpointEvery-th peak.
-void EncodePeaks(std::span<const LandmarkPeak> peaks, std::vector<std::uint16_t>& codes,
-                 std::vector<Checkpoint>& checkpoints);
 
 // One reference of the base. frame_start: where its frames begin in the
 // base's global frame space (postings hold global frames). tag: the owner's
@@ -71,25 +69,53 @@ void EncodePeaks(std::span<const LandmarkPeak> peaks, std::vector<std::uint16_t>
 struct LandmarkRefRow {
   std::uint64_t ref_id;
   std::uint64_t frame_start;
+  std::uint64_t peak_bit_start;  // where its peaks start in the peak stream
   std::uint32_t frames;
-  std::uint32_t code_start;
-  std::uint32_t code_count;
+  std::uint32_t peak_bits;  // bits its peaks take
   std::uint32_t checkpoint_start;
   std::uint32_t peaks;
   std::uint32_t postings;
+  std::uint32_t reserved;
   IndexTag tag;
 };
-static_assert(sizeof(LandmarkRefRow) == 56);
+static_assert(sizeof(LandmarkRefRow) == 64);
 
-// Decodes the peaks of one reference whose frames lie in [from, to).
-void DecodePeaks(std::span<const std::uint16_t> codes, std::span<const Checkpoint> checkpoints,
-                 std::uint32_t from, std::uint32_t to, std::vector<LandmarkPeak>& out);
+// Appends to `out` the peaks of one reference whose frames lie in [from, to).
+inline void DecodePeaks(const PeakStream& stream, std::span<const Checkpoint> checkpoints,
+                        std::uint32_t from, std::uint32_t to, std::vector<LandmarkPeak>& out) {
+  if (stream.codec != nullptr) stream.codec->Decode(stream, checkpoints, from, to, out);
+}
+
+// Where each bucket's entries start, for 2^bucket_bits buckets and one past
+// the last: a bit per bucket that holds entries (words of 64), the count of
+// such buckets before each word, and the first entry of each such bucket
+// followed by the number of entries. Most keys of a large base are empty
+// (a triplet's hash has ~10 bits of entropy), so this takes ~1.5 bits per
+// bucket and 32 per non-empty one, where a table of every start took 32 per
+// bucket (3-4 bits per posting at every size).
+struct LandmarkBuckets {
+  std::span<const std::uint64_t> occupied;  // 2^bucket_bits / 64 + 1 words, the last 0
+  std::span<const std::uint32_t> rank;      // per word
+  std::span<const std::uint32_t> start;     // per occupied bucket, then the entries
+
+  // REQUIRES: k <= 2^bucket_bits (the arrays checked as OpenLandmarkSegment does).
+  std::uint32_t operator[](std::size_t k) const {
+    const std::size_t w = k >> 6;
+    const std::uint64_t below = occupied[w] & ((std::uint64_t{1} << (k & 63)) - 1);
+    return start[rank[w] + static_cast<std::uint32_t>(std::popcount(below))];
+  }
+  std::size_t size_bytes() const {
+    return occupied.size_bytes() + rank.size_bytes() + start.size_bytes();
+  }
+};
 
 // The arrays of a base built in memory.
 struct LandmarkArrays {
-  std::vector<std::uint32_t> bucket_start;
+  std::vector<std::uint64_t> occupied;
+  std::vector<std::uint32_t> rank;
+  std::vector<std::uint32_t> start;
   std::vector<std::uint8_t> packed;
-  std::vector<std::uint16_t> codes;
+  std::vector<std::uint8_t> peak_stream;
   std::vector<Checkpoint> checkpoints;
   std::vector<LandmarkRefRow> refs;
 };
@@ -101,11 +127,12 @@ struct LandmarkBase {
 
   int bucket_bits = 12;
   int frame_bits = 1;
-  int entry_bits = 1;  // frame_bits + kSpanBits + kFinePitchBits + CheckBits()
-  std::span<const std::uint32_t> bucket_start;  // 2^bucket_bits + 1
-  std::span<const std::uint8_t> packed;         // entries, entry_bits each, + 8 bytes
-  std::span<const std::uint16_t> codes;
+  int entry_bits = 1;  // stored: frame_bits + kSpanPitchBits + CheckBits()
+  LandmarkBuckets bucket_start;
+  std::span<const std::uint8_t> packed;       // entries, entry_bits each, + 8 bytes
+  std::span<const std::uint8_t> peak_stream;  // peak codes (PeakCodec), + 8 bytes
   std::span<const Checkpoint> checkpoints;
+  std::optional<PeakCodec> peak_codec;
   std::span<const LandmarkRefRow> refs;  // consecutive frame ranges from frame 0
   std::vector<bool> live;
   std::uint64_t total_frames = 0;
@@ -122,12 +149,28 @@ struct LandmarkBase {
   int CheckBits() const { return std::max(kMinCheckBits, kHashBitsUsed - HashBits()); }
   std::uint32_t Key(std::uint32_t hash, int pitch_class, int span_class) const;
   std::uint32_t Check(std::uint32_t hash) const;
-  std::uint64_t Entry(std::size_t i) const;
+  // Entry i in the layout above (kSpanBits, kFinePitchBits), whatever the
+  // stored one. Inline: the matcher calls it for every entry it scans.
+  std::uint64_t Entry(std::size_t i) const {
+    const std::size_t bit = i * static_cast<std::size_t>(entry_bits);
+    std::uint64_t word;
+    std::memcpy(&word, packed.data() + bit / 8, sizeof word);
+    const std::uint64_t stored = (word >> (bit % 8)) & ((std::uint64_t{1} << entry_bits) - 1);
+    const auto sp =
+        static_cast<std::uint32_t>((stored >> frame_bits) & ((1u << kSpanPitchBits) - 1));
+    return Pack(stored & ((std::uint64_t{1} << frame_bits) - 1), frame_bits, sp % kSpanValues,
+                sp / kSpanValues,
+                static_cast<std::uint32_t>(stored >> (frame_bits + kSpanPitchBits)));
+  }
   static std::uint64_t Pack(std::uint64_t frame, int frame_bits, std::uint32_t span,
-                            std::uint32_t pitch, std::uint32_t check);
+                            std::uint32_t pitch, std::uint32_t check) {
+    return ((static_cast<std::uint64_t>(check) << kFinePitchBits | pitch) << kSpanBits | span)
+               << frame_bits |
+           frame;
+  }
   // REQUIRES: frame < total_frames.
   std::uint32_t RefOfFrame(std::uint64_t frame) const;
-  std::span<const std::uint16_t> CodesOf(std::uint32_t row) const;
+  PeakStream CodesOf(std::uint32_t row) const;
   std::span<const Checkpoint> CheckpointsOf(std::uint32_t row) const;
   std::size_t PostingBytes() const;
   std::size_t PeakBytes() const;

@@ -1,5 +1,7 @@
 #include "fingerprint/landmark_segment.h"
 
+#include <algorithm>
+#include <bit>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,7 @@ Status CheckRows(const LandmarkBase& b, const std::string& name) {
     return Status::Internal("landmark segment " + name + ": ref row " + std::to_string(row) + " " +
                             what);
   };
-  std::uint64_t frame = 0;
+  std::uint64_t frame = 0, bit = 0;
   std::uint32_t checkpoint = 0;
   for (std::size_t r = 0; r < b.refs.size(); ++r) {
     const LandmarkRefRow& row = b.refs[r];
@@ -31,18 +33,45 @@ Status CheckRows(const LandmarkBase& b, const std::string& name) {
     if (row.frames > kMaxLandmarkFrames || row.peaks > kMaxLandmarkPeaks) {
       return bad(r, "is longer than any indexed print");
     }
-    if (std::uint64_t{row.code_start} + row.code_count > b.codes.size()) {
-      return bad(r, "names peak codes past the codes section");
+    if (row.peak_bit_start != bit ||
+        (bit + row.peak_bits + 7) / 8 + 8 > std::uint64_t{b.peak_stream.size()}) {
+      return bad(r, "names peak codes out of order or past the peaks section");
     }
     if (row.checkpoint_start < checkpoint || row.checkpoint_start > b.checkpoints.size()) {
       return bad(r, "names checkpoints out of order or past the checkpoints section");
     }
     frame += row.frames;
+    bit += row.peak_bits;
     checkpoint = row.checkpoint_start;
   }
   if (frame != b.total_frames) {
     return Status::Internal("landmark segment " + name + ": rows cover " + std::to_string(frame) +
                             " frames, the meta record " + std::to_string(b.total_frames));
+  }
+  return Status::Ok();
+}
+
+// The checks that make every LandmarkBuckets lookup of keys 0..2^bucket_bits
+// stay inside its arrays and name entries below `postings`.
+Status CheckBuckets(const LandmarkBuckets& k, std::uint32_t bucket_bits, std::uint64_t postings,
+                    const std::string& name) {
+  auto bad = [&name](const std::string& what) {
+    return Status::Internal("landmark segment " + name + ": bucket table " + what);
+  };
+  const std::size_t words = (std::size_t{1} << bucket_bits) / 64 + 1;
+  if (k.occupied.size() != words || k.rank.size() != words || k.occupied.back() != 0) {
+    return bad("disagrees with the meta record's bucket bits");
+  }
+  std::uint64_t occupied = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    if (k.rank[w] != occupied) return bad("counts word " + std::to_string(w) + " wrong");
+    occupied += static_cast<std::uint64_t>(std::popcount(k.occupied[w]));
+  }
+  if (k.start.size() != occupied + 1 || k.start.back() != postings) {
+    return bad("has starts for another number of buckets or entries");
+  }
+  for (std::size_t j = 1; j < k.start.size(); ++j) {
+    if (k.start[j] <= k.start[j - 1]) return bad("names an empty or out of order bucket");
   }
   return Status::Ok();
 }
@@ -67,9 +96,12 @@ Result<std::unique_ptr<LandmarkBase>> WriteLandmarkSegment(const SegmentTarget& 
     if (!base.live[r]) dead.push_back(r);
   SIGNET_RETURN_IF_ERROR(w->AddArray<LandmarkSegmentMeta>("meta", std::span(&m, 1)));
   SIGNET_RETURN_IF_ERROR(w->AddArray<LandmarkRefRow>("refs", base.refs));
-  SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint32_t>("buckets", base.bucket_start));
+  SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint64_t>("bucket_occupied", base.bucket_start.occupied));
+  SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint32_t>("bucket_rank", base.bucket_start.rank));
+  SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint32_t>("bucket_start", base.bucket_start.start));
   SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint8_t>("packed", base.packed));
-  SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint16_t>("codes", base.codes));
+  SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint8_t>("peak_code", base.peak_codec->lengths()));
+  SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint8_t>("peaks", base.peak_stream));
   SIGNET_RETURN_IF_ERROR(w->AddArray<Checkpoint>("checkpoints", base.checkpoints));
   SIGNET_RETURN_IF_ERROR(w->AddArray<std::uint32_t>("dead", dead));
   SIGNET_ASSIGN_OR_RETURN(
@@ -98,26 +130,27 @@ Result<std::unique_ptr<LandmarkBase>> OpenLandmarkSegment(std::shared_ptr<const 
   b->postings = m.postings;
   if (m.bucket_bits < kClassBits + 6 || m.bucket_bits > 28 || m.frame_bits < 1 ||
       m.frame_bits > 48 || m.total_frames >> m.frame_bits != 0 ||
-      b->entry_bits != b->frame_bits + kSpanBits + kFinePitchBits + b->CheckBits() ||
+      b->entry_bits != b->frame_bits + kSpanPitchBits + b->CheckBits() ||
       b->entry_bits > kMaxEntryBits) {
     return bad("bucket, frame or entry bits out of range");
   }
   SIGNET_ASSIGN_OR_RETURN(b->refs, file->Array<LandmarkRefRow>("refs"));
-  SIGNET_ASSIGN_OR_RETURN(b->bucket_start, file->Array<std::uint32_t>("buckets"));
+  SIGNET_ASSIGN_OR_RETURN(b->bucket_start.occupied, file->Array<std::uint64_t>("bucket_occupied"));
+  SIGNET_ASSIGN_OR_RETURN(b->bucket_start.rank, file->Array<std::uint32_t>("bucket_rank"));
+  SIGNET_ASSIGN_OR_RETURN(b->bucket_start.start, file->Array<std::uint32_t>("bucket_start"));
   SIGNET_ASSIGN_OR_RETURN(b->packed, file->Array<std::uint8_t>("packed"));
-  SIGNET_ASSIGN_OR_RETURN(b->codes, file->Array<std::uint16_t>("codes"));
+  SIGNET_ASSIGN_OR_RETURN(auto code, file->Array<std::uint8_t>("peak_code"));
+  SIGNET_ASSIGN_OR_RETURN(b->peak_stream, file->Array<std::uint8_t>("peaks"));
   SIGNET_ASSIGN_OR_RETURN(b->checkpoints, file->Array<Checkpoint>("checkpoints"));
   SIGNET_ASSIGN_OR_RETURN(auto dead, file->Array<std::uint32_t>("dead"));
   if (b->refs.size() != m.refs) return bad("refs section disagrees with the meta record");
-  if (b->bucket_start.size() != (std::size_t{1} << m.bucket_bits) + 1 ||
-      b->bucket_start.front() != 0 || b->bucket_start.back() != m.postings) {
-    return bad("bucket table disagrees with the meta record");
-  }
-  for (std::size_t k = 1; k < b->bucket_start.size(); ++k) {
-    if (b->bucket_start[k] < b->bucket_start[k - 1]) {
-      return bad("bucket " + std::to_string(k) + " starts before the previous one");
-    }
-  }
+  SIGNET_RETURN_IF_ERROR(CheckBuckets(b->bucket_start, m.bucket_bits, m.postings, name));
+  if (code.size() != kPeakCodeSymbols) return bad("peak code has the wrong number of lengths");
+  PeakCodeLengths lengths;
+  std::copy(code.begin(), code.end(), lengths.begin());
+  auto codec = PeakCodec::Create(lengths);
+  if (!codec.ok()) return bad(codec.status().message());
+  b->peak_codec = std::move(*codec);
   if (b->packed.size() < PackedBytes(m.postings, b->entry_bits)) {
     return bad("packed section is shorter than its entries");
   }

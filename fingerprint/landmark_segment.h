@@ -1,13 +1,20 @@
 // Internal to fingerprint/: the base of a LandmarkIndex (landmark_index_internal.h)
 // stored in a segment file (segment_file.h) of kind "landmark". Sections
-// (INDEX.md, "Landmark segments"):
-//   meta         one LandmarkSegmentMeta
-//   refs         LandmarkRefRow per row, consecutive frame ranges from frame 0
-//   buckets      u32 per bucket key + 1: where its entries start in `packed`
-//   packed       the bit-packed entries, entry_bits each, + 8 bytes of slack
-//   codes        u16 peak codes, reference after reference
-//   checkpoints  Checkpoint (8 B) per kCheckpointEvery peaks
-//   dead         u32 rows withdrawn before the segment was written
+// (INDEX.md, "Landmark segments"), format version 2:
+//   meta             one LandmarkSegmentMeta
+//   refs             LandmarkRefRow (64 B) per row, consecutive frame ranges
+//                    from frame 0 and consecutive bit ranges of `peaks`
+//   bucket_occupied  u64 words, a bit per bucket key holding entries, + 1 word
+//   bucket_rank      u32 per word: occupied buckets before it
+//   bucket_start     u32 per occupied bucket: where its entries start in
+//                    `packed`; then the number of entries (LandmarkBuckets)
+//   packed           the bit-packed entries, entry_bits each, + 8 bytes of slack
+//   peak_code        u8 x 80: the code lengths of the peak code (landmark_peak_codec.h)
+//   peaks            the peak stream, reference after reference, + 8 bytes
+//   checkpoints      Checkpoint (8 B) per kCheckpointEvery peaks
+//   dead             u32 rows withdrawn before the segment was written
+// Version 1 (u32 start per bucket, entries with span and fine pitch in 6 bits
+// each, u16 peak codes) is refused at open; its directory is rebuilt.
 // A base read from a file views these sections in place; opening checks every
 // offset a row or the bucket table names against the arrays it points into
 // (the CRCs prove the bytes are the ones written, not that a writer was sane),
@@ -28,7 +35,7 @@
 namespace signet::fp::internal {
 
 inline constexpr std::string_view kLandmarkSegmentKind = "landmark";
-inline constexpr std::uint32_t kLandmarkSegmentVersion = 1;
+inline constexpr std::uint32_t kLandmarkSegmentVersion = 2;
 
 struct LandmarkSegmentMeta {
   std::uint64_t refs;
@@ -36,7 +43,7 @@ struct LandmarkSegmentMeta {
   std::uint64_t total_frames;
   std::uint32_t bucket_bits, frame_bits, entry_bits;
   std::uint32_t hash_version;      // LandmarkHashParams of format version 1
-  std::uint32_t checkpoint_every;  // kCheckpointEvery
+  std::uint32_t checkpoint_every;  // kCheckpointEvery (64)
   std::uint32_t reserved0;
   std::uint64_t reserved[2];
 };

@@ -91,6 +91,8 @@ void Exercise(const signet::fp::internal::LandmarkBase& b) {
     if (row >= b.refs.size()) __builtin_trap();
     sink += b.refs[row].frames;
   }
+  for (std::size_t k = 0; k <= (std::size_t{1} << b.bucket_bits); k += 1 + k / 4096)
+    if (b.bucket_start[k] > b.postings) __builtin_trap();
   std::vector<signet::fp::LandmarkPeak> peaks;
   for (std::uint32_t r = 0; r < b.refs.size() && r < 256; ++r) {
     peaks.clear();
@@ -117,7 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto s = signet::fp::internal::ChromaSegment::Open(*f);
     if (s.ok()) Exercise(**s);
   }
-  auto l = signet::fp::SegmentFile::FromBytes(std::move(landmark), "fuzz", "landmark", 1, 1);
+  auto l = signet::fp::SegmentFile::FromBytes(std::move(landmark), "fuzz", "landmark",
+                                              signet::fp::internal::kLandmarkSegmentVersion,
+                                              signet::fp::internal::kLandmarkSegmentVersion);
   if (l.ok()) {
     auto b = signet::fp::internal::OpenLandmarkSegment(*l);
     if (b.ok()) Exercise(**b);

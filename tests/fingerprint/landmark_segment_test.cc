@@ -40,11 +40,15 @@ void WriteSampleBase(const fs::path& path) {
 // The file at `path` rewritten with valid checksums, section `name` replaced
 // by what `edit` makes of its bytes: contents a CRC vouches for but that a
 // bug could have written.
+// `version`: the kind version the rewrite declares.
 void Rewrite(const fs::path& path, const std::string& name,
-             const std::function<void(std::vector<std::byte>&)>& edit) {
-  auto file = SegmentFile::Open(path, internal::kLandmarkSegmentKind, 1, 1);
+             const std::function<void(std::vector<std::byte>&)>& edit,
+             std::uint32_t version = internal::kLandmarkSegmentVersion) {
+  auto file =
+      SegmentFile::Open(path, internal::kLandmarkSegmentKind, internal::kLandmarkSegmentVersion,
+                        internal::kLandmarkSegmentVersion);
   ASSERT_TRUE(file.ok()) << file.status().ToString();
-  auto w = SegmentFileWriter::CreateInMemory(internal::kLandmarkSegmentKind, 1);
+  auto w = SegmentFileWriter::CreateInMemory(internal::kLandmarkSegmentKind, version);
   for (const SectionInfo& s : (*file)->sections()) {
     auto bytes = (*file)->Bytes(s.name);
     ASSERT_TRUE(bytes.ok());
@@ -114,9 +118,12 @@ TEST(LandmarkSegment, DamagedOrInconsistentFilesAreRefusedWithTheReason) {
   } cases[] = {
       {"refs",
        [&](auto& d) {
-         Poke<std::uint32_t>(d, row1 + offsetof(LandmarkRefRow, code_count), 1u << 30);
+         Poke<std::uint32_t>(d, row1 + offsetof(LandmarkRefRow, peak_bits), 1u << 30);
        },
-       "ref row 1 names peak codes past the codes section"},
+       "ref row 1 names peak codes out of order or past the peaks section"},
+      {"refs",
+       [&](auto& d) { Poke<std::uint64_t>(d, row1 + offsetof(LandmarkRefRow, peak_bit_start), 3); },
+       "ref row 1 names peak codes out of order"},
       {"refs",
        [&](auto& d) { Poke<std::uint64_t>(d, row1 + offsetof(LandmarkRefRow, frame_start), 7); },
        "ref row 1 does not start where the previous one ends"},
@@ -126,9 +133,19 @@ TEST(LandmarkSegment, DamagedOrInconsistentFilesAreRefusedWithTheReason) {
        },
        "ref row 0 names checkpoints"},
       {"refs", [&](auto& d) { d.resize(row1); }, "refs section disagrees with the meta record"},
-      {"buckets", [&](auto& d) { Poke<std::uint32_t>(d, 4 * 100, 1u << 31); },
-       "starts before the previous one"},
-      {"buckets", [&](auto& d) { d.resize(d.size() - 4); }, "bucket table disagrees"},
+      {"bucket_start", [&](auto& d) { Poke<std::uint32_t>(d, 4 * 10, 1u << 31); },
+       "names an empty or out of order bucket"},
+      {"bucket_start", [&](auto& d) { d.resize(d.size() - 4); },
+       "has starts for another number of buckets or entries"},
+      {"bucket_rank", [&](auto& d) { Poke<std::uint32_t>(d, 4 * 2, 1u); }, "counts word 2 wrong"},
+      {"bucket_occupied", [&](auto& d) { d.resize(d.size() - 8); },
+       "disagrees with the meta record's bucket bits"},
+      {"bucket_occupied", [&](auto& d) { Poke<std::uint64_t>(d, d.size() - 8, 1); },
+       "disagrees with the meta record's bucket bits"},
+      {"peak_code", [&](auto& d) { Poke<std::uint8_t>(d, 3, 0); }, "symbol 3 has length 0"},
+      {"peak_code", [&](auto& d) { Poke<std::uint8_t>(d, 40, 1); }, "pitches is not a prefix code"},
+      {"peak_code", [&](auto& d) { d.resize(79); }, "peak code has the wrong number of lengths"},
+      {"peaks", [&](auto& d) { d.resize(d.size() - 9); }, "past the peaks section"},
       {"packed", [&](auto& d) { d.resize(d.size() / 2); }, "packed section is shorter"},
       {"dead", [&](auto& d) { Poke<std::uint32_t>(d, 0, 99); }, "dead row 99 past the refs"},
       {"meta",
@@ -155,6 +172,42 @@ TEST(LandmarkSegment, DamagedOrInconsistentFilesAreRefusedWithTheReason) {
   EXPECT_TRUE(index.OpenBase(p).ok());
   fs::remove(p);
   expect_refused("");  // missing
+}
+
+// A base in the peak codes of a file reads back exactly the peaks it was built
+// from, whatever window a query asks for (the checkpoints every 64 peaks).
+TEST(LandmarkSegment, PeakCodesDecodeEveryWindowExactly) {
+  std::vector<internal::LandmarkSource> refs;
+  std::vector<LandmarkPrint> prints;
+  for (std::uint8_t id = 1; id <= 4; ++id) prints.push_back(RandomPrint(id, 90));
+  // A long gap (escaped), peaks sharing a frame, and the highest pitch.
+  prints[1].peaks.push_back({prints[1].frames + 5000, 3, 1});
+  prints[1].peaks.push_back({prints[1].frames + 5000, kLandmarkMaxPitch, 1});
+  prints[1].frames += 5001;
+  for (std::size_t i = 0; i < prints.size(); ++i)
+    refs.push_back({i + 1, &prints[i].peaks, prints[i].frames, TagOf(1)});
+  auto base = internal::BuildLandmarkBase(refs);
+  testing::TempDir dir;
+  auto mapped = internal::WriteLandmarkSegment({dir.path() / "landmark-1.seg"}, *base);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  for (const internal::LandmarkBase* b : {base.get(), mapped->get()}) {
+    for (std::uint32_t r = 0; r < prints.size(); ++r) {
+      const auto& peaks = prints[r].peaks;
+      for (std::uint32_t from : {0u, 1u, 37u, 700u, 2000u}) {
+        for (std::uint32_t to : {from + 1, from + 90, prints[r].frames}) {
+          std::vector<LandmarkPeak> want, got;
+          for (const auto& p : peaks)
+            if (p.frame >= from && p.frame < to) want.push_back({p.frame, p.pitch, 0});
+          internal::DecodePeaks(b->CodesOf(r), b->CheckpointsOf(r), from, to, got);
+          ASSERT_EQ(got, want) << "row " << r << " [" << from << ", " << to << ")";
+        }
+      }
+    }
+  }
+  // ~13 bits a peak with its checkpoints, against 18 for format 1's u16 codes.
+  std::size_t peaks = 0;
+  for (const auto& p : prints) peaks += p.peaks.size();
+  EXPECT_LT(8.0 * static_cast<double>(base->PeakBytes()) / static_cast<double>(peaks), 15.0);
 }
 
 // ---- an index directory (index/landmark/) --------------------------------
@@ -303,15 +356,31 @@ TEST(LandmarkDirectory, KillNineDuringBaseWritesLeavesAConsistentIndex) {
   EXPECT_GE(opened, 3);
 }
 
+// A directory `d` holding a base of three prints with cover 3.
+void WriteBaseOfThree(const fs::path& d) {
+  LandmarkIndex index(InDirectory(d));
+  for (std::uint8_t id = 1; id <= 3; ++id) ASSERT_TRUE(index.Add(id, RandomPrint(id, 40)).ok());
+  index.SetCover(CoverAt(3));
+  index.Compact();
+}
+
+// `reopened` (opened on `d`, discarded) is given the three prints again as a
+// bulk load; the base it writes reopens with them.
+void ExpectARebuildPersists(LandmarkIndex& reopened, const fs::path& d) {
+  reopened.BeginBulkLoad();
+  for (std::uint8_t id = 1; id <= 3; ++id) ASSERT_TRUE(reopened.Add(id, RandomPrint(id, 40)).ok());
+  reopened.SetCover(CoverAt(3));
+  reopened.Compact();
+  LandmarkIndex again(InDirectory(d));
+  EXPECT_EQ(again.open_report().state, IndexOpenReport::State::kOpened)
+      << again.open_report().message;
+  EXPECT_EQ(again.size(), 3u);
+}
+
 TEST(LandmarkDirectory, ADamagedBaseIsDiscardedReportedAndRebuilt) {
   testing::TempDir dir;
   const fs::path d = dir.path() / "landmark";
-  {
-    LandmarkIndex index(InDirectory(d));
-    for (std::uint8_t id = 1; id <= 3; ++id) ASSERT_TRUE(index.Add(id, RandomPrint(id, 40)).ok());
-    index.SetCover(CoverAt(3));
-    index.Compact();
-  }
+  WriteBaseOfThree(d);
   // A Chromaprint segment in the same directory is not the landmark index's.
   testing::WriteFile(d / "chroma-000000000001.seg", {1, 2, 3});
   const auto files = LandmarkFiles(d);
@@ -330,14 +399,41 @@ TEST(LandmarkDirectory, ADamagedBaseIsDiscardedReportedAndRebuilt) {
   EXPECT_FALSE(fs::exists(d / "MANIFEST"));
   EXPECT_TRUE(fs::exists(d / "chroma-000000000001.seg"));
   // The owner rebuilds; the rebuilt base persists.
-  reopened.BeginBulkLoad();
-  for (std::uint8_t id = 1; id <= 3; ++id) ASSERT_TRUE(reopened.Add(id, RandomPrint(id, 40)).ok());
-  reopened.SetCover(CoverAt(3));
-  reopened.Compact();
-  LandmarkIndex again(InDirectory(d));
-  EXPECT_EQ(again.open_report().state, IndexOpenReport::State::kOpened)
-      << again.open_report().message;
-  EXPECT_EQ(again.size(), 3u);
+  ExpectARebuildPersists(reopened, d);
+}
+
+// Bucket and check bits together compare 20 bits of a hash at every size, and
+// no more once the bucket alone does (format 1 kept 4 check bits there).
+TEST(LandmarkSegment, BucketAndCheckCompareTwentyHashBitsAtEverySize) {
+  internal::LandmarkBase b;
+  for (const int bucket_bits : {13, 20, 22, 26, 28}) {
+    b.bucket_bits = bucket_bits;
+    const int hash_bits = bucket_bits - internal::kClassBits;
+    EXPECT_EQ(b.CheckBits(), std::max(0, 20 - hash_bits)) << bucket_bits;
+    EXPECT_EQ(b.Check(0xffffffffu), (std::uint32_t{1} << b.CheckBits()) - 1) << bucket_bits;
+    EXPECT_EQ(b.Check(0x80000000u >> hash_bits), b.CheckBits() > 0 ? 1u << (b.CheckBits() - 1) : 0)
+        << bucket_bits;
+  }
+}
+
+// A base of format 1 (u16 peak codes) is refused with the versions, and its
+// directory discarded for the owner to rebuild.
+TEST(LandmarkDirectory, ABaseOfTheFirstFormatIsRefusedAndRebuilt) {
+  testing::TempDir dir;
+  const fs::path d = dir.path() / "landmark";
+  WriteBaseOfThree(d);
+  const auto files = LandmarkFiles(d);
+  ASSERT_EQ(files.size(), 1u);
+  Rewrite(
+      files[0], "", [](auto&) {}, /*version=*/1);
+  LandmarkIndex reopened(InDirectory(d));
+  EXPECT_EQ(reopened.open_report().state, IndexOpenReport::State::kDiscarded);
+  EXPECT_NE(
+      reopened.open_report().message.find("landmark format version 1, this build reads 2 to 2"),
+      std::string::npos)
+      << reopened.open_report().message;
+  EXPECT_EQ(reopened.size(), 0u);
+  ExpectARebuildPersists(reopened, d);
 }
 
 }  // namespace
