@@ -84,6 +84,8 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
       }
     }
   }
+  std::vector<PostingReader::Start> starts;
+  starts.reserve(lookups.size());
   // Part after part (in ascending virtual positions), all lookups of a part
   // with their cache misses prefetched in batches. Votes of one diagonal
   // still come by ascending query position: a diagonal's votes in a later
@@ -98,10 +100,14 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
     if (post != nullptr) {
       for (const Lookup& l : lookups) post->PrefetchSkip(l.key_lo);
       for (const Lookup& l : lookups) post->PrefetchStreams(l.key_lo);
+      starts.clear();
+      // A segment keeps every key bit (narrow is 0): no lookup is skipped.
+      for (const Lookup& l : lookups) starts.push_back(post->StartAt(l.key_lo));
     } else {
       for (const Lookup& l : lookups) p.delta->Prefetch(lo(l), p.watermark);
     }
-    for (const Lookup& l : lookups) {
+    for (std::size_t k = 0; k < lookups.size(); ++k) {
+      const Lookup& l = lookups[k];
       if (l.flip < narrow) continue;
       const std::size_t before = votes.size();
       const std::uint64_t i = l.i;
@@ -110,7 +116,7 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
         if (vp >= min_vpos_ && vp < max_vpos_) votes.push_back((vp + kVoteBias - i) << 16 | i);
       };
       if (post != nullptr) {
-        post->ForKeys(l.key_lo, l.key_hi, emit);
+        post->Continue(starts[k], l.key_lo, l.key_hi, emit);
       } else {
         p.delta->ForKeys(lo(l), hi(l), p.watermark, emit);
       }

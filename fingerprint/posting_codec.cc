@@ -195,6 +195,16 @@ void PostingReader::Seek(std::uint64_t target, std::uint64_t* index, std::uint64
   *end_index = end;
 }
 
+PostingReader::Start PostingReader::StartAt(std::uint32_t key_lo) const {
+  if (p_.entries == 0) return {};
+  std::uint64_t i, bit, end;
+  Seek(std::uint64_t{key_lo} << p_.pos_bits, &i, &bit, &end);
+  if (i < p_.entries) {
+    __builtin_prefetch(low_.data() + i * static_cast<std::uint64_t>(p_.low_bits) / 8);
+  }
+  return {i, bit};
+}
+
 std::uint64_t PostingReader::CountKey(std::uint32_t key) const {
   std::uint64_t n = 0;
   ForKey(key, [&n](std::uint32_t) { ++n; });
