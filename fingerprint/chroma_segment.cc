@@ -158,6 +158,24 @@ std::span<const std::uint32_t> ChromaSegment::BlockOffsets(std::size_t r) const 
   return blocks_.subspan(refs_[r].first_block, Blocks(refs_[r].length));
 }
 
+void ChromaSegment::PrefetchValues(std::size_t r, std::uint32_t from, std::uint32_t to,
+                                   int stage) const {
+  const std::span<const std::uint32_t> blocks = BlockOffsets(r);
+  const std::size_t b0 = from / kValueBlock,
+                    b1 = std::min<std::size_t>((to - 1) / kValueBlock + 1, blocks.size());
+  if (b0 >= b1) return;
+  if (stage == 0) {
+    __builtin_prefetch(&blocks[b0]);
+    return;
+  }
+  const std::span<const std::uint8_t> bytes = ValueBytes(r);
+  for (std::size_t b = b0; b < b1; ++b) {
+    // A block is ~70 bytes: its first two cache lines.
+    if (blocks[b] < bytes.size()) __builtin_prefetch(bytes.data() + blocks[b]);
+    if (blocks[b] + 64 < bytes.size()) __builtin_prefetch(bytes.data() + blocks[b] + 64);
+  }
+}
+
 void ChromaSegment::DecodeValues(std::size_t r, std::uint32_t from, std::uint32_t to,
                                  std::uint32_t* out) const {
   const std::span<const std::uint8_t> bytes = ValueBytes(r);

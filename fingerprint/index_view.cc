@@ -170,6 +170,21 @@ long IndexView::Length(std::uint64_t slot) const {
   return p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
 }
 
+void IndexView::PrefetchWindow(std::uint64_t slot, long from, long to, int stage) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  const long length = p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
+  const long begin = std::clamp(from, 0L, length), end = std::clamp(to, begin, length);
+  if (begin >= end) return;
+  if (p.segment != nullptr) {
+    p.segment->PrefetchValues(local, static_cast<std::uint32_t>(begin),
+                              static_cast<std::uint32_t>(end), stage);
+  } else if (stage == 1) {
+    __builtin_prefetch(p.delta->Values(local).data() + begin);
+    __builtin_prefetch(p.delta->Values(local).data() + end - 1);
+  }
+}
+
 RefWindow IndexView::Window(std::uint64_t slot, long from, long to, WindowBuffer& buf) const {
   const Part& p = PartOfSlot(slot);
   const std::uint64_t local = slot - p.first_slot;

@@ -372,10 +372,24 @@ std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std
                     [](const Cluster& a, const Cluster& b) { return a.total > b.total; });
   clusters.resize(keep);
 
+  // Every candidate's seed window is read from memory nobody touched yet
+  // (block offsets, then the blocks): prefetched for all of them in two
+  // rounds before the first is checked.
+  std::vector<internal::VoteTarget> targets;
+  targets.reserve(clusters.size());
+  for (const Cluster& c : clusters) targets.push_back(view.Resolve(c.best_vote));
+  for (int stage = 0; stage < 2; ++stage) {
+    for (std::size_t k = 0; k < clusters.size(); ++k) {
+      const auto [s0, s1] =
+          SeedWindow(static_cast<long>(clusters[k].best_vote & 0xffff), targets[k].diagonal);
+      view.PrefetchWindow(targets[k].slot, s0, s1, stage);
+    }
+  }
   internal::WindowBuffer buffer;
   const long nq = static_cast<long>(q.size());
-  for (const Cluster& c : clusters) {
-    const internal::VoteTarget cand = view.Resolve(c.best_vote);
+  for (std::size_t k = 0; k < clusters.size(); ++k) {
+    const Cluster& c = clusters[k];
+    const internal::VoteTarget cand = targets[k];
     if (!view.Live(cand.slot)) continue;
     // The reference's values are decoded only where each step reads them:
     // the seed window (with the refined diagonals), then the alignment of
