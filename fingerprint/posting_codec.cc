@@ -164,16 +164,6 @@ std::uint64_t PostingReader::NextOne(std::uint64_t bit) const {
   return high_bits_;
 }
 
-// Debian builds for the x86-64 baseline, where std::popcount is a call into
-// libgcc; Seek counts zeros of the high stream with it, so it gets a clone
-// built with POPCNT, chosen at load time when the CPU has it (an ifunc).
-#if defined(__x86_64__) && defined(__ELF__) && !defined(__POPCNT__)
-#define SIGNET_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define SIGNET_POPCNT_CLONES
-#endif
-
-SIGNET_POPCNT_CLONES
 void PostingReader::Seek(std::uint64_t target, std::uint64_t* index, std::uint64_t* bit,
                          std::uint64_t* end_index) const {
   const int shift = kKeyBits - p_.skip_bits;
