@@ -104,7 +104,13 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
       // A segment keeps every key bit (narrow is 0): no lookup is skipped.
       for (const Lookup& l : lookups) starts.push_back(post->StartAt(l.key_lo));
     } else {
+      // A bucket is a chain of blocks (2, 4, 8, 16, 32 entries): each a
+      // miss behind the previous one. The first four blocks of every
+      // lookup's chain are prefetched round by round.
       for (const Lookup& l : lookups) p.delta->Prefetch(lo(l), p.watermark);
+      for (std::uint32_t depth = 0; depth < 4; ++depth) {
+        for (const Lookup& l : lookups) p.delta->PrefetchBlock(lo(l), p.watermark, depth);
+      }
     }
     for (std::size_t k = 0; k < lookups.size(); ++k) {
       const Lookup& l = lookups[k];
