@@ -91,6 +91,10 @@ class ChromaSegment {
   // Values [from, to) of local reference r into out.
   // REQUIRES: from < to <= refs()[r].length.
   void DecodeValues(std::size_t r, std::uint32_t from, std::uint32_t to, std::uint32_t* out) const;
+  // Ahead of DecodeValues(r, from, to) on a batch of references: stage 0
+  // prefetches the block offsets it reads, stage 1 (after stage 0 of the
+  // whole batch) the blocks' bytes. REQUIRES: from < to <= refs()[r].length.
+  void PrefetchValues(std::size_t r, std::uint32_t from, std::uint32_t to, int stage) const;
   // Bytes of the compressed values of local reference r.
   std::span<const std::uint8_t> ValueBytes(std::size_t r) const;
   std::span<const std::uint32_t> BlockOffsets(std::size_t r) const;

@@ -91,6 +91,22 @@ class DeltaSegment {
     __builtin_prefetch(&counts_[b]);
     __builtin_prefetch(&heads_[b]);
   }
+  // Block `depth` of the chain of `key_lo`'s bucket, when the published
+  // entries reach it (ahead of ForKeys on a batch of keys, after Prefetch and
+  // PrefetchBlock(depth - 1) of the whole batch: it reads the links of blocks
+  // 0..depth-1).
+  void PrefetchBlock(std::uint32_t key_lo, const Watermark& w, std::uint32_t depth) const {
+    if (!with_postings_ || w.refs == 0) return;
+    const std::uint32_t b = key_lo >> (kKeyBits - kBucketBits);
+    std::uint32_t n = counts_[b].load(std::memory_order_acquire);
+    std::uint32_t block = heads_[b];
+    for (std::uint32_t k = 0; k < depth; ++k) {
+      if (n <= BlockCap(k)) return;
+      n -= BlockCap(k);
+      block = Word(block)[0];
+    }
+    if (n > 0) __builtin_prefetch(Word(block));
+  }
   // REQUIRES: local < w.refs.
   const DeltaRef& Ref(std::size_t local) const {
     return ref_chunks_[local / kRefChunk][local % kRefChunk];

@@ -174,6 +174,9 @@ class IndexView {
   // Values [from, to) of `slot`, clipped to the reference; `buffer` holds
   // them when they had to be decoded (and what it held is reused).
   RefWindow Window(std::uint64_t slot, long from, long to, WindowBuffer& buffer) const;
+  // Ahead of Window(slot, from, to, ...) on a batch of candidates: every
+  // candidate's stage 0, then every candidate's stage 1 (the values' bytes).
+  void PrefetchWindow(std::uint64_t slot, long from, long to, int stage) const;
 
  private:
   struct Part {

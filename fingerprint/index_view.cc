@@ -86,6 +86,8 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
       }
     }
   }
+  std::vector<PostingReader::Start> starts;
+  starts.reserve(lookups.size());
   // Part after part (in ascending virtual positions), all lookups of a part
   // with their cache misses prefetched in batches. Votes of one diagonal
   // still come by ascending query position: a diagonal's votes in a later
@@ -100,10 +102,20 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
     if (post != nullptr) {
       for (const Lookup& l : lookups) post->PrefetchSkip(l.key_lo);
       for (const Lookup& l : lookups) post->PrefetchStreams(l.key_lo);
+      starts.clear();
+      // A segment keeps every key bit (narrow is 0): no lookup is skipped.
+      for (const Lookup& l : lookups) starts.push_back(post->StartAt(l.key_lo));
     } else {
+      // A bucket is a chain of blocks (2, 4, 8, 16, 32 entries): each a
+      // miss behind the previous one. The first four blocks of every
+      // lookup's chain are prefetched round by round.
       for (const Lookup& l : lookups) p.delta->Prefetch(lo(l), p.watermark);
+      for (std::uint32_t depth = 0; depth < 4; ++depth) {
+        for (const Lookup& l : lookups) p.delta->PrefetchBlock(lo(l), p.watermark, depth);
+      }
     }
-    for (const Lookup& l : lookups) {
+    for (std::size_t k = 0; k < lookups.size(); ++k) {
+      const Lookup& l = lookups[k];
       if (l.flip < narrow) continue;
       const std::size_t before = votes.size();
       const std::uint64_t i = l.i;
@@ -112,7 +124,7 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
         if (vp >= min_vpos_ && vp < max_vpos_) votes.push_back((vp + kVoteBias - i) << 16 | i);
       };
       if (post != nullptr) {
-        post->ForKeys(l.key_lo, l.key_hi, emit);
+        post->Continue(starts[k], l.key_lo, l.key_hi, emit);
       } else {
         p.delta->ForKeys(lo(l), hi(l), p.watermark, emit);
       }
@@ -176,6 +188,21 @@ long IndexView::Length(std::uint64_t slot) const {
   const Part& p = PartOfSlot(slot);
   const std::uint64_t local = slot - p.first_slot;
   return p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
+}
+
+void IndexView::PrefetchWindow(std::uint64_t slot, long from, long to, int stage) const {
+  const Part& p = PartOfSlot(slot);
+  const std::uint64_t local = slot - p.first_slot;
+  const long length = p.segment ? p.segment->refs()[local].length : p.delta->Ref(local).length;
+  const long begin = std::clamp(from, 0L, length), end = std::clamp(to, begin, length);
+  if (begin >= end) return;
+  if (p.segment != nullptr) {
+    p.segment->PrefetchValues(local, static_cast<std::uint32_t>(begin),
+                              static_cast<std::uint32_t>(end), stage);
+  } else if (stage == 1) {
+    __builtin_prefetch(p.delta->Values(local).data() + begin);
+    __builtin_prefetch(p.delta->Values(local).data() + end - 1);
+  }
 }
 
 RefWindow IndexView::Window(std::uint64_t slot, long from, long to, WindowBuffer& buf) const {

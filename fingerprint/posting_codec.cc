@@ -1,6 +1,7 @@
 #include "fingerprint/posting_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -9,6 +10,13 @@ namespace {
 
 constexpr int kKeyBits = kPostingKeyBits;
 constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
+
+// Set bits of every byte value (Seek's select, without a popcount call).
+constexpr std::array<std::uint8_t, 256> kBytePopCount = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int v = 0; v < 256; ++v) t[v] = static_cast<std::uint8_t>(std::popcount(unsigned(v)));
+  return t;
+}();
 
 std::uint64_t Mask(int bits) { return bits >= 64 ? ~0ull : (std::uint64_t{1} << bits) - 1; }
 
@@ -184,8 +192,16 @@ void PostingReader::Seek(std::uint64_t target, std::uint64_t* index, std::uint64
       b += avail;
       continue;
     }
-    for (std::uint64_t k = 1; k < zeros; ++k) w &= w - 1;
-    const auto t = static_cast<std::uint64_t>(std::countr_zero(w));
+    // t: where the zeros-th one of w is (whole bytes first, then bit by bit).
+    std::uint64_t t = 0, left = zeros;
+    for (std::uint64_t ones = kBytePopCount[w & 0xff]; ones < left;
+         ones = kBytePopCount[w & 0xff]) {
+      left -= ones;
+      w >>= 8;
+      t += 8;
+    }
+    for (std::uint64_t k = 1; k < left; ++k) w &= w - 1;
+    t += static_cast<std::uint64_t>(std::countr_zero(w));
     i += t - (zeros - 1);
     b += t + 1;
     zeros = 0;
@@ -193,6 +209,16 @@ void PostingReader::Seek(std::uint64_t target, std::uint64_t* index, std::uint64
   *index = std::min(i, end);
   *bit = b;
   *end_index = end;
+}
+
+PostingReader::Start PostingReader::StartAt(std::uint32_t key_lo) const {
+  if (p_.entries == 0) return {};
+  std::uint64_t i, bit, end;
+  Seek(std::uint64_t{key_lo} << p_.pos_bits, &i, &bit, &end);
+  if (i < p_.entries) {
+    __builtin_prefetch(low_.data() + i * static_cast<std::uint64_t>(p_.low_bits) / 8);
+  }
+  return {i, bit};
 }
 
 std::uint64_t PostingReader::CountKey(std::uint32_t key) const {

@@ -101,7 +101,16 @@ class PostingReader {
 
   // A lookup costs three dependent cache misses (skip table, high stream,
   // low bits). A batch of lookups hides them: prefetch every key's skip
-  // entry, then every key's stream start, then look up.
+  // entry, then every key's stream start, then Start every lookup (which
+  // prefetches the low bits of its first entry), then Continue each.
+  struct Start {
+    std::uint64_t index = 0, bit = 0;
+  };
+  // Where the entries with a key >= `key_lo` start, their low bits prefetched.
+  Start StartAt(std::uint32_t key_lo) const;
+  // ForKeys(key_lo, key_hi, emit) from `start` = StartAt(key_lo).
+  template <typename Emit>
+  void Continue(const Start& start, std::uint32_t key_lo, std::uint32_t key_hi, Emit&& emit) const;
   void PrefetchSkip(std::uint32_t key_lo) const {
     __builtin_prefetch(&skip_[(key_lo >> (kPostingKeyBits - p_.skip_bits))]);
   }
@@ -154,13 +163,21 @@ class PostingReader {
 template <typename Emit>
 void PostingReader::ForKeys(std::uint32_t key_lo, std::uint32_t key_hi, Emit&& emit) const {
   if (p_.entries == 0 || key_lo >= key_hi) return;
+  std::uint64_t i, bit, end;
+  Seek(std::uint64_t{key_lo} << p_.pos_bits, &i, &bit, &end);
+  Continue({i, bit}, key_lo, key_hi, emit);
+}
+
+template <typename Emit>
+void PostingReader::Continue(const Start& start, std::uint32_t key_lo, std::uint32_t key_hi,
+                             Emit&& emit) const {
+  if (p_.entries == 0 || key_lo >= key_hi) return;
   const std::uint64_t lo = std::uint64_t{key_lo} << p_.pos_bits;
   const std::uint64_t hi = std::uint64_t{key_hi} << p_.pos_bits;
-  std::uint64_t i, bit, end;
-  Seek(lo, &i, &bit, &end);
+  std::uint64_t bit = start.bit;
   // A range may span several skip buckets.
-  end = p_.entries;
-  for (; i < end; ++i) {
+  const std::uint64_t end = p_.entries;
+  for (std::uint64_t i = start.index; i < end; ++i) {
     bit = NextOne(bit);
     if (bit >= high_bits_) return;
     const std::uint64_t v = ((bit - i) << p_.low_bits) | Low(i);

@@ -96,42 +96,79 @@ void ValueCodec::Encode(std::span<const std::uint32_t> values, std::vector<std::
   }
 }
 
-void ValueCodec::DecodeBlock(std::span<const std::uint8_t> bytes, std::size_t count,
-                             std::uint32_t* out) const {
-  // A block is at most 4 + 31 * 6 bytes; copied beside 8 zero bytes, every
-  // refill is one 8-byte load and the loop needs no bounds checks (a longer,
-  // damaged span is cut: wrong values, in bounds).
-  std::array<std::uint8_t, 4 + 31 * 6 + 16> buf{};
-  const std::size_t n_bytes = std::min(bytes.size(), buf.size() - 8);
-  // An empty span may have no storage at all: memcpy from null is undefined.
-  if (n_bytes > 0) std::memcpy(buf.data(), bytes.data(), n_bytes);
-  std::uint32_t v;
-  std::memcpy(&v, buf.data(), sizeof v);
-  out[0] = v;
-  const std::uint8_t* p = buf.data() + 4;
-  const std::uint8_t* const last = buf.data() + buf.size() - 8;
-  std::uint64_t bits = 0;
-  int n = 0;
-  const std::uint16_t* const t = table_.data();
-  for (std::size_t i = 1; i < count; ++i) {
+namespace {
+
+// One block being decoded (ValueCodec::DecodeBlock). A block is at most 4 +
+// 31 * 6 bytes; copied beside 8 zero bytes, every refill is one 8-byte load
+// and the loop needs no bounds checks (a longer, damaged span is cut: wrong
+// values, in bounds). Past the copied bytes the stream reads as zeros: the
+// read position stops at `last`, where 8 zero bytes lie.
+class BlockStream {
+ public:
+  BlockStream(std::span<const std::uint8_t> bytes, std::uint32_t* out) : out_(out) {
+    const std::size_t n_bytes = std::min(bytes.size(), kMaxBytes);
+    // An empty span may have no storage at all: memcpy from null is undefined.
+    if (n_bytes > 0) std::memcpy(buf_.data(), bytes.data(), n_bytes);
+    std::memset(buf_.data() + n_bytes, 0, buf_.size() - n_bytes);
+    std::memcpy(&v_, buf_.data(), sizeof v_);
+    out_[0] = v_;
+    p_ = buf_.data() + 4;
+    last_ = buf_.data() + std::max<std::size_t>(n_bytes, 4);
+  }
+  // Decodes value i (>= 1) of the block.
+  void Next(const std::uint16_t* t, std::size_t i) {
     // At least 56 bits buffered: enough for four codes of up to 12 bits.
     std::uint64_t word;
-    std::memcpy(&word, p, sizeof word);
-    bits |= word << n;
-    const int take = (63 - n) >> 3;
-    p = std::min(p + take, last);
-    n += take * 8;
+    std::memcpy(&word, p_, sizeof word);
+    bits_ |= word << n_;
+    const int take = (63 - n_) >> 3;
+    p_ = std::min(p_ + take, last_);
+    n_ += take * 8;
     std::uint32_t d = 0;
     for (int lane = 0; lane < 4; ++lane) {
-      const std::uint16_t e = t[lane * kTableSize + (bits & (kTableSize - 1))];
+      const std::uint16_t e = t[lane * kTableSize + (bits_ & (kTableSize - 1))];
       d |= static_cast<std::uint32_t>(e & 0xff) << (8 * lane);
       const int len = e >> 8;
-      bits >>= len;
-      n -= len;
+      bits_ >>= len;
+      n_ -= len;
     }
-    v ^= d;
-    out[i] = v;
+    v_ ^= d;
+    out_[i] = v_;
   }
+
+ private:
+  static constexpr std::size_t kMaxBytes = 4 + 31 * 6;
+  std::array<std::uint8_t, kMaxBytes + 8> buf_;
+  std::uint32_t* out_;
+  const std::uint8_t* p_;
+  const std::uint8_t* last_;
+  std::uint64_t bits_ = 0;
+  int n_ = 0;
+  std::uint32_t v_;
+};
+
+}  // namespace
+
+void ValueCodec::DecodeBlock(std::span<const std::uint8_t> bytes, std::size_t count,
+                             std::uint32_t* out) const {
+  BlockStream a(bytes, out);
+  for (std::size_t i = 1; i < count; ++i) a.Next(table_.data(), i);
+}
+
+void ValueCodec::DecodeBlocks(std::span<const std::uint8_t> bytes_a, std::size_t count_a,
+                              std::uint32_t* out_a, std::span<const std::uint8_t> bytes_b,
+                              std::size_t count_b, std::uint32_t* out_b) const {
+  // Each value waits on the previous one's code lengths (four dependent
+  // table loads): two blocks side by side keep the core busy with both.
+  BlockStream a(bytes_a, out_a), b(bytes_b, out_b);
+  const std::size_t both = std::min(count_a, count_b);
+  std::size_t i = 1;
+  for (; i < both; ++i) {
+    a.Next(table_.data(), i);
+    b.Next(table_.data(), i);
+  }
+  for (std::size_t k = i; k < count_a; ++k) a.Next(table_.data(), k);
+  for (std::size_t k = i; k < count_b; ++k) b.Next(table_.data(), k);
 }
 
 }  // namespace signet::fp::internal

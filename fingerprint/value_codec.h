@@ -55,6 +55,10 @@ class ValueCodec {
   // values, never out of bounds.
   void DecodeBlock(std::span<const std::uint8_t> bytes, std::size_t count,
                    std::uint32_t* out) const;
+  // DecodeBlock of two blocks at once (faster than one after the other).
+  void DecodeBlocks(std::span<const std::uint8_t> bytes_a, std::size_t count_a,
+                    std::uint32_t* out_a, std::span<const std::uint8_t> bytes_b,
+                    std::size_t count_b, std::uint32_t* out_b) const;
 
   const ValueCodeLengths& lengths() const { return lengths_; }
 

@@ -216,6 +216,48 @@ TEST(ValueCodec, DamagedBlocksStayInBounds) {
   }
 }
 
+TEST(ValueCodec, TwoBlocksAtOnceDecodeAsEachOnItsOwn) {
+  const ValueCodec& c = ValueCodec::Default();
+  SyntheticFingerprints gen(12);
+  std::mt19937 rng(6);
+  for (int r = 0; r < 20; ++r) {
+    const std::vector<std::uint32_t> v = gen.Recording(2 + rng() % 700);
+    std::vector<std::uint8_t> out;
+    std::vector<std::uint32_t> offs;
+    c.Encode(v, out, offs);
+    auto block = [&](std::size_t b) -> std::span<const std::uint8_t> {
+      const std::size_t end = b + 1 < offs.size() ? offs[b + 1] : out.size();
+      return {out.data() + offs[b], end - offs[b]};
+    };
+    auto count = [&](std::size_t b) { return std::min(kValueBlock, v.size() - b * kValueBlock); };
+    std::vector<std::uint32_t> back(v.size());
+    // Pairs in any order, the last block (shorter) with any other.
+    for (std::size_t b = 0; b < offs.size(); ++b) {
+      const std::size_t o = rng() % offs.size();
+      std::vector<std::uint32_t> other(kValueBlock);
+      c.DecodeBlocks(block(b), count(b), back.data() + b * kValueBlock, block(o), count(o),
+                     other.data());
+      ASSERT_TRUE(std::equal(other.begin(), other.begin() + static_cast<long>(count(o)),
+                             v.begin() + static_cast<long>(o * kValueBlock)))
+          << r << " " << o;
+    }
+    ASSERT_EQ(back, v) << r;
+  }
+  // Damaged blocks decode to the same (wrong) values either way.
+  for (int t = 0; t < 2000; ++t) {
+    std::vector<std::uint8_t> a(rng() % 200), b(rng() % 12);
+    for (auto& x : a) x = static_cast<std::uint8_t>(rng());
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    const std::size_t na = 1 + rng() % kValueBlock, nb = 1 + rng() % kValueBlock;
+    std::uint32_t one_a[kValueBlock], one_b[kValueBlock], two_a[kValueBlock], two_b[kValueBlock];
+    c.DecodeBlock(a, na, one_a);
+    c.DecodeBlock(b, nb, one_b);
+    c.DecodeBlocks(a, na, two_a, b, nb, two_b);
+    ASSERT_TRUE(std::equal(one_a, one_a + na, two_a));
+    ASSERT_TRUE(std::equal(one_b, one_b + nb, two_b));
+  }
+}
+
 TEST(ValueCodec, RefusesCodesThatAreNotPrefixCodes) {
   ValueCodeLengths l = DefaultValueCodeLengths();
   EXPECT_TRUE(ValueCodec::Create(l).ok());
