@@ -98,7 +98,10 @@ class DeltaSegment {
   void PrefetchBlock(std::uint32_t key_lo, const Watermark& w, std::uint32_t depth) const {
     if (!with_postings_ || w.refs == 0) return;
     const std::uint32_t b = key_lo >> (kKeyBits - kBucketBits);
+    // The head is written before the first entry's count is released: read
+    // it only once an entry is seen (else it races with that write).
     std::uint32_t n = counts_[b].load(std::memory_order_acquire);
+    if (n == 0) return;
     std::uint32_t block = heads_[b];
     for (std::uint32_t k = 0; k < depth; ++k) {
       if (n <= BlockCap(k)) return;
