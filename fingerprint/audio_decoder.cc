@@ -19,6 +19,7 @@ extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/error.h>
 #include <libavutil/log.h>
+#include <libavutil/mem.h>
 #include <libavutil/opt.h>
 #include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
@@ -43,9 +44,19 @@ std::string AvError(int err) {
   return buf;
 }
 
+// FFmpeg allocates what a header claims: a WAV whose LIST chunk claims
+// 3.2 GB made the wav demuxer av_malloc ~2 GB for an 8 kB file
+// (audio_decoder_fuzzer, out of memory). No single buffer an audio decode
+// needs comes near this (packets, frames, the I/O buffer are kB to a few MB),
+// so larger requests fail and the open or read reports an error instead.
+constexpr std::size_t kMaxFfmpegAllocation = std::size_t{64} << 20;
+
 void SilenceFfmpegOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
+  std::call_once(once, [] {
+    av_log_set_level(AV_LOG_QUIET);
+    av_max_alloc(kMaxFfmpegAllocation);
+  });
 }
 
 // ---- byte sources behind a custom AVIOContext ------------------------------
