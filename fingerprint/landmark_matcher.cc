@@ -29,6 +29,9 @@ const double kLog10TwoLooks = std::log10(2.0);
 // Vote lines: tempo range and offset window.
 constexpr double kMinTempo = 0.78, kMaxTempo = 1.28;
 constexpr double kOffsetWindow = 3;
+// The scan budget (LandmarkMatchOptions::max_scanned_postings_per_second)
+// counts a query as at least this long.
+constexpr double kBudgetMinSeconds = 10;
 // Decoy alignments: the query shifted by these many frames (outside the match
 // tolerance, up to about two beats at 120 bpm).
 constexpr double kDecoyFrames[] = {-45, -37, -30, -24, -18, -13, -9, -6,
@@ -473,8 +476,10 @@ double LandmarkScoreModel::Log10PairProbability(double log10_tail) const {
 LandmarkMatcher::LandmarkMatcher(const LandmarkIndex& index, LandmarkMatchOptions options)
     : index_(index), options_(options) {}
 
-std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& query) const {
+std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& query,
+                                                           LandmarkScan* scan) const {
   std::vector<LandmarkAlignment> out;
+  if (scan != nullptr) *scan = {};
   if (query.peaks.empty()) return out;
   LandmarkHashParams query_params = internal::HashParamsV1();
   query_params.query_candidates = options_.query_candidates;
@@ -493,8 +498,58 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
   std::vector<std::pair<std::uint32_t, Hit>> delta_hits;
   const std::uint64_t frame_mask = (std::uint64_t{1} << base.frame_bits) - 1;
   const double max_shift = params.max_pitch_shift + params.pitch_tolerance + 1;
-  for (const QueryHash& h : lookups) {
-    const std::uint32_t check = base.Check(h.hash);
+  // Runs of postings the lookups name: a base run covers one pitch class's
+  // span classes, a delta run one (pitch class, span class) list.
+  struct Run {
+    std::uint32_t lookup;
+    std::uint8_t pitch_class;
+    const std::vector<std::uint64_t>* list;  // delta; nullptr: base [begin, end)
+    std::uint32_t delta_first;               // the delta's first slot
+    std::uint32_t begin, end;
+    std::size_t size() const { return list ? list->size() : end - begin; }
+  };
+  std::vector<Run> runs;
+  std::size_t total = 0;
+  for (std::uint32_t l = 0; l < lookups.size(); ++l) {
+    const QueryHash& h = lookups[l];
+    for (int pc = h.pitch_lo; pc <= h.pitch_hi; ++pc) {
+      const auto cls = static_cast<std::uint8_t>(pc);
+      const std::uint32_t b = base.bucket_start[base.Key(h.hash, pc, h.span_lo)];
+      const std::uint32_t e = base.bucket_start[base.Key(h.hash, pc, h.span_hi) + 1];
+      if (e > b) runs.push_back({l, cls, nullptr, 0, b, e}), total += e - b;
+      for (const LandmarkDelta* d : {index_.frozen_.get(), index_.delta_.get()}) {
+        if (d == nullptr || d->postings.empty()) continue;
+        const std::uint32_t first =
+            d == index_.frozen_.get() ? slots.FrozenStart() : slots.DeltaStart();
+        for (int sc = h.span_lo; sc <= h.span_hi; ++sc) {
+          auto it = d->postings.find(LandmarkDelta::Key(h.hash, pc, sc));
+          if (it == d->postings.end()) continue;
+          runs.push_back({l, cls, &it->second, first, 0, 0});
+          total += it->second.size();
+        }
+      }
+    }
+  }
+  // Over the budget (a large registry, where every key's list is long), the
+  // rarest runs first: a short list says more per posting read, and the
+  // cost stays bounded whatever the index's size.
+  const double query_seconds =
+      std::max(kBudgetMinSeconds, static_cast<double>(query.frames) * kLandmarkFrameSeconds);
+  const auto budget =
+      static_cast<std::size_t>(options_.max_scanned_postings_per_second * query_seconds);
+  std::size_t read = total;
+  if (total > budget) {
+    std::stable_sort(runs.begin(), runs.end(),
+                     [](const Run& a, const Run& b) { return a.size() < b.size(); });
+    std::size_t n = 0;
+    read = 0;
+    while (n < runs.size() && read + runs[n].size() <= budget) read += runs[n++].size();
+    runs.resize(n);
+  }
+  if (scan != nullptr) *scan = {total, read};
+  for (const Run& run : runs) {
+    const QueryHash& h = lookups[run.lookup];
+    const int pc = run.pitch_class;
     const double span_lo = (h.span - params.time_tolerance) / params.max_time_factor - 0.5;
     const double span_hi = (h.span + params.time_tolerance) / params.min_time_factor + 0.5;
     const auto qspan = static_cast<std::uint8_t>(std::min<int>(h.span, 255));
@@ -502,49 +557,35 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
       return std::abs(h.anchor_pitch - ref_pitch) <= max_shift && ref_span >= span_lo &&
              ref_span <= span_hi;
     };
-    for (int pc = h.pitch_lo; pc <= h.pitch_hi; ++pc) {
-      const std::uint32_t k0 = base.Key(h.hash, pc, h.span_lo);
-      const std::uint32_t k1 = base.Key(h.hash, pc, h.span_hi);
-      const std::uint32_t b = base.bucket_start[k0], e = base.bucket_start[k1 + 1];
-      if (e - b > options_.max_posting_run) continue;
-      for (std::uint32_t i = b; i < e; ++i) {
-        const std::uint64_t entry = base.Entry(i);
-        // A mapped segment vouches for its arrays, not for every entry in them.
-        if ((entry & frame_mask) >= base.total_frames) continue;
-        std::uint64_t rest = entry >> base.frame_bits;
-        const auto span =
-            static_cast<int>(rest & ((1u << internal::kSpanBits) - 1)) + params.min_dt;
-        rest >>= internal::kSpanBits;
-        const double pitch =
-            pc * params.anchor_cell +
-            2.0 * static_cast<double>(rest & ((1u << internal::kFinePitchBits) - 1)) + 0.5;
-        rest >>= internal::kFinePitchBits;
-        if (rest != check || !keep(pitch, span)) continue;
-        base_hits.push_back(
-            {entry & frame_mask,
-             {0, h.anchor_frame, static_cast<std::int16_t>(std::lround(h.anchor_pitch - pitch)),
-              qspan, static_cast<std::uint8_t>(span)}});
+    if (run.list != nullptr) {
+      for (std::uint64_t e : *run.list) {
+        const double pitch = LandmarkDelta::Pitch(e);
+        const auto span = LandmarkDelta::Span(e);
+        if (!keep(pitch, span)) continue;
+        delta_hits.push_back({run.delta_first + LandmarkDelta::Row(e),
+                              {LandmarkDelta::Frame(e), h.anchor_frame,
+                               static_cast<std::int16_t>(std::lround(h.anchor_pitch - pitch)),
+                               qspan, static_cast<std::uint8_t>(span)}});
       }
+      continue;
     }
-    for (const LandmarkDelta* d : {index_.frozen_.get(), index_.delta_.get()}) {
-      if (d == nullptr || d->postings.empty()) continue;
-      const std::uint32_t first =
-          d == index_.frozen_.get() ? slots.FrozenStart() : slots.DeltaStart();
-      for (int pc = h.pitch_lo; pc <= h.pitch_hi; ++pc) {
-        for (int sc = h.span_lo; sc <= h.span_hi; ++sc) {
-          auto it = d->postings.find(LandmarkDelta::Key(h.hash, pc, sc));
-          if (it == d->postings.end()) continue;
-          for (std::uint64_t e : it->second) {
-            const double pitch = LandmarkDelta::Pitch(e);
-            const auto span = LandmarkDelta::Span(e);
-            if (!keep(pitch, span)) continue;
-            delta_hits.push_back({first + LandmarkDelta::Row(e),
-                                  {LandmarkDelta::Frame(e), h.anchor_frame,
-                                   static_cast<std::int16_t>(std::lround(h.anchor_pitch - pitch)),
-                                   qspan, static_cast<std::uint8_t>(span)}});
-          }
-        }
-      }
+    const std::uint32_t check = base.Check(h.hash);
+    for (std::uint32_t i = run.begin; i < run.end; ++i) {
+      const std::uint64_t entry = base.Entry(i);
+      // A mapped segment vouches for its arrays, not for every entry in them.
+      if ((entry & frame_mask) >= base.total_frames) continue;
+      std::uint64_t rest = entry >> base.frame_bits;
+      const auto span = static_cast<int>(rest & ((1u << internal::kSpanBits) - 1)) + params.min_dt;
+      rest >>= internal::kSpanBits;
+      const double pitch =
+          pc * params.anchor_cell +
+          2.0 * static_cast<double>(rest & ((1u << internal::kFinePitchBits) - 1)) + 0.5;
+      rest >>= internal::kFinePitchBits;
+      if (rest != check || !keep(pitch, span)) continue;
+      base_hits.push_back(
+          {entry & frame_mask,
+           {0, h.anchor_frame, static_cast<std::int16_t>(std::lround(h.anchor_pitch - pitch)),
+            qspan, static_cast<std::uint8_t>(span)}});
     }
   }
 
@@ -606,8 +647,9 @@ std::vector<LandmarkAlignment> LandmarkMatcher::Alignments(const LandmarkPrint& 
   return out;
 }
 
-std::vector<LandmarkMatch> LandmarkMatcher::Find(const LandmarkPrint& query) const {
-  const std::vector<LandmarkAlignment> alignments = Alignments(query);
+std::vector<LandmarkMatch> LandmarkMatcher::Find(const LandmarkPrint& query,
+                                                 LandmarkScan* scan) const {
+  const std::vector<LandmarkAlignment> alignments = Alignments(query, scan);
   const double searched = static_cast<double>(std::max<std::size_t>(1, index_.size()));
   const double bar = std::log10(options_.max_pair_probability);
   std::vector<LandmarkMatch> out;

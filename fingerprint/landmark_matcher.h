@@ -80,9 +80,16 @@ struct LandmarkMatchOptions {
   // catalogue of 1M references (fusion.h applies the final bar).
   double max_pair_probability = 1e-9;
   std::size_t max_matches = 16;
-  std::size_t max_candidates = 32;     // alignments verified per query
-  std::size_t min_votes = 3;           // hits on one line before it is verified
-  std::size_t max_posting_run = 4096;  // longer runs are skipped (hashes everywhere)
+  std::size_t max_candidates = 32;  // alignments verified per query
+  std::size_t min_votes = 3;        // hits on one line before it is verified
+  // Postings read per second of query (at least 10 s): a triplet's hash takes
+  // at most ~5,000 values, so every key's list grows with the indexed hours
+  // (a 10 s query's lookups name ~48k postings at 2 h, ~16M at 580 h, ~1.6G
+  // at 1M recordings). Past the budget the rarest lists are read first and
+  // the rest skipped, so a query costs about the same at any registry size
+  // (~65 ns a posting read, votes included: ~11 ms for 10 s). LANDMARK.md,
+  // "Matcher", has the measured recall against the budget.
+  double max_scanned_postings_per_second = 16384;
   // Query side of the hash scheme (landmark_hash.h): partners looked up per
   // zone. More find more groups under a mix, at more lookups.
   int query_candidates = 4;
@@ -97,14 +104,23 @@ struct LandmarkAlignment {
   std::vector<LandmarkSegment> segments;
 };
 
+// What a query's lookups named and what the scan budget let them read
+// (LandmarkMatchOptions::max_scanned_postings_per_second).
+struct LandmarkScan {
+  std::size_t listed = 0;  // postings in every run the lookups name
+  std::size_t read = 0;    // postings read: all of them, or the rarest runs within the budget
+};
+
 class LandmarkMatcher {
  public:
   explicit LandmarkMatcher(const LandmarkIndex& index, LandmarkMatchOptions options = {});
 
   // `query`: the query's dense print (LandmarkOptions::Query()).
-  std::vector<LandmarkMatch> Find(const LandmarkPrint& query) const;
+  // `scan`, when given, says how much of the lookups' lists was read.
+  std::vector<LandmarkMatch> Find(const LandmarkPrint& query, LandmarkScan* scan = nullptr) const;
   // Every verified alignment, without the threshold (calibration).
-  std::vector<LandmarkAlignment> Alignments(const LandmarkPrint& query) const;
+  std::vector<LandmarkAlignment> Alignments(const LandmarkPrint& query,
+                                            LandmarkScan* scan = nullptr) const;
 
   const LandmarkMatchOptions& options() const { return options_; }
 

@@ -10,7 +10,9 @@
 #   fuzz   build + clang-14 and its libFuzzer runtime
 #   bench  test + wrk + the unrelated music signet-eval and signet-landmark-probe
 #          query as negatives and mix in (hyperrogue, singularity, supertux:
-#          ../shared/corpus/README.md); `make eval` uses this set too
+#          ../shared/corpus/README.md); `make eval` uses this set too; and
+#          supertuxkart-data, whose music signet-eval --landmark-filler copies
+#          (~630 MB: bench only, not CI)
 #   cluster build + nats-server, curl, python3 (scripts/cluster.sh, docs/CLUSTER.md)
 # Idempotent: when nothing is missing it only runs dpkg-query and returns.
 set -euo pipefail
@@ -34,7 +36,10 @@ fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 # Other composers and genres than the registered wesnoth set: signet-eval's
 # default --negative packages (false positives, mix_music rows, --calibrate).
 eval_pkgs=(hyperrogue-music singularity-music supertux-data)
-bench_pkgs=(wrk "${eval_pkgs[@]}")
+# Real music that is in no corpus or negative package: signet-eval's
+# --landmark-filler, an index of registry size for the landmark print.
+filler_pkgs=(supertuxkart-data)
+bench_pkgs=(wrk "${eval_pkgs[@]}" "${filler_pkgs[@]}")
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -334,6 +334,36 @@ TEST_F(LandmarkMatching, RunTimeAdditionsAndWithdrawalsTakeEffect) {
   EXPECT_GT(stats.postings, 0u);
 }
 
+// A registry so large that every key's list is long (LandmarkMatchOptions::
+// max_scanned_postings_per_second): 400 copies of the unregistered recording
+// make the keys it shares with the query's recording long, and a budget of a
+// tenth of what the lookups name must still find the excerpt by reading the
+// rarest lists, where the copies are not.
+TEST_F(LandmarkMatching, OverTheScanBudgetTheRarestListsStillFindTheWork) {
+  const auto filler = ExtractLandmarks(audio_[3]);
+  ASSERT_TRUE(filler.ok());
+  for (std::uint64_t k = 0; k < 400; ++k) ASSERT_TRUE(index_.Add(1000 + k, *filler).ok());
+  index_.Compact();
+  const auto q = Query(Slice(audio_[1], 40, 10));
+  LandmarkMatchOptions everything;
+  everything.max_scanned_postings_per_second = 1e12;
+  LandmarkScan all;
+  const auto unbounded = LandmarkMatcher(index_, everything).Find(q, &all);
+  ASSERT_FALSE(unbounded.empty());
+  EXPECT_EQ(unbounded[0].ref_id, 1u);
+  EXPECT_EQ(all.read, all.listed);
+  LandmarkMatchOptions o;
+  o.max_scanned_postings_per_second = static_cast<double>(all.listed) / 100;  // 10 % of 10 s
+  LandmarkScan bounded;
+  const auto found = LandmarkMatcher(index_, o).Find(q, &bounded);
+  EXPECT_EQ(bounded.listed, all.listed);
+  EXPECT_LE(bounded.read, all.listed / 10);
+  EXPECT_GT(bounded.read, 0u);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0].ref_id, 1u);
+  EXPECT_LT(found[0].log10_pair_probability, kReportedAlone);
+}
+
 TEST(LandmarkIndexTest, TagsNameTheWorkInTheDeltaAndAfterEveryMerge) {
   LandmarkIndex index;
   ASSERT_TRUE(index.Add(1, RandomPrint(1, 30), TagOf(0x11)).ok());

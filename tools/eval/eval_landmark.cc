@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <string>
 
 #include "fingerprint/extract.h"
 #include "fingerprint/fusion.h"
@@ -46,7 +50,19 @@ class LandmarkEvalMatcher : public EvalMatcher {
         chromaprint_(chromaprint),
         matcher_(index_, Loosened(options.match, options.null_tally)),
         landmark_matcher_(landmark_index_,
-                          LandmarkLoosened(options.null_tally, options.landmark_query_candidates)) {
+                          LandmarkLoosened(options.null_tally, options.landmark_query_candidates,
+                                           options.landmark_scan_budget)) {}
+
+  ~LandmarkEvalMatcher() override {
+    if (scanned_queries_ == 0) return;
+    const double n = static_cast<double>(scanned_queries_);
+    fmt::print(
+        "landmark lookups: {} queries, postings listed {:.0f} and read {:.0f} per query ({:.1f} "
+        "%: LandmarkMatchOptions::max_scanned_postings_per_second)\n",
+        scanned_queries_.load(), static_cast<double>(scanned_listed_) / n,
+        static_cast<double>(scanned_read_) / n,
+        100.0 * static_cast<double>(scanned_read_) /
+            std::max(1.0, static_cast<double>(scanned_listed_)));
   }
 
   std::string Describe() const override {
@@ -69,6 +85,10 @@ class LandmarkEvalMatcher : public EvalMatcher {
         hours, ls.recordings, ls.postings / ls.seconds, ls.posting_bytes / hours / 1e3,
         static_cast<double>(ls.posting_bytes) / std::max<std::size_t>(1, ls.postings),
         ls.peaks / ls.seconds, ls.peak_bytes / hours / 1e3, encoded_bytes_ / hours / 1e3);
+    if (options_.landmark_filler_recordings > 0) {
+      out += fmt::format("; of which landmark filler: {} recordings, {:.0f} h",
+                         options_.landmark_filler_recordings, filler_hours_);
+    }
     if (chromaprint_) {
       const fp::IndexStats cs = index_.Stats();
       out += fmt::format(
@@ -95,6 +115,7 @@ class LandmarkEvalMatcher : public EvalMatcher {
   }
   void Finish() override {
     index_.Compact();
+    AddLandmarkFiller();
     landmark_index_.Compact();
   }
 
@@ -126,7 +147,11 @@ class LandmarkEvalMatcher : public EvalMatcher {
       for (const auto& p : q.prints) variants.push_back({p.values, p.speed});
       chroma = matcher_.Find(variants);
     }
-    const auto landmark = landmark_matcher_.Find(q.landmark);
+    fp::LandmarkScan scan;
+    const auto landmark = landmark_matcher_.Find(q.landmark, &scan);
+    scanned_queries_ += 1;
+    scanned_listed_ += scan.listed;
+    scanned_read_ += scan.read;
     std::vector<fp::Match> out;
     fp::FusionOptions fusion;
     fusion.chromaprint_references =
@@ -190,14 +215,63 @@ class LandmarkEvalMatcher : public EvalMatcher {
     o.max_e_value = std::max(o.max_e_value, null_tally * std::max(1.0, o.min_references));
     return o;
   }
-  static fp::LandmarkMatchOptions LandmarkLoosened(double null_tally, int query_candidates) {
+  static fp::LandmarkMatchOptions LandmarkLoosened(double null_tally, int query_candidates,
+                                                   double scan_budget) {
     fp::LandmarkMatchOptions o;
+    if (scan_budget > 0) o.max_scanned_postings_per_second = scan_budget;
     o.max_pair_probability = std::max(1e-4, null_tally);
     if (query_candidates > 0) o.query_candidates = query_candidates;
     return o;
   }
 
+  // EvalMatcherOptions::landmark_filler_recordings, ids from 2^41 (the
+  // Chromaprint filler's are 2^40 + k). Says what it indexed on stderr.
+  void AddLandmarkFiller() {
+    const std::size_t n = options_.landmark_filler_recordings;
+    if (n == 0) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(options_.landmark_filler_corpus, ec)) {
+      const auto ext = e.path().extension();
+      if (e.is_regular_file() &&
+          (ext == ".ogg" || ext == ".opus" || ext == ".mp3" || ext == ".flac"))
+        files.push_back(e.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<fp::LandmarkPrint> prints;
+    double seconds = 0;
+    const fp::LandmarkOptions density = fp::LandmarkOptions::Reference();
+    fp::AudioPrintOptions o;
+    o.landmark = &density;
+    for (const auto& f : files) {
+      auto r = fp::FingerprintAudioPrints(fp::AudioSource::File(f), {}, o);
+      if (!r.ok() || !r->landmark || r->landmark->peaks.empty()) continue;
+      seconds += r->landmark->frames * fp::kLandmarkFrameSeconds;
+      prints.push_back(std::move(*r->landmark));
+    }
+    if (prints.empty()) {
+      fmt::print(stderr, "landmark filler: no decodable music under {}\n",
+                 options_.landmark_filler_corpus);
+      return;
+    }
+    constexpr std::uint64_t kFillerIds = std::uint64_t{1} << 41;
+    landmark_index_.BeginBulkLoad();
+    for (std::size_t k = 0; k < n; ++k)
+      (void)landmark_index_.Add(kFillerIds + k, prints[k % prints.size()]);
+    filler_hours_ = seconds / 3600 * static_cast<double>(n) / static_cast<double>(prints.size());
+    fmt::print(stderr,
+               "landmark filler: {} recordings ({:.0f} h) cycling through {} prints ({:.2f} h) of "
+               "{} ({:.0f} s)\n",
+               n, filler_hours_, prints.size(), seconds / 3600, options_.landmark_filler_corpus,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+
   EvalMatcherOptions options_;
+  double filler_hours_ = 0;
+  // Landmark lookups over every Match: postings listed and read (the budget).
+  mutable std::atomic<std::uint64_t> scanned_queries_{0}, scanned_listed_{0}, scanned_read_{0};
   bool chromaprint_;
   std::size_t references_ = 0;
   double encoded_bytes_ = 0;  // the landmark prints' wire strings

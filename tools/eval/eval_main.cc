@@ -190,6 +190,16 @@ int main(int argc, char** argv) {
       "--filler", mopt.filler_recordings,
       "chromaprint: synthetic 3-minute recordings indexed beside the corpus (an index "
       "of registry size: 100000 gives 24-bit keys, 750000 27-bit keys; or see --key-bits)");
+  app.add_option(
+      "--landmark-filler", mopt.landmark_filler_recordings,
+      "fused, landmark: recordings' landmark prints indexed beside the corpus, copies of "
+      "the real music under --landmark-filler-corpus (lists and lookups of a large "
+      "registry)");
+  app.add_option("--landmark-scan-budget", mopt.landmark_scan_budget,
+                 "fused, landmark: LandmarkMatchOptions::max_scanned_postings_per_second (0: the "
+                 "default)");
+  app.add_option("--landmark-filler-corpus", mopt.landmark_filler_corpus,
+                 "music the landmark filler copies (not the negative packages)");
   app.add_option("--max-e-value", mopt.match.max_e_value, "MatchOptions::max_e_value");
   app.add_option("--probe-bits", mopt.match.probe_bits, "MatchOptions::probe_bits (0: exact keys)");
   app.add_option("--key-bits", mopt.match.key_bits,
@@ -529,7 +539,9 @@ int main(int argc, char** argv) {
     c.prep_ms.push_back(q.prep_ms);
     ++c.n;
     auto name_of = [&](std::uint64_t id) {
-      return id < recs.size() ? recs[id].name : std::string("synthetic filler");
+      return id < recs.size()                 ? recs[id].name
+             : id >= (std::uint64_t{1} << 41) ? std::string("landmark filler")
+                                              : std::string("synthetic filler");
     };
     auto correct_for = [&](const Match& m, const Expect& e) {
       return Siblings(name_of(m.ref_id), recs[e.rec].name);

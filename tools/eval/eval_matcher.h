@@ -87,6 +87,19 @@ struct EvalMatcherOptions {
   bool agreement_look = true;
   // Fused and landmark: LandmarkMatchOptions::query_candidates (0: its default).
   int landmark_query_candidates = 0;
+  // Fused and landmark: LandmarkMatchOptions::max_scanned_postings_per_second
+  // (0: its default).
+  double landmark_scan_budget = 0;
+  // Fused and landmark: this many recordings' landmark prints indexed beside
+  // the corpus, cycling through the reference prints of the music under
+  // landmark_filler_corpus (real music: a landmark hash's lists grow with
+  // the indexed hours of *real* groups, which a synthetic print would not
+  // reproduce). Each copy is its own reference; they are never expected and
+  // count as wrong when matched. Copies of one recording vote alike, so the
+  // filler reproduces the lists and the lookup cost of a large registry but
+  // not the variety of its chance votes.
+  std::size_t landmark_filler_recordings = 0;
+  std::string landmark_filler_corpus = "/usr/share/games/supertuxkart/data/music";
 };
 
 // The names --matcher accepts.

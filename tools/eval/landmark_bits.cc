@@ -48,6 +48,13 @@ int main(int argc, char** argv) {
                  "also index every print this many times (comma list), to read the layout's "
                  "bits at larger sizes")
       ->delimiter(',');
+  // The hash layout under study (defaults: the index's format); the index
+  // lines below always use the index's own.
+  signet::fp::LandmarkHashParams params;
+  app.add_option("--partners", params.partners, "peaks per group besides the anchor");
+  app.add_option("--ratio-cells", params.ratio_cells);
+  app.add_option("--pitch-cell", params.pitch_cell);
+  app.add_option("--max-dt", params.max_dt);
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::string> files;
@@ -60,7 +67,6 @@ int main(int argc, char** argv) {
   std::map<int, std::size_t> spans, fine_pitch, span_in_class;
   std::size_t peaks = 0, groups = 0, frames = 0, recordings = 0;
   std::vector<signet::fp::LandmarkPrint> prints;
-  const signet::fp::LandmarkHashParams params;
   for (const std::string& f : files) {
     signet::fp::DecodeOptions o;
     o.sample_rate = signet::fp::kLandmarkSampleRate;
