@@ -84,12 +84,12 @@ struct LandmarkMatchOptions {
   std::size_t min_votes = 3;        // hits on one line before it is verified
   // Postings read per second of query (at least 10 s): a triplet's hash takes
   // at most ~5,000 values, so every key's list grows with the indexed hours
-  // (a 10 s query's lookups name ~48k postings at 2 h, ~16M at 580 h, ~1.6G
-  // at 1M recordings). Past the budget the rarest lists are read first and
+  // (a 10 s query's lookups name ~0.3M postings at 1.7 h, 16M at 585 h, 160M
+  // at 5,838 h). Past the budget the rarest lists are read first and
   // the rest skipped, so a query costs about the same at any registry size
-  // (~65 ns a posting read, votes included: ~11 ms for 10 s). LANDMARK.md,
+  // (~65 ns a posting read, votes included: ~18 ms for 10 s). LANDMARK.md,
   // "Matcher", has the measured recall against the budget.
-  double max_scanned_postings_per_second = 16384;
+  double max_scanned_postings_per_second = 32768;
   // Query side of the hash scheme (landmark_hash.h): partners looked up per
   // zone. More find more groups under a mix, at more lookups.
   int query_candidates = 4;
