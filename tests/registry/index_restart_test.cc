@@ -337,6 +337,27 @@ TEST_F(IndexRestartTest, FullTrackRegistrationsStillDisputeCopies) {
   EXPECT_TRUE(MustSubmit(*reg, bob_.RegisterWork(other)).opened_disputes.empty());
 }
 
+// The dispute search probes only some positions of each window
+// (WorkIndexOptions::dispute_probed_positions): a copy of a whole track
+// whose every key differs from the original's in a bit multi-probe flips
+// back (value bit 20, as in MatcherTest's
+// MultiProbeFindsAQueryWhoseEveryKeyHasItsWeakestBitFlipped) shares no key
+// with it and is still disputed, through the probes alone.
+TEST_F(IndexRestartTest, FullTrackCopyFoundOnlyThroughProbesIsDisputed) {
+  TempDir dir;
+  auto reg = Open(dir.path());
+  MustSubmit(*reg, alice_.Register());
+  MustSubmit(*reg, bob_.Register());
+  const std::string original = Register(*reg, alice_, 1);
+  WorkSpec copy;
+  copy.title = "every key one bit off";
+  copy.values = Track(1);
+  for (auto& v : copy.values) v ^= std::uint32_t{1} << 20;
+  Accepted c = MustSubmit(*reg, bob_.RegisterWork(copy));
+  ASSERT_EQ(c.opened_disputes.size(), 1u);
+  EXPECT_EQ(c.opened_disputes[0].work_a, original);
+}
+
 // The dispute rules need the seconds two recordings share, which a search in
 // windows estimates from what the windows found (STORAGE.md "Dispute
 // search"): the same artist's re-encode of a 3-minute track matches in every
