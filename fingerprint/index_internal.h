@@ -159,10 +159,12 @@ class IndexView {
   // `max_list` are skipped, each lookup on its own. A part keyed by fewer
   // bits than the prefix (a delta: DeltaSegment::kKeyBits) is looked up by
   // its own width, and probes of bits it does not hold are skipped there
-  // (they would repeat the key's own votes).
+  // (they would repeat the key's own votes). `keys` false: the probes only
+  // (a second pass after one over the keys; the two sets of votes together
+  // are the one pass's).
   void Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow, std::size_t max_list,
             std::span<const std::uint32_t> probe_masks, const std::vector<bool>& probed,
-            std::vector<std::uint64_t>& votes) const;
+            std::vector<std::uint64_t>& votes, bool keys = true) const;
   VoteTarget Resolve(std::uint64_t vote) const;
   bool Live(std::uint64_t slot) const;
   std::uint64_t RefId(std::uint64_t slot) const;

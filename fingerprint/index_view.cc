@@ -59,7 +59,8 @@ void IndexView::OnlyBefore(const IndexMark& until) { max_vpos_ = VposOfSlot(unti
 
 void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
                      std::size_t max_list, std::span<const std::uint32_t> probe_masks,
-                     const std::vector<bool>& probed, std::vector<std::uint64_t>& votes) const {
+                     const std::vector<bool>& probed, std::vector<std::uint64_t>& votes,
+                     bool keys) const {
   const int shift = kIndexKeyBits - key_bits_;
   // key_lo, key_hi: the prefix's range of full keys; flip: the key bit a
   // probe flipped (counted from the key's least significant bit), or
@@ -79,7 +80,7 @@ void IndexView::Vote(std::span<const std::uint32_t> q, const std::vector<bool>& 
   for (std::size_t i = 0; i < q.size(); ++i) {
     if (qlow[i]) continue;
     const std::uint32_t key_lo = IndexKey(q[i]) >> shift << shift;
-    add(i, key_lo, kIndexKeyBits);
+    if (keys) add(i, key_lo, kIndexKeyBits);
     if (!probed.empty() && probed[i]) {
       for (const std::uint32_t m : probe_masks) {
         add(i, key_lo ^ (m << shift), std::countr_zero(m) + shift);

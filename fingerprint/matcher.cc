@@ -291,51 +291,77 @@ void SortVotes(std::vector<std::uint64_t>& votes) {
   }
 }
 
-// Stages 1-3 for one query variant: segments per slot, times in variant seconds.
-std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std::uint32_t> q,
-                                      const MatchOptions& options) {
-  std::vector<FoundSegment> found;
-  if (q.size() > kMaxQueryPositions) q = q.first(kMaxQueryPositions);
-  const std::vector<bool> qlow = LowInformationMask(q);
+// N and V of the E-value contract for one query, and the mean reference
+// length: the chances of all N references add up to N times those of a
+// reference of mean length.
+struct EValueScale {
+  double references = 0;
+  double looks = 0;  // every variant is a look, plus other prints'
+  int mean_ref_positions = 0;
 
-  // Multi-probe lookups at up to max_probed_positions informative positions,
-  // evenly spread (a long query has votes enough without them).
-  std::vector<bool> probed(q.size(), false);
-  if (options.probe_bits > 0 && options.max_probed_positions > 0) {
-    const auto informative = static_cast<std::size_t>(std::count(qlow.begin(), qlow.end(), false));
-    const std::size_t want = std::min(informative, options.max_probed_positions);
-    std::size_t seen = 0, taken = 0;
-    for (std::size_t i = 0; i < q.size() && taken < want; ++i) {
-      if (qlow[i]) continue;
-      // Position `seen` of `informative` is probed when it starts a new
-      // want/informative step.
-      if ((seen * want) / informative == taken) {
-        probed[i] = true;
-        ++taken;
-      }
-      ++seen;
-    }
+  // E of a segment found against a reference of `ref_length` positions by a
+  // query (variant) of `nq` positions.
+  double EValueOf(const Segment& s, int nq, long ref_length, const ScoreModel& model) const {
+    const int len = s.informative_positions;
+    const double p = s.pair_probability >= 1.0
+                         ? 1.0
+                         : s.pair_probability * model.Chances(len, nq, mean_ref_positions) /
+                               model.Chances(len, nq, static_cast<int>(ref_length));
+    return EValue(p, references, looks);
   }
-  std::vector<std::uint64_t> votes;
-  votes.reserve(q.size() * 16);
-  view.Vote(q, qlow, options.max_posting_list, ProbeMasks(options.probe_bits, view.KeyBits()),
-            probed, votes);
-  SortVotes(votes);
+};
 
-  // Runs of equal global diagonal; neighbouring diagonals (+-1, the query's
-  // sub-fingerprint grid is not the reference's) are pooled into one cluster.
-  // A cluster is evidence only when its votes come from more than one query
-  // position: one query value that hits a reference where that value repeats
-  // (a held note) votes for neighbouring diagonals on its own, and verifying
-  // such clusters was a third of the cost of a query that matches nothing.
-  struct Cluster {
-    std::uint64_t best_vote;
-    std::uint32_t best_count;
-    std::uint32_t total;
-    std::uint64_t last_diag;
-    std::uint32_t first_position;
-    bool several_positions;
-  };
+EValueScale ScaleOf(const Index& index, const MatchOptions& options, std::size_t variants) {
+  const double live = static_cast<double>(index.size());
+  EValueScale scale;
+  scale.references = std::max(live, options.min_references);
+  scale.looks = static_cast<double>(variants) + options.other_looks;
+  scale.mean_ref_positions =
+      static_cast<int>(live > 0 ? static_cast<double>(index.positions()) / live : 0.0);
+  return scale;
+}
+
+// The query positions multi-probe looks up at: up to max_probed_positions
+// informative positions, evenly spread (a long query has votes enough
+// without them); empty when probes are off.
+std::vector<bool> ProbedPositions(const std::vector<bool>& qlow, const MatchOptions& options) {
+  if (options.probe_bits <= 0 || options.max_probed_positions == 0) return {};
+  std::vector<bool> probed(qlow.size(), false);
+  const auto informative = static_cast<std::size_t>(std::count(qlow.begin(), qlow.end(), false));
+  const std::size_t want = std::min(informative, options.max_probed_positions);
+  std::size_t seen = 0, taken = 0;
+  for (std::size_t i = 0; i < qlow.size() && taken < want; ++i) {
+    if (qlow[i]) continue;
+    // Position `seen` of `informative` is probed when it starts a new
+    // want/informative step.
+    if ((seen * want) / informative == taken) {
+      probed[i] = true;
+      ++taken;
+    }
+    ++seen;
+  }
+  return probed;
+}
+
+// A diagonal cluster worth verifying: its best vote (the middle vote of its
+// best-voted diagonal) and its total votes.
+struct Cluster {
+  std::uint64_t best_vote;
+  std::uint32_t best_count;
+  std::uint32_t total;
+  std::uint64_t last_diag;
+  std::uint32_t first_position;
+  bool several_positions;
+};
+
+// The max_candidates best clusters of sorted `votes`, best first.
+// Runs of equal global diagonal; neighbouring diagonals (+-1, the query's
+// sub-fingerprint grid is not the reference's) are pooled into one cluster.
+// A cluster is evidence only when its votes come from more than one query
+// position: one query value that hits a reference where that value repeats
+// (a held note) votes for neighbouring diagonals on its own, and verifying
+// such clusters was a third of the cost of a query that matches nothing.
+std::vector<Cluster> Clusters(const std::vector<std::uint64_t>& votes, std::size_t max_candidates) {
   // Only clusters that can be candidates are kept: most votes are a
   // diagonal's only one (at 100k recordings ~6,000 of a 10 s query's ~7,000).
   auto evidence = [](const Cluster& c) { return c.total >= kMinVotes && c.several_positions; };
@@ -367,21 +393,47 @@ std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std
     k = e;
   }
   if (is_open && evidence(open)) clusters.push_back(open);
-  const std::size_t keep = std::min(options.max_candidates, clusters.size());
+  const std::size_t keep = std::min(max_candidates, clusters.size());
   std::partial_sort(clusters.begin(), clusters.begin() + static_cast<long>(keep), clusters.end(),
                     [](const Cluster& a, const Cluster& b) { return a.total > b.total; });
   clusters.resize(keep);
+  return clusters;
+}
 
-  // Every candidate's seed window is read from memory nobody touched yet
-  // (block offsets, then the blocks): prefetched for all of them in two
-  // rounds before the first is checked.
+// One candidate's verification: what stage 3 found for the reference in
+// `slot` seeded at query position `seed_at` on `diagonal` (segments empty:
+// none, or the seed check failed). A function of those three alone, so a
+// second pass reuses it for a candidate the first pass verified.
+struct Verified {
+  std::uint64_t slot;
+  int diagonal;
+  long seed_at;
+  std::vector<Segment> segments;
+};
+
+// Stage 3 for `clusters`, appending every candidate's segments to `found`;
+// candidates in `done` (an earlier pass's) are not verified again, and those
+// verified here are added to it.
+void Verify(const IndexView& view, std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
+            const std::vector<Cluster>& clusters, const MatchOptions& options,
+            std::vector<Verified>& done, std::vector<FoundSegment>& found) {
   std::vector<internal::VoteTarget> targets;
   targets.reserve(clusters.size());
   for (const Cluster& c : clusters) targets.push_back(view.Resolve(c.best_vote));
+  auto verified = [&](const internal::VoteTarget& t, long seed_at) -> const Verified* {
+    for (const Verified& v : done) {
+      if (v.slot == t.slot && v.diagonal == t.diagonal && v.seed_at == seed_at) return &v;
+    }
+    return nullptr;
+  };
+  // Every candidate's seed window is read from memory nobody touched yet
+  // (block offsets, then the blocks): prefetched for all of them in two
+  // rounds before the first is checked.
   for (int stage = 0; stage < 2; ++stage) {
     for (std::size_t k = 0; k < clusters.size(); ++k) {
-      const auto [s0, s1] =
-          SeedWindow(static_cast<long>(clusters[k].best_vote & 0xffff), targets[k].diagonal);
+      const auto seed_at = static_cast<long>(clusters[k].best_vote & 0xffff);
+      if (!done.empty() && verified(targets[k], seed_at) != nullptr) continue;
+      const auto [s0, s1] = SeedWindow(seed_at, targets[k].diagonal);
       view.PrefetchWindow(targets[k].slot, s0, s1, stage);
     }
   }
@@ -391,10 +443,15 @@ std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std
     const Cluster& c = clusters[k];
     const internal::VoteTarget cand = targets[k];
     if (!view.Live(cand.slot)) continue;
+    const auto seed_at = static_cast<long>(c.best_vote & 0xffff);
+    if (const Verified* v = done.empty() ? nullptr : verified(cand, seed_at)) {
+      for (const auto& s : v->segments) found.push_back({cand.slot, s});
+      continue;
+    }
+    Verified& v = done.emplace_back(Verified{cand.slot, cand.diagonal, seed_at, {}});
     // The reference's values are decoded only where each step reads them:
     // the seed window (with the refined diagonals), then the alignment of
     // the best of three diagonals with its shifted background.
-    const long seed_at = static_cast<long>(c.best_vote & 0xffff);
     const auto [s0, s1] = SeedWindow(seed_at, cand.diagonal);
     const std::optional<int> seeded =
         SeedDiagonal(q, view.Window(cand.slot, s0, s1, buffer), seed_at, cand.diagonal);
@@ -409,7 +466,6 @@ std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std
     const auto [m0, m1] = MaskWindow(nq, diag_lo, diag_hi);
     const RefWindow ref = view.Window(cand.slot, m0, m1, buffer);
     const RefMask rmask = MaskFor(ref, nq, diag_lo, diag_hi);
-    std::vector<Segment> best;
     double best_fp = 2, best_ber = 1;
     for (int dd = -1; dd <= 1; ++dd) {
       std::vector<Segment> segs = Segments(q, qlow, ref, rmask, diagonal + dd, options.score_model);
@@ -423,42 +479,124 @@ std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std
       if (fp < best_fp || (fp == best_fp && ber < best_ber)) {
         best_fp = fp;
         best_ber = ber;
-        best = std::move(segs);
+        v.segments = std::move(segs);
       }
     }
-    for (const auto& s : best) found.push_back({cand.slot, s});
+    for (const auto& s : v.segments) found.push_back({cand.slot, s});
   }
-  return found;
 }
 
-// N and V of the E-value contract for one query, and the mean reference
-// length: the chances of all N references add up to N times those of a
-// reference of mean length.
-struct EValueScale {
-  double references = 0;
-  double looks = 0;  // every variant is a look, plus other prints'
-  int mean_ref_positions = 0;
+// A match found through the keys alone makes the probes pointless when it is
+// certain (E <= max_e_value * kCertainFactor) and covers the query so that
+// fewer informative positions than a segment needs lie outside it: no other
+// work can then hold a segment of the query except over the same stretch
+// (the same material registered twice, whose keys the query hits as well
+// unless that copy is degraded and this one is not).
+constexpr double kCertainFactor = 1e-3;
+// The keys' candidates are verified before the probes when a diagonal has
+// votes from at least 1/kKeyVotesForCertain of the query's informative
+// positions.
+constexpr std::uint32_t kKeyVotesForCertain = 4;
 
-  // E of a segment found against a reference of `ref_length` positions by a
-  // query (variant) of `nq` positions.
-  double EValueOf(const Segment& s, int nq, long ref_length, const ScoreModel& model) const {
-    const int len = s.informative_positions;
-    const double p = s.pair_probability >= 1.0
-                         ? 1.0
-                         : s.pair_probability * model.Chances(len, nq, mean_ref_positions) /
-                               model.Chances(len, nq, static_cast<int>(ref_length));
-    return EValue(p, references, looks);
+bool CoversQueryCertainly(const std::vector<FoundSegment>& found, const IndexView& view,
+                          std::span<const std::uint32_t> q, const std::vector<bool>& qlow,
+                          const EValueScale& scale, const MatchOptions& options) {
+  const long nq = static_cast<long>(q.size());
+  // inf_before[i]: informative query positions before i.
+  std::vector<int> inf_before(q.size() + 1, 0);
+  for (std::size_t i = 0; i < q.size(); ++i) inf_before[i + 1] = inf_before[i] + (qlow[i] ? 0 : 1);
+  const int informative = inf_before.back();
+  for (const FoundSegment& f : found) {
+    const Segment& s = f.segment;
+    const long a = std::clamp(std::lround(s.query_start / kSecondsPerPosition), 0L, nq);
+    const long b = std::clamp(std::lround(s.query_end / kSecondsPerPosition), a, nq);
+    if (informative - (inf_before[b] - inf_before[a]) >= kMinSegmentPositions) continue;
+    const double e =
+        scale.EValueOf(s, static_cast<int>(nq), view.Length(f.slot), options.score_model);
+    if (e <= options.max_e_value * kCertainFactor) return true;
   }
-};
+  return false;
+}
 
-EValueScale ScaleOf(const Index& index, const MatchOptions& options, std::size_t variants) {
-  const double live = static_cast<double>(index.size());
-  EValueScale scale;
-  scale.references = std::max(live, options.min_references);
-  scale.looks = static_cast<double>(variants) + options.other_looks;
-  scale.mean_ref_positions =
-      static_cast<int>(live > 0 ? static_cast<double>(index.positions()) / live : 0.0);
-  return scale;
+// The most votes one diagonal has, whatever their order: a hash count
+// (cheaper than sorting the few hundred votes of a query's keys).
+std::size_t MostVotesOnADiagonal(const std::vector<std::uint64_t>& votes) {
+  const int log_size = std::max(6, static_cast<int>(std::bit_width(2 * votes.size())));
+  thread_local std::vector<std::uint64_t> diagonals;
+  thread_local std::vector<std::uint32_t> counts;
+  constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  diagonals.assign(std::size_t{1} << log_size, kEmpty);
+  counts.assign(std::size_t{1} << log_size, 0);
+  const std::size_t mask = (std::size_t{1} << log_size) - 1;
+  std::uint32_t most = 0;
+  for (const std::uint64_t v : votes) {
+    const std::uint64_t d = v >> 16;
+    std::size_t h = static_cast<std::size_t>((d * 0x9e3779b97f4a7c15ULL) >> (64 - log_size));
+    while (diagonals[h] != kEmpty && diagonals[h] != d) h = (h + 1) & mask;
+    diagonals[h] = d;
+    most = std::max(most, ++counts[h]);
+  }
+  return most;
+}
+
+// Stages 1-3 for one query variant: segments per slot, times in variant seconds.
+// With probes (and MatchOptions::skip_probes_when_certain) in two passes: the
+// keys alone, and only when they found no certain match of the whole query,
+// the probes, whose votes join the keys' for a second clustering (the same
+// candidates as one pass over both; those verified already are not verified
+// again).
+std::vector<FoundSegment> FindVariant(const IndexView& view, std::span<const std::uint32_t> q,
+                                      const MatchOptions& options, const EValueScale& scale) {
+  std::vector<FoundSegment> found;
+  if (q.size() > kMaxQueryPositions) q = q.first(kMaxQueryPositions);
+  const std::vector<bool> qlow = LowInformationMask(q);
+  const std::vector<bool> probed = ProbedPositions(qlow, options);
+  const std::vector<std::uint32_t> masks = ProbeMasks(options.probe_bits, view.KeyBits());
+  const bool any_probe =
+      !masks.empty() && std::find(probed.begin(), probed.end(), true) != probed.end();
+  std::vector<Verified> done;
+  std::vector<std::uint64_t> votes;
+  votes.reserve(q.size() * 16);
+  if (!any_probe || !options.skip_probes_when_certain) {
+    view.Vote(q, qlow, options.max_posting_list, masks, probed, votes);
+    SortVotes(votes);
+    Verify(view, q, qlow, Clusters(votes, options.max_candidates), options, done, found);
+    return found;
+  }
+  view.Vote(q, qlow, options.max_posting_list, {}, {}, votes);
+  // A whole-query match votes on its diagonal through most of its positions'
+  // keys: the keys' candidates are verified now only when some diagonal has
+  // such votes (not the usual case of a query that matches nothing, nor a
+  // small index's dense votes, where pooled neighbouring diagonals add up).
+  const auto informative = static_cast<std::size_t>(std::count(qlow.begin(), qlow.end(), false));
+  if (MostVotesOnADiagonal(votes) * kKeyVotesForCertain >= informative) {
+    std::vector<std::uint64_t> sorted = votes;
+    SortVotes(sorted);
+    std::vector<Cluster> strong, rest;
+    for (const Cluster& c : Clusters(sorted, options.max_candidates)) {
+      (c.best_count * kKeyVotesForCertain >= informative ? strong : rest).push_back(c);
+    }
+    Verify(view, q, qlow, strong, options, done, found);
+    if (CoversQueryCertainly(found, view, q, qlow, scale, options)) {
+      Verify(view, q, qlow, rest, options, done, found);
+      return found;
+    }
+    found.clear();
+  }
+  // The probes' votes after the keys': sorted by diagonal (stably), a
+  // diagonal's votes are two runs by ascending query position, which an
+  // insertion sort merges in one pass (it moves only the probe votes that
+  // land among a diagonal's key votes): the one pass's votes, in its order.
+  view.Vote(q, qlow, options.max_posting_list, masks, probed, votes, /*keys=*/false);
+  SortVotes(votes);
+  for (std::size_t k = 1; k < votes.size(); ++k) {
+    const std::uint64_t v = votes[k];
+    std::size_t j = k;
+    for (; j > 0 && votes[j - 1] > v; --j) votes[j] = votes[j - 1];
+    votes[j] = v;
+  }
+  Verify(view, q, qlow, Clusters(votes, options.max_candidates), options, done, found);
+  return found;
 }
 
 }  // namespace
@@ -658,7 +796,7 @@ std::vector<Match> Matcher::Search(std::span<const QueryVariant> variants, const
     if (since) view.OnlyAddedSince(*since);
     const EValueScale scale = ScaleOf(index_, options_, variants.size());
     for (const QueryVariant& variant : variants) {
-      std::vector<FoundSegment> found = FindVariant(view, variant.values, options_);
+      std::vector<FoundSegment> found = FindVariant(view, variant.values, options_, scale);
       const int nq = static_cast<int>(std::min(variant.values.size(), kMaxQueryPositions));
       for (FoundSegment& f : found) {
         f.segment.e_value =

@@ -166,6 +166,12 @@ struct MatchOptions {
   // query variant, evenly spread, so that long queries (registrations' dispute
   // search, full tracks), which have votes enough, cost about what they did.
   std::size_t max_probed_positions = 128;
+  // Probes only where they can matter: the keys are looked up first, and when
+  // they find a certain match (E <= max_e_value / 1000) covering all but a
+  // few of the query's informative positions, the probes are not made (a
+  // clean query then pays a ninth of the lookups). Otherwise the probes'
+  // votes join the keys' and the candidates are those of one pass over both.
+  bool skip_probes_when_certain = true;
   ScoreModel score_model;
 };
 // The name the registry first coded against.

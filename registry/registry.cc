@@ -28,8 +28,10 @@ struct Registry::Impl {
         queries(*store),
         local(options.index_backend ? nullptr
                                     : std::make_unique<LocalIndex>(WorkIndexOptions{
-                                          options.index, options.matcher, 4, 81, 8, options.log,
-                                          options.before_index_rebuild})),
+                                          .index = options.index,
+                                          .matcher = options.matcher,
+                                          .log = options.log,
+                                          .before_rebuild = options.before_index_rebuild})),
         index(options.index_backend ? *options.index_backend : *local),
         applier(index) {}
 

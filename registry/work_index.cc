@@ -371,6 +371,7 @@ std::vector<std::span<const std::uint32_t>> WorkIndex::DisputeWindows(
 fp::Matcher WorkIndex::DisputeMatcher() const {
   fp::MatchOptions o = options_.matcher;
   o.max_candidates = std::min(o.max_candidates, options_.dispute_candidates);
+  o.max_probed_positions = std::min(o.max_probed_positions, options_.dispute_probed_positions);
   return fp::Matcher(index_, o);
 }
 

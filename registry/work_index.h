@@ -83,6 +83,12 @@ struct WorkIndexOptions {
   // Candidates verified per window: a copy is the window's best-voted
   // candidate by far, so a handful suffices (a query verifies up to 48).
   std::size_t dispute_candidates = 8;
+  // Multi-probe positions per window (fp::MatchOptions::max_probed_positions;
+  // a query probes all of a 10 s window's 81): a copy is looked for in every
+  // window, and the reverberated copies the probes are for keep most of
+  // their votes with a third (fingerprint/INDEX.md, "Query and registration
+  // CPU").
+  std::size_t dispute_probed_positions = 27;
   // One line per start-up event (opened, replayed, rebuilding and why, rebuilt).
   std::function<void(std::string_view)> log;
   // Tests only: called on the rebuild thread before it starts.

@@ -258,6 +258,48 @@ TEST_F(MatcherTest, MultiProbeFindsAQueryWhoseEveryKeyHasItsWeakestBitFlipped) {
   EXPECT_NEAR(found[0].segments[0].bit_error_rate, 1.0 / 32, 0.01);
 }
 
+// MatchOptions::skip_probes_when_certain: a clean query that one work covers
+// whole is answered from its keys alone, as the probes would have answered.
+TEST_F(MatcherTest, ACleanWholeQueryMatchIsTheSameWithoutTheProbes) {
+  MatchOptions always;
+  always.skip_probes_when_certain = false;
+  for (int rec : {2, 7, 31}) {
+    const auto q = Slice(rec, 400, 81);
+    const auto skipped = Matcher(index_).Find(q);
+    const auto probed = Matcher(index_, always).Find(q);
+    ASSERT_FALSE(skipped.empty()) << rec;
+    EXPECT_EQ(skipped[0].ref_id, 1000u + static_cast<std::uint64_t>(rec));
+    EXPECT_LT(skipped[0].e_value, 1e-6);
+    EXPECT_EQ(RefIds(skipped), RefIds(probed)) << rec;
+    ASSERT_EQ(skipped[0].segments.size(), probed[0].segments.size()) << rec;
+    for (std::size_t k = 0; k < skipped[0].segments.size(); ++k) {
+      EXPECT_DOUBLE_EQ(skipped[0].segments[k].query_start, probed[0].segments[k].query_start);
+      EXPECT_DOUBLE_EQ(skipped[0].segments[k].query_end, probed[0].segments[k].query_end);
+      EXPECT_DOUBLE_EQ(skipped[0].segments[k].ref_start, probed[0].segments[k].ref_start);
+    }
+  }
+}
+
+// A certain match of part of the query does not stop the probes: the rest of
+// the query may hold a work only they find (here every key of its copy has
+// a bit flipped that multi-probe flips back, as in
+// MultiProbeFindsAQueryWhoseEveryKeyHasItsWeakestBitFlipped).
+TEST_F(MatcherTest, ACleanMatchOfHalfTheQueryStillProbesForTheOtherHalf) {
+  std::vector<std::uint32_t> work(800);
+  std::mt19937_64 rng(601);
+  for (auto& v : work) v = static_cast<std::uint32_t>(rng());
+  ASSERT_TRUE(index_.Add(3001, work).ok());
+  auto q = Slice(7, 200, 81);
+  for (std::size_t i = 300; i < 380; ++i) q.push_back(work[i] ^ (std::uint32_t{1} << 20));
+  MatchOptions exact;
+  exact.probe_bits = 0;
+  EXPECT_EQ(RefIds(Matcher(index_, exact).Find(q)), (std::vector<std::uint64_t>{1007}));
+  const auto found = Matcher(index_).Find(q);
+  std::vector<std::uint64_t> ids = RefIds(found);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1007, 3001}));
+}
+
 TEST_F(MatcherTest, FindAddedSinceSearchesOnlyWhatWasIndexedAfterTheMark) {
   // A query holding an indexed work (1003) and two that are not indexed yet.
   const auto later_a = SyntheticFingerprints(501).Recording(600);

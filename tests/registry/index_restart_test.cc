@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -309,8 +310,9 @@ TEST_F(IndexRestartTest, AnIndexBuiltFromAnotherLogIsRebuilt) {
 }
 
 // The dispute search of a 3-minute registration searches windows of it:
-// another artist's copy of the whole track, or of the minute in its
-// middle, is still disputed; an unrelated track is not.
+// another artist's copy of the whole track (also one that only multi-probe
+// finds), or of the minute in its middle, is still disputed; an unrelated
+// track is not.
 TEST_F(IndexRestartTest, FullTrackRegistrationsStillDisputeCopies) {
   TempDir dir;
   auto reg = Open(dir.path());
@@ -335,6 +337,21 @@ TEST_F(IndexRestartTest, FullTrackRegistrationsStillDisputeCopies) {
   WorkSpec other;
   other.values = Track(5);
   EXPECT_TRUE(MustSubmit(*reg, bob_.RegisterWork(other)).opened_disputes.empty());
+  // Each window makes multi-probe lookups at only some of its positions
+  // (WorkIndexOptions::dispute_probed_positions): a copy whose every key
+  // differs from the original's in a bit multi-probe flips back (value bit
+  // 20, as in MatcherTest's
+  // MultiProbeFindsAQueryWhoseEveryKeyHasItsWeakestBitFlipped) shares no key
+  // with it and is still disputed, through the probes alone.
+  TestArtist carol = TestArtist::FromSeedByte(13, "Carol");
+  MustSubmit(*reg, carol.Register());
+  WorkSpec off;
+  off.title = "every key one bit off";
+  off.values = Track(1);
+  for (auto& v : off.values) v ^= std::uint32_t{1} << 20;
+  const Accepted o = MustSubmit(*reg, carol.RegisterWork(off));
+  EXPECT_TRUE(std::any_of(o.opened_disputes.begin(), o.opened_disputes.end(),
+                          [&](const auto& d) { return d.work_a == original; }));
 }
 
 // The dispute rules need the seconds two recordings share, which a search in
