@@ -49,9 +49,7 @@ class LandmarkEvalMatcher : public EvalMatcher {
       : options_(options),
         chromaprint_(chromaprint),
         matcher_(index_, Loosened(options.match, options.null_tally)),
-        landmark_matcher_(landmark_index_,
-                          LandmarkLoosened(options.null_tally, options.landmark_query_candidates,
-                                           options.landmark_scan_budget)) {}
+        landmark_matcher_(landmark_index_, LandmarkLoosened(options)) {}
 
   ~LandmarkEvalMatcher() override {
     if (scanned_queries_ == 0) return;
@@ -215,12 +213,12 @@ class LandmarkEvalMatcher : public EvalMatcher {
     o.max_e_value = std::max(o.max_e_value, null_tally * std::max(1.0, o.min_references));
     return o;
   }
-  static fp::LandmarkMatchOptions LandmarkLoosened(double null_tally, int query_candidates,
-                                                   double scan_budget) {
+  static fp::LandmarkMatchOptions LandmarkLoosened(const EvalMatcherOptions& e) {
     fp::LandmarkMatchOptions o;
-    if (scan_budget > 0) o.max_scanned_postings_per_second = scan_budget;
-    o.max_pair_probability = std::max(1e-4, null_tally);
-    if (query_candidates > 0) o.query_candidates = query_candidates;
+    if (e.landmark_scan_budget > 0) o.max_scanned_postings_per_second = e.landmark_scan_budget;
+    o.max_pair_probability = std::max(1e-4, e.null_tally);
+    if (e.landmark_query_candidates > 0) o.query_candidates = e.landmark_query_candidates;
+    if (e.landmark_max_candidates > 0) o.max_candidates = e.landmark_max_candidates;
     return o;
   }
 
