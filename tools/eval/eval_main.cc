@@ -255,6 +255,7 @@ int main(int argc, char** argv) {
       "(same album), negative_* come from the --negative packages.";
   app.footer(footer);
   CLI11_PARSE(app, argc, argv);
+  mopt.diagnose = verbose;
   copt.model = model;
   mopt.agreement_look = !no_agreement_look;
   if (mopt.null_tally > 0 && matcher_name == "chromaprint") {

@@ -91,6 +91,9 @@ struct EvalMatcherOptions {
   // Fused and landmark: LandmarkMatchOptions::max_candidates, the lines
   // verified per query (0: its default).
   std::size_t landmark_max_candidates = 0;
+  // Fused and landmark: Why() also says what the landmark print verified for
+  // works neither print reported (one more landmark search per query).
+  bool diagnose = false;
   // Fused and landmark: LandmarkMatchOptions::max_scanned_postings_per_second
   // (0: its default).
   double landmark_scan_budget = 0;
