@@ -49,9 +49,7 @@ class LandmarkEvalMatcher : public EvalMatcher {
       : options_(options),
         chromaprint_(chromaprint),
         matcher_(index_, Loosened(options.match, options.null_tally)),
-        landmark_matcher_(landmark_index_,
-                          LandmarkLoosened(options.null_tally, options.landmark_query_candidates,
-                                           options.landmark_scan_budget)) {}
+        landmark_matcher_(landmark_index_, LandmarkLoosened(options)) {}
 
   ~LandmarkEvalMatcher() override {
     if (scanned_queries_ == 0) return;
@@ -197,16 +195,40 @@ class LandmarkEvalMatcher : public EvalMatcher {
       }
       why_.emplace_back(f.ref_id, std::move(w));
     }
+    last_query_ = &q.landmark;
+    diagnosed_ = false;
     return out;
   }
 
   std::string Why(std::uint64_t ref_id) const override {
+    if (options_.diagnose && !diagnosed_ && last_query_ != nullptr) Diagnose(*last_query_);
     for (const auto& [id, w] : why_)
       if (id == ref_id) return w;
-    return "";
+    return options_.diagnose ? "no landmark line verified (under min_votes hits on one line, or "
+                               "too few peaks confirmed to score)"
+                             : "";
   }
 
  private:
+  // What the landmark print verified for works neither print reported: tells
+  // a lost line (no entry) from a line that scored too weakly. Run when Why()
+  // is first asked after a Match, so that Match's timing leaves it out.
+  void Diagnose(const fp::LandmarkPrint& query) const {
+    diagnosed_ = true;
+    for (const auto& a : landmark_matcher_.Alignments(query)) {
+      if (std::any_of(why_.begin(), why_.end(), [&](const auto& w) { return w.first == a.ref_id; }))
+        continue;
+      std::string w =
+          fmt::format("landmark alignment below its bar: votes {} tempo {:.3f} pitch {:+.2f}",
+                      a.votes, a.tempo, a.pitch_semitones);
+      for (const auto& s : a.segments)
+        w += fmt::format(" [q {:.1f}-{:.1f} r {:.1f} k {} of {} lambda {:.1f} tail {:.1f}]",
+                         s.query_start, s.query_end, s.ref_start, s.matched_peaks, s.ref_peaks,
+                         s.expected_chance, s.log10_tail);
+      why_.emplace_back(a.ref_id, std::move(w));
+    }
+  }
+
   // The prints report candidates up to a looser bar; Fuse applies the real one.
   // (E-values count at least min_references; the eval sets it to 1e6.)
   // --null-tally: each print alone must report what the tally counts.
@@ -215,12 +237,12 @@ class LandmarkEvalMatcher : public EvalMatcher {
     o.max_e_value = std::max(o.max_e_value, null_tally * std::max(1.0, o.min_references));
     return o;
   }
-  static fp::LandmarkMatchOptions LandmarkLoosened(double null_tally, int query_candidates,
-                                                   double scan_budget) {
+  static fp::LandmarkMatchOptions LandmarkLoosened(const EvalMatcherOptions& e) {
     fp::LandmarkMatchOptions o;
-    if (scan_budget > 0) o.max_scanned_postings_per_second = scan_budget;
-    o.max_pair_probability = std::max(1e-4, null_tally);
-    if (query_candidates > 0) o.query_candidates = query_candidates;
+    if (e.landmark_scan_budget > 0) o.max_scanned_postings_per_second = e.landmark_scan_budget;
+    o.max_pair_probability = std::max(1e-4, e.null_tally);
+    if (e.landmark_query_candidates > 0) o.query_candidates = e.landmark_query_candidates;
+    if (e.landmark_max_candidates > 0) o.max_candidates = e.landmark_max_candidates;
     return o;
   }
 
@@ -276,6 +298,8 @@ class LandmarkEvalMatcher : public EvalMatcher {
   std::size_t references_ = 0;
   double encoded_bytes_ = 0;  // the landmark prints' wire strings
   mutable std::vector<std::pair<std::uint64_t, std::string>> why_;  // of the last Match
+  mutable const fp::LandmarkPrint* last_query_ = nullptr;           // options_.diagnose
+  mutable bool diagnosed_ = false;
   fp::Index index_;
   fp::Matcher matcher_;
   fp::LandmarkIndex landmark_index_;

@@ -238,6 +238,9 @@ int main(int argc, char** argv) {
   app.add_option("--landmark-query-candidates", mopt.landmark_query_candidates,
                  "fused/landmark: partners per zone a query peak looks up "
                  "(LandmarkMatchOptions::query_candidates; 0: the default)");
+  app.add_option("--landmark-max-candidates", mopt.landmark_max_candidates,
+                 "fused/landmark: lines verified per query (LandmarkMatchOptions::"
+                 "max_candidates; 0: the default)");
   bool no_agreement_look = false;
   app.add_flag("--no-agreement-look", no_agreement_look,
                "fused: leave out Chromaprint's look along the landmark print's lines "
@@ -252,6 +255,7 @@ int main(int argc, char** argv) {
       "(same album), negative_* come from the --negative packages.";
   app.footer(footer);
   CLI11_PARSE(app, argc, argv);
+  mopt.diagnose = verbose;
   copt.model = model;
   mopt.agreement_look = !no_agreement_look;
   if (mopt.null_tally > 0 && matcher_name == "chromaprint") {

@@ -11,6 +11,7 @@
 // (it is what the latency columns time).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -87,6 +88,12 @@ struct EvalMatcherOptions {
   bool agreement_look = true;
   // Fused and landmark: LandmarkMatchOptions::query_candidates (0: its default).
   int landmark_query_candidates = 0;
+  // Fused and landmark: LandmarkMatchOptions::max_candidates, the lines
+  // verified per query (0: its default).
+  std::size_t landmark_max_candidates = 0;
+  // Fused and landmark: Why() also says what the landmark print verified for
+  // works neither print reported (one more landmark search per query).
+  bool diagnose = false;
   // Fused and landmark: LandmarkMatchOptions::max_scanned_postings_per_second
   // (0: its default).
   double landmark_scan_budget = 0;
